@@ -1,0 +1,143 @@
+/*
+ * main.c: entry point of the dbdeck binary. Hardens the process (no core
+ * dumps), parses the options common to every command, and dispatches through
+ * one table of commands (DESIGN.md §5). A command whose `run` is NULL is listed
+ * in --help as "not yet" and refuses to run with a clear message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dbdeck/process.h"
+
+struct command {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"status", "status [CLUSTER] [--json]", "one snapshot of every cluster, then exit", NULL},
+	{"check-config", "check-config", "validate the configuration file", cmd_check_config},
+	{"vault", "vault init|set|get|list|rm|passwd", "manage the encrypted credentials vault",
+	    cmd_vault},
+	{"backup", "backup CLUSTER [--verify]", "take a logical backup", NULL},
+	{"backups", "backups CLUSTER [--json]", "list a cluster's backups", NULL},
+	{"verify", "verify CLUSTER [BACKUP]", "re-read and re-hash a backup", NULL},
+	{"restore", "restore CLUSTER BACKUP --into DATABASE [--yes]", "restore a backup", NULL},
+	{"switchover", "switchover CLUSTER --to NODE [--dry-run] [--yes]",
+	    "planned change of primary", NULL},
+	{"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes]",
+	    "promote a replica when the primary is gone", NULL},
+	{"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
+};
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("dbdeck: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool
+cli_common_opt(struct cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'c': cli->config_path = arg; return true;
+	case CLI_OPT_VAULT: cli->vault_path = arg; return true;
+	case CLI_OPT_PASSPHRASE_FILE: cli->passphrase_file = arg; return true;
+	case CLI_OPT_READ_ONLY: cli->read_only = true; return true;
+	case CLI_OPT_ASCII: cli->ascii = true; return true;
+	case CLI_OPT_NO_COLOR: cli->no_color = true; return true;
+	default: return false;
+	}
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: dbdeck [OPTIONS] [COMMAND [ARGS]]\n"
+	    "\n"
+	    "A terminal operations console for PostgreSQL and MariaDB/MySQL clusters.\n"
+	    "Without a command, opens the full-screen console.\n"
+	    "\n"
+	    "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-50s %s%s\n", commands[i].usage, commands[i].summary,
+		    commands[i].run ? "" : " (not yet)");
+	fprintf(out,
+	    "\n"
+	    "Options (before or after the command):\n"
+	    "  -c, --config FILE        configuration file (default: $DBDECK_CONFIG,\n"
+	    "                           else ~/.config/dbdeck/dbdeck.ini)\n"
+	    "      --vault PATH         vault file (default: the config's vault, else\n"
+	    "                           $DBDECK_VAULT, else ~/.config/dbdeck/vault)\n"
+	    "      --passphrase-file F  read the vault passphrase from F (also\n"
+	    "                           $DBDECK_PASSPHRASE_FILE); never from argv\n"
+	    "      --read-only          no action can be started from the console\n"
+	    "      --ascii              no UTF-8 bars or sparklines\n"
+	    "      --no-color           monochrome (also NO_COLOR)\n"
+	    "  -h, --help               this help\n"
+	    "  -V, --version            print the version\n"
+	    "\n"
+	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 config error, 4 vault error,\n"
+	    "5 refused by a safety check.\n");
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli cli = {0};
+	int opt;
+
+	dd_process_harden();
+	/* '+': stop at the first non-option, the command name. */
+	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "hV", longopts, NULL)) != -1) {
+		if (cli_common_opt(&cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'h': usage(stdout); return DD_EXIT_OK;
+		case 'V': printf("dbdeck %s\n", dd_version()); return DD_EXIT_OK;
+		default: usage(stderr); return DD_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cmd_console(&cli, 1, argv);
+
+	const struct command *cmd = find_command(argv[optind]);
+	if (!cmd) {
+		cli_error("unknown command '%s' (see dbdeck --help)", argv[optind]);
+		return DD_EXIT_USAGE;
+	}
+	if (!cmd->run) {
+		cli_error("'%s' is not built yet", cmd->name);
+		return DD_EXIT_FAILED;
+	}
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	optind = 0; /* full reset of getopt for the command's own options */
+	return cmd->run(&cli, cargc, cargv);
+}
