@@ -1,0 +1,1 @@
+/* cli_vault.c: placeholder until the vault front end lands. */
