@@ -1,0 +1,34 @@
+# The only entry points a newcomer needs (see README.md). meson does the real
+# work; these targets install what is missing, build, and drive the harness.
+BUILD ?= build
+MESON_SETUP = meson setup $(BUILD)
+
+.PHONY: all deps build demo demo-down test bench fuzz format clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+build: deps
+	@[ -f $(BUILD)/build.ninja ] || $(MESON_SETUP) >/dev/null
+	@ninja -C $(BUILD)
+
+demo: build
+	@tools/demo.sh up
+
+demo-down:
+	@tools/demo.sh down
+
+test: build
+	@tools/test.sh
+
+bench: build
+	@tools/deps.sh --bench
+	@tools/bench.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) build-asan

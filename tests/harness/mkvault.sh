@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# mkvault.sh DBDECK DIR: makes the vault of a running harness (or the demo):
+# a random passphrase in DIR/passphrase (0600), a vault DIR/vault made with
+# the fast `interactive` KDF (a test and demo vault, not a production one),
+# and the entry `harness` (user dbdeck, the harness's password) that
+# DIR/dbdeck.ini names as the credential of both clusters.
+set -euo pipefail
+dbdeck=$1 dir=$2
+umask 077
+[ -s "$dir/passphrase" ] || head -c 18 /dev/urandom | base64 > "$dir/passphrase"
+rm -f "$dir/vault"
+common=(--vault "$dir/vault" --passphrase-file "$dir/passphrase")
+"$dbdeck" "${common[@]}" vault init --kdf interactive
+"$dbdeck" "${common[@]}" vault set harness --user dbdeck --password-stdin < "$dir/password"
