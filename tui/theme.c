@@ -1,0 +1,1 @@
+/* theme.c: placeholder until the theme parser lands. */
