@@ -1,13 +1,130 @@
 /*
- * cmd_check_config.c: placeholder until the command is built.
+ * cmd_check_config.c: `dbdeck check-config`. Loads the config file (-c,
+ * $DBDECK_CONFIG, ~/.config/dbdeck/dbdeck.ini), prints every error and
+ * warning as FILE:LINE on stderr and, when a passphrase file makes the vault
+ * openable without a terminal, checks that each cluster's credential is in
+ * it. Exit 0 with a one-line summary on stdout, or 3 on any config error.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "cli_vault.h"
+#include "dbdeck/config.h"
+#include "dbdeck/vault.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: dbdeck check-config [-c FILE] [--passphrase-file F]\n"
+	             "Reports every mistake of the configuration file as FILE:LINE, and checks\n"
+	             "the clusters' credentials when the vault can be opened without a terminal.\n"
+	             "Exit codes: 0 ok, 2 usage, 3 configuration error, 4 vault error.\n");
+}
+
+static bool
+vault_has(void *ctx, const char *name)
+{
+	return dd_vault_has(ctx, name);
+}
+
+/*
+ * Checks the credentials against the vault when a passphrase file is
+ * configured (*checked tells whether it was). Returns DD_EXIT_OK, or
+ * DD_EXIT_VAULT when the vault would not open (cli_vault_open printed why).
+ */
+static int
+check_credentials(
+    const struct cli *cli, const struct dd_config *cfg, struct dd_diags *diags, bool *checked)
+{
+	struct dd_vault *vault = NULL;
+	const char *vault_path = NULL;
+
+	*checked = false;
+	if (dd_config_cluster_count(cfg) == 0 || !cli_vault_passphrase_configured(cli))
+		return DD_EXIT_OK;
+	/* Only a vault set in the file: else cli_vault_path's own order applies. */
+	if (dd_config_console_has(cfg, "vault"))
+		vault_path = dd_config_console(cfg)->vault;
+	int rc = cli_vault_open(cli, vault_path, false, &vault);
+	if (rc != DD_EXIT_OK)
+		return rc;
+	dd_config_check_credentials(cfg, vault_has, vault, diags);
+	dd_vault_close(vault);
+	*checked = true;
+	return DD_EXIT_OK;
+}
+
+static void
+print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warnings)
+{
+	size_t nc = dd_config_cluster_count(cfg), nn = dd_config_node_count(cfg);
+
+	printf("%s: ok %s ", dd_config_path(cfg), cli->ascii ? "--" : "\u2014");
+	if (nc == 0)
+		printf("no clusters");
+	else
+		printf("%zu cluster%s (", nc, nc == 1 ? "" : "s");
+	for (size_t i = 0; i < nc; i++) {
+		const struct dd_cluster_config *c = dd_config_cluster(cfg, i);
+		printf("%s%s: %s, %zu node%s", i ? "; " : "", c->name, dd_engine_name(c->engine),
+		    c->n_nodes, c->n_nodes == 1 ? "" : "s");
+	}
+	if (nc > 0)
+		printf("), %zu node%s", nn, nn == 1 ? "" : "s");
+	if (warnings > 0)
+		printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
+	printf("\n");
+}
 
 int
 cmd_check_config(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	cli_error("'%s' is not built yet", argv[0]);
-	return DD_EXIT_FAILED;
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONGOPTS,
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct dd_config *cfg = NULL;
+	struct dd_diags *diags = NULL;
+	char err[256], *path = NULL;
+	int opt, rc = DD_EXIT_CONFIG;
+
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (cli_common_opt(cli, opt, optarg))
+			continue;
+		usage(opt == 'h' ? stdout : stderr);
+		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		cli_error("check-config takes no arguments (use -c FILE for the file)");
+		return DD_EXIT_USAGE;
+	}
+	if (!(path = dd_config_default_path(cli->config_path, err, sizeof(err)))) {
+		cli_error("%s", err);
+		return DD_EXIT_CONFIG;
+	}
+	diags = dd_diags_new();
+	int loaded = dd_config_load(path, &cfg, diags);
+	bool checked = false;
+	int vault_rc = cfg ? check_credentials(cli, cfg, diags, &checked) : DD_EXIT_OK;
+	fflush(stdout);
+	dd_diags_print(diags, stderr);
+	if (dd_diags_errors(diags) > 0 || loaded != 0)
+		rc = DD_EXIT_CONFIG;
+	else if (vault_rc != DD_EXIT_OK)
+		rc = vault_rc;
+	else
+		rc = DD_EXIT_OK;
+	if (rc == DD_EXIT_OK) {
+		print_summary(cli, cfg, dd_diags_warnings(diags));
+		if (dd_config_cluster_count(cfg) > 0)
+			printf(checked ? "credentials: every cluster's credential is in the vault\n"
+			               : "credentials not checked (no passphrase file given)\n");
+	}
+	dd_config_free(cfg);
+	dd_diags_free(diags);
+	free(path);
+	return rc;
 }

@@ -1,0 +1,646 @@
+/*
+ * config_load.c: reads dbdeck.ini with inih into typed records.
+ *
+ * inih is fed through ini_parse_stream with our own reader, one physical
+ * line per call, so the reader always knows the exact line number (Debian's
+ * libinih is built without INI_HANDLER_LINENO). The reader also strips
+ * leading blanks (which turns off inih's multi-line continuation, so an
+ * indented key stays a key), handles [section] headers itself (inih cuts
+ * section names at 50 bytes and has no callback for a section without keys)
+ * and reports malformed lines, so every mistake is reported, not only the
+ * first. inih then splits `key = value`, strips blanks and inline comments.
+ */
+#include "config/config_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+#define MAX_FILE_SIZE (1024 * 1024)
+#define MAX_DIAGS     500
+
+struct loader {
+	struct dd_config *cfg;
+	struct dd_diags *diags;
+	const char *name; /* the file, for messages */
+	const char *buf;
+	size_t len, pos;
+	int lineno;
+	struct cfg_rec *cur;    /* the section keys go to; NULL before any or in a bad one */
+	bool bad_section;       /* inside a section that was rejected: ignore its keys */
+	struct cfg_rec **spare; /* duplicate sections: checked, then dropped */
+	size_t nspare;
+	bool capped;
+};
+
+static void report(struct loader *ld, enum dd_diag_level level, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+report(struct loader *ld, enum dd_diag_level level, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (dd_diags_count(ld->diags) >= MAX_DIAGS) {
+		if (!ld->capped)
+			dd_diags_add(ld->diags, DD_DIAG_ERROR, ld->name, line,
+			    "too many errors; stopping here");
+		ld->capped = true;
+		return;
+	}
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	dd_diags_add(ld->diags, level, ld->name, line, "%s", msg);
+	free(msg);
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+void *
+dd_cfg_rec_fields(struct cfg_rec *rec)
+{
+	return &rec->u;
+}
+
+static struct cfg_rec *
+rec_new(enum cfg_section kind, const char *name, int line)
+{
+	struct cfg_rec *rec = xcalloc(1, sizeof(*rec));
+
+	rec->kind = kind;
+	rec->line = line;
+	rec->key_line = xcalloc(dd_cfg_nkeys, sizeof(*rec->key_line));
+	rec->key_bad = xcalloc(dd_cfg_nkeys, sizeof(*rec->key_bad));
+	if (kind == CFG_CLUSTER) {
+		rec->u.cluster.name = xstrdup(name);
+		rec->u.cluster.line = line;
+	} else if (kind == CFG_NODE) {
+		rec->u.node.name = xstrdup(name);
+		rec->u.node.line = line;
+	}
+	return rec;
+}
+
+static void
+rec_free(struct cfg_rec *rec)
+{
+	if (!rec)
+		return;
+	for (size_t i = 0; i < dd_cfg_nkeys; i++) {
+		const struct cfg_key *k = &dd_cfg_keys[i];
+		void *f = (char *)dd_cfg_rec_fields(rec) + k->offset;
+		if (k->section != rec->kind)
+			continue;
+		if (k->type == CFG_STRING || k->type == CFG_NAME || k->type == CFG_PATH)
+			free(*(char **)f);
+		else if (k->type == CFG_LIST)
+			dd_cfg_list_clear(f);
+	}
+	if (rec->kind == CFG_CLUSTER) {
+		free(rec->u.cluster.name);
+		free(rec->u.cluster.nodes);
+	} else if (rec->kind == CFG_NODE) {
+		free(rec->u.node.name);
+	}
+	free(rec->key_line);
+	free(rec->key_bad);
+	free(rec);
+}
+
+static void
+rec_push(struct cfg_rec ***v, size_t *n, struct cfg_rec *rec)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = rec;
+}
+
+static const char *
+rec_name(const struct cfg_rec *rec)
+{
+	return rec->kind == CFG_CLUSTER ? rec->u.cluster.name
+	       : rec->kind == CFG_NODE  ? rec->u.node.name
+	                                : "";
+}
+
+static struct cfg_rec *
+rec_find(struct cfg_rec **v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rec_name(v[i]), name) == 0)
+			return v[i];
+	return NULL;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static const char *
+type_hint(const struct cfg_key *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case CFG_DURATION: return "a duration, e.g. 250ms, 5s, 10m, 1h";
+	case CFG_INT:
+		snprintf(
+		    buf, len, "an integer from %lld to %lld", (long long)k->min, (long long)k->max);
+		return buf;
+	case CFG_BOOL: return "true or false";
+	case CFG_LIST: return "a list of names, e.g. a, b, c";
+	case CFG_ENUM: return "one of the values in docs/configuration.md";
+	case CFG_STRING: return "some text";
+	case CFG_NAME: return "a name";
+	case CFG_PATH: return "a path";
+	case CFG_RETENTION: return "e.g. daily:30 weekly:12 monthly:12";
+	}
+	return "a value";
+}
+
+static bool
+check_range(const struct cfg_key *k, const char *value, int64_t v, char *err, size_t errlen)
+{
+	char lo[32], hi[32];
+
+	if (v >= k->min && v <= k->max)
+		return true;
+	if (k->type == CFG_DURATION) {
+		dd_cfg_format_duration(k->min, lo, sizeof(lo));
+		dd_cfg_format_duration(k->max, hi, sizeof(hi));
+	} else {
+		snprintf(lo, sizeof(lo), "%lld", (long long)k->min);
+		snprintf(hi, sizeof(hi), "%lld", (long long)k->max);
+	}
+	dd_seterr(err, errlen, "%s is out of range (%s..%s)", value, lo, hi);
+	return false;
+}
+
+/* Parses value by k's type into f; false with the reason in err. */
+static bool
+parse_into(const struct cfg_key *k, void *f, const char *value, const char *base_dir, char *err,
+    size_t errlen)
+{
+	int64_t n;
+	int e;
+
+	switch (k->type) {
+	case CFG_DURATION:
+		if (!dd_cfg_parse_duration(value, &n, err, errlen) ||
+		    !check_range(k, value, n, err, errlen))
+			return false;
+		*(int64_t *)f = n;
+		return true;
+	case CFG_INT:
+		if (!dd_cfg_parse_int(value, &n, err, errlen) ||
+		    !check_range(k, value, n, err, errlen))
+			return false;
+		*(int *)f = (int)n;
+		return true;
+	case CFG_BOOL: return dd_cfg_parse_bool(value, f, err, errlen);
+	case CFG_LIST: return dd_cfg_parse_list(value, f, err, errlen);
+	case CFG_ENUM:
+		if ((e = dd_cfg_parse_enum(value, k->choices, err, errlen)) < 0)
+			return false;
+		memcpy(f, &e, sizeof(e));
+		return true;
+	case CFG_NAME:
+		if (!dd_cfg_check_name(value, err, errlen))
+			return false;
+		*(char **)f = xstrdup(value);
+		return true;
+	case CFG_STRING: *(char **)f = xstrdup(value); return true;
+	case CFG_PATH: return dd_cfg_expand_path(value, base_dir, f, err, errlen);
+	case CFG_RETENTION: return dd_cfg_parse_retention(value, f, err, errlen);
+	}
+	return false;
+}
+
+bool
+dd_cfg_set_value(struct cfg_rec *rec, const struct cfg_key *k, const char *value,
+    const char *base_dir, char *err, size_t errlen)
+{
+	char hint[64];
+	void *f = (char *)dd_cfg_rec_fields(rec) + k->offset;
+
+	if (*value == '\0') {
+		if (k->flags & CFG_OPTIONAL)
+			return true;
+		dd_seterr(err, errlen, "no value (expected %s)", type_hint(k, hint, sizeof(hint)));
+		return false;
+	}
+	return parse_into(k, f, value, base_dir, err, errlen);
+}
+
+int64_t
+dd_cfg_get_number(const struct cfg_rec *rec, const struct cfg_key *k)
+{
+	const void *f = (const char *)&rec->u + k->offset;
+	int v;
+
+	switch (k->type) {
+	case CFG_DURATION: return *(const int64_t *)f;
+	case CFG_INT: return *(const int *)f;
+	case CFG_ENUM: memcpy(&v, f, sizeof(v)); return v;
+	default: return 0;
+	}
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+/* Starts a section; a duplicate is parsed into a spare record and dropped. */
+static void
+section_begin(struct loader *ld, enum cfg_section kind, const char *name)
+{
+	struct dd_config *cfg = ld->cfg;
+	struct cfg_rec *first = NULL, *rec;
+
+	if (kind == CFG_CONSOLE)
+		first = cfg->console->line ? cfg->console : NULL;
+	else if (kind == CFG_CLUSTER)
+		first = rec_find(cfg->clusters, cfg->nclusters, name);
+	else
+		first = rec_find(cfg->nodes, cfg->nnodes, name);
+	if (kind == CFG_CONSOLE && !first) {
+		cfg->console->line = ld->lineno;
+		ld->cur = cfg->console;
+		return;
+	}
+	rec = rec_new(kind, name, ld->lineno);
+	ld->cur = rec;
+	if (first) {
+		report(ld, DD_DIAG_ERROR, ld->lineno,
+		    "duplicate section [%s%s%s] (first on line %d)", dd_cfg_section_name(kind),
+		    *name ? " " : "", name, first->line);
+		rec_push(&ld->spare, &ld->nspare, rec);
+	} else if (kind == CFG_CLUSTER) {
+		rec_push(&cfg->clusters, &cfg->nclusters, rec);
+	} else {
+		rec_push(&cfg->nodes, &cfg->nnodes, rec);
+	}
+}
+
+static void
+section_unknown(struct loader *ld, const char *kind, const char *name)
+{
+	static const char *const kinds[] = {"console", "cluster", "node"};
+	const char *near = dd_cfg_suggest(kind, kinds, DD_ARRAY_LEN(kinds));
+	char qk[80], qn[80];
+
+	dd_cfg_quote(kind, qk, sizeof(qk));
+	dd_cfg_quote(name, qn, sizeof(qn));
+	if (near)
+		report(ld, DD_DIAG_ERROR, ld->lineno,
+		    "unknown section [%s%s%s]; did you mean [%s%s%s]?", qk, *name ? " " : "", qn,
+		    near, *name ? " " : "", qn);
+	else
+		report(ld, DD_DIAG_ERROR, ld->lineno,
+		    "unknown section [%s%s%s] (expected [console], [cluster NAME] or [node NAME])",
+		    qk, *name ? " " : "", qn);
+}
+
+/* `inner` is the text between '[' and ']', trimmed; it is modified. */
+static void
+section_header(struct loader *ld, char *inner)
+{
+	char *name = inner + strcspn(inner, " \t"), why[160];
+	enum cfg_section kind;
+
+	if (*name) {
+		*name++ = '\0';
+		name += strspn(name, " \t");
+	}
+	ld->cur = NULL;
+	ld->bad_section = true;
+	if (strcmp(inner, "console") == 0)
+		kind = CFG_CONSOLE;
+	else if (strcmp(inner, "cluster") == 0)
+		kind = CFG_CLUSTER;
+	else if (strcmp(inner, "node") == 0)
+		kind = CFG_NODE;
+	else {
+		section_unknown(ld, inner, name);
+		return;
+	}
+	if (kind == CFG_CONSOLE && *name) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "[console] takes no name");
+		return;
+	}
+	if (kind != CFG_CONSOLE && !*name) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "[%s] needs a name: [%s NAME]", inner, inner);
+		return;
+	}
+	if (kind != CFG_CONSOLE && !dd_cfg_check_name(name, why, sizeof(why))) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "[%s NAME]: %s", inner, why);
+		return;
+	}
+	ld->bad_section = false;
+	section_begin(ld, kind, name);
+}
+
+/* A line starting with '[' (NUL-terminated, blanks trimmed at both ends). */
+static void
+header_line(struct loader *ld, const char *line)
+{
+	const char *close = strchr(line, ']');
+	char inner[256];
+	size_t len;
+
+	if (!close) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "missing ']' in the section header");
+		ld->cur = NULL;
+		ld->bad_section = true;
+		return;
+	}
+	const char *after = close + 1 + strspn(close + 1, " \t");
+	if (*after && *after != ';' && *after != '#')
+		report(ld, DD_DIAG_ERROR, ld->lineno, "unexpected text after ']'");
+	line++;
+	line += strspn(line, " \t");
+	len = close > line ? (size_t)(close - line) : 0;
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	if (len >= sizeof(inner))
+		len = sizeof(inner) - 1;
+	memcpy(inner, line, len);
+	inner[len] = '\0';
+	section_header(ld, inner);
+}
+
+/* ---- lines and keys ---------------------------------------------------- */
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* True when '=' or ':' comes before any inline comment (as inih splits). */
+static bool
+has_separator(const char *line)
+{
+	for (const char *p = line; *p; p++) {
+		if (*p == '=' || *p == ':')
+			return true;
+		if (*p == ';' && p > line && is_blank(p[-1]))
+			return false;
+	}
+	return false;
+}
+
+/* Returns true to hand the line to inih, false to hand it a blank line. */
+static bool
+classify(struct loader *ld, const char *line)
+{
+	if (*line == '\0' || *line == ';' || *line == '#')
+		return false;
+	if (*line == '[') {
+		header_line(ld, line);
+		return false;
+	}
+	if (!has_separator(line)) {
+		report(ld, DD_DIAG_ERROR, ld->lineno,
+		    "expected 'key = value', a [section] header or a comment");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * inih's reader: exactly one line of the buffer per call (so inih's line
+ * count is ours), blanks trimmed; a line we reject reaches inih blank.
+ */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	const char *b = ld->buf + ld->pos;
+	size_t avail = ld->len - ld->pos, n;
+
+	if (ld->pos >= ld->len || num < 4)
+		return NULL;
+	const char *nl = memchr(b, '\n', avail);
+	n = nl ? (size_t)(nl - b) : avail;
+	ld->pos += nl ? n + 1 : n;
+	ld->lineno++;
+	if (ld->lineno == 1 && n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		b += 3, n -= 3;
+	while (n > 0 && is_blank(*b))
+		b++, n--;
+	while (n > 0 && is_blank(b[n - 1]))
+		n--;
+	str[0] = '\0';
+	if (memchr(b, '\0', n)) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "the line holds a NUL byte");
+	} else if (n > (size_t)num - 3) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "the line is longer than %d characters",
+		    num - 3);
+	} else {
+		memcpy(str, b, n);
+		str[n] = '\0';
+		if (!classify(ld, str))
+			str[0] = '\0';
+	}
+	strcat(str, "\n");
+	return str;
+}
+
+static void
+rec_label(const struct cfg_rec *rec, char *buf, size_t len)
+{
+	if (rec->kind == CFG_CONSOLE)
+		snprintf(buf, len, "[console]");
+	else
+		snprintf(buf, len, "[%s %s]", dd_cfg_section_name(rec->kind), rec_name(rec));
+}
+
+static void
+unknown_key(struct loader *ld, const char *name)
+{
+	const char *cands[64];
+	size_t n = 0;
+	char q[80], where[96];
+
+	dd_cfg_quote(name, q, sizeof(q));
+	rec_label(ld->cur, where, sizeof(where));
+	for (int s = 0; s < CFG_NSECTIONS; s++) {
+		if (s != (int)ld->cur->kind && dd_cfg_key_find(s, name) >= 0) {
+			report(ld, DD_DIAG_ERROR, ld->lineno,
+			    "'%s' belongs in a [%s%s] section, not in %s", q,
+			    dd_cfg_section_name(s), s == CFG_CONSOLE ? "" : " NAME", where);
+			return;
+		}
+	}
+	for (size_t i = 0; i < dd_cfg_nkeys && n < DD_ARRAY_LEN(cands); i++)
+		if (dd_cfg_keys[i].section == ld->cur->kind)
+			cands[n++] = dd_cfg_keys[i].name;
+	const char *near = dd_cfg_suggest(name, cands, n);
+	if (near)
+		report(ld, DD_DIAG_ERROR, ld->lineno, "unknown key '%s' in %s; did you mean '%s'?",
+		    q, where, near);
+	else
+		report(ld, DD_DIAG_ERROR, ld->lineno, "unknown key '%s' in %s", q, where);
+}
+
+/* inih's handler: one `key = value` line (blanks and comments stripped). */
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *ld = user;
+	struct cfg_rec *rec = ld->cur;
+	char err[256], q[80];
+	int ki;
+
+	(void)section; /* ours (ld->cur) is exact; inih's is cut at 50 bytes */
+	if (!rec) {
+		if (!ld->bad_section)
+			report(ld, DD_DIAG_ERROR, ld->lineno,
+			    "'%s' is outside any section (keys go under [console], [cluster NAME] "
+			    "or [node NAME])",
+			    dd_cfg_quote(name, q, sizeof(q)));
+		return 1;
+	}
+	if (!*name) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "missing key name before '='");
+		return 1;
+	}
+	if ((ki = dd_cfg_key_find(rec->kind, name)) < 0) {
+		unknown_key(ld, name);
+		return 1;
+	}
+	if (rec->key_line[ki]) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "duplicate key '%s' (first set on line %d)",
+		    name, rec->key_line[ki]);
+		return 1;
+	}
+	rec->key_line[ki] = ld->lineno;
+	if (!dd_cfg_set_value(rec, &dd_cfg_keys[ki], value, ld->cfg->base_dir, err, sizeof(err))) {
+		rec->key_bad[ki] = true;
+		report(ld, DD_DIAG_ERROR, ld->lineno, "%s: %s", name, err);
+	}
+	return 1;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+/* The absolute directory of path (relative paths in the file are anchored there). */
+static char *
+base_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char cwd[4096], *dir, *abs;
+
+	if (slash)
+		dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	else
+		dir = xstrdup(".");
+	if (dir[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return dir;
+	abs = strcmp(dir, ".") == 0 ? xstrdup(cwd) : xasprintf("%s/%s", cwd, dir);
+	free(dir);
+	return abs;
+}
+
+int
+dd_config_load_buffer(
+    const char *name, const char *buf, size_t len, struct dd_config **out, struct dd_diags *diags)
+{
+	struct dd_config *cfg = xcalloc(1, sizeof(*cfg));
+	struct loader ld = {.cfg = cfg, .diags = diags, .name = name, .buf = buf, .len = len};
+	size_t errors_before = dd_diags_errors(diags);
+
+	cfg->path = xstrdup(name);
+	cfg->base_dir = base_dir_of(name);
+	cfg->console = rec_new(CFG_CONSOLE, "", 0);
+	if (ini_parse_stream(read_line, &ld, on_key, &ld) == -2) {
+		fprintf(stderr, "dbdeck: out of memory in inih\n");
+		abort();
+	}
+	for (size_t i = 0; i < ld.nspare; i++)
+		rec_free(ld.spare[i]);
+	free(ld.spare);
+	dd_cfg_finish(cfg, diags, name);
+	dd_diags_sort(diags);
+	*out = cfg;
+	return dd_diags_errors(diags) > errors_before ? -1 : 0;
+}
+
+/* Reads the whole file (at most MAX_FILE_SIZE); false with the reason in err. */
+static bool
+read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	buf = xmalloc(MAX_FILE_SIZE + 1);
+	while (n <= MAX_FILE_SIZE && (r = read(fd, buf + n, MAX_FILE_SIZE + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n > MAX_FILE_SIZE) {
+		free(buf);
+		dd_seterr(
+		    err, errlen, "larger than %d bytes; is this a dbdeck config?", MAX_FILE_SIZE);
+		return false;
+	}
+	*out = buf;
+	*len = n;
+	return true;
+fail:
+	dd_seterr(err, errlen, "cannot read: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return false;
+}
+
+int
+dd_config_load(const char *path, struct dd_config **out, struct dd_diags *diags)
+{
+	char *buf, err[256];
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!read_file(path, &buf, &len, err, sizeof(err))) {
+		dd_diags_add(diags, DD_DIAG_ERROR, path, 0, "%s", err);
+		return -1;
+	}
+	rc = dd_config_load_buffer(path, buf, len, out, diags);
+	free(buf);
+	return rc;
+}
+
+void
+dd_config_free(struct dd_config *cfg)
+{
+	if (!cfg)
+		return;
+	rec_free(cfg->console);
+	for (size_t i = 0; i < cfg->nclusters; i++)
+		rec_free(cfg->clusters[i]);
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		rec_free(cfg->nodes[i]);
+	free(cfg->clusters);
+	free(cfg->nodes);
+	free(cfg->path);
+	free(cfg->base_dir);
+	free(cfg);
+}
