@@ -30,6 +30,12 @@ up() {
 	# A light write load so lag and activity move; bounded, restarted by each `make demo`.
 	(bash "$harness" load "$demo" pg 3600 5 >/dev/null 2>&1 &)
 	(bash "$harness" load "$demo" my 3600 5 >/dev/null 2>&1 &)
+	# Now and then a slow statement on each primary, so the slow-query view has rows.
+	(for _ in $(seq 1 400); do
+		bash "$harness" psql "$demo" pg1 -qc 'select pg_sleep(3)' >/dev/null 2>&1
+		bash "$harness" mariadb "$demo" my1 -e 'select sleep(2)' >/dev/null 2>&1
+		sleep 4
+	done &)
 	echo "demo: config $demo/dbdeck.ini, vault $demo/vault"
 	echo "demo: vault passphrase (demo only): $(cat "$demo/passphrase")"
 	echo "demo: 'q' quits the console; 'make demo-down' stops the servers"

@@ -46,6 +46,8 @@ hot_standby = on
 hot_standby_feedback = on
 wal_retrieve_retry_interval = 1s
 track_io_timing = on
+# whole statements up to 1 MB in pg_stat_activity (the console's long-text tests)
+track_activity_query_size = 1048576
 fsync = off
 shared_buffers = 32MB
 logging_collector = off
