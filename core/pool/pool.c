@@ -1,0 +1,588 @@
+/*
+ * pool.c: the life cycle of a node's connection pool (new, drain, free), its
+ * settings, the one slot-state transition function and the counters.
+ *
+ * Every connection lives in a slot, and every slot is in exactly one state
+ * with its own counted list (PgBouncer's change_server_state model):
+ * pool_slot_set_state() is the only code that moves slots, counts opens and
+ * closes (with their reason), and checks that the move is legal. The stats
+ * snapshot therefore reads the lists' counts under the lock and needs no
+ * bookkeeping of its own. Acquire/release live in pool_acquire.c, the
+ * maintenance thread in pool_maint.c, statements in pool_query.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool/pool_int.h"
+#include "util/util.h"
+
+/* Lifetime jitter: up to 25/1000 (2.5 %) shorter. */
+#define POOL_JITTER_PERMILLE 25
+/* Goodbye on close: at most this long. */
+#define POOL_CLOSE_NS INT64_C(1000000000)
+
+void
+dd_pool_config_default(struct dd_pool_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->min_idle = 1;
+	cfg->max_size = 20;
+	cfg->max_overflow = 10;
+	cfg->acquire_timeout_ms = 5000;
+	cfg->max_lifetime_ms = 3600000;
+	cfg->idle_timeout_ms = 600000;
+	cfg->liveness_idle_ms = 30000;
+	cfg->connect_timeout_ms = 3000;
+	cfg->query_timeout_ms = 10000;
+	cfg->slow_query_ms = 100;
+	cfg->maintenance_ms = 0;
+	dd_breaker_config_default(&cfg->breaker);
+}
+
+const char *
+dd_pool_err_name(int code)
+{
+	switch (code) {
+	case DD_POOL_OK: return "ok";
+	case DD_POOL_ERR_TIMEOUT: return "timeout";
+	case DD_POOL_ERR_CONNECT: return "connect";
+	case DD_POOL_ERR_AUTH: return "auth";
+	case DD_POOL_ERR_BREAKER_OPEN: return "breaker_open";
+	case DD_POOL_ERR_DRAINING: return "draining";
+	case DD_POOL_ERR_QUERY: return "query";
+	}
+	return "unknown";
+}
+
+const char *
+dd_pool_close_reason_name(enum dd_pool_close_reason r)
+{
+	static const char *const names[DD_POOL_CLOSE__COUNT] = {
+	    [DD_POOL_CLOSE_LIFETIME] = "lifetime",
+	    [DD_POOL_CLOSE_IDLE] = "idle",
+	    [DD_POOL_CLOSE_BROKEN] = "broken",
+	    [DD_POOL_CLOSE_OVERFLOW] = "overflow",
+	    [DD_POOL_CLOSE_DRAIN] = "drain",
+	    [DD_POOL_CLOSE_RESET_FAILED] = "reset_failed",
+	    [DD_POOL_CLOSE_DISCARDED] = "discarded",
+	};
+	if ((unsigned)r >= DD_POOL_CLOSE__COUNT)
+		return "unknown";
+	return names[r];
+}
+
+const char *
+dd_pool_error_reason_name(enum dd_pool_error_reason r)
+{
+	static const char *const names[DD_POOL_ERROR__COUNT] = {
+	    [DD_POOL_ERROR_TIMEOUT] = "timeout",
+	    [DD_POOL_ERROR_CONNECT] = "connect",
+	    [DD_POOL_ERROR_AUTH] = "auth",
+	    [DD_POOL_ERROR_BROKEN] = "broken",
+	    [DD_POOL_ERROR_BREAKER_OPEN] = "breaker_open",
+	};
+	if ((unsigned)r >= DD_POOL_ERROR__COUNT)
+		return "unknown";
+	return names[r];
+}
+
+/* ------------------------------------------------------------------ */
+/* Slot states                                                        */
+
+static const char *const slot_state_names[SLOT__COUNT] = {
+    "new",
+    "connecting",
+    "idle",
+    "active",
+    "checking",
+    "gone",
+};
+
+/* Which moves are legal: legal[from] has bit `to` set. */
+static const unsigned slot_legal[SLOT__COUNT] = {
+    [SLOT_NEW] = 1u << SLOT_CONNECTING,
+    [SLOT_CONNECTING] = 1u << SLOT_IDLE | 1u << SLOT_ACTIVE | 1u << SLOT_GONE,
+    [SLOT_IDLE] = 1u << SLOT_ACTIVE | 1u << SLOT_CHECKING | 1u << SLOT_GONE,
+    [SLOT_ACTIVE] = 1u << SLOT_IDLE | 1u << SLOT_GONE,
+    [SLOT_CHECKING] = 1u << SLOT_ACTIVE | 1u << SLOT_GONE,
+    [SLOT_GONE] = 0,
+};
+
+static bool
+slot_listed(enum slot_state st)
+{
+	return st != SLOT_NEW && st != SLOT_GONE;
+}
+
+static void
+list_remove(struct slot_list *l, struct dd_pooled *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		l->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		l->tail = s->prev;
+	s->prev = s->next = NULL;
+	l->n--;
+}
+
+/* Idle slots go to the head (most recently used first out); others too. */
+static void
+list_push_head(struct slot_list *l, struct dd_pooled *s)
+{
+	s->prev = NULL;
+	s->next = l->head;
+	if (l->head)
+		l->head->prev = s;
+	else
+		l->tail = s;
+	l->head = s;
+	l->n++;
+}
+
+static void
+slot_count_transition(struct dd_pool *p, enum slot_state from, enum slot_state to, int reason)
+{
+	if (from == SLOT_CONNECTING && (to == SLOT_IDLE || to == SLOT_ACTIVE))
+		p->created++;
+	if (to != SLOT_GONE || from == SLOT_CONNECTING)
+		return;
+	if (reason < 0 || reason >= DD_POOL_CLOSE__COUNT) {
+		fprintf(stderr, "dbdeck: pool %s: close without a reason\n", p->name);
+		abort();
+	}
+	p->closed++;
+	p->closed_by[reason]++;
+}
+
+void
+pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state to, int reason)
+{
+	enum slot_state from = s->state;
+
+	if (!(slot_legal[from] & (1u << to))) {
+		fprintf(stderr, "dbdeck: pool %s: illegal slot move %s -> %s\n", p->name,
+		    slot_state_names[from], slot_state_names[to]);
+		abort();
+	}
+	if (slot_listed(from))
+		list_remove(&p->lists[from], s);
+	if (slot_listed(to))
+		list_push_head(&p->lists[to], s);
+	s->state = to;
+	slot_count_transition(p, from, to, reason);
+	if (to == SLOT_GONE && p->draining)
+		pthread_cond_broadcast(&p->drain_cond);
+}
+
+struct dd_pooled *
+pool_slot_reserve(struct dd_pool *p)
+{
+	struct dd_pooled *s = xcalloc(1, sizeof(*s));
+
+	s->pool = p;
+	s->state = SLOT_NEW;
+	s->id = ++p->next_id;
+	s->expires_ns = INT64_MAX;
+	pool_slot_set_state(p, s, SLOT_CONNECTING, POOL_CLOSE_NONE);
+	if (pool_total(p) > p->peak_total)
+		p->peak_total = pool_total(p);
+	return s;
+}
+
+int
+pool_total(const struct dd_pool *p)
+{
+	return p->lists[SLOT_CONNECTING].n + p->lists[SLOT_IDLE].n + p->lists[SLOT_ACTIVE].n +
+	       p->lists[SLOT_CHECKING].n;
+}
+
+int64_t
+pool_expiry(const struct dd_pool *p, int64_t now)
+{
+	if (p->cfg.max_lifetime_ms <= 0)
+		return INT64_MAX;
+	int64_t life = p->cfg.max_lifetime_ms * INT64_C(1000000);
+	uint64_t span = (uint64_t)(life / 1000 * POOL_JITTER_PERMILLE) + 1;
+	return now + life - (int64_t)(dd_rand_next(NULL) % span);
+}
+
+void
+pool_slot_destroy(struct dd_pool *p, struct dd_pooled *s, bool goodbye)
+{
+	(void)p;
+	if (s->conn) {
+		int64_t now = dd_now_mono_ns();
+		bool bye = goodbye && !dd_conn_is_broken(s->conn);
+		dd_conn_close(s->conn, bye ? now + POOL_CLOSE_NS : now);
+	}
+	free(s);
+}
+
+void
+pool_seterr(struct dd_pool *p, struct dd_db_error *err, enum dd_err_class cls, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[180];
+
+	if (!err)
+		return;
+	dd_db_error_clear(err);
+	err->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(err->message, sizeof(err->message), "pool %.63s: %.179s", p->name, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation                                                           */
+
+static void
+config_clamp(struct dd_pool_config *c)
+{
+	struct dd_pool_config d;
+
+	dd_pool_config_default(&d);
+	if (c->max_size < 1)
+		c->max_size = 1;
+	if (c->max_overflow < 0)
+		c->max_overflow = 0;
+	if (c->min_idle < 0)
+		c->min_idle = 0;
+	if (c->min_idle > c->max_size)
+		c->min_idle = c->max_size;
+	if (c->acquire_timeout_ms < 0)
+		c->acquire_timeout_ms = 0;
+	if (c->connect_timeout_ms <= 0)
+		c->connect_timeout_ms = d.connect_timeout_ms;
+	if (c->max_lifetime_ms < 0)
+		c->max_lifetime_ms = 0;
+	if (c->idle_timeout_ms < 0)
+		c->idle_timeout_ms = 0;
+	if (c->liveness_idle_ms < 0)
+		c->liveness_idle_ms = -1;
+	if (c->query_timeout_ms < 0)
+		c->query_timeout_ms = 0;
+	if (c->slow_query_ms < 0)
+		c->slow_query_ms = 0;
+	if (c->maintenance_ms < 0)
+		c->maintenance_ms = 0;
+	c->application_name[sizeof(c->application_name) - 1] = '\0';
+}
+
+/* The maintenance period: as set, else 1 s or a quarter of the shortest timeout. */
+static int64_t
+maint_period_ms(const struct dd_pool_config *c)
+{
+	int64_t ms = 1000;
+
+	if (c->maintenance_ms > 0)
+		return c->maintenance_ms;
+	if (c->idle_timeout_ms > 0 && c->idle_timeout_ms / 4 < ms)
+		ms = c->idle_timeout_ms / 4;
+	if (c->max_lifetime_ms > 0 && c->max_lifetime_ms / 4 < ms)
+		ms = c->max_lifetime_ms / 4;
+	return ms < 10 ? 10 : ms;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void
+params_copy(struct dd_pool *p, const struct dd_conn_params *src)
+{
+	struct dd_conn_params *d = &p->params;
+	const char *app = p->cfg.application_name[0] ? p->cfg.application_name
+	                  : src->application_name    ? src->application_name
+	                                             : "dbdeck";
+
+	*d = *src; /* the password pointer stays borrowed */
+	d->host = dup_or_null(src->host);
+	d->database = dup_or_null(src->database);
+	d->user = dup_or_null(src->user);
+	d->tls_ca = dup_or_null(src->tls_ca);
+	d->tls_cert = dup_or_null(src->tls_cert);
+	d->tls_key = dup_or_null(src->tls_key);
+	d->application_name = xstrdup(app);
+	d->connect_timeout_ms =
+	    (int)(p->cfg.connect_timeout_ms > INT32_MAX ? INT32_MAX : p->cfg.connect_timeout_ms);
+}
+
+static void
+params_free(struct dd_conn_params *d)
+{
+	free((char *)d->host);
+	free((char *)d->database);
+	free((char *)d->user);
+	free((char *)d->tls_ca);
+	free((char *)d->tls_cert);
+	free((char *)d->tls_key);
+	free((char *)d->application_name);
+	d->password = NULL;
+}
+
+static void
+pool_sync_init(struct dd_pool *p)
+{
+	pthread_mutexattr_t ma;
+
+	/* Adaptive: spin briefly before sleeping; the critical sections are a few list ops. */
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&p->mu, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_mutex_init(&p->gate_mu, NULL);
+	pthread_mutex_init(&p->slow_mu, NULL);
+	pthread_condattr_init(&p->condattr);
+	pthread_condattr_setclock(&p->condattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->drain_cond, &p->condattr);
+	pthread_cond_init(&p->maint_cond, &p->condattr);
+}
+
+static void
+pool_release_memory(struct dd_pool *p)
+{
+	pthread_cond_destroy(&p->drain_cond);
+	pthread_cond_destroy(&p->maint_cond);
+	pthread_condattr_destroy(&p->condattr);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->gate_mu);
+	pthread_mutex_destroy(&p->slow_mu);
+	dd_breaker_free(p->breaker);
+	dd_histogram_free(p->wait_hist);
+	params_free(&p->params);
+	free(p->slow);
+	free(p);
+}
+
+struct dd_pool *
+dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_conn_params *params,
+    const struct dd_pool_config *cfg, const char *node_name, char *err, size_t errlen)
+{
+	struct dd_pool *p;
+	int rc;
+
+	if (!params || !node_name || !node_name[0]) {
+		dd_seterr(err, errlen, "pool: connection parameters and a node name are required");
+		return NULL;
+	}
+	if (!drv)
+		drv = dd_driver_for(engine);
+	if (!drv) {
+		dd_seterr(err, errlen, "pool %s: no driver for engine %s", node_name,
+		    dd_engine_name(engine));
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	if (cfg)
+		p->cfg = *cfg;
+	else
+		dd_pool_config_default(&p->cfg);
+	config_clamp(&p->cfg);
+	p->maint_period_ns = maint_period_ms(&p->cfg) * INT64_C(1000000);
+	p->liveness_ns =
+	    p->cfg.liveness_idle_ms < 0 ? -1 : p->cfg.liveness_idle_ms * INT64_C(1000000);
+	p->max_size = p->cfg.max_size;
+	p->drv = drv;
+	p->engine = engine;
+	dd_strlcpy(p->name, node_name, sizeof(p->name));
+	params_copy(p, params);
+	pool_sync_init(p);
+	p->wait_hist = dd_histogram_new();
+	p->breaker = dd_breaker_new(p->name, &p->cfg.breaker, NULL);
+	p->slow = xcalloc(DD_POOL_SLOW_RING, sizeof(*p->slow));
+	rc = pthread_create(&p->maint_thread, NULL, pool_maint_main, p);
+	if (rc != 0) {
+		dd_seterr(
+		    err, errlen, "pool %s: cannot start its thread: %s", p->name, strerror(rc));
+		pool_release_memory(p);
+		return NULL;
+	}
+	p->maint_running = true;
+	return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Drain and free                                                     */
+
+static void
+timespec_from_ns(struct timespec *ts, int64_t ns)
+{
+	ts->tv_sec = (time_t)(ns / 1000000000);
+	ts->tv_nsec = (long)(ns % 1000000000);
+}
+
+/* Moves every idle slot to GONE (reason drain) onto *out. Caller holds p->mu. */
+static struct dd_pooled *
+take_idle_for_drain(struct dd_pool *p)
+{
+	struct dd_pooled *out = NULL, *s;
+
+	while ((s = p->lists[SLOT_IDLE].head) != NULL) {
+		pool_slot_set_state(p, s, SLOT_GONE, DD_POOL_CLOSE_DRAIN);
+		s->next = out;
+		out = s;
+	}
+	return out;
+}
+
+int
+dd_pool_drain(struct dd_pool *p, int64_t deadline_ns)
+{
+	struct dd_pooled *gone, *next;
+	struct timespec ts;
+	int left;
+
+	pthread_mutex_lock(&p->mu);
+	p->draining = true;
+	pool_refuse_waiters(p);
+	gone = take_idle_for_drain(p);
+	pthread_mutex_unlock(&p->mu);
+	for (; gone; gone = next) {
+		next = gone->next;
+		pool_slot_destroy(p, gone, true);
+	}
+	pthread_mutex_lock(&p->mu);
+	timespec_from_ns(&ts, deadline_ns);
+	while ((left = pool_total(p)) > 0) {
+		if (deadline_ns != DD_NO_DEADLINE && dd_now_mono_ns() >= deadline_ns)
+			break;
+		if (deadline_ns == DD_NO_DEADLINE)
+			pthread_cond_wait(&p->drain_cond, &p->mu);
+		else if (pthread_cond_timedwait(&p->drain_cond, &p->mu, &ts) == ETIMEDOUT)
+			break;
+	}
+	left = pool_total(p);
+	pthread_mutex_unlock(&p->mu);
+	return left;
+}
+
+static void
+maint_stop(struct dd_pool *p)
+{
+	if (!p->maint_running)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_signal(&p->maint_cond);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->maint_thread, NULL);
+	p->maint_running = false;
+}
+
+void
+dd_pool_free(struct dd_pool *p)
+{
+	int left;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->draining = true;
+	pthread_mutex_unlock(&p->mu);
+	maint_stop(p);
+	left = dd_pool_drain(p, dd_now_mono_ns());
+	if (left > 0) {
+		fprintf(stderr, "dbdeck: pool %s freed with %d connection(s) still borrowed\n",
+		    p->name, left);
+		abort();
+	}
+	pool_release_memory(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Accessors and counters                                             */
+
+int64_t
+dd_pool_deadline_in(int64_t ms)
+{
+	return dd_now_mono_ns() + ms * INT64_C(1000000);
+}
+
+const char *
+dd_pool_name(const struct dd_pool *p)
+{
+	return p->name;
+}
+
+enum dd_engine
+dd_pool_engine(const struct dd_pool *p)
+{
+	return p->engine;
+}
+
+const struct dd_pool_config *
+dd_pool_get_config(const struct dd_pool *p)
+{
+	return &p->cfg;
+}
+
+struct dd_breaker *
+dd_pool_breaker(struct dd_pool *p)
+{
+	return p->breaker;
+}
+
+static int64_t
+quantile_ns(const struct dd_histogram_snapshot *h, double q)
+{
+	double v = dd_histogram_quantile(h, q);
+	return isnan(v) ? 0 : (int64_t)v;
+}
+
+static void
+stats_waits(struct dd_pool_stats *out, const struct dd_histogram_snapshot *h)
+{
+	out->wait_count = h->count;
+	out->wait_sum_ns = (int64_t)h->sum_ns;
+	out->wait_max_ns = (int64_t)h->max_ns;
+	out->wait_p50_ns = quantile_ns(h, 0.50);
+	out->wait_p95_ns = quantile_ns(h, 0.95);
+	out->wait_p99_ns = quantile_ns(h, 0.99);
+}
+
+void
+dd_pool_stats(struct dd_pool *p, struct dd_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->breaker = dd_breaker_state(p->breaker);
+	pthread_mutex_lock(&p->mu);
+	out->max_size = p->cfg.max_size;
+	out->max_overflow = p->cfg.max_overflow;
+	out->min_idle = p->cfg.min_idle;
+	out->active = p->lists[SLOT_ACTIVE].n;
+	out->idle = p->lists[SLOT_IDLE].n;
+	out->connecting = p->lists[SLOT_CONNECTING].n;
+	out->checking = p->lists[SLOT_CHECKING].n;
+	out->waiting = p->nwait;
+	out->total = pool_total(p);
+	out->overflow_in_use = out->total > p->cfg.max_size ? out->total - p->cfg.max_size : 0;
+	out->peak_total = p->peak_total;
+	out->draining = p->draining;
+	out->created = p->created;
+	out->closed = p->closed;
+	memcpy(out->closed_by, p->closed_by, sizeof(out->closed_by));
+	memcpy(out->errors, p->errors, sizeof(out->errors));
+	out->acquires = p->acquires;
+	out->handoffs = p->handoffs;
+	out->pings = p->pings;
+	out->resets = p->resets;
+	dd_histogram_snapshot(p->wait_hist, &out->wait_hist);
+	out->wait_hist.buckets[0] += p->zero_waits; /* bucket 0 is [0, 1024] ns */
+	out->wait_hist.count += p->zero_waits;
+	pthread_mutex_unlock(&p->mu);
+	out->queries = atomic_load(&p->queries);
+	out->slow_queries = atomic_load(&p->slow_queries);
+	stats_waits(out, &out->wait_hist);
+}

@@ -1,0 +1,193 @@
+/*
+ * pool_int.h: what the pool's files share (pool.c: life cycle, slot states,
+ * counters; pool_acquire.c: acquire/release and the FIFO waiters;
+ * pool_maint.c: the maintenance thread; pool_query.c: statements, breaker
+ * reports, retries and the slow-query ring). Not installed.
+ *
+ * Locking. p->mu guards the slot lists, the waiter queue and the counters.
+ * p->gate_mu serializes breaker reports with updates of p->gate (see
+ * pool_query.c). p->slow_mu guards the slow-query ring. Lock order: mu before
+ * gate_mu; slow_mu alone. No network I/O is done holding any of them.
+ */
+#ifndef DD_POOL_INT_H
+#define DD_POOL_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dbdeck/metrics.h"
+#include "dbdeck/pool.h"
+
+/*
+ * A slot's states; each has its own counted list. SLOT_NEW and SLOT_GONE are
+ * the ends (no list): a slot is born NEW, reserved as CONNECTING, and ends
+ * GONE once its connection is being closed (or was never opened).
+ */
+enum slot_state {
+	SLOT_NEW,
+	SLOT_CONNECTING, /* a connect is in progress; holds capacity */
+	SLOT_IDLE,       /* open, in the pool */
+	SLOT_ACTIVE,     /* borrowed */
+	SLOT_CHECKING,   /* liveness ping at checkout */
+	SLOT_GONE,       /* leaving: closed outside the lock, then freed */
+	SLOT__COUNT
+};
+
+/* Close reasons beyond the public ones: a connect that failed (nothing was open). */
+#define POOL_CLOSE_NONE           (-1)
+#define POOL_CLOSE_CONNECT_FAILED (-2)
+
+struct dd_pooled {
+	struct dd_pool *pool;
+	struct dd_conn *conn; /* NULL while connecting */
+	enum slot_state state;
+	struct dd_pooled *prev, *next;
+	int64_t expires_ns;    /* retire at or after this; INT64_MAX = never */
+	int64_t idle_since_ns; /* when it last became idle (or was opened) */
+	int64_t backend_id;
+	uint64_t id;
+	uintptr_t last_owner; /* token of the thread that returned it last (a hint) */
+	int64_t stmt_end_ns;  /* end of the last pooled statement of this loan, or 0 */
+};
+
+struct slot_list {
+	struct dd_pooled *head, *tail;
+	int n;
+};
+
+/*
+ * An acquirer waiting its turn (lives on its stack). It is done when granted
+ * a connection (slot, ACTIVE) or refused (err). While it waits it may be
+ * given a job: a CONNECTING slot to open on the pool's behalf. It stays in
+ * the queue meanwhile, and the new connection goes to the queue's head like
+ * any other, so FIFO order holds and a connection returned during the
+ * connect is not wasted.
+ */
+struct pool_waiter {
+	pthread_cond_t cond;
+	struct dd_pooled *slot; /* granted */
+	struct dd_pooled *job;  /* to connect; set until that connect is finished */
+	int err;                /* DD_POOL_ERR_DRAINING when refused */
+	bool done;
+	struct pool_waiter *prev, *next;
+};
+
+struct dd_pool {
+	/*
+	 * What every acquire and release touches comes first, so that after the
+	 * context switch of a round trip the fast path finds it in few cache
+	 * lines.
+	 */
+	pthread_mutex_t mu;
+	atomic_bool gate; /* false: the breaker is known to be closed */
+	bool draining;
+	int nwait;
+	struct pool_waiter *wq_head, *wq_tail;
+	struct slot_list lists[SLOT__COUNT];
+	int64_t check_before_ns;       /* idle slots idle since before this get a ping */
+	int64_t liveness_ns;           /* cfg.liveness_idle_ms in ns; -1 = never */
+	int max_size;                  /* cfg.max_size */
+	uint64_t acquires, zero_waits; /* zero_waits: acquires served at once (not in wait_hist) */
+
+	bool stopping;               /* the maintenance thread must end */
+	pthread_condattr_t condattr; /* CLOCK_MONOTONIC */
+	pthread_cond_t drain_cond;   /* a slot went away while draining */
+	pthread_cond_t maint_cond;   /* wakes the maintenance thread */
+	pthread_t maint_thread;
+	bool maint_running;
+	uint64_t next_id;
+	int peak_total;
+
+	/* counters (under mu) */
+	uint64_t created, closed;
+	uint64_t closed_by[DD_POOL_CLOSE__COUNT];
+	uint64_t errors[DD_POOL_ERROR__COUNT];
+	uint64_t handoffs, pings, resets;
+	struct dd_histogram *wait_hist; /* waits > 0, recorded under mu: snapshots match acquires */
+	atomic_uint_fast64_t queries, slow_queries;
+
+	/* settings (immutable after dd_pool_new) */
+	struct dd_pool_config cfg;
+	int64_t maint_period_ns;
+	const struct dd_driver *drv;
+	enum dd_engine engine;
+	struct dd_conn_params params; /* strings owned, except password (borrowed) */
+	char name[DD_POOL_NAME_MAX];
+
+	/* breaker */
+	struct dd_breaker *breaker;
+	pthread_mutex_t gate_mu;
+
+	/* slow-query ring */
+	pthread_mutex_t slow_mu;
+	struct dd_slow_query *slow; /* DD_POOL_SLOW_RING entries */
+	size_t slow_next, slow_n;
+};
+
+/* ---- pool.c ---- */
+
+/*
+ * The one transition function: moves s to state `to`, keeping the per-state
+ * lists and counts, counts connections opened (CONNECTING → IDLE/ACTIVE) and
+ * closed with their reason (→ GONE; reason is an enum dd_pool_close_reason, or
+ * POOL_CLOSE_CONNECT_FAILED for a connect that never succeeded). Aborts on a
+ * transition that cannot happen. Caller holds p->mu.
+ */
+void pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state to, int reason);
+
+/* A new slot in SLOT_CONNECTING (capacity reserved). Caller holds p->mu. */
+struct dd_pooled *pool_slot_reserve(struct dd_pool *p);
+
+/* Slots holding capacity: connecting + idle + active + checking. Caller holds p->mu. */
+int pool_total(const struct dd_pool *p);
+
+/* Retirement time for a connection opened at now: lifetime minus 0-2.5 % jitter. */
+int64_t pool_expiry(const struct dd_pool *p, int64_t now);
+
+/* Closes s's connection (if any) by a short deadline and frees s. No lock held. */
+void pool_slot_destroy(struct dd_pool *p, struct dd_pooled *s, bool goodbye);
+
+/* Sets err (may be NULL) to a pool-level error naming the node. */
+void pool_seterr(struct dd_pool *p, struct dd_db_error *err, enum dd_err_class cls, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- pool_acquire.c ---- */
+
+/*
+ * A slot that has just become usable (returned, or newly opened; ACTIVE or
+ * CONNECTING with its connection): handed to the first waiter if any, else
+ * made idle, or, when nobody waits and the pool is above max_size, moved to
+ * GONE as overflow. Returns false in that last case: the caller destroys s
+ * once it has dropped the lock. Caller holds p->mu.
+ */
+bool pool_slot_available(struct dd_pool *p, struct dd_pooled *s, int64_t now);
+
+/*
+ * Capacity may be free: give connect jobs to waiters that have none, while
+ * the pool is below max_size + max_overflow. Caller holds p->mu.
+ */
+void pool_grant_capacity(struct dd_pool *p);
+
+/* Refuses every waiter (draining). Caller holds p->mu. */
+void pool_refuse_waiters(struct dd_pool *p);
+
+/* Opens the connection of a CONNECTING slot (no lock held). 0 or -1 with *err. */
+int pool_slot_connect(struct dd_pool *p, struct dd_pooled *s, int64_t deadline_ns,
+    bool *deadline_was_callers, struct dd_db_error *err);
+
+/* ---- pool_maint.c ---- */
+
+void *pool_maint_main(void *arg);
+
+/* ---- pool_query.c ---- */
+
+/* A node failure (if err says so) goes to the breaker and sets the gate. */
+void pool_report_failure(struct dd_pool *p, const struct dd_db_error *err);
+/* A success goes to the breaker when the gate is set; clears it when closed. */
+void pool_report_success(struct dd_pool *p);
+/* Re-reads the breaker's state into the gate (maintenance pass). */
+void pool_gate_sync(struct dd_pool *p);
+
+#endif
