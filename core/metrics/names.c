@@ -48,7 +48,7 @@ static const struct dd_metric_def metric_defs[DD_METRIC_COUNT_] = {
 		.name = "db_slow_queries_total",
 		.type = DD_PROM_COUNTER,
 		.help = "Queries that took longer than the cluster's slow_query threshold.",
-		.labels = "cluster",
+		.labels = "cluster,node",
 	},
 	[DD_METRIC_BREAKER_STATE] = {
 		.name = "db_circuit_breaker_state",

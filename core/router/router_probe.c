@@ -1,0 +1,457 @@
+/*
+ * router_probe.c: the router's prober, and what a probe round changes.
+ *
+ * One coordinator thread per router starts a round every probe interval (or
+ * at once when dd_router_probe_now asks): it hands the round to one worker
+ * thread per node, each of which probes its node over its own driver
+ * connection (reconnecting when needed) with the round's deadline. The
+ * coordinator waits for every worker or for the deadline plus a small grace,
+ * whichever comes first: a node that has not answered by then counts as
+ * unreachable for the round, so a hung node never delays the others. The
+ * results are then applied under the router's lock (router_apply_round):
+ * roles and the topology, lag, and the read set with its hysteresis. Probe
+ * failures that count against a node go to its breaker afterwards.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router_int.h"
+#include "util/util.h"
+
+/* Extra wait for workers past the round deadline (the drivers overrun by a few ms). */
+#define PROBE_GRACE_NS INT64_C(250000000)
+
+void
+router_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+bool
+router_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
+{
+	struct timespec ts;
+
+	if (deadline_ns == DD_NO_DEADLINE) {
+		pthread_cond_wait(cv, mu);
+		return true;
+	}
+	if (dd_now_mono_ns() >= deadline_ns)
+		return false;
+	ts.tv_sec = deadline_ns / 1000000000;
+	ts.tv_nsec = deadline_ns % 1000000000;
+	return pthread_cond_timedwait(cv, mu, &ts) != ETIMEDOUT;
+}
+
+/* ---- the worker: one probe of one node ---- */
+
+/* Server messages may span lines; the reasons built from them are one line. */
+static void
+one_line(char *s)
+{
+	char *w = s, *rd, c;
+
+	for (rd = s; *rd; rd++) {
+		c = (*rd == '\n' || *rd == '\r' || *rd == '\t') ? ' ' : *rd;
+		if (c == ' ' && w > s && w[-1] == ' ')
+			continue;
+		*w++ = c;
+	}
+	*w = '\0';
+}
+
+/* A few words for the routing reasons; the full message stays in last_error. */
+static void
+brief_of(bool at_connect, enum dd_err_class cls, char *out, size_t len)
+{
+	const char *what;
+
+	switch (cls) {
+	case DD_ERR_TIMEOUT: what = "timed out"; break;
+	case DD_ERR_AUTH: what = "refused the credentials"; break;
+	case DD_ERR_CONN_LOST: what = "lost the connection"; break;
+	default: what = "failed"; break;
+	}
+	snprintf(out, len, "%s %s", at_connect ? "connect" : "probe", what);
+}
+
+static void
+probe_node(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns, struct rnode_result *res)
+{
+	struct dd_db_error err;
+
+	memset(res, 0, sizeof(*res));
+	res->start_ns = dd_now_mono_ns();
+	res->wall_ms = dd_now_wall_ms();
+	dd_db_error_clear(&err);
+	if (nd->conn == NULL &&
+	    dd_conn_open(engine, &nd->params, deadline_ns, &nd->conn, &err) != 0) {
+		dd_seterr(res->error, sizeof(res->error), "connect: %s: %s",
+		    dd_err_class_name(err.cls), err.message);
+		brief_of(true, err.cls, res->brief, sizeof(res->brief));
+		goto fail;
+	}
+	if (dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err) != 0) {
+		dd_seterr(res->error, sizeof(res->error), "probe: %s: %s",
+		    dd_err_class_name(err.cls), err.message);
+		brief_of(false, err.cls, res->brief, sizeof(res->brief));
+		dd_conn_close(nd->conn, dd_now_mono_ns() + 100000000);
+		nd->conn = NULL;
+		goto fail;
+	}
+	res->ok = true;
+	res->end_ns = dd_now_mono_ns();
+	return;
+fail:
+	res->ok = false;
+	one_line(res->error);
+	res->node_failure = dd_db_error_is_node_failure(&err) || err.cls == DD_ERR_TIMEOUT;
+	res->end_ns = dd_now_mono_ns();
+}
+
+struct worker_arg {
+	struct dd_router *r;
+	struct rnode *nd;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct dd_router *r = wa->r;
+	struct rnode *nd = wa->nd;
+	struct rnode_result res;
+	uint64_t round;
+	int64_t deadline;
+
+	free(wa);
+	pthread_mutex_lock(&r->pmu);
+	while (!r->pstop) {
+		if (nd->job_round <= nd->done_round) {
+			pthread_cond_wait(&r->job_cv, &r->pmu);
+			continue;
+		}
+		round = nd->job_round;
+		deadline = nd->job_deadline_ns;
+		pthread_mutex_unlock(&r->pmu);
+		probe_node(nd, r->cfg.engine, deadline, &res);
+		pthread_mutex_lock(&r->pmu);
+		nd->res = res;
+		nd->done_round = round;
+		pthread_cond_broadcast(&r->done_cv);
+	}
+	pthread_mutex_unlock(&r->pmu);
+	if (nd->conn != NULL)
+		dd_conn_close(nd->conn, dd_now_mono_ns() + 200000000);
+	nd->conn = NULL;
+	return NULL;
+}
+
+/* ---- the coordinator ---- */
+
+static bool
+round_finished(struct dd_router *r, uint64_t round, const bool *posted)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (posted[i] && r->nodes[i].done_round < round)
+			return false;
+	return true;
+}
+
+/* Runs one round; res[i].ok / error filled for every node. Called without locks. */
+static void
+run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
+{
+	bool posted[DD_ROUTER_MAX_NODES];
+	int64_t deadline;
+	uint64_t round;
+	size_t i;
+
+	*start_ns = dd_now_mono_ns();
+	deadline = *start_ns + r->cfg.probe_timeout_ms * 1000000;
+	pthread_mutex_lock(&r->pmu);
+	round = ++r->round;
+	for (i = 0; i < r->n; i++) {
+		struct rnode *nd = &r->nodes[i];
+		/* a worker still inside an earlier probe is not given this round */
+		posted[i] = nd->job_round <= nd->done_round;
+		if (posted[i]) {
+			nd->job_round = round;
+			nd->job_deadline_ns = deadline;
+		}
+	}
+	pthread_cond_broadcast(&r->job_cv);
+	while (!r->pstop && !round_finished(r, round, posted))
+		if (!router_cond_wait(&r->done_cv, &r->pmu, deadline + PROBE_GRACE_NS))
+			break;
+	for (i = 0; i < r->n; i++) {
+		if (posted[i] && r->nodes[i].done_round == round) {
+			res[i] = r->nodes[i].res;
+			continue;
+		}
+		memset(&res[i], 0, sizeof(res[i]));
+		res[i].node_failure = true;
+		res[i].start_ns = *start_ns;
+		res[i].end_ns = dd_now_mono_ns();
+		res[i].wall_ms = dd_now_wall_ms();
+		snprintf(res[i].error, sizeof(res[i].error),
+		    "probe: no answer within %" PRId64 " ms", r->cfg.probe_timeout_ms);
+		snprintf(res[i].brief, sizeof(res[i].brief), "no answer within %" PRId64 " ms",
+		    r->cfg.probe_timeout_ms);
+	}
+	pthread_mutex_unlock(&r->pmu);
+}
+
+/* Probe failures count against the node; a good probe of a half-open node is its trial. */
+static void
+feed_breakers(struct dd_router *r, const struct rnode_result *res)
+{
+	struct dd_breaker *b;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		b = dd_pool_breaker(r->nodes[i].pool);
+		if (b == NULL)
+			continue;
+		if (!res[i].ok && res[i].node_failure)
+			dd_breaker_record_failure(b, res[i].error);
+		else if (res[i].ok && dd_breaker_state(b) == DD_BREAKER_HALF_OPEN &&
+		         dd_breaker_allow(b))
+			dd_breaker_record_success(b);
+	}
+}
+
+static void *
+coord_main(void *arg)
+{
+	struct dd_router *r = arg;
+	struct rnode_result res[DD_ROUTER_MAX_NODES];
+	int64_t start, next;
+	uint64_t kicks;
+
+	for (;;) {
+		pthread_mutex_lock(&r->pmu);
+		kicks = r->kicks;
+		if (r->pstop) {
+			pthread_mutex_unlock(&r->pmu);
+			break;
+		}
+		pthread_mutex_unlock(&r->pmu);
+		run_round(r, res, &start);
+		router_apply_round(r, res, start, dd_now_mono_ns());
+		feed_breakers(r, res);
+		next = start + r->cfg.probe_interval_ms * 1000000;
+		pthread_mutex_lock(&r->pmu);
+		while (!r->pstop && r->kicks == kicks)
+			if (!router_cond_wait(&r->done_cv, &r->pmu, next))
+				break;
+		pthread_mutex_unlock(&r->pmu);
+	}
+	return NULL;
+}
+
+int
+router_prober_start(struct dd_router *r, char *err, size_t errlen)
+{
+	struct worker_arg *wa;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->n; i++) {
+		wa = xmalloc(sizeof(*wa));
+		wa->r = r;
+		wa->nd = &r->nodes[i];
+		rc = pthread_create(&r->nodes[i].thread, NULL, worker_main, wa);
+		if (rc != 0) {
+			free(wa);
+			dd_seterr(err, errlen, "cannot start the prober of %s: %s",
+			    r->nodes[i].name, strerror(rc));
+			return -1;
+		}
+		r->nodes[i].thread_started = true;
+	}
+	rc = pthread_create(&r->coord, NULL, coord_main, r);
+	if (rc != 0) {
+		dd_seterr(err, errlen, "cannot start the prober: %s", strerror(rc));
+		return -1;
+	}
+	r->coord_started = true;
+	return 0;
+}
+
+void
+router_prober_stop(struct dd_router *r)
+{
+	size_t i;
+
+	pthread_mutex_lock(&r->pmu);
+	r->pstop = true;
+	pthread_cond_broadcast(&r->job_cv);
+	pthread_cond_broadcast(&r->done_cv);
+	pthread_mutex_unlock(&r->pmu);
+	if (r->coord_started)
+		pthread_join(r->coord, NULL);
+	r->coord_started = false;
+	for (i = 0; i < r->n; i++) {
+		if (r->nodes[i].thread_started)
+			pthread_join(r->nodes[i].thread, NULL);
+		r->nodes[i].thread_started = false;
+	}
+}
+
+/* ---- applying a round (r->mu held) ---- */
+
+static bool
+writable_primary(const struct rnode *nd)
+{
+	return nd->probed && nd->info.role == DD_ROLE_PRIMARY && !nd->info.read_only;
+}
+
+/*
+ * One writable primary among the reachable nodes → it. None reachable → the
+ * one last known, if exactly one. Several → none: writes are refused until
+ * only one says so.
+ */
+static void
+update_topology(struct dd_router *r)
+{
+	int fresh = 0, stale = 0, f1 = -1, f2 = -1, s1 = -1;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (!writable_primary(&r->nodes[i]))
+			continue;
+		if (r->nodes[i].reachable) {
+			if (fresh++ == 0)
+				f1 = (int)i;
+			else if (f2 < 0)
+				f2 = (int)i;
+		} else if (stale++ == 0) {
+			s1 = (int)i;
+		}
+	}
+	r->writable = fresh;
+	r->topo_why[0] = '\0';
+	if (fresh == 1 || (fresh == 0 && stale == 1)) {
+		r->topo = DD_TOPO_OK;
+		r->primary = fresh == 1 ? f1 : s1;
+		if (fresh == 0)
+			dd_seterr(r->topo_why, sizeof(r->topo_why),
+			    "primary %s does not answer probes", r->nodes[s1].name);
+	} else if (fresh > 1) {
+		r->topo = DD_TOPO_MULTI_PRIMARY;
+		r->primary = -1;
+		dd_seterr(r->topo_why, sizeof(r->topo_why),
+		    "%d nodes say they are a writable "
+		    "primary (%s, %s): writes refused",
+		    fresh, r->nodes[f1].name, r->nodes[f2].name);
+	} else {
+		r->topo = stale > 1 ? DD_TOPO_MULTI_PRIMARY : DD_TOPO_NO_PRIMARY;
+		r->primary = -1;
+		dd_seterr(r->topo_why, sizeof(r->topo_why), "%s",
+		    stale > 1 ? "several unreachable nodes were last seen as primary"
+		              : "no node is a writable primary");
+	}
+}
+
+/* Feeds the primary's position of this round to the lag computations. */
+static void
+update_primary_position(struct dd_router *r)
+{
+	struct rnode *p;
+
+	if (r->primary < 0)
+		return;
+	if (r->primary != r->hist_primary) {
+		dd_rl_lsn_history_clear(&r->hist);
+		dd_rl_gtid_history_clear(&r->ghist);
+		r->hist_primary = r->primary;
+	}
+	p = &r->nodes[r->primary];
+	if (!p->reachable)
+		return;
+	if (r->cfg.engine == DD_ENGINE_POSTGRESQL)
+		dd_rl_lsn_history_add(&r->hist, p->probe_ns, p->info.current_lsn);
+	else
+		dd_rl_gtid_history_add(&r->ghist, p->probe_ns, &p->info.binlog_set);
+}
+
+static void
+update_lag_and_read_set(struct dd_router *r, struct rnode *nd)
+{
+	struct dd_rl_member m;
+
+	if (!nd->reachable || nd->info.role != DD_ROLE_REPLICA) {
+		nd->lag.known = false;
+		nd->lag.ms = -1;
+		dd_strlcpy(nd->lag.why, nd->reachable ? "not a replica" : "probe failed",
+		    sizeof(nd->lag.why));
+	} else if (r->cfg.engine == DD_ENGINE_POSTGRESQL) {
+		dd_rl_lag_pg(&nd->info, nd->probe_ns, &r->hist, &nd->lag);
+	} else {
+		dd_rl_lag_mysql_hist(&nd->info, nd->probe_ns, &r->ghist, &nd->lag);
+	}
+	memset(&m, 0, sizeof(m));
+	m.probed = nd->probed;
+	m.reachable = nd->reachable;
+	m.role = nd->info.role;
+	m.weight = nd->weight;
+	m.lag = nd->lag;
+	/* a stopped SQL thread applies nothing more: no reads, whatever its lag says now */
+	if (r->cfg.engine != DD_ENGINE_POSTGRESQL && nd->reachable &&
+	    nd->info.has_replica_status && !nd->info.sql_running) {
+		m.lag.known = false;
+		dd_strlcpy(m.lag.why, "SQL thread stopped", sizeof(m.lag.why));
+	}
+	m.probe_error = nd->last_brief;
+	m.in_read_set = nd->in_read_set;
+	dd_rl_read_set_update(
+	    &m, r->cfg.lag_max_ms, r->cfg.reenter_factor, nd->why, sizeof(nd->why));
+	nd->in_read_set = m.in_read_set;
+}
+
+void
+router_apply_round(
+    struct dd_router *r, const struct rnode_result *res, int64_t start_ns, int64_t end_ns)
+{
+	struct rnode *nd;
+	size_t i;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->n; i++) {
+		nd = &r->nodes[i];
+		nd->reachable = res[i].ok;
+		nd->probe_ms = (res[i].end_ns - res[i].start_ns) / 1000000;
+		dd_strlcpy(nd->last_error, res[i].ok ? "" : res[i].error, sizeof(nd->last_error));
+		dd_strlcpy(nd->last_brief,
+		    res[i].ok         ? ""
+		    : res[i].brief[0] ? res[i].brief
+		                      : res[i].error,
+		    sizeof(nd->last_brief));
+		if (!res[i].ok)
+			continue;
+		nd->probed = true;
+		nd->info = res[i].info;
+		nd->probe_ns = res[i].start_ns;
+		nd->probe_wall_ms = res[i].wall_ms;
+	}
+	update_topology(r);
+	update_primary_position(r);
+	for (i = 0; i < r->n; i++)
+		update_lag_and_read_set(r, &r->nodes[i]);
+	r->rounds_done++;
+	r->last_round_wall_ms = dd_now_wall_ms();
+	r->last_round_ms = (end_ns - start_ns) / 1000000;
+	pthread_cond_broadcast(&r->round_cv);
+	pthread_mutex_unlock(&r->mu);
+}
