@@ -183,6 +183,20 @@ checkout_ping(struct dd_pool *p, struct dd_pooled *s, int64_t now, int64_t deadl
 	if (e.cls == DD_ERR_TIMEOUT && !dd_conn_is_broken(s->conn))
 		return PING_NOT_SENT; /* the caller's deadline had passed: nothing was learnt */
 	dd_conn_mark_broken(s->conn);
+	if (e.cls == DD_ERR_CONN_LOST) {
+		/*
+		 * The server closed this idle connection (it restarted, or an
+		 * idle session was killed): a stale socket says nothing about the
+		 * node now, and counting it would open the breaker of a node that
+		 * just came back, one stale connection at a time. The other idle
+		 * connections from before are suspect too; a new connection
+		 * tells whether the node is up (and a failed connect counts).
+		 */
+		pthread_mutex_lock(&p->mu);
+		p->check_before_ns = dd_now_mono_ns();
+		pthread_mutex_unlock(&p->mu);
+		return PING_DEAD;
+	}
 	pool_report_failure(p, &e);
 	return PING_DEAD;
 }
