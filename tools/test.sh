@@ -2,7 +2,9 @@
 # test.sh: `make test`. Builds the sanitizer tree, starts the real-server
 # harness once (with a watchdog on this shell, so even a SIGKILL of this run
 # leaves no server behind), runs every meson suite, stops the harness, and
-# prints as its last line `N passed, M failed` (non-zero exit when M > 0).
+# prints as its last line `N passed, M failed` (non-zero exit when M > 0),
+# after a short recap of what failed (test names and their `not ok` lines),
+# so that the tail of a CI log says which check broke.
 #
 #   tools/test.sh                  everything
 #   tools/test.sh --suite unit     one suite (repeatable); the harness starts
@@ -23,6 +25,7 @@ done
 want() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 passed=0 failed=0
+recap=()
 hdir=""
 logdir=$root/$build/test-logs
 mkdir -p "$logdir"
@@ -55,6 +58,13 @@ run_suite() {
 	meson test -C "$dir" --no-rebuild --print-errorlogs "$@" 2>&1 | tee "$log" |
 		grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):' >&2
 	count "$log"
+	# Failed tests by name, then the TAP lines that failed (from the error logs).
+	local line
+	while IFS= read -r line; do
+		recap+=("$label: $line")
+	done < <(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|SKIP|UNEXPECTEDPASS) ' "$log" |
+		sed -E 's/^ *[0-9]+\/[0-9]+ +//; s/ +/ /g'
+		grep -E '^(not ok|Bail out!)' "$log" | head -8 | sed 's/^/    /')
 }
 
 # The vault tamper test changes every byte and cuts every length through the
@@ -97,5 +107,9 @@ if want asan; then
 	fi
 fi
 
+if [ ${#recap[@]} -gt 0 ]; then
+	echo "what failed:"
+	printf '  %s\n' "${recap[@]}" | head -24
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
