@@ -58,13 +58,18 @@ run_suite() {
 	meson test -C "$dir" --no-rebuild --print-errorlogs "$@" 2>&1 | tee "$log" |
 		grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):' >&2
 	count "$log"
-	# Failed tests by name, then the TAP lines that failed (from the error logs).
+	# meson's full log (every test's output) is rewritten by the next run: keep it.
+	cp "$dir/meson-logs/testlog.txt" "$logdir/$label-testlog.txt" 2>/dev/null
+	# Failed tests by name, then the TAP lines that failed (with a few lines
+	# of their diagnostics).
 	local line
 	while IFS= read -r line; do
 		recap+=("$label: $line")
 	done < <(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|SKIP|UNEXPECTEDPASS) ' "$log" |
-		sed -E 's/^ *[0-9]+\/[0-9]+ +//; s/ +/ /g'
-		grep -E '^(not ok|Bail out!)' "$log" | head -8 | sed 's/^/    /')
+		sed -E 's/^ *[0-9]+\/[0-9]+ +//; s/ +/ /g' | awk '!seen[$0]++'
+		awk '/^test: / {t = $2; d = 0} /^(not ok|Bail out!)/ {print "    " t ": " $0; d = 3; next}
+			d > 0 && /^#/ {print "      " $0; d--; next} {d = 0}' "$logdir/$label-testlog.txt" 2>/dev/null |
+			head -12)
 }
 
 # The vault tamper test changes every byte and cuts every length through the
@@ -109,7 +114,7 @@ fi
 
 if [ ${#recap[@]} -gt 0 ]; then
 	echo "what failed:"
-	printf '  %s\n' "${recap[@]}" | head -24
+	printf '  %s\n' "${recap[@]}" | head -16
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
