@@ -16,8 +16,13 @@
 #include "tap.h"
 #include "util/util.h"
 
-/* Bounds for "returns at the deadline": never early, at most this late. */
-#define LATE_MS 150.0
+/*
+ * Bounds for "returns at the deadline": never early, at most this late. The
+ * lateness allowed is the scheduler's, generous for a shared machine: what is
+ * tested is that a call ends at its deadline instead of the server's answer
+ * (5 s of sleep, or never for a stopped server).
+ */
+#define LATE_MS 250.0
 
 static void
 check_deadline(double ms, int deadline_ms, const char *what)
@@ -162,7 +167,7 @@ test_statement_timeout(void)
 	    "a broken connection refuses further statements");
 	t0 = dd_now_mono_ns();
 	dd_conn_close(c, itest_deadline(500));
-	ok(itest_ms_since(t0) < 100, "closing the broken connection is immediate (%.1f ms)",
+	ok(itest_ms_since(t0) < LATE_MS, "closing the broken connection is immediate (%.1f ms)",
 	    itest_ms_since(t0));
 }
 

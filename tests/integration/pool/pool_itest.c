@@ -22,7 +22,8 @@ test_exhaustion(void)
 {
 	struct dd_pool_config c = pit_config(2, 0);
 	char app[64];
-	c.acquire_timeout_ms = 500;
+	/* Long enough that ±20 % is far above the scheduler's noise. */
+	c.acquire_timeout_ms = 1500;
 	struct dd_pool *p = pit_pool(&c, "exhaust", app);
 	struct dd_pooled *a = pit_acquire(p), *b = pit_acquire(p), *x = NULL;
 	struct dd_db_error e;
@@ -31,7 +32,7 @@ test_exhaustion(void)
 	double ms = pit_ms_since(t0);
 
 	is_int(rc, DD_POOL_ERR_TIMEOUT, "exhaustion: the third acquire times out");
-	ok(ms >= 400 && ms <= 600, "exhaustion: after %.0f ms (500 +- 20 %%)", ms);
+	ok(ms >= 1200 && ms <= 1800, "exhaustion: after %.0f ms (1500 +- 20 %%)", ms);
 	ok(strstr(e.message, E->node) != NULL, "exhaustion: the error names the node: %s",
 	    e.message);
 	dd_pool_release(a);
@@ -371,7 +372,8 @@ test_breaker_and_auth(void)
 	int64_t t0 = dd_now_mono_ns();
 	is_int(dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &x, &e), DD_POOL_ERR_BREAKER_OPEN,
 	    "breaker: open, fails fast");
-	ok(pit_ms_since(t0) < 5, "breaker: in %.2f ms", pit_ms_since(t0));
+	/* No connect attempt: far below any connect, even a refused one under load. */
+	ok(pit_ms_since(t0) < 100, "breaker: in %.2f ms", pit_ms_since(t0));
 	pit_sleep_ms(600);
 	is_int(dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &x, &e), DD_POOL_ERR_CONNECT,
 	    "breaker: half-open trial tried the node");
