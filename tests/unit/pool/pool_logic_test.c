@@ -90,8 +90,10 @@ test_exhaustion(void)
 
 	is_int(rc, DD_POOL_ERR_TIMEOUT, "exhaustion: third acquire times out");
 	ok(x == NULL && e.cls == DD_ERR_TIMEOUT, "exhaustion: no connection, timeout class");
-	ok(took >= 200 * MS && took < 300 * MS, "exhaustion: failed after %lld ms (200 +100)",
-	    (long long)(took / MS));
+	/* Never early; late only by the scheduler's delay, which on a machine
+	 * busy with the rest of the suite (KDF runs in parallel) is not small. */
+	ok(took >= 200 * MS && took < 700 * MS,
+	    "exhaustion: failed after %lld ms (200, +500 allowed)", (long long)(took / MS));
 	dd_pool_stats(p, &s);
 	is_int((long long)s.errors[DD_POOL_ERROR_TIMEOUT], 1, "exhaustion: timeout counted");
 	is_int(s.waiting, 0, "exhaustion: the waiter left the queue");
