@@ -67,7 +67,7 @@ run_suite() {
 		recap+=("$label: $line")
 	done < <(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|SKIP|UNEXPECTEDPASS) ' "$log" |
 		sed -E 's/^ *[0-9]+\/[0-9]+ +//; s/ +/ /g' | awk '!seen[$0]++'
-		awk '/^test: / {t = $2; d = 0} /^(not ok|Bail out!)/ {print "    " t ": " $0; d = 3; next}
+		awk '/^test: / {t = $0; sub(/^test: +/, "", t); d = 0} /^(not ok|Bail out!)/ {print "    " t ": " $0; d = 3; next}
 			d > 0 && /^#/ {print "      " $0; d--; next} {d = 0}' "$logdir/$label-testlog.txt" 2>/dev/null |
 			head -12)
 }
