@@ -1,89 +1,156 @@
 /*
- * cmd_console.c: a minimal console until the full one lands: it builds the
- * core from the config and vault (tui/cli_core.c) and shows, once a second,
- * every cluster's nodes with the role, reachability, lag and breaker state
- * that the routers discover. `q` quits. Only this file calls curses.
+ * cmd_console.c: `dbdeck [-c FILE] [--read-only] [--ascii] [--no-color]`, the
+ * full-screen console. Loads the config, opens the vault and builds the core
+ * and its monitor (cli_core.h) while the terminal is still a plain one, so
+ * that any error is printed normally; then hands the terminal to crt.c and
+ * runs the loop (console.c). On the way out the terminal is given back
+ * first, then the monitor and the core are shut down.
+ *
+ * Colours: none with --no-color, with NO_COLOR set (no-color.org: present and
+ * not empty), or on a terminal without colours: the mono theme. Glyphs:
+ * UTF-8 when the locale's codeset is UTF-8 (setlocale + nl_langinfo) and
+ * --ascii was not given.
  */
-#include <curses.h>
+#include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_core.h"
-#include "dbdeck/router.h"
-#include "dbdeck/text.h"
-
-#define MAX_NODES 64
+#include "console.h"
+#include "console_loop.h"
+#include "console_util.h"
+#include "crt.h"
+#include "dbdeck/monitor.h"
 
 static void
-draw_cluster(struct dd_cluster *cl, int *row)
+usage(FILE *out)
 {
-	struct dd_router_node_view v[MAX_NODES];
-	struct dd_router *r = dd_cluster_router(cl);
-	size_t n = dd_router_nodes(r, v, MAX_NODES);
-	char name[80], err[80];
+	fprintf(out,
+	    "usage: dbdeck [-c FILE] [--read-only] [--ascii] [--no-color] [--passphrase-file F]\n"
+	    "Opens the full-screen console: every cluster and node, slow queries, alerts\n"
+	    "and events, live. '?' in the console lists every key (docs/console.md).\n");
+}
 
-	dd_text_sanitize(name, sizeof(name), dd_cluster_name(cl), strlen(dd_cluster_name(cl)), 40, 0);
-	mvprintw((*row)++, 0, "cluster %s (%s)", name,
-	    dd_engine_name(dd_cluster_config(cl)->engine));
-	mvprintw((*row)++, 2, "%-16s %-8s %-6s %-10s %-10s %s", "NODE", "ROLE", "STATE", "LAG",
-	    "BREAKER", "LAST ERROR");
-	for (size_t i = 0; i < n; i++) {
-		char lag[24] = "-";
-		if (v[i].role == DD_ROLE_REPLICA && v[i].lag_known)
-			snprintf(lag, sizeof(lag), "%.1fs", (double)v[i].lag_ms / 1000.0);
-		else if (v[i].role == DD_ROLE_REPLICA)
-			snprintf(lag, sizeof(lag), "unknown");
-		dd_text_sanitize(name, sizeof(name), v[i].name, strlen(v[i].name), 16, 0);
-		dd_text_sanitize(err, sizeof(err), v[i].last_error, strlen(v[i].last_error), 40, 0);
-		mvprintw((*row)++, 2, "%-16s %-8s %-6s %-10s %-10s %s", name,
-		    dd_role_name(v[i].role), v[i].reachable ? "up" : "down", lag,
-		    dd_breaker_state_name(v[i].breaker), err);
+static bool
+no_color_env(void)
+{
+	const char *v = getenv("NO_COLOR");
+	return v && v[0];
+}
+
+static bool
+locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+/* The config's looks of each cluster (theme, accent) for the console's styles. */
+static void
+cluster_looks(struct console *c, const struct dd_config *cfg)
+{
+	size_t n = dd_config_cluster_count(cfg);
+	for (size_t i = 0; i < n && c->n_looks < CONSOLE_MAX_LOOKS; i++) {
+		const struct dd_cluster_config *cl = dd_config_cluster(cfg, i);
+		struct console_cluster_look *lk = &c->looks[c->n_looks++];
+		tui_strlcpy(lk->name, cl->name, sizeof(lk->name));
+		tui_strlcpy(lk->theme, cl->theme ? cl->theme : "", sizeof(lk->theme));
+		tui_strlcpy(lk->accent,
+		    cl->accent != DD_COLOUR_NONE ? dd_colour_name(cl->accent) : "",
+		    sizeof(lk->accent));
 	}
-	(*row)++;
 }
 
 static void
-draw(struct dd_core *core)
+config_name(struct console *c, const struct dd_config *cfg)
 {
-	int row = 0;
-	erase();
-	mvprintw(row++, 0, "dbdeck %s - topology (the full console is not built yet)   q quits",
-	    DD_VERSION);
-	row++;
-	for (size_t i = 0; i < dd_core_cluster_count(core); i++)
-		draw_cluster(dd_core_cluster_at(core, i), &row);
-	refresh();
+	const char *p = dd_config_path(cfg), *slash = strrchr(p, '/');
+	const char *base = slash ? slash + 1 : p;
+	dd_text_sanitize(c->config_name, sizeof(c->config_name), base, strlen(base), 40,
+	    c->gl->utf8 ? DD_TEXT_UTF8 : 0);
+}
+
+static void
+console_setup(struct console *c, const struct cli *cli, const struct dd_config *cfg, bool color)
+{
+	const struct dd_console_config *cc = dd_config_console(cfg);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	console_init(c, glyphs_pick(locale_utf8(), cli->ascii), color,
+	    cli->read_only || cc->read_only, cc->refresh_ms);
+	c->now_wall_ms = (int64_t)time(NULL) * 1000; /* for the expiry of a startup message */
+	config_name(c, cfg);
+	cluster_looks(c, cfg);
+	console_theme_dirs(c, exe);
+	console_theme_use(c, color ? (cc->theme ? cc->theme : "default") : "mono");
+}
+
+static int
+run(const struct cli *cli, struct cli_core *cc)
+{
+	char err[256];
+	struct dd_monitor_options mo;
+	dd_monitor_options_default(&mo);
+	struct dd_monitor *mon = dd_monitor_new(cc->core, &mo, err, sizeof(err));
+	if (!mon) {
+		cli_error("monitor: %s", err);
+		return DD_EXIT_FAILED;
+	}
+	const struct dd_console_config *conf = dd_config_console(cc->cfg);
+	int rc = DD_EXIT_OK;
+	if (crt_open(conf->log_file, !cli->no_color && !no_color_env(), err, sizeof(err)) != 0) {
+		cli_error("%s", err);
+		rc = DD_EXIT_FAILED;
+		goto out;
+	}
+	struct console c;
+	console_setup(&c, cli, cc->cfg, crt_colors());
+	if (console_loop(&c, mon, err, sizeof(err)) != 0)
+		rc = DD_EXIT_FAILED;
+	crt_close();
+	console_free(&c);
+	if (rc != DD_EXIT_OK)
+		cli_error("%s", err);
+out:
+	dd_monitor_free(mon);
+	return rc;
 }
 
 int
 cmd_console(struct cli *cli, int argc, char **argv)
 {
-	struct dd_config *cfg;
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONGOPTS,
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct dd_config *cfg = NULL;
 	struct cli_core cc;
-	(void)argc;
-	(void)argv;
+	int opt;
 
+	/* main() parsed the common options already and passes argc 1 without a reset. */
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (cli_common_opt(cli, opt, optarg))
+			continue;
+		usage(opt == 'h' ? stdout : stderr);
+		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
+	}
+	setlocale(LC_ALL, "");
 	int rc = cli_config_load(cli, &cfg);
 	if (rc != DD_EXIT_OK)
 		return rc;
-	rc = cli_core_open(cli, cfg, NULL, true, &cc);
+	rc = cli_core_open(cli, cfg, NULL, isatty(STDIN_FILENO), &cc);
 	if (rc != DD_EXIT_OK)
 		return rc;
-	setlocale(LC_ALL, "");
-	initscr();
-	cbreak();
-	noecho();
-	curs_set(0);
-	timeout(1000);
-	for (;;) {
-		draw(cc.core);
-		int ch = getch();
-		if (ch == 'q' || ch == 'Q')
-			break;
-	}
-	endwin();
-	cli_core_close(&cc, 1000);
-	return DD_EXIT_OK;
+	rc = run(cli, &cc);
+	cli_core_close(&cc, 2000);
+	return rc;
 }

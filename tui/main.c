@@ -20,7 +20,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"status", "status [CLUSTER] [--json]", "one snapshot of every cluster, then exit", NULL},
+	{"status", "status [CLUSTER] [--json]", "one snapshot of every cluster, then exit",
+	    cmd_status},
 	{"check-config", "check-config", "validate the configuration file", cmd_check_config},
 	{"vault", "vault init|set|get|list|rm|passwd", "manage the encrypted credentials vault",
 	    cmd_vault},

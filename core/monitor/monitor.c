@@ -1,0 +1,538 @@
+/*
+ * monitor.c: the monitor's life cycle, threads and public calls (monitor.h).
+ *
+ * Threads: one worker per node, started once, each waiting for a job (a
+ * round number and a deadline) and running mon_probe_node (probe.c); one
+ * scheduler that starts a round every refresh interval. A round posts a job
+ * to every worker that is idle (a worker still stuck in an earlier probe is
+ * skipped, and its node shows its older data), waits until all have
+ * answered or a short "soft" time has passed, publishes (build.c), and if
+ * some were late waits for them up to the deadline and publishes again. In
+ * one-shot mode there is no scheduler: dd_monitor_refresh_now runs the round
+ * on the caller's thread.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/monitor_int.h"
+#include "util/util.h"
+
+#define MS_NS          INT64_C(1000000)
+#define REFRESH_MIN_MS 100
+#define REFRESH_MAX_MS (3600 * 1000)
+#define PROBE_CAP_MS   2000
+#define SOFT_WAIT_MS   250
+#define GRACE_MS       150
+
+void
+dd_monitor_options_default(struct dd_monitor_options *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+static int64_t
+clamp_refresh(int64_t ms)
+{
+	return ms < REFRESH_MIN_MS ? REFRESH_MIN_MS : ms > REFRESH_MAX_MS ? REFRESH_MAX_MS : ms;
+}
+
+static void
+cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* Waits on cv until deadline_ns (real monotonic clock); false on timeout. */
+static bool
+cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
+{
+	struct timespec ts;
+
+	if (dd_now_mono_ns() >= deadline_ns)
+		return false;
+	ts.tv_sec = deadline_ns / 1000000000;
+	ts.tv_nsec = deadline_ns % 1000000000;
+	return pthread_cond_timedwait(cv, mu, &ts) != ETIMEDOUT;
+}
+
+/* ---- setup ---- */
+
+static void
+cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, int index)
+{
+	mc->index = index;
+	mc->cc = dd_cluster_config(cl);
+	mc->name = mc->cc->name;
+	mc->engine = mc->cc->engine;
+	mc->router = dd_cluster_router(cl);
+	mc->first_node = m->n_nodes;
+	mc->n_nodes = (int)dd_cluster_node_count(cl);
+	dd_alert_thresholds_of(mc->cc, &mc->th);
+	m->th[index] = mc->th;
+	if (mc->engine == DD_ENGINE_POSTGRESQL)
+		mon_pg_sql(mc);
+	else
+		mon_my_sql(mc);
+	for (int j = 0; j < mc->n_nodes; j++) {
+		struct mnode *nd = &m->nodes[m->n_nodes];
+		nd->m = m;
+		nd->cl = mc;
+		nd->index = m->n_nodes++;
+		nd->in_cluster = (size_t)j;
+		nd->name = mc->cc->nodes[j]->name;
+		nd->host = mc->cc->nodes[j]->host;
+		nd->port = mc->cc->nodes[j]->port;
+		nd->pool = dd_cluster_pool(cl, (size_t)j);
+		nd->prev = (struct pcounters){-1, -1, -1, -1};
+		nd->last_cache_hit = NAN;
+	}
+}
+
+static void
+options_apply(struct dd_monitor *m, struct dd_core *core, const struct dd_monitor_options *o)
+{
+	int64_t refresh = o->refresh_ms;
+
+	if (refresh <= 0)
+		refresh = dd_config_console(dd_core_config(core))->refresh_ms;
+	m->refresh_ms = clamp_refresh(refresh > 0 ? refresh : 1000);
+	m->probe_timeout_ms = o->probe_timeout_ms;
+	m->down_after_opt_ms = o->down_after_ms;
+	m->statements_every_ms = o->statements_every_ms > 0 ? o->statements_every_ms : 30000;
+	m->retry_optional_ms = o->retry_optional_ms > 0 ? o->retry_optional_ms : 60000;
+	m->clock = o->clock ? *o->clock : *dd_clock_default();
+	m->oneshot = o->oneshot;
+}
+
+static void *worker_main(void *arg);
+static void *sched_main(void *arg);
+
+static bool
+threads_start(struct dd_monitor *m, char *err, size_t errlen)
+{
+	int rc;
+
+	for (int i = 0; i < m->n_nodes; i++) {
+		rc = pthread_create(&m->nodes[i].thread, NULL, worker_main, &m->nodes[i]);
+		if (rc != 0) {
+			dd_seterr(err, errlen, "cannot start the probe thread of %s: %s",
+			    m->nodes[i].name, strerror(rc));
+			return false;
+		}
+		m->nodes[i].thread_started = true;
+	}
+	if (m->oneshot)
+		return true;
+	rc = pthread_create(&m->sched, NULL, sched_main, m);
+	if (rc != 0) {
+		dd_seterr(err, errlen, "cannot start the monitor: %s", strerror(rc));
+		return false;
+	}
+	m->sched_started = true;
+	return true;
+}
+
+struct dd_monitor *
+dd_monitor_new(
+    struct dd_core *core, const struct dd_monitor_options *opts, char *err, size_t errlen)
+{
+	struct dd_monitor_options defaults;
+	struct dd_monitor *m;
+	size_t nc, nn = 0, i;
+
+	dd_monitor_options_default(&defaults);
+	m = xcalloc(1, sizeof(*m));
+	options_apply(m, core, opts ? opts : &defaults);
+	m->core = core;
+	m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->wake_fd < 0) {
+		dd_seterr(err, errlen, "eventfd: %s", strerror(errno));
+		free(m);
+		return NULL;
+	}
+	nc = dd_core_cluster_count(core);
+	for (i = 0; i < nc; i++)
+		nn += dd_cluster_node_count(dd_core_cluster_at(core, i));
+	m->clusters = xcalloc(nc ? nc : 1, sizeof(*m->clusters));
+	m->nodes = xcalloc(nn ? nn : 1, sizeof(*m->nodes));
+	m->th = xcalloc(nc ? nc : 1, sizeof(*m->th));
+	m->rstatus = xcalloc(nc ? nc : 1, sizeof(*m->rstatus));
+	m->views = xcalloc(nn ? nn : 1, sizeof(*m->views));
+	m->infos = xcalloc(nn ? nn : 1, sizeof(*m->infos));
+	m->have_info = xcalloc(nn ? nn : 1, sizeof(*m->have_info));
+	m->posted = xcalloc(nn ? nn : 1, sizeof(*m->posted));
+	m->is_primary = xcalloc(nn ? nn : 1, sizeof(*m->is_primary));
+	m->n_clusters = (int)nc;
+	for (i = 0; i < nc; i++)
+		cluster_setup(m, &m->clusters[i], dd_core_cluster_at(core, i), (int)i);
+	m->alerts = dd_alerts_new(&m->clock, m->oneshot);
+	m->events = dd_event_log_new(DD_SNAP_EVENTS);
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_mutex_init(&m->snap_mu, NULL);
+	pthread_mutex_init(&m->build_mu, NULL);
+	cond_init(&m->job_cv);
+	cond_init(&m->done_cv);
+	cond_init(&m->sched_cv);
+	mon_build_init(m);
+	if (!threads_start(m, err, errlen)) {
+		dd_monitor_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void
+threads_stop(struct dd_monitor *m)
+{
+	pthread_mutex_lock(&m->mu);
+	m->stop = true;
+	pthread_cond_broadcast(&m->job_cv);
+	pthread_cond_broadcast(&m->done_cv);
+	pthread_cond_broadcast(&m->sched_cv);
+	pthread_mutex_unlock(&m->mu);
+	if (m->sched_started)
+		pthread_join(m->sched, NULL);
+	m->sched_started = false;
+	for (int i = 0; i < m->n_nodes; i++) {
+		if (m->nodes[i].thread_started)
+			pthread_join(m->nodes[i].thread, NULL);
+		m->nodes[i].thread_started = false;
+	}
+}
+
+static void
+node_free(struct mnode *nd)
+{
+	for (int k = 0; k < 2; k++) {
+		mon_result_free(&nd->res[k]);
+		mon_stmts_free(&nd->stmts[k]);
+	}
+	free(nd->seen_pid);
+	free(nd->seen_start);
+}
+
+static void
+cluster_free(struct mcluster *cl)
+{
+	free(cl->sql_round);
+	free(cl->sql_round_stmts);
+	free(cl->sql_statements);
+}
+
+void
+dd_monitor_free(struct dd_monitor *m)
+{
+	if (m == NULL)
+		return;
+	threads_stop(m);
+	for (int i = 0; i < m->n_nodes; i++)
+		node_free(&m->nodes[i]);
+	for (int i = 0; i < m->n_clusters; i++)
+		cluster_free(&m->clusters[i]);
+	dd_snapshot_unref(m->current);
+	mon_build_free(m);
+	dd_alerts_free(m->alerts);
+	dd_event_log_free(m->events);
+	pthread_mutex_destroy(&m->mu);
+	pthread_mutex_destroy(&m->snap_mu);
+	pthread_mutex_destroy(&m->build_mu);
+	pthread_cond_destroy(&m->job_cv);
+	pthread_cond_destroy(&m->done_cv);
+	pthread_cond_destroy(&m->sched_cv);
+	close(m->wake_fd);
+	free(m->clusters);
+	free(m->nodes);
+	free(m->th);
+	free(m->rstatus);
+	free(m->views);
+	free(m->infos);
+	free(m->have_info);
+	free(m->posted);
+	free(m->is_primary);
+	free(m);
+}
+
+/* ---- the worker ---- */
+
+static void *
+worker_main(void *arg)
+{
+	struct mnode *nd = arg;
+	struct dd_monitor *m = nd->m;
+	uint64_t round;
+	int64_t deadline;
+	bool primary;
+	char name[16];
+
+	snprintf(name, sizeof(name), "ddmon-%.9s", nd->name);
+	pthread_setname_np(pthread_self(), name);
+	pthread_mutex_lock(&m->mu);
+	while (!m->stop) {
+		if (nd->job_round <= nd->done_round) {
+			pthread_cond_wait(&m->job_cv, &m->mu);
+			continue;
+		}
+		round = nd->job_round;
+		deadline = nd->job_deadline_ns;
+		primary = nd->job_is_primary;
+		pthread_mutex_unlock(&m->mu);
+		mon_probe_node(nd, deadline, primary);
+		pthread_mutex_lock(&m->mu);
+		nd->fresh = !nd->fresh;
+		nd->done_round = round;
+		/* only the last of the round wakes the scheduler */
+		if (round == m->round && m->pending > 0 && --m->pending == 0)
+			pthread_cond_broadcast(&m->done_cv);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
+
+/* ---- a round ---- */
+
+static int64_t
+probe_timeout_ms(const struct dd_monitor *m)
+{
+	int64_t r = m->refresh_ms;
+
+	if (m->probe_timeout_ms > 0)
+		return m->probe_timeout_ms;
+	return (r < PROBE_CAP_MS ? r : PROBE_CAP_MS) * 8 / 10;
+}
+
+/* Is node i its cluster's primary, as the router sees it now? */
+static void
+mark_primaries(struct dd_monitor *m, bool *is_primary)
+{
+	struct dd_router_status st;
+
+	for (int c = 0; c < m->n_clusters; c++) {
+		dd_router_status(m->clusters[c].router, &st);
+		for (int j = 0; j < m->clusters[c].n_nodes; j++)
+			is_primary[m->clusters[c].first_node + j] = st.primary == j;
+	}
+}
+
+static bool
+round_done(const struct dd_monitor *m, uint64_t round, const bool *posted)
+{
+	for (int i = 0; i < m->n_nodes; i++)
+		if (posted[i] && m->nodes[i].done_round < round)
+			return false;
+	return true;
+}
+
+/* Posts the round's jobs (m->mu held); returns the round number. */
+static uint64_t
+post_jobs(struct dd_monitor *m, int64_t deadline, const bool *is_primary, bool *posted)
+{
+	uint64_t round = ++m->round;
+
+	m->pending = 0;
+	for (int i = 0; i < m->n_nodes; i++) {
+		struct mnode *nd = &m->nodes[i];
+		posted[i] = nd->job_round <= nd->done_round;
+		if (!posted[i])
+			continue;
+		m->pending++;
+		nd->job_round = round;
+		nd->job_deadline_ns = deadline;
+		nd->job_is_primary = is_primary[i];
+	}
+	pthread_cond_broadcast(&m->job_cv);
+	return round;
+}
+
+static void
+run_round(struct dd_monitor *m)
+{
+	bool *posted = m->posted, *is_primary = m->is_primary;
+	int64_t start = dd_now_mono_ns(), timeout = probe_timeout_ms(m) * MS_NS;
+	int64_t soft =
+	    start + (timeout / 2 < SOFT_WAIT_MS * MS_NS ? timeout / 2 : SOFT_WAIT_MS * MS_NS);
+	int64_t hard = start + timeout + GRACE_MS * MS_NS;
+	bool partial = false, done;
+	uint64_t round;
+
+	mark_primaries(m, is_primary);
+	pthread_mutex_lock(&m->mu);
+	round = post_jobs(m, start + timeout, is_primary, posted);
+	while (!(done = round_done(m, round, posted)) && !m->stop) {
+		if (!partial && !cond_wait_until(&m->done_cv, &m->mu, soft)) {
+			/* some are late: show what is there, then wait for them */
+			partial = true;
+			pthread_mutex_unlock(&m->mu);
+			mon_build_publish(m, false);
+			pthread_mutex_lock(&m->mu);
+		} else if (partial && !cond_wait_until(&m->done_cv, &m->mu, hard)) {
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->mu);
+	mon_build_publish(m, true);
+	pthread_mutex_lock(&m->mu);
+	m->rounds_published = round;
+	pthread_cond_broadcast(&m->done_cv);
+	pthread_mutex_unlock(&m->mu);
+}
+
+static void *
+sched_main(void *arg)
+{
+	struct dd_monitor *m = arg;
+	uint64_t kicks;
+	int64_t start;
+
+	pthread_setname_np(pthread_self(), "ddmon");
+	pthread_mutex_lock(&m->mu);
+	while (!m->stop) {
+		kicks = m->kicks;
+		if (m->paused) {
+			pthread_mutex_unlock(&m->mu);
+			mon_build_publish(m, false);
+			pthread_mutex_lock(&m->mu);
+			while (!m->stop && m->paused && m->kicks == kicks)
+				pthread_cond_wait(&m->sched_cv, &m->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&m->mu);
+		start = dd_now_mono_ns();
+		run_round(m);
+		pthread_mutex_lock(&m->mu);
+		while (!m->stop && !m->paused && m->kicks == kicks)
+			if (!cond_wait_until(&m->sched_cv, &m->mu, start + m->refresh_ms * MS_NS))
+				break;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
+
+/* ---- public calls ---- */
+
+int
+dd_monitor_wake_fd(const struct dd_monitor *m)
+{
+	return m->wake_fd;
+}
+
+void
+dd_monitor_ack(struct dd_monitor *m)
+{
+	uint64_t v;
+
+	if (read(m->wake_fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing to drain */
+	}
+}
+
+const struct dd_snapshot *
+dd_monitor_current(struct dd_monitor *m)
+{
+	const struct dd_snapshot *s;
+
+	pthread_mutex_lock(&m->snap_mu);
+	s = dd_snapshot_ref(m->current);
+	pthread_mutex_unlock(&m->snap_mu);
+	return s;
+}
+
+/* Asks every router for a fresh round (their probes run in parallel per cluster). */
+static void
+routers_probe(struct dd_monitor *m, int64_t deadline_ns)
+{
+	for (int c = 0; c < m->n_clusters; c++)
+		dd_router_probe_now(m->clusters[c].router, deadline_ns);
+}
+
+int
+dd_monitor_refresh_now(struct dd_monitor *m, int64_t deadline_ns)
+{
+	uint64_t want;
+	int rc = 0;
+
+	routers_probe(m, deadline_ns);
+	if (m->oneshot) {
+		run_round(m);
+		return 0;
+	}
+	pthread_mutex_lock(&m->mu);
+	want = m->round + 1;
+	m->kicks++;
+	pthread_cond_broadcast(&m->sched_cv);
+	while (!m->stop && m->rounds_published < want)
+		if (!cond_wait_until(&m->done_cv, &m->mu, deadline_ns)) {
+			rc = m->rounds_published >= want ? 0 : -1;
+			break;
+		}
+	pthread_mutex_unlock(&m->mu);
+	return rc;
+}
+
+void
+dd_monitor_set_refresh(struct dd_monitor *m, int64_t refresh_ms)
+{
+	pthread_mutex_lock(&m->mu);
+	m->refresh_ms = clamp_refresh(refresh_ms);
+	m->kicks++;
+	pthread_cond_broadcast(&m->sched_cv);
+	pthread_mutex_unlock(&m->mu);
+}
+
+int64_t
+dd_monitor_refresh(const struct dd_monitor *m)
+{
+	return m->refresh_ms;
+}
+
+void
+dd_monitor_pause(struct dd_monitor *m, bool paused)
+{
+	pthread_mutex_lock(&m->mu);
+	m->paused = paused;
+	m->kicks++;
+	pthread_cond_broadcast(&m->sched_cv);
+	pthread_mutex_unlock(&m->mu);
+}
+
+bool
+dd_monitor_paused(const struct dd_monitor *m)
+{
+	return m->paused;
+}
+
+void
+dd_monitor_log_action(struct dd_monitor *m, const char *cluster, const char *node,
+    const char *message, enum dd_severity severity)
+{
+	bool have;
+
+	dd_event_log_add(m->events, DD_EVENT_ACTION, severity, m->clock.wall_ms(m->clock.ctx),
+	    cluster, node, message);
+	pthread_mutex_lock(&m->snap_mu);
+	have = m->current != NULL;
+	pthread_mutex_unlock(&m->snap_mu);
+	if (have)
+		mon_build_publish(m, false); /* no network I/O: shows the event now */
+}
+
+void
+dd_query_target_of(const struct dd_snap_query *q, struct dd_query_target *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->cluster = q->cluster;
+	out->node = q->node;
+	out->pid = q->pid;
+	out->started_us = q->started_us;
+	out->text_hash = q->text_hash;
+}

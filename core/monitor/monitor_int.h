@@ -1,0 +1,265 @@
+/*
+ * monitor_int.h: the monitor's internals (not installed), shared by
+ * monitor.c (threads, scheduling, public calls), probe.c (one node's probe:
+ * pool, deltas, slow-query counting), probe_pg.c / probe_my.c (the SQL of
+ * each engine), build.c (snapshot building and alerts), snapshot.c (the
+ * refcounted arena a snapshot lives in) and cancel.c.
+ *
+ * Locks. m->mu guards the round bookkeeping, each node's job fields and
+ * which of its two result buffers is the fresh one. A worker fills its
+ * node's other buffer without the lock and swaps under it; the builder
+ * copies fresh buffers under it. m->snap_mu guards the current snapshot
+ * pointer only. Nothing does network I/O under either lock.
+ */
+#ifndef DD_MONITOR_INT_H
+#define DD_MONITOR_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dbdeck/alerts.h"
+#include "dbdeck/monitor.h"
+#include "dbdeck/pool.h"
+#include "dbdeck/router.h"
+#include "dbdeck/snapshot.h"
+
+#define MON_MAX_SLOW       200      /* slow statements kept per node and round */
+#define MON_TOP_STATEMENTS 10       /* by total and by mean time, per node */
+#define MON_APP            "dbdeck" /* application_name of the pools (core.c default) */
+#define MON_COMMENT        "/* dbdeck */"
+
+/* ---- reusable string storage: offsets into one growing buffer ---- */
+
+struct strpool {
+	char *p;
+	size_t len, cap;
+};
+
+/* Appends n bytes of s (NULL = "") and a NUL; returns the offset. */
+uint32_t sp_add(struct strpool *sp, const char *s, size_t n);
+uint32_t sp_adds(struct strpool *sp, const char *s);
+static inline const char *
+sp_get(const struct strpool *sp, uint32_t off)
+{
+	return sp->p + off;
+}
+void sp_reset(struct strpool *sp);
+void sp_free(struct strpool *sp);
+
+/* ---- one node's probe result ---- */
+
+struct pquery {
+	int64_t pid, started_us;
+	double duration_s;
+	uint32_t user, database, client, application, state, wait_event, text;
+	size_t text_len;
+	uint64_t hash;
+};
+
+struct ppeer {
+	uint32_t name, client, state;
+	double write_lag_s, flush_lag_s, replay_lag_s;
+	int64_t lag_bytes;
+};
+
+struct pstmt {
+	uint32_t text;
+	int64_t calls, rows;
+	double total_ms, mean_ms;
+};
+
+/* Cumulative server counters, for the per-second rates. -1 = unknown. */
+struct pcounters {
+	int64_t queries; /* PG: pg_stat_statements calls; MariaDB: Questions */
+	int64_t xacts;   /* PG: xact_commit + xact_rollback; MariaDB: Com_commit + Com_rollback */
+	int64_t hits, reads; /* PG: blks_hit, blks_read; MariaDB: read_requests, reads */
+};
+
+struct probe_result {
+	bool ran;          /* a probe of this node finished (ok or not) */
+	bool ok;           /* the server answered the activity probe */
+	bool node_failure; /* the failure says the node is down (else: busy pool, breaker) */
+	char error[200];
+	int64_t wall_ms, start_ns, end_ns;
+	char version[96];
+	char receive_pos[64]; /* PG replica: pg_last_wal_receive_lsn() */
+	int64_t uptime_s;
+	int conn_used, conn_max, conn_active, conn_idle, conn_idle_in_txn, conn_waiting;
+	double qps, tps, cache_hit;
+	int64_t slow_total;
+	bool ps_off; /* MariaDB: @@performance_schema = 0 */
+	struct strpool sp;
+	struct pquery *q;
+	int nq, capq;
+	struct ppeer peers[DD_SNAP_MAX_REPL];
+	int n_peers;
+	struct dd_snap_probe_status activity;
+	struct dd_snap_probe_status statements;
+};
+
+/* The top statements of a node (read every statements_every_ms). */
+struct stmt_set {
+	struct strpool sp;
+	struct pstmt s[2 * MON_TOP_STATEMENTS];
+	int n;
+};
+
+struct dd_monitor;
+struct mcluster;
+struct outside;
+
+struct mnode {
+	struct dd_monitor *m;
+	struct mcluster *cl;
+	int index;         /* absolute */
+	size_t in_cluster; /* index in the cluster and its router */
+	const char *name, *host;
+	int port;
+	struct dd_pool *pool;
+	pthread_t thread;
+	bool thread_started;
+
+	/* under m->mu */
+	uint64_t job_round, done_round;
+	int64_t job_deadline_ns;
+	bool job_is_primary;
+	int fresh; /* res[fresh] is the newest finished result */
+	int stmt_fresh;
+	struct probe_result res[2];
+	struct stmt_set stmts[2];
+
+	/* worker only */
+	struct pcounters prev;
+	int64_t prev_ns;
+	double last_cache_hit;
+	int64_t slow_total;
+	int64_t *seen_pid, *seen_start; /* the slow statements of the previous round */
+	int n_seen;
+	struct dd_snap_probe_status stmt_w; /* the statements probe's status */
+	bool stmts_available; /* the optional probe worked last time (PG: in the stats query) */
+	int64_t optional_retry_ns;
+	int64_t stmts_next_ns;
+
+	/* builder only */
+	int64_t last_ok_ns; /* mono time of the last successful probe; 0 never */
+	float lag_hist[DD_SNAP_LAG_SAMPLES];
+	int lag_hist_n;
+	struct dd_histogram_snapshot prev_wait;
+	bool have_prev_wait;
+	int64_t wait_max_interval_ns;
+};
+
+struct mcluster {
+	int index;
+	const char *name;
+	enum dd_engine engine;
+	const struct dd_cluster_config *cc;
+	struct dd_router *router;
+	int first_node, n_nodes;
+	struct dd_alert_thresholds th;
+	/* SQL texts, made once: a round's statement (PG: with pg_stat_statements' calls, or not) */
+	char *sql_round, *sql_round_stmts, *sql_statements;
+};
+
+struct dd_monitor {
+	struct dd_core *core;
+	struct dd_clock clock;
+	bool oneshot;
+	int64_t down_after_opt_ms, statements_every_ms, retry_optional_ms, probe_timeout_ms;
+	_Atomic int64_t refresh_ms;
+	_Atomic bool paused;
+	int wake_fd;
+
+	struct mcluster *clusters;
+	int n_clusters;
+	struct mnode *nodes;
+	int n_nodes;
+
+	pthread_mutex_t mu;
+	pthread_cond_t job_cv, done_cv, sched_cv;
+	bool stop;
+	uint64_t round;            /* rounds started */
+	int pending;               /* workers of the current round still probing */
+	uint64_t rounds_published; /* rounds whose final snapshot is out */
+	uint64_t kicks;            /* refresh_now requests */
+	pthread_t sched;
+	bool sched_started;
+
+	pthread_mutex_t snap_mu;
+	const struct dd_snapshot *current;
+	uint64_t seq;
+
+	/* builder only (the scheduler thread, or refresh_now in one-shot mode) */
+	struct dd_alerts *alerts;
+	struct dd_event_log *events;
+	struct dd_alert_thresholds *th;    /* n_clusters */
+	struct dd_router_node_view *views; /* n_nodes, by absolute index */
+	struct dd_role_info *infos;        /* n_nodes */
+	bool *have_info;
+	struct dd_router_status *rstatus; /* n_clusters */
+	struct outside *outside;          /* build.c's scratch */
+	bool *posted, *is_primary;        /* run_round's scratch (n_nodes) */
+	pthread_mutex_t build_mu;         /* one builder at a time */
+};
+
+/* ---- probe.c ---- */
+/* One probe of nd into its spare result buffer (the worker thread, without locks). */
+void mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary);
+uint64_t mon_text_hash(const char *s, size_t n);
+void mon_result_free(struct probe_result *r);
+void mon_stmts_free(struct stmt_set *s);
+/* Adds a slow query row to r (grows r->q). */
+struct pquery *mon_result_add_query(struct probe_result *r);
+
+/* ---- probe_pg.c / probe_my.c: 0, or -1 with err filled ---- */
+struct probe_ctx {
+	struct mnode *nd;
+	struct dd_pooled *pc;
+	int64_t deadline_ns;
+	bool is_primary;
+	struct probe_result *r;
+	struct pcounters now; /* filled by the stats query */
+};
+/* One round's statement (stats, slow queries, replicas); with_statements: PG calls too. */
+int mon_pg_round(struct probe_ctx *c, bool with_statements, struct dd_db_error *err);
+int mon_pg_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err);
+/* Why pg_stat_statements cannot be read, from the error it gave. */
+void mon_pg_statements_why(
+    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len);
+int mon_my_round(struct probe_ctx *c, struct dd_db_error *err);
+int mon_my_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err);
+void mon_my_statements_why(const struct dd_db_error *err, char *why, size_t len);
+/* Runs sql on c's connection; -1 with err when it fails or has not ncols columns. */
+int mon_run(struct probe_ctx *c, const char *sql, int ncols, struct dd_result **out,
+    struct dd_db_error *err);
+/* A value of res: -1 / NAN / "" for SQL NULL. */
+int64_t mon_v_i64(const struct dd_result *res, int row, int col);
+double mon_v_dbl(const struct dd_result *res, int row, int col);
+uint32_t mon_v_str(struct strpool *sp, const struct dd_result *res, int row, int col);
+/* The SQL texts of a cluster (into cl->sql_*). */
+void mon_pg_sql(struct mcluster *cl);
+void mon_my_sql(struct mcluster *cl);
+
+/* ---- build.c ---- */
+/* Builds and publishes a snapshot; final: the round is complete (history advances). */
+void mon_build_publish(struct dd_monitor *m, bool final);
+/* A node with no fresh data for this long is down. */
+int64_t mon_down_after_ms(const struct dd_monitor *m);
+void mon_build_init(struct dd_monitor *m);
+void mon_build_free(struct dd_monitor *m);
+void mon_wake(struct dd_monitor *m);
+
+/* ---- snapshot.c: the arena of a snapshot under construction ---- */
+struct snap_build;
+struct snap_build *snap_build_new(void);
+void *snap_alloc(struct snap_build *b, size_t n);
+const char *snap_str(struct snap_build *b, const char *s);
+const char *snap_strn(struct snap_build *b, const char *s, size_t n);
+/* The snapshot being built (write access until snap_build_finish). */
+struct dd_snapshot *snap_build_snapshot(struct snap_build *b);
+/* Ends building: the snapshot with one reference. */
+const struct dd_snapshot *snap_build_finish(struct snap_build *b);
+
+#endif

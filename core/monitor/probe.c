@@ -1,0 +1,376 @@
+/*
+ * probe.c: one probe of one node, run by the node's worker thread every
+ * round (monitor.c). It borrows a connection from the node's pool with the
+ * round's deadline, runs the engine's few statements (probe_pg.c,
+ * probe_my.c), gives the connection back, and turns cumulative counters
+ * into per-second rates and slow statements into a running count. The
+ * optional probe (pg_stat_statements, performance_schema digests) runs only
+ * every statements_every_ms, and after a failure only after a back-off, so
+ * a missing extension costs one failed statement a minute, not one a second.
+ *
+ * Everything written here lives in the node's spare result buffer, which
+ * the worker owns until it hands it over (monitor.c); its storage is reused
+ * from round to round.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/monitor_int.h"
+#include "util/util.h"
+
+/* ---- string pool ---- */
+
+uint32_t
+sp_add(struct strpool *sp, const char *s, size_t n)
+{
+	uint32_t off;
+
+	if (s == NULL)
+		n = 0;
+	if (sp->len + n + 1 > sp->cap) {
+		size_t cap = sp->cap ? sp->cap : 1024;
+		while (cap < sp->len + n + 1)
+			cap *= 2;
+		sp->p = xrealloc(sp->p, cap);
+		sp->cap = cap;
+	}
+	off = (uint32_t)sp->len;
+	if (n)
+		memcpy(sp->p + sp->len, s, n);
+	sp->p[sp->len + n] = '\0';
+	sp->len += n + 1;
+	return off;
+}
+
+uint32_t
+sp_adds(struct strpool *sp, const char *s)
+{
+	return sp_add(sp, s, s ? strlen(s) : 0);
+}
+
+void
+sp_reset(struct strpool *sp)
+{
+	sp->len = 0;
+	/* offset 0 is always "" */
+	sp_add(sp, "", 0);
+}
+
+void
+sp_free(struct strpool *sp)
+{
+	free(sp->p);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* FNV-1a, 64 bits: the identity of a statement's text (not a secret). */
+uint64_t
+mon_text_hash(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (size_t i = 0; s && i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+struct pquery *
+mon_result_add_query(struct probe_result *r)
+{
+	if (r->nq == r->capq) {
+		r->capq = r->capq ? r->capq * 2 : 8;
+		r->q = xrealloc(r->q, (size_t)r->capq * sizeof(*r->q));
+	}
+	memset(&r->q[r->nq], 0, sizeof(r->q[0]));
+	return &r->q[r->nq++];
+}
+
+void
+mon_result_free(struct probe_result *r)
+{
+	sp_free(&r->sp);
+	free(r->q);
+	r->q = NULL;
+	r->nq = r->capq = 0;
+}
+
+void
+mon_stmts_free(struct stmt_set *s)
+{
+	sp_free(&s->sp);
+	s->n = 0;
+}
+
+/* ---- statements and values ---- */
+
+int
+mon_run(struct probe_ctx *c, const char *sql, int ncols, struct dd_result **out,
+    struct dd_db_error *err)
+{
+	if (dd_pool_query(c->pc, sql, c->deadline_ns, out, err) < 0)
+		return -1;
+	if (dd_result_ncols(*out) != ncols) {
+		dd_result_free(*out);
+		*out = NULL;
+		err->cls = DD_ERR_PERMANENT;
+		dd_strlcpy(err->message, "unexpected result shape", sizeof(err->message));
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+mon_v_i64(const struct dd_result *res, int row, int col)
+{
+	const char *v = dd_result_value(res, row, col);
+	return v ? strtoll(v, NULL, 10) : -1;
+}
+
+double
+mon_v_dbl(const struct dd_result *res, int row, int col)
+{
+	const char *v = dd_result_value(res, row, col);
+	return v ? strtod(v, NULL) : NAN;
+}
+
+uint32_t
+mon_v_str(struct strpool *sp, const struct dd_result *res, int row, int col)
+{
+	return sp_add(sp, dd_result_value(res, row, col), dd_result_length(res, row, col));
+}
+
+/* ---- rates and counts ---- */
+
+static double
+rate(int64_t now, int64_t prev, double dt_s)
+{
+	if (now < 0 || prev < 0 || now < prev || dt_s <= 0)
+		return NAN;
+	return (double)(now - prev) / dt_s;
+}
+
+static void
+compute_rates(struct mnode *nd, struct probe_result *r, const struct pcounters *now, int64_t at_ns)
+{
+	double dt = nd->prev_ns > 0 ? (double)(at_ns - nd->prev_ns) / 1e9 : 0;
+	int64_t dh = now->hits - nd->prev.hits, dr = now->reads - nd->prev.reads;
+
+	r->qps = rate(now->queries, nd->prev.queries, dt);
+	r->tps = rate(now->xacts, nd->prev.xacts, dt);
+	if (nd->prev_ns > 0 && now->hits >= 0 && now->reads >= 0 && nd->prev.hits >= 0 && dh >= 0 &&
+	    dr >= 0 && dh + dr > 0)
+		nd->last_cache_hit = (double)dh / (double)(dh + dr);
+	r->cache_hit = nd->last_cache_hit;
+	nd->prev = *now;
+	nd->prev_ns = at_ns;
+}
+
+/* Counts the slow statements not seen in the previous round, then remembers this round's. */
+static void
+count_slow(struct mnode *nd, struct probe_result *r)
+{
+	int i, j;
+
+	for (i = 0; i < r->nq; i++) {
+		for (j = 0; j < nd->n_seen; j++)
+			if (nd->seen_pid[j] == r->q[i].pid &&
+			    nd->seen_start[j] == r->q[i].started_us)
+				break;
+		if (j == nd->n_seen)
+			nd->slow_total++;
+	}
+	nd->seen_pid = xrealloc(nd->seen_pid, (size_t)(r->nq + 1) * sizeof(int64_t));
+	nd->seen_start = xrealloc(nd->seen_start, (size_t)(r->nq + 1) * sizeof(int64_t));
+	for (i = 0; i < r->nq; i++) {
+		nd->seen_pid[i] = r->q[i].pid;
+		nd->seen_start[i] = r->q[i].started_us;
+	}
+	nd->n_seen = r->nq;
+	r->slow_total = nd->slow_total;
+}
+
+/* ---- the probe ---- */
+
+static void
+result_reset(struct probe_result *r)
+{
+	sp_reset(&r->sp);
+	r->ran = r->ok = r->node_failure = r->ps_off = false;
+	r->error[0] = '\0';
+	r->version[0] = r->receive_pos[0] = '\0';
+	r->uptime_s = -1;
+	r->conn_used = r->conn_max = r->conn_active = r->conn_idle = -1;
+	r->conn_idle_in_txn = r->conn_waiting = -1;
+	r->qps = r->tps = r->cache_hit = NAN;
+	r->nq = 0;
+	r->n_peers = 0;
+	r->activity.ok = false;
+	r->activity.why[0] = '\0';
+}
+
+/* Forgets rows read by a failed attempt. */
+static void
+result_clear_rows(struct probe_result *r)
+{
+	r->nq = 0;
+	r->n_peers = 0;
+}
+
+static void
+fail(struct probe_result *r, bool node_failure, const char *what, const struct dd_db_error *err)
+{
+	r->ok = false;
+	r->node_failure = node_failure;
+	snprintf(r->error, sizeof(r->error), "%s: %.180s", what, err->message);
+	snprintf(r->activity.why, sizeof(r->activity.why), "%s: %.140s", what, err->message);
+}
+
+/* Whether pg_stat_statements's failure is about the extension (not the node). */
+static bool
+optional_missing(const struct dd_db_error *err)
+{
+	return err->cls == DD_ERR_PERMANENT;
+}
+
+static void
+stmts_store(struct mnode *nd, bool ok, const char *why)
+{
+	nd->stmt_w.ok = ok;
+	dd_strlcpy(nd->stmt_w.why, why ? why : "", sizeof(nd->stmt_w.why));
+}
+
+/* Reads the top statements into the spare set and hands it over. */
+static void
+fetch_statements(struct probe_ctx *c, int64_t now_ns)
+{
+	struct mnode *nd = c->nd;
+	struct dd_monitor *m = nd->m;
+	struct stmt_set *spare = &nd->stmts[!nd->stmt_fresh];
+	struct dd_db_error err;
+	char why[160];
+	int rc;
+
+	dd_db_error_clear(&err);
+	rc = nd->cl->engine == DD_ENGINE_POSTGRESQL ? mon_pg_statements(c, spare, &err)
+	                                            : mon_my_statements(c, spare, &err);
+	if (rc < 0) {
+		if (nd->cl->engine == DD_ENGINE_POSTGRESQL)
+			mon_pg_statements_why(nd->cl, &err, why, sizeof(why));
+		else
+			mon_my_statements_why(&err, why, sizeof(why));
+		stmts_store(nd, false, why);
+		nd->stmts_available = false;
+		nd->optional_retry_ns = now_ns + m->retry_optional_ms * 1000000;
+		return;
+	}
+	stmts_store(nd, true, "");
+	nd->stmts_next_ns = now_ns + m->statements_every_ms * 1000000;
+	pthread_mutex_lock(&m->mu);
+	nd->stmt_fresh = !nd->stmt_fresh;
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* PostgreSQL: the round's statement, with pg_stat_statements' calls when it can. */
+static int
+probe_pg(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
+{
+	struct mnode *nd = c->nd;
+	bool with = nd->stmts_available || now_ns >= nd->optional_retry_ns;
+	char why[160];
+
+	if (mon_pg_round(c, with, err) < 0) {
+		if (!with || !optional_missing(err))
+			return -1;
+		mon_pg_statements_why(nd->cl, err, why, sizeof(why));
+		stmts_store(nd, false, why);
+		nd->stmts_available = false;
+		nd->optional_retry_ns = now_ns + nd->m->retry_optional_ms * 1000000;
+		dd_db_error_clear(err);
+		result_clear_rows(c->r);
+		if (mon_pg_round(c, false, err) < 0)
+			return -1;
+	} else if (with && !nd->stmts_available) {
+		nd->stmts_available = true;
+		nd->stmts_next_ns = 0; /* (back) in: read the top statements now */
+	}
+	if (nd->stmts_available && now_ns >= nd->stmts_next_ns)
+		fetch_statements(c, now_ns);
+	return 0;
+}
+
+static int
+probe_my(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
+{
+	struct mnode *nd = c->nd;
+
+	if (mon_my_round(c, err) < 0)
+		return -1;
+	if (c->r->ps_off) {
+		stmts_store(nd, false,
+		    "performance_schema is OFF (set performance_schema = ON "
+		    "in the server's configuration and restart it)");
+		return 0;
+	}
+	if (now_ns >= nd->stmts_next_ns && now_ns >= nd->optional_retry_ns)
+		fetch_statements(c, now_ns);
+	return 0;
+}
+
+/* Acquire failed: is the node down, or only the pool busy / the breaker open? */
+static void
+acquire_failed(struct probe_result *r, int rc, const struct dd_db_error *err)
+{
+	const char *what = dd_pool_err_name(rc);
+
+	fail(r, rc == DD_POOL_ERR_CONNECT, "pool", err);
+	if (rc == DD_POOL_ERR_BREAKER_OPEN)
+		dd_strlcpy(
+		    r->activity.why, "circuit breaker open: not probed", sizeof(r->activity.why));
+	else if (rc == DD_POOL_ERR_TIMEOUT)
+		snprintf(r->activity.why, sizeof(r->activity.why),
+		    "no pool connection before the deadline (%s)", what);
+}
+
+void
+mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary)
+{
+	struct dd_monitor *m = nd->m;
+	struct probe_result *r = &nd->res[!nd->fresh];
+	struct probe_ctx c = {
+	    .nd = nd, .deadline_ns = deadline_ns, .is_primary = is_primary, .r = r};
+	struct dd_db_error err;
+	int64_t now_ns;
+	int rc;
+
+	result_reset(r);
+	r->ran = true;
+	r->start_ns = now_ns = m->clock.mono_ns(m->clock.ctx);
+	r->wall_ms = m->clock.wall_ms(m->clock.ctx);
+	c.now = (struct pcounters){-1, -1, -1, -1};
+	dd_db_error_clear(&err);
+	rc = dd_pool_acquire(nd->pool, deadline_ns, &c.pc, &err);
+	if (rc != DD_POOL_OK) {
+		acquire_failed(r, rc, &err);
+		goto out;
+	}
+	rc = nd->cl->engine == DD_ENGINE_POSTGRESQL ? probe_pg(&c, now_ns, &err)
+	                                            : probe_my(&c, now_ns, &err);
+	dd_pool_release(c.pc);
+	if (rc < 0) {
+		fail(r, dd_db_error_is_node_failure(&err) || err.cls == DD_ERR_TIMEOUT, "probe",
+		    &err);
+		goto out;
+	}
+	r->ok = true;
+	r->activity.ok = true;
+	compute_rates(nd, r, &c.now, now_ns);
+	count_slow(nd, r);
+out:
+	r->slow_total = nd->slow_total;
+	r->statements = nd->stmt_w;
+	r->end_ns = m->clock.mono_ns(m->clock.ctx);
+}

@@ -1,0 +1,334 @@
+/*
+ * console_test.c: the console as a whole, over hand-made snapshots, rendered
+ * into an in-memory screen (no terminal): the overview's rows, 80x24 and the
+ * too-small message, the ASCII glyph set, sanitized query text, the
+ * selection following a query across snapshots, read-only mode, and the
+ * cancel dialog (focus on Cancel; the request only after confirming).
+ */
+#include <string.h>
+
+#include "console.h"
+#include "fake_snap.h"
+#include "tap.h"
+
+static struct fake f;
+static struct console c;
+static struct screen scr;
+static char row[1024];
+
+static void
+setup(bool utf8, bool read_only, int rows, int cols)
+{
+	console_free(&c);
+	console_init(&c, utf8 ? &glyphs_utf8 : &glyphs_ascii, true, read_only, 1000);
+	c.snap = &f.s;
+	c.now_wall_ms = 1700000000000;
+	screen_resize(&scr, rows, cols);
+	scr.ascii = !utf8;
+}
+
+static void
+render(void)
+{
+	console_draw(&c, &scr);
+}
+
+/* The first row containing needle, or -1. */
+static int
+find_row(const char *needle)
+{
+	for (int y = 0; y < scr.rows; y++)
+		if (strstr(screen_row_text(&scr, y, row, sizeof(row)), needle))
+			return y;
+	return -1;
+}
+
+/* Shows the screen in the TAP output (after a failed check). */
+static void
+dump(void)
+{
+	for (int y = 0; y < scr.rows; y++)
+		diag("%2d|%s", y, screen_row_text(&scr, y, row, sizeof(row)));
+}
+
+/* True when row y contains needle. */
+static bool
+row_has(int y, const char *needle)
+{
+	return strstr(screen_row_text(&scr, y, row, sizeof(row)), needle) != NULL;
+}
+
+static bool
+screen_has_byte_over(unsigned char limit)
+{
+	for (int y = 0; y < scr.rows; y++) {
+		screen_row_text(&scr, y, row, sizeof(row));
+		for (const unsigned char *p = (const unsigned char *)row; *p; p++)
+			if (*p >= limit || *p < 0x20)
+				return true;
+	}
+	return false;
+}
+
+static void
+test_overview(void)
+{
+	setup(true, false, 24, 80);
+	render();
+	static const char *const names[] = {"pg1", "pg2", "pg3", "my1", "my2", "my3"};
+	for (int i = 0; i < 6; i++) {
+		int y = find_row(names[i]);
+		ok(y > 2, "%s has a row", names[i]);
+		if (y > 2)
+			ok(strstr(row, i % 3 == 0 ? "primary" : "replica") != NULL,
+			    "%s shows its role", names[i]);
+	}
+	ok(find_row("terminal too small") < 0, "80x24 is big enough");
+	ok(find_row(" pg ") >= 0 && find_row("postgresql") >= 0, "the pg cluster has a title line");
+	ok(find_row("UTC") == 0, "the top line has a UTC clock");
+	ok(find_row("refresh 1s") == 0, "and the refresh interval");
+	ok(find_row("1 Overview") == 1, "the tabs are on the second line");
+	ok(find_row("q quit") == 23, "the bottom line shows key hints");
+	ok(!screen_has_byte_over(0xff), "no control character on the screen");
+
+	f.nodes[2].lag_s = 3;
+	render();
+	find_row("pg3");
+	ok(strstr(row, "3.0s!") != NULL && row[0] == '!',
+	    "lag past lag_max: '!' marker and 3.0s! (%s)", row);
+	f.nodes[2].lag_s = 6;
+	render();
+	find_row("pg3");
+	ok(strstr(row, "6.0s!!") != NULL && row[0] == 'X', "lag past lag_critical: 'X' and 6.0s!!");
+	f.nodes[2].lag_s = 0.2;
+	f.nodes[1].state = DD_NODE_DOWN;
+	f.nodes[1].breaker = DD_BREAKER_OPEN;
+	render();
+	find_row("pg2");
+	ok(strstr(row, "down") && strstr(row, "open") && row[0] == 'X',
+	    "a down node: down, open, X (%s)", row);
+	fake_init(&f);
+}
+
+static void
+test_sizes(void)
+{
+	setup(true, false, 20, 60);
+	render();
+	ok(find_row("terminal too small (need 80x24)") >= 0, "60x20 says terminal too small");
+	ok(find_row("pg1") < 0, "and shows nothing else");
+	setup(true, false, 24, 79);
+	render();
+	ok(find_row("terminal too small") >= 0, "79 columns are too few");
+	setup(true, false, 30, 100);
+	render();
+	ok(find_row("pg1") > 0, "100x30 shows the overview");
+}
+
+static void
+test_ascii(void)
+{
+	setup(false, false, 24, 80);
+	render();
+	ok(!screen_has_byte_over(0x80), "ASCII mode: no byte >= 0x80 on the overview");
+	console_key(&c, '2');
+	render();
+	ok(!screen_has_byte_over(0x80), "nor on the slow queries");
+	console_key(&c, '4');
+	render();
+	ok(!screen_has_byte_over(0x80), "nor on the help");
+}
+
+static void
+test_sanitize(void)
+{
+	static char big[1 << 20];
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(big, "select pg_sleep(20) /* ", 23);
+	fake_query(&f, 3, 0, 404, 20, "mallory", "select 1 /* \x1b]0;owned\x07\x1b[2J */");
+	fake_query(&f, 4, 0, 505, 19, "big", big);
+	f.s.n_queries = 5;
+	setup(true, false, 30, 100);
+	console_key(&c, '2');
+	render();
+	int y = find_row("mallory");
+	ok(y > 0, "the hostile query has a row");
+	ok(strstr(row, "\xe2\x90\x9b]0;owned\xe2\x90\x87") != NULL,
+	    "its ESC and BEL are shown as control pictures") ||
+	    (dump(), 0);
+	ok(!screen_has_byte_over(0xff), "no control character reaches the screen");
+	ok(find_row("505") > 0, "the 1 MB query has a row");
+	console_key(&c, TK_DOWN);
+	console_key(&c, TK_ENTER);
+	is_int(c.view, VIEW_STATEMENT, "Enter opens the statement view");
+	render();
+	ok(find_row("1048575 bytes") > 0, "the statement view shows the whole length");
+	y = find_row("select pg_sleep(20) /*");
+	ok(y > 0 && screen_row_text(&scr, y + 1, row, sizeof(row)) && row[1] == 'x',
+	    "and the text, wrapped") ||
+	    (dump(), 0);
+	console_key(&c, TK_END);
+	render();
+	ok(find_row("xxxxxxxx") > 0, "End scrolls to the end of the 1 MB text");
+	fake_init(&f);
+}
+
+static void
+test_follow(void)
+{
+	setup(true, false, 24, 80);
+	console_key(&c, '2');
+	render();
+	console_key(&c, TK_DOWN);
+	render();
+	int64_t pid = f.s.queries[c.rows.idx[c.query_sel.row]].pid;
+	is_int(pid, 303, "Down selects the second longest query (303)");
+	struct fake g = f;
+	g.s.queries = g.queries;
+	g.queries[0].duration_s = 1; /* 101 falls to the bottom */
+	c.snap = &g.s;
+	render();
+	is_int(g.s.queries[c.rows.idx[c.query_sel.row]].pid, 303,
+	    "a new snapshot reorders the rows: 303 stays selected");
+	is_int(c.query_sel.row, 0, "now on the first row");
+	c.paused = true;
+	console_key(&c, 'p');
+	ok(!c.paused && c.req.kind == REQ_PAUSE && !c.req.pause,
+	    "p toggles pause and asks the monitor");
+	c.snap = &f.s;
+}
+
+static void
+test_readonly(void)
+{
+	setup(true, true, 24, 80);
+	render();
+	ok(find_row("READ-ONLY") == 0, "the top line says READ-ONLY");
+	console_key(&c, '2');
+	render();
+	ok(find_row("c cancel") < 0, "the cancel key is not in the hints");
+	c.req.kind = REQ_NONE;
+	unsigned r = console_key(&c, 'c');
+	render();
+	ok(!(r & REACT_REQUEST) && c.req.kind == REQ_NONE && !c.dlg.open, "c does nothing");
+	ok(row_has(scr.rows - 2, "READ-ONLY"), "but say READ-ONLY in the status line") ||
+	    (dump(), 0);
+	console_key(&c, 'K');
+	ok(!c.dlg.open, "K does nothing either");
+	console_key(&c, ':');
+	for (const char *p = "switchover pg pg2"; *p; p++)
+		console_key(&c, *p);
+	console_key(&c, TK_ENTER);
+	render();
+	ok(row_has(scr.rows - 2, "READ-ONLY: ':switchover'"),
+	    ":switchover is refused as READ-ONLY") ||
+	    (dump(), 0);
+}
+
+static void
+test_cancel(void)
+{
+	setup(true, false, 24, 80);
+	console_key(&c, '2');
+	render();
+	console_key(&c, 'c');
+	render();
+	ok(c.dlg.open, "c opens a dialog");
+	ok(find_row("pid: 101") > 0, "naming the pid");
+	ok(find_row("node: pg1") > 0, "the node");
+	ok(find_row("user: alice") > 0, "the user");
+	ok(find_row("query start: 2023-11-14") > 0, "and the query start");
+	ok(find_row("[>Cancel<]") > 0, "with the focus on Cancel");
+	unsigned r = console_key(&c, TK_ESC);
+	ok(!c.dlg.open && !(r & REACT_REQUEST), "Esc closes it with no request");
+	console_key(&c, 'c');
+	r = console_key(&c, TK_ENTER);
+	ok(!c.dlg.open && !(r & REACT_REQUEST), "Enter on Cancel: no request");
+	console_key(&c, 'K');
+	render();
+	ok(find_row("Terminate this session?") > 0, "K asks about terminating");
+	console_key(&c, TK_TAB);
+	r = console_key(&c, TK_ENTER);
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_CANCEL_QUERY, "Tab, Enter: a request");
+	ok(c.req.pid == 101 && c.req.terminate && c.req.started_us == f.queries[0].started_us,
+	    "for pid 101, terminate, with its start time for the re-check");
+	ok(strcmp(c.req.node_name, "pg1") == 0 && strcmp(c.req.cluster_name, "pg") == 0,
+	    "naming node and cluster for the log");
+}
+
+static void
+test_views(void)
+{
+	setup(true, false, 24, 80);
+	render();
+	console_key(&c, TK_TAB);
+	is_int(c.view, VIEW_QUERIES, "Tab: slow queries");
+	console_key(&c, TK_TAB);
+	is_int(c.view, VIEW_EVENTS, "Tab: alerts & events");
+	render();
+	ok(find_row("ACTIVE ALERTS (1)") > 0 && find_row("lag 3s > lag_max 2s") > 0,
+	    "the alert is listed") ||
+	    (dump(), 0);
+	console_key(&c, TK_TAB);
+	is_int(c.view, VIEW_HELP, "Tab: help");
+	console_key(&c, TK_TAB);
+	is_int(c.view, VIEW_OVERVIEW, "Tab: back to the overview");
+	console_key(&c, TK_DOWN);
+	console_key(&c, TK_ENTER);
+	is_int(c.view, VIEW_NODE, "Enter on a node: its detail");
+	is_int(c.detail_node, 1, "of pg2");
+	render();
+	ok(find_row("REPLICATION") > 0 && find_row("lag history") > 0,
+	    "the detail shows replication");
+	console_key(&c, 'l');
+	is_int(c.detail_node, 2, "l: the next node");
+	console_key(&c, TK_ESC);
+	is_int(c.view, VIEW_OVERVIEW, "Esc goes back");
+	render();
+	is_int(c.node_sel.id, rows_node_id(2), "on the node last shown (pg3)");
+	console_key(&c, '/');
+	for (const char *p = "my"; *p; p++)
+		console_key(&c, *p);
+	render();
+	ok(find_row("pg1") < 0 && find_row("my1") > 0, "the overview filter narrows as you type");
+	console_key(&c, TK_ESC);
+	render();
+	ok(find_row("pg1") > 0, "Esc in the prompt restores the filter");
+	console_key(&c, '2');
+	console_key(&c, '/');
+	for (const char *p = "bob"; *p; p++)
+		console_key(&c, *p);
+	console_key(&c, TK_ENTER);
+	render();
+	ok(find_row("alice") < 0 && find_row("bob") > 0, "the slow-query filter narrows the list");
+	console_key(&c, 's');
+	is_int(c.qsort, QSORT_NODE, "s: sort by the next column");
+	console_key(&c, ':');
+	for (const char *p = "refresh 2s"; *p; p++)
+		console_key(&c, *p);
+	unsigned r = console_key(&c, TK_ENTER);
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_REFRESH && c.req.refresh_ms == 2000,
+	    ":refresh 2s asks for 2000 ms");
+	c.req.kind = REQ_NONE;
+	r = console_key(&c, '+');
+	ok(c.req.refresh_ms == 5000, "+ lengthens the interval to 5s");
+	r = console_key(&c, 'q');
+	ok(r & REACT_QUIT, "q quits");
+}
+
+int
+main(void)
+{
+	fake_init(&f);
+	test_overview();
+	test_sizes();
+	test_ascii();
+	test_sanitize();
+	test_follow();
+	test_readonly();
+	test_cancel();
+	test_views();
+	console_free(&c);
+	screen_free(&scr);
+	return tap_done();
+}

@@ -1,0 +1,312 @@
+/*
+ * cmd_status.c: `dbdeck status [CLUSTER] [--json]`. Builds the core (config,
+ * vault, pools, routers), runs one monitor round in one-shot mode (every
+ * node probed in parallel, each with a deadline), prints the snapshot as a
+ * table per cluster or as JSON (docs/monitoring.md has the schema), and
+ * exits 0 when everything is healthy, 1 when degraded or unhealthy, 2 for a
+ * usage error or an unknown cluster, 3 for a config error, 4 for a vault
+ * error. Alerts are evaluated in one-shot mode: their durations count as
+ * elapsed, so the current state shows at once. Every server-provided string
+ * goes through the sanitizer, for the terminal and for JSON alike.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli_core.h"
+#include "dbdeck/monitor.h"
+#include "dbdeck/text.h"
+
+#define ROUND_BUDGET_NS INT64_C(8000000000) /* routers' round + ours, with margin */
+#define TEXT_MAX        1024
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: dbdeck status [CLUSTER] [--json] [-c FILE] [--passphrase-file F]\n"
+	             "Probes every node of every cluster (or of CLUSTER) once and prints roles,\n"
+	             "states, lag, breakers, pool and connection use, and the active alerts.\n"
+	             "  --json   machine-readable output (schema in docs/monitoring.md)\n"
+	             "Exit codes: 0 healthy, 1 degraded or unhealthy, 2 usage or unknown cluster,\n"
+	             "3 configuration error, 4 vault error.\n");
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ISO-8601 UTC with milliseconds: 2026-11-23T13:50:00.123Z. */
+static void
+iso_time(int64_t wall_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)(wall_ms % 1000));
+}
+
+/* Server text made safe: valid UTF-8 (or ASCII), one line, no control characters. */
+static const char *
+clean(const char *s, bool ascii, char *buf, size_t len)
+{
+	dd_text_sanitize(
+	    buf, len, s ? s : "", s ? strlen(s) : 0, (int)len - 1, ascii ? 0 : DD_TEXT_UTF8);
+	return buf;
+}
+
+/* ---- JSON ---- */
+
+static json_t *
+jstr(const char *s)
+{
+	char buf[TEXT_MAX];
+
+	return json_string(clean(s, false, buf, sizeof(buf)));
+}
+
+static json_t *
+jint_or_null(long long v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *
+json_node(const struct dd_snap_node *n)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", jstr(n->name));
+	json_object_set_new(o, "host", jstr(n->host));
+	json_object_set_new(o, "port", json_integer(n->port));
+	json_object_set_new(o, "role", json_string(dd_role_name(n->role)));
+	json_object_set_new(o, "state", json_string(dd_node_state_name(n->state)));
+	json_object_set_new(o, "lag_seconds",
+	    n->role == DD_ROLE_REPLICA && !isnan(n->lag_s) ? json_real(n->lag_s) : json_null());
+	json_object_set_new(o, "breaker", json_string(dd_breaker_state_name(n->breaker)));
+	json_object_set_new(o, "pool",
+	    json_pack("{s:i, s:i, s:i, s:i}", "active", n->pool_active, "idle", n->pool_idle,
+	        "waiting", n->pool_waiting, "max", n->pool_max));
+	json_object_set_new(o, "connections",
+	    json_pack("{s:o, s:o}", "used", jint_or_null(n->conn_used), "max",
+	        jint_or_null(n->conn_max)));
+	json_object_set_new(
+	    o, "version", n->version && n->version[0] ? jstr(n->version) : json_null());
+	return o;
+}
+
+static json_t *
+json_cluster(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
+{
+	json_t *o = json_object(), *nodes = json_array();
+
+	json_object_set_new(o, "name", jstr(c->name));
+	json_object_set_new(o, "engine", json_string(dd_engine_name(c->engine)));
+	json_object_set_new(o, "status", json_string(dd_health_name(c->health)));
+	json_object_set_new(
+	    o, "primary", c->primary >= 0 ? jstr(s->nodes[c->primary].name) : json_null());
+	for (int i = c->first_node; i < c->first_node + c->n_nodes; i++)
+		json_array_append_new(nodes, json_node(&s->nodes[i]));
+	json_object_set_new(o, "nodes", nodes);
+	return o;
+}
+
+static json_t *
+json_alert(const struct dd_snap_alert *a)
+{
+	json_t *o = json_object();
+	char since[40];
+
+	iso_time(a->since_wall_ms, since, sizeof(since));
+	json_object_set_new(o, "severity", json_string(dd_severity_name(a->severity)));
+	json_object_set_new(o, "cluster", a->cluster[0] ? jstr(a->cluster) : json_null());
+	json_object_set_new(o, "node", a->node[0] ? jstr(a->node) : json_null());
+	json_object_set_new(o, "rule", json_string(a->rule));
+	json_object_set_new(o, "message", jstr(a->message));
+	json_object_set_new(o, "since", json_string(since));
+	return o;
+}
+
+static int
+print_json(const struct dd_snapshot *s)
+{
+	json_t *root = json_object(), *clusters = json_array(), *alerts = json_array();
+	char at[40];
+	int rc;
+
+	iso_time(s->generated_wall_ms, at, sizeof(at));
+	json_object_set_new(root, "status", json_string(dd_health_name(s->health)));
+	json_object_set_new(root, "generated_at", json_string(at));
+	for (int i = 0; i < s->n_clusters; i++)
+		json_array_append_new(clusters, json_cluster(s, &s->clusters[i]));
+	json_object_set_new(root, "clusters", clusters);
+	for (int i = 0; i < s->n_alerts; i++)
+		json_array_append_new(alerts, json_alert(&s->alerts[i]));
+	json_object_set_new(root, "alerts", alerts);
+	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- text ---- */
+
+static void
+fmt_lag(const struct dd_snap_node *n, char *buf, size_t len)
+{
+	if (n->role != DD_ROLE_REPLICA)
+		snprintf(buf, len, "-");
+	else if (isnan(n->lag_s))
+		snprintf(buf, len, "unknown");
+	else
+		snprintf(buf, len, "%.1f s", n->lag_s);
+}
+
+static void
+fmt_count(int used, int max, char *buf, size_t len)
+{
+	if (used < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%d/%d", used, max);
+}
+
+static void
+print_node(const struct dd_snap_node *n, bool ascii)
+{
+	char name[80], ver[48], lag[24], pool[48], conn[32], err[160];
+
+	fmt_lag(n, lag, sizeof(lag));
+	snprintf(pool, sizeof(pool), "%d/%d/%d/%d", n->pool_active, n->pool_idle, n->pool_waiting,
+	    n->pool_max);
+	fmt_count(n->conn_used, n->conn_max, conn, sizeof(conn));
+	printf("  %-12s %-8s %-8s %-9s %-10s %-14s %-10s %s\n", clean(n->name, ascii, name, 13),
+	    dd_role_name(n->role), dd_node_state_name(n->state), lag,
+	    dd_breaker_state_name(n->breaker), pool, conn, clean(n->version, ascii, ver, 40));
+	if (n->state == DD_NODE_DOWN && n->last_error[0])
+		printf("  %-12s %s\n", "", clean(n->last_error, ascii, err, 120));
+}
+
+static void
+print_text(const struct dd_snapshot *s, bool ascii)
+{
+	char a[160], b[80], c[80], when[40];
+
+	for (int i = 0; i < s->n_clusters; i++) {
+		const struct dd_snap_cluster *cl = &s->clusters[i];
+		printf("cluster %s (%s): %s, primary %s\n", clean(cl->name, ascii, a, 64),
+		    dd_engine_name(cl->engine), dd_health_name(cl->health),
+		    cl->primary >= 0 ? clean(s->nodes[cl->primary].name, ascii, b, 64) : "none");
+		printf("  %-12s %-8s %-8s %-9s %-10s %-14s %-10s %s\n", "NODE", "ROLE", "STATE",
+		    "LAG", "BREAKER", "POOL a/i/w/max", "CONN", "VERSION");
+		for (int j = cl->first_node; j < cl->first_node + cl->n_nodes; j++)
+			print_node(&s->nodes[j], ascii);
+		printf("\n");
+	}
+	printf("alerts: %d\n", s->n_alerts);
+	for (int i = 0; i < s->n_alerts; i++) {
+		const struct dd_snap_alert *al = &s->alerts[i];
+		iso_time(al->since_wall_ms, when, sizeof(when));
+		printf("  %-8s %-18s %s/%s  %s\n", dd_severity_name(al->severity), al->rule,
+		    clean(al->cluster, ascii, b, 64), clean(al->node, ascii, c, 64),
+		    clean(al->message, ascii, a, 150));
+	}
+	iso_time(s->generated_wall_ms, when, sizeof(when));
+	printf("status: %s (%s)\n", dd_health_name(s->health), when);
+}
+
+/* ---- the command ---- */
+
+/* Probes once and prints; returns the exit code of the health. */
+static int
+status_run(struct cli_core *cc, bool json, bool ascii)
+{
+	struct dd_monitor_options mo;
+	struct dd_monitor *m;
+	const struct dd_snapshot *s;
+	char err[256];
+	int rc;
+
+	dd_monitor_options_default(&mo);
+	mo.oneshot = true;
+	m = dd_monitor_new(cc->core, &mo, err, sizeof(err));
+	if (m == NULL) {
+		cli_error("%s", err);
+		return DD_EXIT_FAILED;
+	}
+	dd_monitor_refresh_now(m, mono_ns() + ROUND_BUDGET_NS);
+	s = dd_monitor_current(m);
+	if (s == NULL) {
+		cli_error("no snapshot could be taken");
+		rc = DD_EXIT_FAILED;
+	} else {
+		if (json)
+			print_json(s);
+		else
+			print_text(s, ascii);
+		rc = s->health == DD_HEALTH_HEALTHY ? DD_EXIT_OK : DD_EXIT_FAILED;
+	}
+	dd_snapshot_unref(s);
+	dd_monitor_free(m);
+	return rc;
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	enum { OPT_JSON = 0x200 };
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONGOPTS,
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct dd_core_options co;
+	struct dd_config *cfg = NULL;
+	struct cli_core cc;
+	const char *cluster = NULL;
+	bool json = false;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (cli_common_opt(cli, opt, optarg))
+			continue;
+		if (opt == OPT_JSON) {
+			json = true;
+			continue;
+		}
+		usage(opt == 'h' ? stdout : stderr);
+		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
+	}
+	if (argc - optind > 1) {
+		cli_error("status takes at most one CLUSTER");
+		return DD_EXIT_USAGE;
+	}
+	if (optind < argc)
+		cluster = argv[optind];
+	if ((rc = cli_config_load(cli, &cfg)) != DD_EXIT_OK)
+		return rc;
+	if (cluster && dd_config_find_cluster(cfg, cluster) == NULL) {
+		cli_error("no cluster named '%s' in %s", cluster, dd_config_path(cfg));
+		dd_config_free(cfg);
+		return DD_EXIT_USAGE;
+	}
+	dd_core_options_default(&co);
+	co.only_cluster = cluster;
+	if ((rc = cli_core_open(cli, cfg, &co, true, &cc)) != DD_EXIT_OK)
+		return rc;
+	rc = status_run(&cc, json, cli->ascii);
+	cli_core_close(&cc, 2000);
+	return rc;
+}

@@ -1,0 +1,280 @@
+/*
+ * console.h: the state of the full-screen console, and the pure functions
+ * that change and draw it. The picture:
+ *
+ *   console.c (loop)  waits in poll() on the terminal, the monitor's wake-up
+ *                     descriptor and the job pipe; takes snapshots; turns
+ *                     keys into console_key() calls; carries out requests.
+ *   console_state.c   key dispatch: views' handlers return reaction flags
+ *                     (REACT_*) and never draw; requests for the loop (cancel
+ *                     a query, new refresh interval, pause) go into c->req.
+ *   console_draw.c    draws the whole frame into a screen (screen.h): top
+ *                     line, tabs, the view, status line, key hints, dialog.
+ *   view_*.c          one const struct view per view.
+ *   crt.c             the only file that talks to curses.
+ *
+ * Nothing here blocks or touches the network or the terminal: the unit tests
+ * drive a console over hand-made snapshots and read the screen back.
+ */
+#ifndef DD_CONSOLE_H
+#define DD_CONSOLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmdline.h"
+#include "dbdeck/snapshot.h"
+#include "dbdeck/text.h"
+#include "dialog.h"
+#include "glyphs.h"
+#include "keys.h"
+#include "screen.h"
+#include "selection.h"
+#include "console_roles.h"
+
+/* The terminal size below which only "terminal too small" is shown. */
+#define CONSOLE_MIN_COLS 80
+#define CONSOLE_MIN_ROWS 24
+
+enum view_id {
+	VIEW_OVERVIEW, /* the four top-level views: Tab and 1-4 */
+	VIEW_QUERIES,
+	VIEW_EVENTS,
+	VIEW_HELP,
+	VIEW_NODE,      /* Enter on a node */
+	VIEW_STATEMENT, /* Enter on a slow query */
+	VIEW_COUNT
+};
+#define VIEW_TOP_COUNT 4
+
+/* Reaction flags of key handlers (htop's idea): the loop decides what to do. */
+#define REACT_NONE    0x0u
+#define REACT_REDRAW  0x1u /* the frame changed */
+#define REACT_QUIT    0x2u
+#define REACT_REQUEST 0x4u  /* c->req holds something for the loop */
+#define REACT_STYLES  0x8u  /* the theme changed: re-make the colour pairs */
+#define REACT_REPAINT 0x10u /* repaint the whole terminal (^L) */
+#define REACT_UNKNOWN 0x20u /* the key means nothing here */
+
+enum req_kind {
+	REQ_NONE,
+	REQ_CANCEL_QUERY, /* cancel or terminate a query (job thread) */
+	REQ_REFRESH,      /* a new refresh interval */
+	REQ_PAUSE,        /* pause or resume the monitor */
+};
+
+struct console_request {
+	enum req_kind kind;
+	/* REQ_CANCEL_QUERY: the target as chosen; the monitor re-checks it when it runs. */
+	int cluster, node;
+	int64_t pid;
+	int64_t started_wall_ms, started_us;
+	uint64_t text_hash;
+	bool terminate;
+	char cluster_name[64], node_name[64]; /* for the events log */
+	char target[200]; /* "pid 123 on pg1 (pg), user app, started 13:45:02" (sanitized) */
+	/* REQ_REFRESH */
+	int64_t refresh_ms;
+	/* REQ_PAUSE */
+	bool pause;
+};
+
+/* Style numbers: the theme's roles, then two per cluster (title, border). */
+#define STYLE_CLUSTERS 16
+#define STYLE_COUNT    (DD_ROLE_COUNT + 2 * STYLE_CLUSTERS)
+uint16_t style_cluster_title(int cluster);
+uint16_t style_cluster_border(int cluster);
+
+/* What the config says about a cluster's look. */
+struct console_cluster_look {
+	char name[64];
+	char theme[72];  /* "" = the console's theme */
+	char accent[24]; /* "" = none */
+};
+#define CONSOLE_MAX_LOOKS 64
+
+/* A growable list of row indexes and their ids (nodes, queries, events). */
+struct rowset {
+	int *idx;
+	uint64_t *ids;
+	int n, cap;
+};
+
+enum prompt_kind {
+	PROMPT_NONE,
+	PROMPT_FILTER,
+	PROMPT_COMMAND,
+};
+
+enum qsort_key {
+	QSORT_DURATION,
+	QSORT_NODE,
+	QSORT_USER,
+	QSORT_DATABASE,
+	QSORT_STATE,
+	QSORT_PID,
+	QSORT_COUNT
+};
+
+#define FILTER_MAX LINEEDIT_MAX
+#define THEME_DIRS 6
+
+struct console {
+	/* Set by the loop before each key or draw. */
+	const struct dd_snapshot
+	    *snap; /* borrowed: the loop holds the reference; NULL before the first */
+	int64_t now_wall_ms;
+
+	/* Settings. */
+	bool read_only;
+	bool color; /* false: the mono theme, whatever is asked */
+	const struct glyphs *gl;
+	char config_name[64]; /* sanitized basename of the config file */
+	int64_t refresh_ms;
+	bool paused;
+
+	/* Theme and styles (console_theme.c). */
+	struct dd_theme theme;
+	int theme_index; /* in the shipped list, for 't'; -1 when not one of them */
+	struct dd_theme_style styles[STYLE_COUNT];
+	unsigned styles_gen; /* bumped when styles change */
+	struct console_cluster_look looks[CONSOLE_MAX_LOOKS];
+	int n_looks;
+	char theme_dir_buf[THEME_DIRS][512];
+	const char *theme_dirs[THEME_DIRS + 1];
+
+	/* Views. */
+	enum view_id view;
+	enum view_id back[8];
+	int depth;
+	struct rowset rows; /* the current view's rows, rebuilt on demand */
+
+	struct selection node_sel; /* overview */
+	char node_filter[FILTER_MAX];
+	struct selection query_sel; /* slow queries */
+	char query_filter[FILTER_MAX];
+	enum qsort_key qsort;
+	bool qsort_asc;
+	int events_top; /* alerts & events: first line shown */
+	char events_filter[FILTER_MAX];
+	int help_top;
+	char help_filter[FILTER_MAX];
+	int detail_node; /* node view: the node's index */
+	int detail_top;
+	uint64_t stmt_id; /* statement view: the query's id */
+	int stmt_top;
+	int page_lines; /* lines of the last drawn page (scroll bound) */
+	int page_height;
+
+	/* The statement view's text, sanitized and kept after the query ends. */
+	char *stmt_text;
+	size_t stmt_text_len;
+	uint64_t stmt_text_id;
+	struct dd_text_line *stmt_lines; /* the text wrapped for stmt_wrap_cols */
+	size_t stmt_nlines;
+	int stmt_wrap_cols;
+	char stmt_head[10][200]; /* the query's particulars, formatted and sanitized */
+	int stmt_nhead;
+	bool stmt_have;
+
+	/* Prompt. */
+	enum prompt_kind prompt;
+	struct lineedit cmd_edit, filter_edit;
+	char filter_saved[FILTER_MAX];
+
+	/* Status line. */
+	char status[256];
+	uint16_t status_style;
+	int64_t status_until_ms;
+
+	/* Dialog and the request it will make when confirmed. */
+	struct dialog dlg;
+	struct console_request pending;
+
+	/* For the loop. */
+	struct console_request req;
+};
+
+/* Sets defaults (overview, refresh from the argument, glyphs, default theme). */
+void console_init(
+    struct console *c, const struct glyphs *gl, bool color, bool read_only, int64_t refresh_ms);
+/* Frees what the console owns (rows, statement text). */
+void console_free(struct console *c);
+
+/*
+ * Handles one key (keys.h code). Returns REACT_* flags; with REACT_REQUEST,
+ * c->req says what to do (the loop clears it).
+ */
+unsigned console_key(struct console *c, int key);
+
+/* Draws the whole frame for the screen's size (the screen is cleared first). */
+void console_draw(struct console *c, struct screen *scr);
+
+/* A message in the status line for a few seconds. */
+void console_status(struct console *c, uint16_t style, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Switches to a view (top-level views clear the back stack). */
+void console_show(struct console *c, enum view_id v);
+/* Opens a view on top of the current one (Esc returns). */
+void console_push(struct console *c, enum view_id v);
+
+/* ---- console_theme.c ---- */
+
+/* Fills c->theme_dirs: ~/.config/dbdeck/themes, beside the binary, the install dirs. */
+void console_theme_dirs(struct console *c, const char *exe_path);
+/*
+ * Uses theme `name` (found in c->theme_dirs); on any error the default theme
+ * and a status message with the reason (FILE:LINE). Without colours, always
+ * the mono theme. Rebuilds the styles. Returns 0, or -1 after an error.
+ */
+int console_theme_use(struct console *c, const char *name);
+/* The next shipped theme ('t'). */
+int console_theme_next(struct console *c);
+/* Rebuilds c->styles from c->theme and the clusters' looks. */
+void console_styles_rebuild(struct console *c);
+/* The shipped themes, in the order 't' cycles through them. */
+extern const char *const console_shipped_themes[];
+
+/* ---- rows.c ---- */
+
+void rowset_clear(struct rowset *r);
+void rowset_push(struct rowset *r, int idx, uint64_t id);
+void rowset_free(struct rowset *r);
+
+/*
+ * True when every word of filter matches the item: "word" anywhere, "field:word"
+ * in that field only, "!word" must not match. Case-insensitive substrings.
+ * fields are (name, value, length) triples; n of them.
+ */
+struct filter_field {
+	const char *name;
+	const char *val;
+	size_t len;
+};
+bool filter_match(const char *filter, const struct filter_field *f, int n);
+
+uint64_t rows_node_id(int node);
+/* A slow query's id: stable across snapshots while the same statement runs. */
+uint64_t rows_query_id(const struct dd_snapshot *s, const struct dd_snap_query *q);
+/* Nodes (snapshot order) matching the filter. */
+void rows_nodes(const struct dd_snapshot *s, const char *filter, struct rowset *out);
+/* Slow queries matching the filter, sorted by key (ties: longest first, then pid). */
+void rows_queries(const struct dd_snapshot *s, const char *filter, enum qsort_key key, bool asc,
+    struct rowset *out);
+const char *rows_qsort_name(enum qsort_key k);
+/* The index of the query with this id in s, or -1. */
+int rows_find_query(const struct dd_snapshot *s, uint64_t id);
+/* Events (newest first) matching the filter. */
+void rows_events(const struct dd_snapshot *s, const char *filter, struct rowset *out);
+/* Active alerts matching the filter. */
+void rows_alerts(const struct dd_snapshot *s, const char *filter, struct rowset *out);
+
+/* Short names used on screen. */
+const char *name_node_state(enum dd_node_state s);
+const char *name_severity(enum dd_severity s);
+const char *name_health(enum dd_health h);
+const char *name_event_kind(enum dd_event_kind k);
+const char *name_breaker(enum dd_breaker_state b);
+
+#endif

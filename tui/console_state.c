@@ -1,0 +1,290 @@
+/*
+ * console_state.c: what a key does. The order of precedence: an open dialog
+ * takes every key, then an open prompt (filter or command line), then the
+ * current view's keymap, the movement keymap, and the global keymap. Handlers
+ * change the state and return REACT_* flags; anything that needs the
+ * network becomes a request in c->req for the loop (console.c).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "console_util.h"
+#include "view.h"
+
+/* How long a status message stays. */
+#define STATUS_MS 6000
+
+void
+console_init(
+    struct console *c, const struct glyphs *gl, bool color, bool read_only, int64_t refresh_ms)
+{
+	memset(c, 0, sizeof(*c));
+	c->gl = gl;
+	c->color = color;
+	c->read_only = read_only;
+	c->refresh_ms = refresh_ms > 0 ? refresh_ms : 1000;
+	c->view = VIEW_OVERVIEW;
+	c->qsort = QSORT_DURATION;
+	c->detail_node = -1;
+	tui_strlcpy(c->config_name, "dbdeck", sizeof(c->config_name));
+	if (color)
+		dd_theme_default(&c->theme);
+	else
+		dd_theme_mono(&c->theme);
+	c->theme_index = color ? 0 : 4;
+	console_styles_rebuild(c);
+}
+
+void
+console_free(struct console *c)
+{
+	rowset_free(&c->rows);
+	free(c->stmt_text);
+	free(c->stmt_lines);
+	c->stmt_text = NULL;
+	c->stmt_lines = NULL;
+}
+
+void
+console_status(struct console *c, uint16_t style, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->status, sizeof(c->status), fmt, ap);
+	va_end(ap);
+	c->status_style = style;
+	c->status_until_ms = c->now_wall_ms + STATUS_MS;
+}
+
+void
+console_show(struct console *c, enum view_id v)
+{
+	c->view = v;
+	c->depth = 0;
+}
+
+void
+console_push(struct console *c, enum view_id v)
+{
+	if (c->depth < (int)TUI_LEN(c->back))
+		c->back[c->depth++] = c->view;
+	c->view = v;
+}
+
+static unsigned
+go_back(struct console *c)
+{
+	if (c->depth > 0)
+		c->view = c->back[--c->depth];
+	else if (c->view != VIEW_OVERVIEW)
+		c->view = VIEW_OVERVIEW;
+	else
+		return REACT_NONE;
+	return REACT_REDRAW;
+}
+
+/* The top-level view that the current one belongs to (for Tab). */
+static int
+top_view(const struct console *c)
+{
+	if (c->view < VIEW_TOP_COUNT)
+		return c->view;
+	return c->depth > 0 && c->back[0] < VIEW_TOP_COUNT ? (int)c->back[0] : VIEW_OVERVIEW;
+}
+
+/* ---- prompt ------------------------------------------------------------- */
+
+static void
+open_prompt(struct console *c, enum prompt_kind k)
+{
+	c->prompt = k;
+	if (k == PROMPT_COMMAND) {
+		lineedit_start(&c->cmd_edit, NULL);
+		return;
+	}
+	char *f = view_get(c->view)->filter(c);
+	tui_strlcpy(c->filter_saved, f, sizeof(c->filter_saved));
+	lineedit_start(&c->filter_edit, f);
+}
+
+static unsigned run_command(struct console *c, const struct ccmd *cmd);
+
+static unsigned
+prompt_key(struct console *c, int key)
+{
+	bool cmd = c->prompt == PROMPT_COMMAND;
+	struct lineedit *e = cmd ? &c->cmd_edit : &c->filter_edit;
+	char *f = cmd ? NULL : view_get(c->view)->filter(c);
+	enum le_result r = lineedit_key(e, key);
+	if (r == LE_CHANGED && f)
+		tui_strlcpy(f, e->buf, FILTER_MAX); /* the list narrows as you type */
+	if (r == LE_CANCEL) {
+		if (f)
+			tui_strlcpy(f, c->filter_saved, FILTER_MAX);
+		c->prompt = PROMPT_NONE;
+	}
+	if (r != LE_ACCEPT)
+		return REACT_REDRAW;
+	lineedit_remember(e);
+	c->prompt = PROMPT_NONE;
+	if (!cmd)
+		return REACT_REDRAW;
+	struct ccmd parsed;
+	char err[256];
+	if (cmdline_parse(e->buf, &parsed, err, sizeof(err)) != 0) {
+		console_status(c, DD_ROLE_WARN, "%s", err);
+		return REACT_REDRAW;
+	}
+	return run_command(c, &parsed);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static unsigned
+set_refresh(struct console *c, int64_t ms)
+{
+	c->refresh_ms = ms;
+	memset(&c->req, 0, sizeof(c->req));
+	c->req.kind = REQ_REFRESH;
+	c->req.refresh_ms = ms;
+	return REACT_REDRAW | REACT_REQUEST;
+}
+
+static unsigned
+cmd_filter(struct console *c, const char *text)
+{
+	const struct view *v = view_get(c->view);
+	if (!v->filter) {
+		console_show(c, VIEW_QUERIES);
+		v = &view_queries;
+	}
+	tui_strlcpy(v->filter(c), text, FILTER_MAX);
+	return REACT_REDRAW;
+}
+
+static unsigned
+cmd_theme(struct console *c, const char *name)
+{
+	if (console_theme_use(c, name) == 0)
+		console_status(c, DD_ROLE_STATUS_BAR, "theme %s", c->theme.name);
+	return REACT_REDRAW | REACT_STYLES;
+}
+
+static unsigned
+run_command(struct console *c, const struct ccmd *cmd)
+{
+	const struct ccmd_def *d = cmd->def;
+	if (!d->available) {
+		if (c->read_only)
+			console_status(
+			    c, DD_ROLE_READONLY_BANNER, "READ-ONLY: ':%s' is disabled", d->name);
+		else
+			console_status(c, DD_ROLE_WARN, "':%s' is not yet available", d->name);
+		return REACT_REDRAW;
+	}
+	switch (d->kind) {
+	case CCMD_QUIT: return REACT_QUIT;
+	case CCMD_THEME: return cmd_theme(c, cmd->args[0]);
+	case CCMD_REFRESH: return set_refresh(c, cmd->ms);
+	case CCMD_FILTER: return cmd_filter(c, cmd->nargs ? cmd->args[0] : "");
+	case CCMD_HELP: console_show(c, VIEW_HELP); return REACT_REDRAW;
+	default: break;
+	}
+	return REACT_REDRAW;
+}
+
+/* ---- global actions ----------------------------------------------------- */
+
+static unsigned
+toggle_pause(struct console *c)
+{
+	c->paused = !c->paused;
+	memset(&c->req, 0, sizeof(c->req));
+	c->req.kind = REQ_PAUSE;
+	c->req.pause = c->paused;
+	console_status(c, DD_ROLE_STATUS_BAR,
+	    c->paused ? "paused: the screen holds still (p resumes)" : "resumed");
+	return REACT_REDRAW | REACT_REQUEST;
+}
+
+static unsigned
+global_act(struct console *c, enum action a)
+{
+	int top = top_view(c);
+	switch (a) {
+	case ACT_NEXT_VIEW: console_show(c, (enum view_id)((top + 1) % VIEW_TOP_COUNT)); break;
+	case ACT_PREV_VIEW:
+		console_show(c, (enum view_id)((top + VIEW_TOP_COUNT - 1) % VIEW_TOP_COUNT));
+		break;
+	case ACT_VIEW_OVERVIEW: console_show(c, VIEW_OVERVIEW); break;
+	case ACT_VIEW_QUERIES: console_show(c, VIEW_QUERIES); break;
+	case ACT_VIEW_EVENTS: console_show(c, VIEW_EVENTS); break;
+	case ACT_VIEW_HELP: console_show(c, VIEW_HELP); break;
+	case ACT_BACK: return go_back(c);
+	case ACT_FILTER:
+		if (!view_get(c->view)->filter)
+			return REACT_NONE;
+		open_prompt(c, PROMPT_FILTER);
+		break;
+	case ACT_COMMAND: open_prompt(c, PROMPT_COMMAND); break;
+	case ACT_PAUSE: return toggle_pause(c);
+	case ACT_SLOWER:
+	case ACT_FASTER: {
+		int64_t ms = cmdline_refresh_step(c->refresh_ms, a == ACT_SLOWER ? 1 : -1);
+		return ms == c->refresh_ms ? REACT_NONE : set_refresh(c, ms);
+	}
+	case ACT_THEME_NEXT: console_theme_next(c); return REACT_REDRAW | REACT_STYLES;
+	case ACT_REDRAW: return REACT_REDRAW | REACT_REPAINT;
+	case ACT_QUIT: return REACT_QUIT;
+	default: return REACT_UNKNOWN;
+	}
+	return REACT_REDRAW;
+}
+
+static unsigned
+dialog_done(struct console *c, int key)
+{
+	enum dialog_result r = dialog_key(&c->dlg, key);
+	if (r == DIALOG_YES && c->pending.kind != REQ_NONE) {
+		c->req = c->pending;
+		memset(&c->pending, 0, sizeof(c->pending));
+		console_status(c, DD_ROLE_STATUS_BAR, "%s %s ...",
+		    c->req.terminate ? "terminating" : "cancelling", c->req.target);
+		return REACT_REDRAW | REACT_REQUEST;
+	}
+	if (r == DIALOG_NO) {
+		memset(&c->pending, 0, sizeof(c->pending));
+		console_status(c, DD_ROLE_STATUS_BAR, "nothing done");
+	}
+	return REACT_REDRAW;
+}
+
+unsigned
+console_key(struct console *c, int key)
+{
+	if (key == TK_RESIZE)
+		return REACT_REDRAW;
+	if (c->dlg.open)
+		return dialog_done(c, key);
+	if (c->prompt != PROMPT_NONE)
+		return prompt_key(c, key);
+	const struct view *v = view_get(c->view);
+	/* Before the first frame: the smallest content area. */
+	int h = c->page_height > 0 ? c->page_height : CONSOLE_MIN_ROWS - 4;
+	enum action a = keys_lookup(v->keys, key, NULL);
+	if (a == ACT_NONE && v->moves)
+		a = keys_lookup(&keymap_move, key, NULL);
+	if (a != ACT_NONE) {
+		unsigned r = v->act(c, a, h);
+		if (!(r & REACT_UNKNOWN))
+			return r;
+		r = global_act(c, a);
+		if (!(r & REACT_UNKNOWN))
+			return r;
+	}
+	a = keys_lookup(&keymap_global, key, NULL);
+	return a == ACT_NONE ? REACT_UNKNOWN : global_act(c, a);
+}

@@ -1,0 +1,193 @@
+/*
+ * console_theme.c: which theme the console uses and the style table crt.c
+ * turns into colour pairs. Styles are the theme's roles plus, per cluster, a
+ * title and a border style: a cluster whose config sets `theme` or `accent`
+ * gets its block title and frame from that theme / in that colour, so that
+ * production does not look like staging. Without colours (--no-color,
+ * NO_COLOR, a terminal without colours) every theme is the mono one.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "console_util.h"
+
+const char *const console_shipped_themes[] = {
+    "default",
+    "light",
+    "high-contrast",
+    "solarized-dark",
+    "mono",
+    NULL,
+};
+
+uint16_t
+style_cluster_title(int cluster)
+{
+	if (cluster < 0 || cluster >= STYLE_CLUSTERS)
+		return DD_ROLE_ACCENT;
+	return (uint16_t)(DD_ROLE_COUNT + 2 * cluster);
+}
+
+uint16_t
+style_cluster_border(int cluster)
+{
+	if (cluster < 0 || cluster >= STYLE_CLUSTERS)
+		return DD_ROLE_BORDER;
+	return (uint16_t)(DD_ROLE_COUNT + 2 * cluster + 1);
+}
+
+/* Adds the directory a + b to the search list. */
+static void
+add_dir(struct console *c, int *n, const char *a, const char *b)
+{
+	if (*n >= THEME_DIRS)
+		return;
+	int len = snprintf(c->theme_dir_buf[*n], sizeof(c->theme_dir_buf[0]), "%s%s", a, b);
+	if (len <= 0 || (size_t)len >= sizeof(c->theme_dir_buf[0]))
+		return;
+	c->theme_dirs[*n] = c->theme_dir_buf[*n];
+	(*n)++;
+	c->theme_dirs[*n] = NULL;
+}
+
+void
+console_theme_dirs(struct console *c, const char *exe_path)
+{
+	int n = 0;
+	c->theme_dirs[0] = NULL;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && xdg[0] == '/')
+		add_dir(c, &n, xdg, "/dbdeck/themes");
+	else if (home && home[0] == '/')
+		add_dir(c, &n, home, "/.config/dbdeck/themes");
+	if (exe_path && exe_path[0] == '/') {
+		char dir[PATH_MAX];
+		tui_strlcpy(dir, exe_path, sizeof(dir));
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		/* BUILDDIR/tui/dbdeck in a source tree; PREFIX/bin/dbdeck when installed. */
+		add_dir(c, &n, dir, "/../../themes");
+		add_dir(c, &n, dir, "/../share/dbdeck/themes");
+	}
+	add_dir(c, &n, "/usr/local/share/dbdeck/themes", "");
+	add_dir(c, &n, "/usr/share/dbdeck/themes", "");
+}
+
+static int
+shipped_index(const char *name)
+{
+	for (int i = 0; console_shipped_themes[i]; i++)
+		if (strcmp(console_shipped_themes[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Loads theme `name` into *t; on failure the default theme and the first message in msg. */
+static int
+load_named(const struct console *c, const char *name, struct dd_theme *t, char *msg, size_t msglen)
+{
+	char path[PATH_MAX], err[256], msgs[1024];
+	if (dd_theme_find(name, c->theme_dirs, path, sizeof(path), err, sizeof(err)) != 0) {
+		dd_theme_default(t);
+		snprintf(msg, msglen, "%s", err);
+		return -1;
+	}
+	if (dd_theme_load(path, t, msgs, sizeof(msgs)) != 0) {
+		msgs[strcspn(msgs, "\n")] = '\0';
+		snprintf(msg, msglen, "%.*s", (int)(msglen > 1 ? msglen - 1 : 0), msgs);
+		return -1;
+	}
+	return 0;
+}
+
+int
+console_theme_use(struct console *c, const char *name)
+{
+	char msg[300];
+	int rc = 0;
+	if (!c->color) {
+		dd_theme_mono(&c->theme);
+		c->theme_index = shipped_index("mono");
+		if (strcmp(name, "mono") != 0) {
+			console_status(c, DD_ROLE_WARN,
+			    "no colours (--no-color, NO_COLOR or the terminal): mono theme");
+			rc = -1;
+		}
+	} else if (load_named(c, name, &c->theme, msg, sizeof(msg)) != 0) {
+		c->theme_index = 0;
+		console_status(c, DD_ROLE_WARN, "theme not applied (default in use): %s", msg);
+		rc = -1;
+	} else {
+		c->theme_index = shipped_index(name);
+	}
+	console_styles_rebuild(c);
+	return rc;
+}
+
+int
+console_theme_next(struct console *c)
+{
+	int n = 0;
+	while (console_shipped_themes[n])
+		n++;
+	int next = (c->theme_index + 1) % n;
+	int rc = console_theme_use(c, console_shipped_themes[next]);
+	if (rc == 0)
+		console_status(c, DD_ROLE_STATUS_BAR, "theme %s", c->theme.name);
+	return rc;
+}
+
+static const struct console_cluster_look *
+look_of(const struct console *c, const char *cluster)
+{
+	for (int i = 0; i < c->n_looks; i++)
+		if (strcmp(c->looks[i].name, cluster) == 0)
+			return &c->looks[i];
+	return NULL;
+}
+
+/* The title and border styles of a cluster block. */
+static void
+cluster_styles(struct console *c, const struct console_cluster_look *lk,
+    struct dd_theme_style *title, struct dd_theme_style *border)
+{
+	struct dd_theme t = c->theme;
+	char msg[300];
+	bool own = false;
+	if (lk && lk->theme[0] && c->color) {
+		if (load_named(c, lk->theme, &t, msg, sizeof(msg)) != 0) {
+			console_status(c, DD_ROLE_WARN, "cluster %s: %s", lk->name, msg);
+			t = c->theme;
+		}
+		own = true;
+	}
+	if (lk && lk->accent[0] && dd_theme_apply_accent(&t, lk->accent, msg, sizeof(msg)) == 0 &&
+	    dd_theme_has_color(&t)) {
+		*title = t.role[DD_ROLE_TITLE];
+		*border = t.role[DD_ROLE_ACCENT];
+		return;
+	}
+	*title = t.role[DD_ROLE_ACCENT];
+	*border = t.role[own ? DD_ROLE_ACCENT : DD_ROLE_BORDER];
+}
+
+void
+console_styles_rebuild(struct console *c)
+{
+	for (int r = 0; r < DD_ROLE_COUNT; r++)
+		c->styles[r] = c->theme.role[r];
+	for (int k = 0; k < STYLE_CLUSTERS; k++) {
+		const struct console_cluster_look *lk = NULL;
+		if (c->snap && k < c->snap->n_clusters)
+			lk = look_of(c, c->snap->clusters[k].name);
+		else if (!c->snap && k < c->n_looks)
+			lk = &c->looks[k];
+		cluster_styles(
+		    c, lk, &c->styles[style_cluster_title(k)], &c->styles[style_cluster_border(k)]);
+	}
+	c->styles_gen++;
+}

@@ -1,0 +1,52 @@
+/*
+ * view.h: the views of the console, one const table each (view_*.c), in the
+ * manner of htop's classes: draw into a screen, handle an action and return
+ * reaction flags (never draw from a handler), a title, a keymap (keys.h) and
+ * the view's filter, if it has one.
+ */
+#ifndef DD_VIEW_H
+#define DD_VIEW_H
+
+#include "console.h"
+#include "layout.h"
+#include "page.h"
+
+struct view {
+	enum view_id id;
+	const char *title;
+	const struct keymap *keys; /* the view's own keys (looked up first) */
+	bool moves;                /* keymap_move applies */
+	/* The view's filter text (FILTER_MAX bytes), or NULL when it has none. */
+	char *(*filter)(struct console *c);
+	/* Draws the view in rows [y, y + h) of the screen. */
+	void (*draw)(struct console *c, struct screen *scr, int y, int h);
+	/* Handles an action; h is the height of the view's area (for paging). */
+	unsigned (*act)(struct console *c, enum action a, int h);
+};
+
+extern const struct view view_overview;
+extern const struct view view_queries;
+extern const struct view view_events;
+extern const struct view view_help;
+extern const struct view view_node;
+extern const struct view view_statement;
+
+const struct view *view_get(enum view_id id);
+
+/* Scrolls a page's *top for a movement action; false when a is not one. */
+bool view_page_scroll(struct console *c, int *top, enum action a, int h);
+
+/* The text flags of dd_text_sanitize for this console's glyph set. */
+unsigned view_text_flags(const struct console *c);
+
+/*
+ * Opens the confirmation dialog for cancelling (or terminating) query qi of
+ * the snapshot, or says READ-ONLY. Returns reaction flags.
+ */
+unsigned view_ask_cancel(struct console *c, int qi, bool terminate);
+
+/* The name of the node of index i in the snapshot, "" when out of range. */
+const char *view_node_name(const struct console *c, int i);
+const char *view_cluster_name(const struct console *c, int i);
+
+#endif
