@@ -81,7 +81,7 @@ do_request(struct loop *l)
 	switch (r->kind) {
 	case REQ_REFRESH:
 		dd_monitor_set_refresh(l->mon, r->refresh_ms);
-		console_status(l->c, DD_ROLE_STATUS_BAR, "refresh every %s",
+		console_status(l->c, DD_STYLE_STATUS_BAR, "refresh every %s",
 		    fmt_interval(iv, sizeof(iv), r->refresh_ms));
 		break;
 	case REQ_PAUSE:
@@ -92,7 +92,7 @@ do_request(struct loop *l)
 	case REQ_CANCEL_QUERY:
 		if (!jobs_submit(l->jobs, r))
 			console_status(
-			    l->c, DD_ROLE_WARN, "too many actions in progress; try again");
+			    l->c, DD_STYLE_WARN, "too many actions in progress; try again");
 		break;
 	case REQ_NONE: break;
 	}
@@ -132,7 +132,7 @@ on_jobs(struct loop *l)
 {
 	struct job_result res;
 	while (jobs_take(l->jobs, &res)) {
-		console_status(l->c, res.ok ? DD_ROLE_OK : DD_ROLE_WARN, "%s", res.message);
+		console_status(l->c, res.ok ? DD_STYLE_OK : DD_STYLE_WARN, "%s", res.message);
 		l->dirty = true;
 	}
 }

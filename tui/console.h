@@ -30,7 +30,7 @@
 #include "keys.h"
 #include "screen.h"
 #include "selection.h"
-#include "console_roles.h"
+#include "theme.h"
 
 /* The terminal size below which only "terminal too small" is shown. */
 #define CONSOLE_MIN_COLS 80
@@ -81,7 +81,7 @@ struct console_request {
 
 /* Style numbers: the theme's roles, then two per cluster (title, border). */
 #define STYLE_CLUSTERS 16
-#define STYLE_COUNT    (DD_ROLE_COUNT + 2 * STYLE_CLUSTERS)
+#define STYLE_COUNT    (DD_STYLE_COUNT + 2 * STYLE_CLUSTERS)
 uint16_t style_cluster_title(int cluster);
 uint16_t style_cluster_border(int cluster);
 

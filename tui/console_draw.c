@@ -26,12 +26,12 @@ too_small(struct console *c, struct screen *scr)
 	snprintf(msg, sizeof(msg), "terminal too small (need %dx%d)", CONSOLE_MIN_COLS,
 	    CONSOLE_MIN_ROWS);
 	int y = scr->rows / 2 - 1, len = (int)strlen(msg);
-	screen_put(scr, y < 0 ? 0 : y, len < scr->cols ? (scr->cols - len) / 2 : 0, DD_ROLE_WARN,
+	screen_put(scr, y < 0 ? 0 : y, len < scr->cols ? (scr->cols - len) / 2 : 0, DD_STYLE_WARN,
 	    msg, scr->cols);
 	snprintf(msg, sizeof(msg), "now %dx%d", scr->cols, scr->rows);
 	len = (int)strlen(msg);
 	screen_put(
-	    scr, y + 1, len < scr->cols ? (scr->cols - len) / 2 : 0, DD_ROLE_DIM, msg, scr->cols);
+	    scr, y + 1, len < scr->cols ? (scr->cols - len) / 2 : 0, DD_STYLE_DIM, msg, scr->cols);
 }
 
 static void
@@ -39,26 +39,26 @@ top_line(struct console *c, struct screen *scr)
 {
 	char t[32], iv[24];
 	const char *sep = c->gl->sep;
-	screen_fill(scr, 0, 0, scr->cols, DD_ROLE_TITLE, " ");
-	int x = screen_printf(scr, 0, 0, DD_ROLE_TITLE, scr->cols, " dbdeck%s%s%srefresh %s", sep,
+	screen_fill(scr, 0, 0, scr->cols, DD_STYLE_TITLE, " ");
+	int x = screen_printf(scr, 0, 0, DD_STYLE_TITLE, scr->cols, " dbdeck%s%s%srefresh %s", sep,
 	    c->config_name, sep, fmt_interval(iv, sizeof(iv), c->refresh_ms));
 	if (c->snap)
-		x += screen_printf(
-		    scr, 0, x, DD_ROLE_TITLE, scr->cols, "%s%s", sep, name_health(c->snap->health));
+		x += screen_printf(scr, 0, x, DD_STYLE_TITLE, scr->cols, "%s%s", sep,
+		    name_health(c->snap->health));
 	if (c->paused) {
-		x += screen_put(scr, 0, x, DD_ROLE_TITLE, sep, 5);
-		x += screen_put(scr, 0, x, DD_ROLE_WARN, "PAUSED", 10);
+		x += screen_put(scr, 0, x, DD_STYLE_TITLE, sep, 5);
+		x += screen_put(scr, 0, x, DD_STYLE_WARN, "PAUSED", 10);
 		if (c->snap)
-			x += screen_printf(scr, 0, x, DD_ROLE_TITLE, 40, " (data of %s)",
+			x += screen_printf(scr, 0, x, DD_STYLE_TITLE, 40, " (data of %s)",
 			    fmt_utc(t, sizeof(t), c->snap->generated_wall_ms, 0));
 	}
 	if (c->read_only) {
-		x += screen_put(scr, 0, x, DD_ROLE_TITLE, sep, 5);
-		screen_put(scr, 0, x, DD_ROLE_READONLY_BANNER, "READ-ONLY", 10);
+		x += screen_put(scr, 0, x, DD_STYLE_TITLE, sep, 5);
+		screen_put(scr, 0, x, DD_STYLE_READONLY_BANNER, "READ-ONLY", 10);
 	}
 	snprintf(iv, sizeof(iv), "%s UTC ", fmt_utc(t, sizeof(t), c->now_wall_ms, 0));
 	int w = (int)strlen(iv);
-	screen_put(scr, 0, scr->cols - w, DD_ROLE_TITLE, iv, w);
+	screen_put(scr, 0, scr->cols - w, DD_STYLE_TITLE, iv, w);
 }
 
 static int
@@ -70,7 +70,8 @@ tab(struct console *c, struct screen *scr, int x, enum view_id v, int count)
 		snprintf(buf, sizeof(buf), " %d %s (%d) ", (int)v + 1, view_get(v)->title, count);
 	else
 		snprintf(buf, sizeof(buf), " %d %s ", (int)v + 1, view_get(v)->title);
-	return screen_put(scr, 1, x, cur ? DD_ROLE_SELECTION : DD_ROLE_NORMAL, buf, scr->cols - x);
+	return screen_put(
+	    scr, 1, x, cur ? DD_STYLE_SELECTION : DD_STYLE_NORMAL, buf, scr->cols - x);
 }
 
 static void
@@ -85,9 +86,10 @@ tabs_line(struct console *c, struct screen *scr)
 		const char *n = view_node_name(c, c->detail_node);
 		char clean[64];
 		dd_text_sanitize(clean, sizeof(clean), n, strlen(n), 30, view_text_flags(c));
-		screen_printf(scr, 1, x + 1, DD_ROLE_ACCENT, scr->cols - x - 1, "> node %s", clean);
+		screen_printf(
+		    scr, 1, x + 1, DD_STYLE_ACCENT, scr->cols - x - 1, "> node %s", clean);
 	} else if (c->view == VIEW_STATEMENT) {
-		screen_put(scr, 1, x + 1, DD_ROLE_ACCENT, "> statement", scr->cols - x - 1);
+		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> statement", scr->cols - x - 1);
 	}
 }
 
@@ -97,16 +99,16 @@ prompt_line(struct console *c, struct screen *scr, int y)
 	const struct lineedit *e = c->prompt == PROMPT_COMMAND ? &c->cmd_edit : &c->filter_edit;
 	char before[LINEEDIT_MAX * 3], after[LINEEDIT_MAX * 3];
 	unsigned tf = view_text_flags(c);
-	int x = screen_put(scr, y, 0, DD_ROLE_INPUT, c->prompt == PROMPT_COMMAND ? ":" : "/", 1);
+	int x = screen_put(scr, y, 0, DD_STYLE_INPUT, c->prompt == PROMPT_COMMAND ? ":" : "/", 1);
 	/* Sanitized in two halves so that the cursor lands where it is in the text. */
 	dd_text_sanitize(before, sizeof(before), e->buf, e->cur, scr->cols - 2, tf);
 	dd_text_sanitize(after, sizeof(after), e->buf + e->cur, e->len - e->cur, scr->cols, tf);
-	x += screen_put(scr, y, x, DD_ROLE_INPUT, before, scr->cols - x - 1);
-	int n = screen_put(scr, y, x, DD_ROLE_INPUT, after, scr->cols - x);
+	x += screen_put(scr, y, x, DD_STYLE_INPUT, before, scr->cols - x - 1);
+	int n = screen_put(scr, y, x, DD_STYLE_INPUT, after, scr->cols - x);
 	if (n == 0)
-		screen_put(scr, y, x, DD_ROLE_BUTTON_FOCUS, " ", 1);
+		screen_put(scr, y, x, DD_STYLE_BUTTON_FOCUS, " ", 1);
 	else
-		screen_restyle(scr, y, x, 1, DD_ROLE_BUTTON_FOCUS);
+		screen_restyle(scr, y, x, 1, DD_STYLE_BUTTON_FOCUS);
 }
 
 static void
@@ -127,9 +129,9 @@ hint(struct screen *scr, int y, int x, const char *keys, const char *label)
 	int need = (int)strlen(keys) + (label ? (int)strlen(label) + 1 : 0) + 2;
 	if (x + need > scr->cols)
 		return x;
-	x += screen_put(scr, y, x, DD_ROLE_KEY, keys, 40);
+	x += screen_put(scr, y, x, DD_STYLE_KEY, keys, 40);
 	if (label)
-		x += screen_printf(scr, y, x, DD_ROLE_STATUS_BAR, 40, " %s", label);
+		x += screen_printf(scr, y, x, DD_STYLE_STATUS_BAR, 40, " %s", label);
 	return x + 2;
 }
 
@@ -154,7 +156,7 @@ static void
 hints_line(struct console *c, struct screen *scr, int y)
 {
 	const struct view *v = view_get(c->view);
-	screen_fill(scr, y, 0, scr->cols, DD_ROLE_STATUS_BAR, " ");
+	screen_fill(scr, y, 0, scr->cols, DD_STYLE_STATUS_BAR, " ");
 	int x = 1;
 	if (c->dlg.open) {
 		map_hints(c, scr, y, x, &keymap_dialog, -1);
@@ -179,7 +181,7 @@ hints_line(struct console *c, struct screen *scr, int y)
 void
 console_draw(struct console *c, struct screen *scr)
 {
-	screen_clear(scr, DD_ROLE_NORMAL);
+	screen_clear(scr, DD_STYLE_NORMAL);
 	if (scr->cols < CONSOLE_MIN_COLS || scr->rows < CONSOLE_MIN_ROWS) {
 		too_small(c, scr);
 		return;
@@ -194,7 +196,7 @@ console_draw(struct console *c, struct screen *scr)
 		view_help.draw(c, scr, 2, h);
 	else
 		screen_put(
-		    scr, 3, 2, DD_ROLE_DIM, "waiting for the first probe round...", scr->cols - 4);
+		    scr, 3, 2, DD_STYLE_DIM, "waiting for the first probe round...", scr->cols - 4);
 	status_line(c, scr, scr->rows - 2);
 	hints_line(c, scr, scr->rows - 1);
 	dialog_draw(&c->dlg, scr, c->gl);

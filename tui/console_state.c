@@ -135,7 +135,7 @@ prompt_key(struct console *c, int key)
 	struct ccmd parsed;
 	char err[256];
 	if (cmdline_parse(e->buf, &parsed, err, sizeof(err)) != 0) {
-		console_status(c, DD_ROLE_WARN, "%s", err);
+		console_status(c, DD_STYLE_WARN, "%s", err);
 		return REACT_REDRAW;
 	}
 	return run_command(c, &parsed);
@@ -169,7 +169,7 @@ static unsigned
 cmd_theme(struct console *c, const char *name)
 {
 	if (console_theme_use(c, name) == 0)
-		console_status(c, DD_ROLE_STATUS_BAR, "theme %s", c->theme.name);
+		console_status(c, DD_STYLE_STATUS_BAR, "theme %s", c->theme.name);
 	return REACT_REDRAW | REACT_STYLES;
 }
 
@@ -180,9 +180,9 @@ run_command(struct console *c, const struct ccmd *cmd)
 	if (!d->available) {
 		if (c->read_only)
 			console_status(
-			    c, DD_ROLE_READONLY_BANNER, "READ-ONLY: ':%s' is disabled", d->name);
+			    c, DD_STYLE_READONLY_BANNER, "READ-ONLY: ':%s' is disabled", d->name);
 		else
-			console_status(c, DD_ROLE_WARN, "':%s' is not yet available", d->name);
+			console_status(c, DD_STYLE_WARN, "':%s' is not yet available", d->name);
 		return REACT_REDRAW;
 	}
 	switch (d->kind) {
@@ -205,7 +205,7 @@ toggle_pause(struct console *c)
 	memset(&c->req, 0, sizeof(c->req));
 	c->req.kind = REQ_PAUSE;
 	c->req.pause = c->paused;
-	console_status(c, DD_ROLE_STATUS_BAR,
+	console_status(c, DD_STYLE_STATUS_BAR,
 	    c->paused ? "paused: the screen holds still (p resumes)" : "resumed");
 	return REACT_REDRAW | REACT_REQUEST;
 }
@@ -251,13 +251,13 @@ dialog_done(struct console *c, int key)
 	if (r == DIALOG_YES && c->pending.kind != REQ_NONE) {
 		c->req = c->pending;
 		memset(&c->pending, 0, sizeof(c->pending));
-		console_status(c, DD_ROLE_STATUS_BAR, "%s %s ...",
+		console_status(c, DD_STYLE_STATUS_BAR, "%s %s ...",
 		    c->req.terminate ? "terminating" : "cancelling", c->req.target);
 		return REACT_REDRAW | REACT_REQUEST;
 	}
 	if (r == DIALOG_NO) {
 		memset(&c->pending, 0, sizeof(c->pending));
-		console_status(c, DD_ROLE_STATUS_BAR, "nothing done");
+		console_status(c, DD_STYLE_STATUS_BAR, "nothing done");
 	}
 	return REACT_REDRAW;
 }

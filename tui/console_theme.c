@@ -27,16 +27,16 @@ uint16_t
 style_cluster_title(int cluster)
 {
 	if (cluster < 0 || cluster >= STYLE_CLUSTERS)
-		return DD_ROLE_ACCENT;
-	return (uint16_t)(DD_ROLE_COUNT + 2 * cluster);
+		return DD_STYLE_ACCENT;
+	return (uint16_t)(DD_STYLE_COUNT + 2 * cluster);
 }
 
 uint16_t
 style_cluster_border(int cluster)
 {
 	if (cluster < 0 || cluster >= STYLE_CLUSTERS)
-		return DD_ROLE_BORDER;
-	return (uint16_t)(DD_ROLE_COUNT + 2 * cluster + 1);
+		return DD_STYLE_BORDER;
+	return (uint16_t)(DD_STYLE_COUNT + 2 * cluster + 1);
 }
 
 /* Adds the directory a + b to the search list. */
@@ -113,13 +113,13 @@ console_theme_use(struct console *c, const char *name)
 		dd_theme_mono(&c->theme);
 		c->theme_index = shipped_index("mono");
 		if (strcmp(name, "mono") != 0) {
-			console_status(c, DD_ROLE_WARN,
+			console_status(c, DD_STYLE_WARN,
 			    "no colours (--no-color, NO_COLOR or the terminal): mono theme");
 			rc = -1;
 		}
 	} else if (load_named(c, name, &c->theme, msg, sizeof(msg)) != 0) {
 		c->theme_index = 0;
-		console_status(c, DD_ROLE_WARN, "theme not applied (default in use): %s", msg);
+		console_status(c, DD_STYLE_WARN, "theme not applied (default in use): %s", msg);
 		rc = -1;
 	} else {
 		c->theme_index = shipped_index(name);
@@ -137,7 +137,7 @@ console_theme_next(struct console *c)
 	int next = (c->theme_index + 1) % n;
 	int rc = console_theme_use(c, console_shipped_themes[next]);
 	if (rc == 0)
-		console_status(c, DD_ROLE_STATUS_BAR, "theme %s", c->theme.name);
+		console_status(c, DD_STYLE_STATUS_BAR, "theme %s", c->theme.name);
 	return rc;
 }
 
@@ -160,25 +160,25 @@ cluster_styles(struct console *c, const struct console_cluster_look *lk,
 	bool own = false;
 	if (lk && lk->theme[0] && c->color) {
 		if (load_named(c, lk->theme, &t, msg, sizeof(msg)) != 0) {
-			console_status(c, DD_ROLE_WARN, "cluster %s: %s", lk->name, msg);
+			console_status(c, DD_STYLE_WARN, "cluster %s: %s", lk->name, msg);
 			t = c->theme;
 		}
 		own = true;
 	}
 	if (lk && lk->accent[0] && dd_theme_apply_accent(&t, lk->accent, msg, sizeof(msg)) == 0 &&
 	    dd_theme_has_color(&t)) {
-		*title = t.role[DD_ROLE_TITLE];
-		*border = t.role[DD_ROLE_ACCENT];
+		*title = t.role[DD_STYLE_TITLE];
+		*border = t.role[DD_STYLE_ACCENT];
 		return;
 	}
-	*title = t.role[DD_ROLE_ACCENT];
-	*border = t.role[own ? DD_ROLE_ACCENT : DD_ROLE_BORDER];
+	*title = t.role[DD_STYLE_ACCENT];
+	*border = t.role[own ? DD_STYLE_ACCENT : DD_STYLE_BORDER];
 }
 
 void
 console_styles_rebuild(struct console *c)
 {
-	for (int r = 0; r < DD_ROLE_COUNT; r++)
+	for (int r = 0; r < DD_STYLE_COUNT; r++)
 		c->styles[r] = c->theme.role[r];
 	for (int k = 0; k < STYLE_CLUSTERS; k++) {
 		const struct console_cluster_look *lk = NULL;

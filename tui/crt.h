@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #include "screen.h"
-#include "console_roles.h"
+#include "theme.h"
 
 /* Signals seen since the last crt_take_signals(). */
 #define CRT_SIG_RESIZE 0x1u

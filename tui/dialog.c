@@ -10,7 +10,7 @@
 #include "console_util.h"
 #include "dbdeck/text.h"
 #include "keys.h"
-#include "console_roles.h"
+#include "theme.h"
 
 static void
 open_common(struct dialog *d, enum dialog_kind kind, const char *title, const char *action)
@@ -160,7 +160,7 @@ button(struct screen *scr, int y, int x, const char *label, bool focused)
 {
 	char buf[64];
 	snprintf(buf, sizeof(buf), focused ? "[>%s<]" : "[ %s ]", label);
-	return screen_put(scr, y, x, focused ? DD_ROLE_BUTTON_FOCUS : DD_ROLE_BUTTON, buf, 60);
+	return screen_put(scr, y, x, focused ? DD_STYLE_BUTTON_FOCUS : DD_STYLE_BUTTON, buf, 60);
 }
 
 static void
@@ -168,12 +168,12 @@ draw_input(const struct dialog *d, struct screen *scr, int y, int x, int w)
 {
 	char shown[LINEEDIT_MAX * 3];
 	bool f = d->focus == DIALOG_FOCUS_INPUT;
-	screen_fill(scr, y, x, w, DD_ROLE_INPUT, " ");
+	screen_fill(scr, y, x, w, DD_STYLE_INPUT, " ");
 	dd_text_sanitize(
 	    shown, sizeof(shown), d->input.buf, d->input.len, w - 2, scr->ascii ? 0 : DD_TEXT_UTF8);
-	int n = screen_put(scr, y, x, DD_ROLE_INPUT, shown, w - 1);
+	int n = screen_put(scr, y, x, DD_STYLE_INPUT, shown, w - 1);
 	if (f)
-		screen_put(scr, y, x + n, DD_ROLE_BUTTON_FOCUS, "_", 1);
+		screen_put(scr, y, x + n, DD_STYLE_BUTTON_FOCUS, "_", 1);
 }
 
 void
@@ -184,7 +184,7 @@ dialog_draw(const struct dialog *d, struct screen *scr, const struct glyphs *gl)
 	int w = scr->cols - 4 < 72 ? scr->cols - 4 : 72;
 	int h = d->nlines + 6 + (d->kind == DIALOG_TYPED ? 2 : 0);
 	int y = (scr->rows - h) / 2, x = (scr->cols - w) / 2;
-	uint16_t st = d->danger ? DD_ROLE_DIALOG_DANGER : DD_ROLE_DIALOG;
+	uint16_t st = d->danger ? DD_STYLE_DIALOG_DANGER : DD_STYLE_DIALOG;
 	frame(scr, y, x, h, w, st, gl);
 	screen_printf(scr, y, x + 2, st, w - 4, " %s ", d->title);
 	for (int i = 0; i < d->nlines; i++)

@@ -38,7 +38,7 @@ static const char *const role_names[] = {
 	"accent", "stale", "tagged", "input", "button", "button_focus",
 };
 
-_Static_assert(sizeof(role_names) / sizeof(role_names[0]) == DD_ROLE_COUNT,
+_Static_assert(sizeof(role_names) / sizeof(role_names[0]) == DD_STYLE_COUNT,
     "one name per role");
 
 /* Index i is colour i (0-15); "default" last. */
@@ -64,45 +64,45 @@ enum { B = DD_ATTR_BOLD, U = DD_ATTR_UNDERLINE, R = DD_ATTR_REVERSE, D = DD_ATTR
 #define ST(f, b, a) {(f), (b), (f), (b), (a)}
 
 /* themes/default.ini says the same; a unit test keeps them equal. */
-static const struct dd_theme_style default_styles[DD_ROLE_COUNT] = {
-	[DD_ROLE_NORMAL] = ST(DEF, DEF, 0), [DD_ROLE_OK] = ST(GRN, DEF, 0),
-	[DD_ROLE_WARN] = ST(YEL, DEF, B), [DD_ROLE_CRIT] = ST(BRT + WHT, RED, B),
-	[DD_ROLE_PRIMARY] = ST(BRT + CYN, DEF, B), [DD_ROLE_REPLICA] = ST(CYN, DEF, 0),
-	[DD_ROLE_UNKNOWN] = ST(MAG, DEF, 0), [DD_ROLE_BORDER] = ST(BLU, DEF, 0),
-	[DD_ROLE_TITLE] = ST(BRT + WHT, BLU, B), [DD_ROLE_HEADER] = ST(BLK, GRN, 0),
-	[DD_ROLE_SELECTION] = ST(BLK, CYN, 0), [DD_ROLE_BAR_FILL] = ST(GRN, DEF, 0),
-	[DD_ROLE_BAR_EMPTY] = ST(BRT + BLK, DEF, 0), [DD_ROLE_BAR_WARN] = ST(YEL, DEF, 0),
-	[DD_ROLE_BAR_CRIT] = ST(BRT + RED, DEF, B), [DD_ROLE_DIM] = ST(BRT + BLK, DEF, 0),
-	[DD_ROLE_KEY] = ST(BLK, CYN, 0), [DD_ROLE_STATUS_BAR] = ST(WHT, BLU, 0),
-	[DD_ROLE_DIALOG] = ST(WHT, BLU, 0), [DD_ROLE_DIALOG_DANGER] = ST(BRT + WHT, RED, 0),
-	[DD_ROLE_SPARKLINE] = ST(CYN, DEF, 0), [DD_ROLE_FILTER] = ST(BLK, YEL, 0),
-	[DD_ROLE_READONLY_BANNER] = ST(BLK, YEL, B), [DD_ROLE_ACCENT] = ST(BRT + CYN, DEF, B),
-	[DD_ROLE_STALE] = ST(BRT + BLK, DEF, 0), [DD_ROLE_TAGGED] = ST(BRT + YEL, DEF, B),
-	[DD_ROLE_INPUT] = ST(BRT + WHT, DEF, U), [DD_ROLE_BUTTON] = ST(BLK, WHT, 0),
-	[DD_ROLE_BUTTON_FOCUS] = ST(BRT + WHT, BLK, B),
+static const struct dd_theme_style default_styles[DD_STYLE_COUNT] = {
+	[DD_STYLE_NORMAL] = ST(DEF, DEF, 0), [DD_STYLE_OK] = ST(GRN, DEF, 0),
+	[DD_STYLE_WARN] = ST(YEL, DEF, B), [DD_STYLE_CRIT] = ST(BRT + WHT, RED, B),
+	[DD_STYLE_PRIMARY] = ST(BRT + CYN, DEF, B), [DD_STYLE_REPLICA] = ST(CYN, DEF, 0),
+	[DD_STYLE_UNKNOWN] = ST(MAG, DEF, 0), [DD_STYLE_BORDER] = ST(BLU, DEF, 0),
+	[DD_STYLE_TITLE] = ST(BRT + WHT, BLU, B), [DD_STYLE_HEADER] = ST(BLK, GRN, 0),
+	[DD_STYLE_SELECTION] = ST(BLK, CYN, 0), [DD_STYLE_BAR_FILL] = ST(GRN, DEF, 0),
+	[DD_STYLE_BAR_EMPTY] = ST(BRT + BLK, DEF, 0), [DD_STYLE_BAR_WARN] = ST(YEL, DEF, 0),
+	[DD_STYLE_BAR_CRIT] = ST(BRT + RED, DEF, B), [DD_STYLE_DIM] = ST(BRT + BLK, DEF, 0),
+	[DD_STYLE_KEY] = ST(BLK, CYN, 0), [DD_STYLE_STATUS_BAR] = ST(WHT, BLU, 0),
+	[DD_STYLE_DIALOG] = ST(WHT, BLU, 0), [DD_STYLE_DIALOG_DANGER] = ST(BRT + WHT, RED, 0),
+	[DD_STYLE_SPARKLINE] = ST(CYN, DEF, 0), [DD_STYLE_FILTER] = ST(BLK, YEL, 0),
+	[DD_STYLE_READONLY_BANNER] = ST(BLK, YEL, B), [DD_STYLE_ACCENT] = ST(BRT + CYN, DEF, B),
+	[DD_STYLE_STALE] = ST(BRT + BLK, DEF, 0), [DD_STYLE_TAGGED] = ST(BRT + YEL, DEF, B),
+	[DD_STYLE_INPUT] = ST(BRT + WHT, DEF, U), [DD_STYLE_BUTTON] = ST(BLK, WHT, 0),
+	[DD_STYLE_BUTTON_FOCUS] = ST(BRT + WHT, BLK, B),
 };
 
 /* themes/mono.ini says the same: attributes only, no colour anywhere. */
-static const uint16_t mono_attrs[DD_ROLE_COUNT] = {
-	[DD_ROLE_WARN] = B, [DD_ROLE_CRIT] = R | B, [DD_ROLE_PRIMARY] = B, [DD_ROLE_UNKNOWN] = D,
-	[DD_ROLE_TITLE] = R | B, [DD_ROLE_HEADER] = B | U, [DD_ROLE_SELECTION] = R,
-	[DD_ROLE_BAR_FILL] = R, [DD_ROLE_BAR_EMPTY] = D, [DD_ROLE_BAR_WARN] = R | U,
-	[DD_ROLE_BAR_CRIT] = R | B, [DD_ROLE_DIM] = D, [DD_ROLE_KEY] = R, [DD_ROLE_DIALOG_DANGER] = B,
-	[DD_ROLE_FILTER] = U, [DD_ROLE_READONLY_BANNER] = R | B, [DD_ROLE_ACCENT] = B,
-	[DD_ROLE_STALE] = D, [DD_ROLE_TAGGED] = B | U, [DD_ROLE_INPUT] = U, [DD_ROLE_BUTTON_FOCUS] = R,
+static const uint16_t mono_attrs[DD_STYLE_COUNT] = {
+	[DD_STYLE_WARN] = B, [DD_STYLE_CRIT] = R | B, [DD_STYLE_PRIMARY] = B, [DD_STYLE_UNKNOWN] = D,
+	[DD_STYLE_TITLE] = R | B, [DD_STYLE_HEADER] = B | U, [DD_STYLE_SELECTION] = R,
+	[DD_STYLE_BAR_FILL] = R, [DD_STYLE_BAR_EMPTY] = D, [DD_STYLE_BAR_WARN] = R | U,
+	[DD_STYLE_BAR_CRIT] = R | B, [DD_STYLE_DIM] = D, [DD_STYLE_KEY] = R, [DD_STYLE_DIALOG_DANGER] = B,
+	[DD_STYLE_FILTER] = U, [DD_STYLE_READONLY_BANNER] = R | B, [DD_STYLE_ACCENT] = B,
+	[DD_STYLE_STALE] = D, [DD_STYLE_TAGGED] = B | U, [DD_STYLE_INPUT] = U, [DD_STYLE_BUTTON_FOCUS] = R,
 };
 /* clang-format on */
 
 const char *
 dd_theme_role_name(enum dd_theme_role role)
 {
-	return (unsigned)role < DD_ROLE_COUNT ? role_names[role] : NULL;
+	return (unsigned)role < DD_STYLE_COUNT ? role_names[role] : NULL;
 }
 
 int
 dd_theme_role_lookup(const char *name)
 {
-	for (int r = 0; r < DD_ROLE_COUNT; r++)
+	for (int r = 0; r < DD_STYLE_COUNT; r++)
 		if (strcasecmp(name, role_names[r]) == 0)
 			return r;
 	return -1;
@@ -114,7 +114,7 @@ builtin(struct dd_theme *out, const char *name, const char *desc)
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	snprintf(out->description, sizeof(out->description), "%s", desc);
-	for (int r = 0; r < DD_ROLE_COUNT; r++)
+	for (int r = 0; r < DD_STYLE_COUNT; r++)
 		out->set[r] = true;
 }
 
@@ -129,14 +129,14 @@ void
 dd_theme_mono(struct dd_theme *out)
 {
 	builtin(out, "mono", "No colours: bold, underline and reverse only");
-	for (int r = 0; r < DD_ROLE_COUNT; r++)
+	for (int r = 0; r < DD_STYLE_COUNT; r++)
 		out->role[r] = (struct dd_theme_style)ST(DEF, DEF, mono_attrs[r]);
 }
 
 bool
 dd_theme_has_color(const struct dd_theme *t)
 {
-	for (int r = 0; r < DD_ROLE_COUNT; r++) {
+	for (int r = 0; r < DD_STYLE_COUNT; r++) {
 		const struct dd_theme_style *s = &t->role[r];
 		if (s->fg != DEF || s->bg != DEF || s->fg16 != DEF || s->bg16 != DEF)
 			return true;
@@ -305,8 +305,8 @@ struct parse_ctx {
 	size_t msgslen, used;
 	int errors; /* every message, shown or dropped */
 	int nmsgs, dropped;
-	struct dd_theme_style styles[DD_ROLE_COUNT];
-	int role_line[DD_ROLE_COUNT];
+	struct dd_theme_style styles[DD_STYLE_COUNT];
+	int role_line[DD_STYLE_COUNT];
 	int name_line, desc_line, base_line;
 	char name[64], description[160];
 	bool mono_base;
@@ -473,7 +473,7 @@ role_key(struct parse_ctx *c, const char *name, const char *value)
 	int r = dd_theme_role_lookup(name);
 
 	if (r < 0)
-		return msg_unknown(c, "role", name, role_names, DD_ROLE_COUNT);
+		return msg_unknown(c, "role", name, role_names, DD_STYLE_COUNT);
 	if (c->role_line[r])
 		return msg(c, "duplicate role '%s' (first set on line %d)", quote(q, name),
 		    c->role_line[r]);
@@ -609,9 +609,9 @@ theme_reader(char *str, int num, void *stream)
 static void
 inherit_normal(struct dd_theme *t)
 {
-	const struct dd_theme_style *n = &t->role[DD_ROLE_NORMAL];
+	const struct dd_theme_style *n = &t->role[DD_STYLE_NORMAL];
 
-	for (int r = 1; r < DD_ROLE_COUNT; r++) {
+	for (int r = 1; r < DD_STYLE_COUNT; r++) {
 		struct dd_theme_style *s = &t->role[r];
 		if (s->fg == DEF)
 			s->fg = n->fg, s->fg16 = n->fg16;
@@ -641,7 +641,7 @@ build(struct parse_ctx *c, const char *file, struct dd_theme *out)
 		dd_theme_mono(out);
 	else
 		dd_theme_default(out);
-	for (int r = 0; r < DD_ROLE_COUNT; r++) {
+	for (int r = 0; r < DD_STYLE_COUNT; r++) {
 		out->set[r] = c->role_line[r] != 0;
 		if (out->set[r])
 			out->role[r] = c->styles[r];
@@ -770,8 +770,8 @@ dd_theme_find(const char *name, const char *const dirs[], char *path, size_t pat
 int
 dd_theme_apply_accent(struct dd_theme *t, const char *color, char *err, size_t errlen)
 {
-	struct dd_theme_style *a = &t->role[DD_ROLE_ACCENT], *ti = &t->role[DD_ROLE_TITLE];
-	const struct dd_theme_style *n = &t->role[DD_ROLE_NORMAL];
+	struct dd_theme_style *a = &t->role[DD_STYLE_ACCENT], *ti = &t->role[DD_STYLE_TITLE];
+	const struct dd_theme_style *n = &t->role[DD_STYLE_NORMAL];
 	char q[64], hint[64];
 	int c, c16;
 	enum color_err rc = color_parse(color, &c, &c16);

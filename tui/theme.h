@@ -20,36 +20,36 @@
 #include <stdint.h>
 
 enum dd_theme_role {
-	DD_ROLE_NORMAL = 0,      /* plain text; its colours are what 'default' means elsewhere */
-	DD_ROLE_OK,              /* healthy values */
-	DD_ROLE_WARN,            /* past a warning threshold */
-	DD_ROLE_CRIT,            /* past a critical threshold, down, breaker open */
-	DD_ROLE_PRIMARY,         /* a primary node */
-	DD_ROLE_REPLICA,         /* a replica node */
-	DD_ROLE_UNKNOWN,         /* role or state not known (yet) */
-	DD_ROLE_BORDER,          /* panel frames and separators */
-	DD_ROLE_TITLE,           /* the top title bar */
-	DD_ROLE_HEADER,          /* table column headers */
-	DD_ROLE_SELECTION,       /* the selected row */
-	DD_ROLE_BAR_FILL,        /* a usage bar's used part */
-	DD_ROLE_BAR_EMPTY,       /* a usage bar's unused part */
-	DD_ROLE_BAR_WARN,        /* a usage bar past its warning threshold */
-	DD_ROLE_BAR_CRIT,        /* a usage bar past its critical threshold */
-	DD_ROLE_DIM,             /* secondary text: units, idle rows */
-	DD_ROLE_KEY,             /* key names in the bottom key-hint bar */
-	DD_ROLE_STATUS_BAR,      /* the bottom bar's labels and status messages */
-	DD_ROLE_DIALOG,          /* dialog boxes */
-	DD_ROLE_DIALOG_DANGER,   /* dialogs confirming a destructive action */
-	DD_ROLE_SPARKLINE,       /* small history graphs */
-	DD_ROLE_FILTER,          /* the active filter text */
-	DD_ROLE_READONLY_BANNER, /* the "read-only" indicator */
-	DD_ROLE_ACCENT,          /* the cluster's accent (its name, per-environment colour) */
-	DD_ROLE_STALE,           /* values from a probe that is late: shown, marked old */
-	DD_ROLE_TAGGED,          /* rows tagged for a bulk action */
-	DD_ROLE_INPUT,           /* text being typed: the ':' command line, the filter prompt */
-	DD_ROLE_BUTTON,          /* a dialog button */
-	DD_ROLE_BUTTON_FOCUS,    /* the focused dialog button */
-	DD_ROLE_COUNT
+	DD_STYLE_NORMAL = 0,      /* plain text; its colours are what 'default' means elsewhere */
+	DD_STYLE_OK,              /* healthy values */
+	DD_STYLE_WARN,            /* past a warning threshold */
+	DD_STYLE_CRIT,            /* past a critical threshold, down, breaker open */
+	DD_STYLE_PRIMARY,         /* a primary node */
+	DD_STYLE_REPLICA,         /* a replica node */
+	DD_STYLE_UNKNOWN,         /* role or state not known (yet) */
+	DD_STYLE_BORDER,          /* panel frames and separators */
+	DD_STYLE_TITLE,           /* the top title bar */
+	DD_STYLE_HEADER,          /* table column headers */
+	DD_STYLE_SELECTION,       /* the selected row */
+	DD_STYLE_BAR_FILL,        /* a usage bar's used part */
+	DD_STYLE_BAR_EMPTY,       /* a usage bar's unused part */
+	DD_STYLE_BAR_WARN,        /* a usage bar past its warning threshold */
+	DD_STYLE_BAR_CRIT,        /* a usage bar past its critical threshold */
+	DD_STYLE_DIM,             /* secondary text: units, idle rows */
+	DD_STYLE_KEY,             /* key names in the bottom key-hint bar */
+	DD_STYLE_STATUS_BAR,      /* the bottom bar's labels and status messages */
+	DD_STYLE_DIALOG,          /* dialog boxes */
+	DD_STYLE_DIALOG_DANGER,   /* dialogs confirming a destructive action */
+	DD_STYLE_SPARKLINE,       /* small history graphs */
+	DD_STYLE_FILTER,          /* the active filter text */
+	DD_STYLE_READONLY_BANNER, /* the "read-only" indicator */
+	DD_STYLE_ACCENT,          /* the cluster's accent (its name, per-environment colour) */
+	DD_STYLE_STALE,           /* values from a probe that is late: shown, marked old */
+	DD_STYLE_TAGGED,          /* rows tagged for a bulk action */
+	DD_STYLE_INPUT,           /* text being typed: the ':' command line, the filter prompt */
+	DD_STYLE_BUTTON,          /* a dialog button */
+	DD_STYLE_BUTTON_FOCUS,    /* the focused dialog button */
+	DD_STYLE_COUNT
 };
 
 /* A colour: the terminal's (or normal's) own, or an index into the 256-colour palette. */
@@ -73,8 +73,8 @@ struct dd_theme_style {
 struct dd_theme {
 	char name[64];         /* sanitized, for display */
 	char description[160]; /* sanitized, for display; may be empty */
-	struct dd_theme_style role[DD_ROLE_COUNT];
-	bool set[DD_ROLE_COUNT]; /* true where the file named the role (else inherited) */
+	struct dd_theme_style role[DD_STYLE_COUNT];
+	bool set[DD_STYLE_COUNT]; /* true where the file named the role (else inherited) */
 };
 
 /* The role's name as written in theme files ("bar_fill"); static, never NULL for valid roles. */

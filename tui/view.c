@@ -109,13 +109,13 @@ unsigned
 view_ask_cancel(struct console *c, int qi, bool terminate)
 {
 	if (c->read_only) {
-		console_status(c, DD_ROLE_READONLY_BANNER,
+		console_status(c, DD_STYLE_READONLY_BANNER,
 		    "READ-ONLY: %s is disabled (--read-only or read_only = true)",
 		    terminate ? "terminating a session" : "cancelling a query");
 		return REACT_REDRAW;
 	}
 	if (!c->snap || qi < 0 || qi >= c->snap->n_queries) {
-		console_status(c, DD_ROLE_WARN, "no query selected");
+		console_status(c, DD_STYLE_WARN, "no query selected");
 		return REACT_REDRAW;
 	}
 	const struct dd_snap_query *q = &c->snap->queries[qi];

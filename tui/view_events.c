@@ -13,7 +13,9 @@
 static uint16_t
 sev_style(enum dd_severity s)
 {
-	return s == DD_SEV_CRIT ? DD_ROLE_CRIT : s == DD_SEV_WARN ? DD_ROLE_WARN : DD_ROLE_NORMAL;
+	return s == DD_SEV_CRIT   ? DD_STYLE_CRIT
+	       : s == DD_SEV_WARN ? DD_STYLE_WARN
+	                          : DD_STYLE_NORMAL;
 }
 
 static void
@@ -22,15 +24,15 @@ where(struct pager *p, const char *cluster, const char *node)
 	char buf[160];
 	snprintf(buf, sizeof(buf), "%s%s%s", cluster ? cluster : "", node && node[0] ? "/" : "",
 	    node ? node : "");
-	pager_raw(p, DD_ROLE_NORMAL, buf, strlen(buf), 16);
+	pager_raw(p, DD_STYLE_NORMAL, buf, strlen(buf), 16);
 }
 
 static void
 header(struct pager *p, const char *title, int n, const char *after)
 {
 	pager_line(p);
-	pager_printf(p, DD_ROLE_HEADER, "%s (%d%s)", title, n, after);
-	pager_rule(p, DD_ROLE_HEADER, " ");
+	pager_printf(p, DD_STYLE_HEADER, "%s (%d%s)", title, n, after);
+	pager_rule(p, DD_STYLE_HEADER, " ");
 }
 
 static void
@@ -41,7 +43,7 @@ alert_lines(struct console *c, struct pager *p)
 	header(p, "ACTIVE ALERTS", c->rows.n, "");
 	if (c->rows.n == 0) {
 		pager_line(p);
-		pager_text(p, DD_ROLE_DIM, "  none");
+		pager_text(p, DD_STYLE_DIM, "  none");
 	}
 	for (int i = 0; i < c->rows.n; i++) {
 		const struct dd_snap_alert *a = &c->snap->alerts[c->rows.idx[i]];
@@ -49,14 +51,14 @@ alert_lines(struct console *c, struct pager *p)
 			continue;
 		pager_printf(p, sev_style(a->severity), "%-5s", name_severity(a->severity));
 		pager_tab(p, 6);
-		pager_text(p, DD_ROLE_DIM, fmt_utc(t, sizeof(t), a->since_wall_ms, 2));
+		pager_text(p, DD_STYLE_DIM, fmt_utc(t, sizeof(t), a->since_wall_ms, 2));
 		pager_tab(p, 21);
 		where(p, a->cluster, a->node);
 		pager_tab(p, 38);
-		pager_raw(p, DD_ROLE_NORMAL, a->message, strlen(a->message), 0);
-		pager_text(p, DD_ROLE_DIM, " [");
-		pager_raw(p, DD_ROLE_DIM, a->rule, strlen(a->rule), 0);
-		pager_text(p, DD_ROLE_DIM, "]");
+		pager_raw(p, DD_STYLE_NORMAL, a->message, strlen(a->message), 0);
+		pager_text(p, DD_STYLE_DIM, " [");
+		pager_raw(p, DD_STYLE_DIM, a->rule, strlen(a->rule), 0);
+		pager_text(p, DD_STYLE_DIM, "]");
 	}
 }
 
@@ -69,22 +71,22 @@ event_lines(struct console *c, struct pager *p)
 	header(p, "EVENTS", c->rows.n, ", newest first");
 	if (c->rows.n == 0) {
 		pager_line(p);
-		pager_text(p, DD_ROLE_DIM, "  none");
+		pager_text(p, DD_STYLE_DIM, "  none");
 	}
 	for (int i = 0; i < c->rows.n; i++) {
 		const struct dd_snap_event *e = &c->snap->events[c->rows.idx[i]];
 		if (!pager_line(p))
 			continue;
-		pager_text(p, DD_ROLE_DIM, fmt_utc(t, sizeof(t), e->wall_ms, 2));
+		pager_text(p, DD_STYLE_DIM, fmt_utc(t, sizeof(t), e->wall_ms, 2));
 		pager_tab(p, 15);
 		pager_printf(p, sev_style(e->severity), "%-5s", name_severity(e->severity));
 		pager_tab(p, 21);
-		pager_text(p, e->kind == DD_EVENT_ACTION ? DD_ROLE_ACCENT : DD_ROLE_NORMAL,
+		pager_text(p, e->kind == DD_EVENT_ACTION ? DD_STYLE_ACCENT : DD_STYLE_NORMAL,
 		    name_event_kind(e->kind));
 		pager_tab(p, 29);
 		where(p, e->cluster, e->node);
 		pager_tab(p, 46);
-		pager_raw(p, DD_ROLE_NORMAL, e->message, strlen(e->message), 0);
+		pager_raw(p, DD_STYLE_NORMAL, e->message, strlen(e->message), 0);
 	}
 }
 
@@ -98,8 +100,8 @@ ev_draw(struct console *c, struct screen *scr, int y, int h)
 		dd_text_sanitize(f, sizeof(f), c->events_filter, strlen(c->events_filter), 60,
 		    view_text_flags(c));
 		pager_line(&p);
-		pager_text(&p, DD_ROLE_DIM, "filter: ");
-		pager_text(&p, DD_ROLE_FILTER, f);
+		pager_text(&p, DD_STYLE_DIM, "filter: ");
+		pager_text(&p, DD_STYLE_FILTER, f);
 	}
 	alert_lines(c, &p);
 	event_lines(c, &p);

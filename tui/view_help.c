@@ -35,8 +35,8 @@ emit(struct help_ctx *h, const char *left, uint16_t lstyle, const char *right, u
 		if (pager_count(h->p) > 0)
 			pager_line(h->p);
 		pager_line(h->p);
-		pager_text(h->p, DD_ROLE_HEADER, h->section);
-		pager_rule(h->p, DD_ROLE_HEADER, " ");
+		pager_text(h->p, DD_STYLE_HEADER, h->section);
+		pager_rule(h->p, DD_STYLE_HEADER, " ");
 		h->section = NULL;
 	}
 	pager_line(h->p);
@@ -58,7 +58,7 @@ keymap_lines(struct help_ctx *h, const struct keymap *m)
 		snprintf(text, sizeof(text), "%s%s%s", b->help,
 		    (b->flags & KB_DANGER) ? " [dangerous]" : "",
 		    off ? " (disabled: read-only)" : "");
-		emit(h, keys, DD_ROLE_KEY, text, off ? DD_ROLE_DIM : DD_ROLE_NORMAL);
+		emit(h, keys, DD_STYLE_KEY, text, off ? DD_STYLE_DIM : DD_STYLE_NORMAL);
 	}
 }
 
@@ -71,7 +71,8 @@ command_lines(struct help_ctx *h)
 		const struct ccmd_def *d = &ccmd_defs[i];
 		snprintf(text, sizeof(text), "%s%s", d->help,
 		    d->available ? "" : " (not yet available)");
-		emit(h, d->usage, DD_ROLE_KEY, text, d->available ? DD_ROLE_NORMAL : DD_ROLE_DIM);
+		emit(
+		    h, d->usage, DD_STYLE_KEY, text, d->available ? DD_STYLE_NORMAL : DD_STYLE_DIM);
 	}
 }
 
@@ -81,25 +82,25 @@ legend_lines(struct help_ctx *h)
 	const struct glyphs *g = h->c->gl;
 	char a[64], b[160];
 	h->section = "Reading the overview";
-	emit(h, "X", DD_ROLE_CRIT, "critical: node down, breaker open, or lag past lag_critical",
-	    DD_ROLE_NORMAL);
-	emit(h, "!", DD_ROLE_WARN,
+	emit(h, "X", DD_STYLE_CRIT, "critical: node down, breaker open, or lag past lag_critical",
+	    DD_STYLE_NORMAL);
+	emit(h, "!", DD_STYLE_WARN,
 	    "warning: lag past lag_max (lag shown as 12s!), lagging, breaker half-open",
-	    DD_ROLE_NORMAL);
-	emit(h, "~", DD_ROLE_STALE,
-	    "stale: the node's probe is late, figures are from an older round", DD_ROLE_NORMAL);
+	    DD_STYLE_NORMAL);
+	emit(h, "~", DD_STYLE_STALE,
+	    "stale: the node's probe is late, figures are from an older round", DD_STYLE_NORMAL);
 	snprintf(a, sizeof(a), "%s%s%s", g->bar_used, g->bar_idle, g->bar_empty);
-	emit(h, a, DD_ROLE_BAR_FILL,
-	    "POOL a+i/max wN: dbdeck's pool, active+idle of max, N waiting", DD_ROLE_NORMAL);
-	emit(h, a, DD_ROLE_BAR_FILL, "CONNS used/max: the server's connections of max_connections",
-	    DD_ROLE_NORMAL);
+	emit(h, a, DD_STYLE_BAR_FILL,
+	    "POOL a+i/max wN: dbdeck's pool, active+idle of max, N waiting", DD_STYLE_NORMAL);
+	emit(h, a, DD_STYLE_BAR_FILL, "CONNS used/max: the server's connections of max_connections",
+	    DD_STYLE_NORMAL);
 	snprintf(a, sizeof(a), "%s%s%s%s", g->spark[0], g->spark[2], g->spark[5], g->spark[7]);
 	snprintf(b, sizeof(b),
 	    "LAG HISTORY: one sample per refresh, newest right; colours at lag_max and "
 	    "lag_critical");
-	emit(h, a, DD_ROLE_SPARKLINE, b, DD_ROLE_NORMAL);
-	emit(h, "clock", DD_ROLE_KEY, "the top line's clock and every time shown are UTC",
-	    DD_ROLE_NORMAL);
+	emit(h, a, DD_STYLE_SPARKLINE, b, DD_STYLE_NORMAL);
+	emit(h, "clock", DD_STYLE_KEY, "the top line's clock and every time shown are UTC",
+	    DD_STYLE_NORMAL);
 }
 
 static void
@@ -113,8 +114,8 @@ hp_draw(struct console *c, struct screen *scr, int y, int h)
 		dd_text_sanitize(
 		    f, sizeof(f), c->help_filter, strlen(c->help_filter), 60, view_text_flags(c));
 		pager_line(&p);
-		pager_text(&p, DD_ROLE_DIM, "search: ");
-		pager_text(&p, DD_ROLE_FILTER, f);
+		pager_text(&p, DD_STYLE_DIM, "search: ");
+		pager_text(&p, DD_STYLE_FILTER, f);
 	}
 	for (int i = 0; keymaps_all[i]; i++)
 		keymap_lines(&hc, keymaps_all[i]);
@@ -122,7 +123,7 @@ hp_draw(struct console *c, struct screen *scr, int y, int h)
 	legend_lines(&hc);
 	if (pager_count(&p) <= (c->help_filter[0] ? 1 : 0)) {
 		pager_line(&p);
-		pager_text(&p, DD_ROLE_DIM, "nothing matches the search (/ to change it)");
+		pager_text(&p, DD_STYLE_DIM, "nothing matches the search (/ to change it)");
 	}
 	c->page_lines = pager_count(&p);
 	c->page_height = h;

@@ -23,7 +23,7 @@ kv(struct pager *p, const char *label)
 {
 	pager_line(p);
 	pager_tab(p, 2);
-	pager_text(p, DD_ROLE_DIM, label);
+	pager_text(p, DD_STYLE_DIM, label);
 	pager_tab(p, VAL);
 }
 
@@ -31,7 +31,8 @@ static void
 kv_raw(struct pager *p, const char *label, const char *raw)
 {
 	kv(p, label);
-	pager_raw(p, DD_ROLE_NORMAL, raw && raw[0] ? raw : "-", raw && raw[0] ? strlen(raw) : 1, 0);
+	pager_raw(
+	    p, DD_STYLE_NORMAL, raw && raw[0] ? raw : "-", raw && raw[0] ? strlen(raw) : 1, 0);
 }
 
 static void
@@ -39,8 +40,8 @@ section(struct pager *p, const char *title)
 {
 	pager_line(p);
 	pager_line(p);
-	pager_text(p, DD_ROLE_HEADER, title);
-	pager_rule(p, DD_ROLE_HEADER, " ");
+	pager_text(p, DD_STYLE_HEADER, title);
+	pager_rule(p, DD_STYLE_HEADER, " ");
 }
 
 static void
@@ -49,29 +50,29 @@ head(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	char buf[160], t[32];
 	const char *cl = view_cluster_name(c, n->cluster);
 	pager_line(p);
-	pager_raw(p, DD_ROLE_ACCENT, n->name, strlen(n->name), 32);
-	pager_printf(p, DD_ROLE_NORMAL, "%s%s%s", c->gl->sep, dd_role_name(n->role), c->gl->sep);
+	pager_raw(p, DD_STYLE_ACCENT, n->name, strlen(n->name), 32);
+	pager_printf(p, DD_STYLE_NORMAL, "%s%s%s", c->gl->sep, dd_role_name(n->role), c->gl->sep);
 	pager_text(p,
-	    n->state == DD_NODE_UP     ? DD_ROLE_OK
-	    : n->state == DD_NODE_DOWN ? DD_ROLE_CRIT
-	                               : DD_ROLE_WARN,
+	    n->state == DD_NODE_UP     ? DD_STYLE_OK
+	    : n->state == DD_NODE_DOWN ? DD_STYLE_CRIT
+	                               : DD_STYLE_WARN,
 	    name_node_state(n->state));
 	if (n->stale)
-		pager_text(p, DD_ROLE_STALE, " (stale)");
-	pager_printf(p, DD_ROLE_NORMAL, "%s%s%scluster ", c->gl->sep,
+		pager_text(p, DD_STYLE_STALE, " (stale)");
+	pager_printf(p, DD_STYLE_NORMAL, "%s%s%scluster ", c->gl->sep,
 	    n->read_only ? "read-only" : "read-write", c->gl->sep);
-	pager_raw(p, DD_ROLE_NORMAL, cl, strlen(cl), 0);
+	pager_raw(p, DD_STYLE_NORMAL, cl, strlen(cl), 0);
 	snprintf(buf, sizeof(buf), "%s:%d", n->host ? n->host : "", n->port);
 	kv_raw(p, "address", buf);
 	kv_raw(p, "version", n->version);
 	kv(p, "uptime");
-	pager_text(p, DD_ROLE_NORMAL,
+	pager_text(p, DD_STYLE_NORMAL,
 	    fmt_secs(buf, sizeof(buf), n->uptime_s < 0 ? NAN : (double)n->uptime_s));
 	kv(p, "probed");
-	pager_printf(p, DD_ROLE_NORMAL, "%s UTC, took %" PRId64 " ms",
+	pager_printf(p, DD_STYLE_NORMAL, "%s UTC, took %" PRId64 " ms",
 	    fmt_utc(t, sizeof(t), n->probed_wall_ms, 0), n->probe_ms);
 	kv(p, "last error");
-	pager_raw(p, n->last_error && n->last_error[0] ? DD_ROLE_CRIT : DD_ROLE_DIM,
+	pager_raw(p, n->last_error && n->last_error[0] ? DD_STYLE_CRIT : DD_STYLE_DIM,
 	    n->last_error && n->last_error[0] ? n->last_error : "none",
 	    n->last_error && n->last_error[0] ? strlen(n->last_error) : 4, 0);
 }
@@ -83,16 +84,16 @@ server(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	(void)c;
 	section(p, "SERVER");
 	kv(p, "connections");
-	pager_printf(p, DD_ROLE_NORMAL,
+	pager_printf(p, DD_STYLE_NORMAL,
 	    "%d of %d used: %d active, %d idle, %d idle in transaction, %d waiting", n->conn_used,
 	    n->conn_max, n->conn_active, n->conn_idle, n->conn_idle_in_txn, n->conn_waiting);
 	kv(p, "throughput");
 	snprintf(h, sizeof(h), isnan(n->cache_hit) ? "-" : "%.1f%%", n->cache_hit * 100);
-	pager_printf(p, DD_ROLE_NORMAL, "%s queries/s, %s transactions/s, cache hit %s",
+	pager_printf(p, DD_STYLE_NORMAL, "%s queries/s, %s transactions/s, cache hit %s",
 	    fmt_count(a, sizeof(a), n->qps), fmt_count(b, sizeof(b), n->tps), h);
 	kv(p, "slow queries");
 	pager_printf(
-	    p, DD_ROLE_NORMAL, "%" PRId64 " seen since the console started", n->slow_total);
+	    p, DD_STYLE_NORMAL, "%" PRId64 " seen since the console started", n->slow_total);
 }
 
 static void
@@ -112,7 +113,7 @@ lag_history(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		    n->lag_history, n->lag_history_len, lmax, lcrit, c->gl);
 	}
 	kv(p, "thresholds");
-	pager_printf(p, DD_ROLE_DIM, "lag_max %s, lag_critical %s", fmt_secs(a, sizeof(a), lmax),
+	pager_printf(p, DD_STYLE_DIM, "lag_max %s, lag_critical %s", fmt_secs(a, sizeof(a), lmax),
 	    fmt_secs(b, sizeof(b), lcrit));
 }
 
@@ -121,21 +122,21 @@ replica(struct console *c, struct pager *p, const struct dd_snap_node *n)
 {
 	char a[24], b[24];
 	kv(p, "lag");
-	pager_text(p, DD_ROLE_NORMAL, fmt_secs(a, sizeof(a), n->lag_s));
+	pager_text(p, DD_STYLE_NORMAL, fmt_secs(a, sizeof(a), n->lag_s));
 	if (n->lag_bytes >= 0)
 		pager_printf(
-		    p, DD_ROLE_NORMAL, ", %s of WAL", fmt_bytes(b, sizeof(b), n->lag_bytes));
+		    p, DD_STYLE_NORMAL, ", %s of WAL", fmt_bytes(b, sizeof(b), n->lag_bytes));
 	if (n->lag_trx >= 0)
-		pager_printf(p, DD_ROLE_NORMAL, ", %" PRId64 " transactions", n->lag_trx);
+		pager_printf(p, DD_STYLE_NORMAL, ", %" PRId64 " transactions", n->lag_trx);
 	if (n->lag_note && n->lag_note[0]) {
-		pager_text(p, DD_ROLE_DIM, "  ");
-		pager_raw(p, DD_ROLE_DIM, n->lag_note, strlen(n->lag_note), 0);
+		pager_text(p, DD_STYLE_DIM, "  ");
+		pager_raw(p, DD_STYLE_DIM, n->lag_note, strlen(n->lag_note), 0);
 	}
 	kv_raw(p, "received", n->receive_pos);
 	kv_raw(p, "replayed", n->replay_pos);
 	if (c->snap->clusters[n->cluster].engine == DD_ENGINE_POSTGRESQL) {
 		kv(p, "replay");
-		pager_text(p, n->replay_paused ? DD_ROLE_WARN : DD_ROLE_NORMAL,
+		pager_text(p, n->replay_paused ? DD_STYLE_WARN : DD_STYLE_NORMAL,
 		    n->replay_paused ? "paused" : "running");
 	} else {
 		kv_raw(p, "IO thread", n->io_thread);
@@ -143,7 +144,7 @@ replica(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	}
 	kv(p, "error");
 	bool err = n->repl_error && n->repl_error[0];
-	pager_raw(p, err ? DD_ROLE_CRIT : DD_ROLE_DIM, err ? n->repl_error : "none",
+	pager_raw(p, err ? DD_STYLE_CRIT : DD_STYLE_DIM, err ? n->repl_error : "none",
 	    err ? strlen(n->repl_error) : 4, 0);
 	lag_history(c, p, n);
 }
@@ -153,18 +154,18 @@ peers(struct pager *p, const struct dd_snap_node *n)
 {
 	char a[24], b[24], d[24], e[24];
 	kv(p, "replicas");
-	pager_printf(p, DD_ROLE_NORMAL, "%d connected", n->n_peers);
+	pager_printf(p, DD_STYLE_NORMAL, "%d connected", n->n_peers);
 	for (int i = 0; i < n->n_peers && i < DD_SNAP_MAX_REPL; i++) {
 		const struct dd_snap_repl_peer *r = &n->peers[i];
 		pager_line(p);
 		pager_tab(p, 4);
-		pager_raw(p, DD_ROLE_NORMAL, r->name, strnlen(r->name, sizeof(r->name)), 12);
+		pager_raw(p, DD_STYLE_NORMAL, r->name, strnlen(r->name, sizeof(r->name)), 12);
 		pager_tab(p, 17);
-		pager_raw(p, DD_ROLE_DIM, r->client, strnlen(r->client, sizeof(r->client)), 16);
+		pager_raw(p, DD_STYLE_DIM, r->client, strnlen(r->client, sizeof(r->client)), 16);
 		pager_tab(p, 34);
-		pager_raw(p, DD_ROLE_NORMAL, r->state, strnlen(r->state, sizeof(r->state)), 10);
+		pager_raw(p, DD_STYLE_NORMAL, r->state, strnlen(r->state, sizeof(r->state)), 10);
 		pager_tab(p, 45);
-		pager_printf(p, DD_ROLE_NORMAL, "lag write %s flush %s replay %s, %s behind",
+		pager_printf(p, DD_STYLE_NORMAL, "lag write %s flush %s replay %s, %s behind",
 		    fmt_secs(a, sizeof(a), r->write_lag_s), fmt_secs(b, sizeof(b), r->flush_lag_s),
 		    fmt_secs(d, sizeof(d), r->replay_lag_s), fmt_bytes(e, sizeof(e), r->lag_bytes));
 	}
@@ -176,15 +177,16 @@ pool(struct pager *p, const struct dd_snap_node *n)
 	char a[24], b[24], d[24], e[24];
 	section(p, "POOL (dbdeck's own connections)");
 	kv(p, "connections");
-	pager_printf(p, DD_ROLE_NORMAL, "%d active, %d idle of %d (%d overflow in use), %d waiting",
-	    n->pool_active, n->pool_idle, n->pool_max, n->pool_overflow, n->pool_waiting);
+	pager_printf(p, DD_STYLE_NORMAL,
+	    "%d active, %d idle of %d (%d overflow in use), %d waiting", n->pool_active,
+	    n->pool_idle, n->pool_max, n->pool_overflow, n->pool_waiting);
 	kv(p, "acquire wait");
-	pager_printf(p, DD_ROLE_NORMAL, "p50 %s, p95 %s, p99 %s; longest in the last interval %s",
+	pager_printf(p, DD_STYLE_NORMAL, "p50 %s, p95 %s, p99 %s; longest in the last interval %s",
 	    fmt_ns(a, sizeof(a), n->pool_wait_p50_ns), fmt_ns(b, sizeof(b), n->pool_wait_p95_ns),
 	    fmt_ns(d, sizeof(d), n->pool_wait_p99_ns),
 	    fmt_ns(e, sizeof(e), n->pool_wait_max_interval_ns));
 	kv(p, "errors");
-	pager_printf(p, DD_ROLE_NORMAL,
+	pager_printf(p, DD_STYLE_NORMAL,
 	    "%" PRId64 " timeout, %" PRId64 " connect, %" PRId64 " auth, %" PRId64 " broken",
 	    n->pool_err_timeout, n->pool_err_connect, n->pool_err_auth, n->pool_err_broken);
 }
@@ -197,20 +199,20 @@ breaker(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	section(p, "CIRCUIT BREAKER");
 	kv(p, "state");
 	pager_text(p,
-	    n->breaker == DD_BREAKER_CLOSED ? DD_ROLE_OK
-	    : n->breaker == DD_BREAKER_OPEN ? DD_ROLE_CRIT
-	                                    : DD_ROLE_WARN,
+	    n->breaker == DD_BREAKER_CLOSED ? DD_STYLE_OK
+	    : n->breaker == DD_BREAKER_OPEN ? DD_STYLE_CRIT
+	                                    : DD_STYLE_WARN,
 	    name_breaker(n->breaker));
 	pager_printf(
-	    p, DD_ROLE_DIM, " since %s UTC", fmt_utc(t, sizeof(t), n->breaker_since_wall_ms, 1));
+	    p, DD_STYLE_DIM, " since %s UTC", fmt_utc(t, sizeof(t), n->breaker_since_wall_ms, 1));
 	for (int i = n->n_breaker_history - 1; i >= 0 && i < DD_SNAP_BREAKER_HISTORY; i--) {
 		const struct dd_breaker_transition *tr = &n->breaker_history[i];
 		kv(p, i == n->n_breaker_history - 1 ? "history" : "");
-		pager_printf(p, DD_ROLE_DIM, "%s  ", fmt_utc(t, sizeof(t), tr->wall_ms, 1));
+		pager_printf(p, DD_STYLE_DIM, "%s  ", fmt_utc(t, sizeof(t), tr->wall_ms, 1));
 		pager_printf(
-		    p, DD_ROLE_NORMAL, "%s -> %s  ", name_breaker(tr->from), name_breaker(tr->to));
+		    p, DD_STYLE_NORMAL, "%s -> %s  ", name_breaker(tr->from), name_breaker(tr->to));
 		pager_raw(
-		    p, DD_ROLE_NORMAL, tr->reason, strnlen(tr->reason, sizeof(tr->reason)), 0);
+		    p, DD_STYLE_NORMAL, tr->reason, strnlen(tr->reason, sizeof(tr->reason)), 0);
 	}
 }
 
@@ -219,18 +221,19 @@ routing(struct console *c, struct pager *p, const struct dd_snap_node *n)
 {
 	section(p, "ROUTING");
 	kv(p, "read set");
-	pager_text(p, n->in_read_set ? DD_ROLE_OK : DD_ROLE_WARN, n->in_read_set ? "in" : "out");
+	pager_text(p, n->in_read_set ? DD_STYLE_OK : DD_STYLE_WARN, n->in_read_set ? "in" : "out");
 	if (!n->in_read_set && n->route_note && n->route_note[0]) {
-		pager_text(p, DD_ROLE_DIM, ": ");
-		pager_raw(p, DD_ROLE_NORMAL, n->route_note, strlen(n->route_note), 0);
+		pager_text(p, DD_STYLE_DIM, ": ");
+		pager_raw(p, DD_STYLE_NORMAL, n->route_note, strlen(n->route_note), 0);
 	}
 	kv(p, "routed");
-	pager_printf(p, DD_ROLE_NORMAL, "%" PRId64 " reads, %" PRId64 " writes", n->routed_reads,
+	pager_printf(p, DD_STYLE_NORMAL, "%" PRId64 " reads, %" PRId64 " writes", n->routed_reads,
 	    n->routed_writes);
 	const struct dd_snap_cluster *cl = &c->snap->clusters[n->cluster];
 	for (int i = cl->n_route_reasons - 1; i >= 0 && i < DD_SNAP_ROUTE_REASONS; i--) {
 		kv(p, i == cl->n_route_reasons - 1 ? "last reasons" : "");
-		pager_raw(p, DD_ROLE_NORMAL, cl->route_reasons[i], strlen(cl->route_reasons[i]), 0);
+		pager_raw(
+		    p, DD_STYLE_NORMAL, cl->route_reasons[i], strlen(cl->route_reasons[i]), 0);
 	}
 }
 
@@ -239,9 +242,9 @@ probe_line(struct pager *p, const char *label, const struct dd_snap_probe_status
 {
 	kv(p, label);
 	if (s->ok)
-		pager_text(p, DD_ROLE_OK, "ok");
+		pager_text(p, DD_STYLE_OK, "ok");
 	else
-		pager_raw(p, DD_ROLE_WARN, s->why[0] ? s->why : "not run",
+		pager_raw(p, DD_STYLE_WARN, s->why[0] ? s->why : "not run",
 		    s->why[0] ? strnlen(s->why, sizeof(s->why)) : 7, 0);
 }
 
@@ -260,12 +263,12 @@ statements(struct console *c, struct pager *p, int ni)
 		shown++;
 		pager_line(p);
 		pager_tab(p, 2);
-		pager_printf(p, DD_ROLE_DIM, "%7s %8s %8s %7s  ",
+		pager_printf(p, DD_STYLE_DIM, "%7s %8s %8s %7s  ",
 		    fmt_count(a, sizeof(a), (double)s->calls),
 		    fmt_ns(b, sizeof(b), (int64_t)(s->total_ms * 1e6)),
 		    fmt_ns(d, sizeof(d), (int64_t)(s->mean_ms * 1e6)),
 		    fmt_count(e, sizeof(e), (double)s->rows));
-		pager_raw(p, DD_ROLE_NORMAL, s->text, s->text ? strlen(s->text) : 0, 0);
+		pager_raw(p, DD_STYLE_NORMAL, s->text, s->text ? strlen(s->text) : 0, 0);
 	}
 }
 
@@ -284,14 +287,14 @@ events(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		shown++;
 		pager_line(p);
 		pager_tab(p, 2);
-		pager_printf(p, DD_ROLE_DIM, "%s  %-7s ", fmt_utc(t, sizeof(t), e->wall_ms, 1),
+		pager_printf(p, DD_STYLE_DIM, "%s  %-7s ", fmt_utc(t, sizeof(t), e->wall_ms, 1),
 		    name_event_kind(e->kind));
-		pager_raw(p, DD_ROLE_NORMAL, e->message, strlen(e->message), 0);
+		pager_raw(p, DD_STYLE_NORMAL, e->message, strlen(e->message), 0);
 	}
 	if (shown == 0) {
 		pager_line(p);
 		pager_tab(p, 2);
-		pager_text(p, DD_ROLE_DIM, "none");
+		pager_text(p, DD_STYLE_DIM, "none");
 	}
 }
 

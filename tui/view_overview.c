@@ -115,7 +115,7 @@ pool_cell(struct ov_ctx *o, const struct dd_snap_node *n, uint16_t figstyle)
 	}
 	if (n->pool_waiting > 0)
 		b.crit_frac = 0.0001;
-	bar_cell(o, OC_POOL, &b, fig, n->pool_waiting > 0 ? DD_ROLE_CRIT : figstyle);
+	bar_cell(o, OC_POOL, &b, fig, n->pool_waiting > 0 ? DD_STYLE_CRIT : figstyle);
 }
 
 static void
@@ -137,16 +137,16 @@ lag_cells(struct ov_ctx *o, const struct dd_snap_node *n, const struct dd_snap_c
 	char buf[32], num[24];
 	double lmax = cl ? cl->lag_max_s : NAN, lcrit = cl ? cl->lag_critical_s : NAN;
 	if (n->role != DD_ROLE_REPLICA) {
-		cell(o, OC_LAG, DD_ROLE_DIM, "-");
+		cell(o, OC_LAG, DD_STYLE_DIM, "-");
 		return;
 	}
 	if (isnan(n->lag_s)) {
 		cell(o, OC_LAG, DD_STYLE_UNKNOWN, "?");
 	} else {
 		enum dd_theme_role r = widget_spark_role(n->lag_s, lmax, lcrit);
-		const char *mark = r == DD_ROLE_CRIT ? "!!" : r == DD_ROLE_WARN ? "!" : "";
+		const char *mark = r == DD_STYLE_CRIT ? "!!" : r == DD_STYLE_WARN ? "!" : "";
 		snprintf(buf, sizeof(buf), "%s%s", fmt_secs(num, sizeof(num), n->lag_s), mark);
-		cell(o, OC_LAG, r == DD_ROLE_SPARKLINE ? figstyle : (uint16_t)r, buf);
+		cell(o, OC_LAG, r == DD_STYLE_SPARKLINE ? figstyle : (uint16_t)r, buf);
 	}
 	if (o->w[OC_HIST] > 0)
 		widget_sparkline(o->scr, o->y, layout_x(o->w, OC_HIST, GAP), o->w[OC_HIST],
@@ -157,18 +157,18 @@ static uint16_t
 state_style(const struct dd_snap_node *n)
 {
 	switch (n->state) {
-	case DD_NODE_UP: return DD_ROLE_OK;
-	case DD_NODE_LAGGING: return DD_ROLE_WARN;
-	default: return DD_ROLE_CRIT;
+	case DD_NODE_UP: return DD_STYLE_OK;
+	case DD_NODE_LAGGING: return DD_STYLE_WARN;
+	default: return DD_STYLE_CRIT;
 	}
 }
 
 static uint16_t
 breaker_style(enum dd_breaker_state b)
 {
-	return b == DD_BREAKER_OPEN        ? DD_ROLE_CRIT
-	       : b == DD_BREAKER_HALF_OPEN ? DD_ROLE_WARN
-	                                   : DD_ROLE_OK;
+	return b == DD_BREAKER_OPEN        ? DD_STYLE_CRIT
+	       : b == DD_BREAKER_HALF_OPEN ? DD_STYLE_WARN
+	                                   : DD_STYLE_OK;
 }
 
 static void
@@ -176,11 +176,11 @@ flag_cell(struct ov_ctx *o, const struct dd_snap_node *n)
 {
 	int lvl = node_level(o->c, n);
 	if (lvl == 2)
-		cell(o, OC_FLAG, DD_ROLE_CRIT, "X");
+		cell(o, OC_FLAG, DD_STYLE_CRIT, "X");
 	else if (lvl == 1)
-		cell(o, OC_FLAG, DD_ROLE_WARN, "!");
+		cell(o, OC_FLAG, DD_STYLE_WARN, "!");
 	else if (n->stale)
-		cell(o, OC_FLAG, DD_ROLE_STALE, "~");
+		cell(o, OC_FLAG, DD_STYLE_STALE, "~");
 }
 
 static void
@@ -189,13 +189,13 @@ node_row(struct ov_ctx *o, int ni, bool selected)
 	const struct dd_snap_node *n = &o->c->snap->nodes[ni];
 	const struct dd_snap_cluster *cl = cluster_of(o->c, n);
 	char buf[64], name[80];
-	uint16_t fig = n->stale ? DD_ROLE_STALE : DD_ROLE_NORMAL;
+	uint16_t fig = n->stale ? DD_STYLE_STALE : DD_STYLE_NORMAL;
 	static const uint16_t role_style[] = {DD_STYLE_UNKNOWN, DD_STYLE_PRIMARY, DD_STYLE_REPLICA};
 
 	flag_cell(o, n);
 	dd_text_sanitize(
 	    name, sizeof(name), n->name, strlen(n->name), o->w[OC_NODE], view_text_flags(o->c));
-	cell(o, OC_NODE, DD_ROLE_NORMAL, name);
+	cell(o, OC_NODE, DD_STYLE_NORMAL, name);
 	cell(o, OC_ROLE, role_style[n->role <= DD_ROLE_REPLICA ? n->role : 0],
 	    dd_role_name(n->role));
 	cell(o, OC_STATE, state_style(n), name_node_state(n->state));
@@ -205,15 +205,15 @@ node_row(struct ov_ctx *o, int ni, bool selected)
 	cell(o, OC_BREAKER, breaker_style(n->breaker), name_breaker(n->breaker));
 	cell(o, OC_QPS, fig, fmt_count(buf, sizeof(buf), n->qps));
 	if (selected)
-		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_ROLE_SELECTION);
+		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_STYLE_SELECTION);
 }
 
 static uint16_t
 health_style(enum dd_health h)
 {
-	return h == DD_HEALTH_HEALTHY    ? DD_ROLE_OK
-	       : h == DD_HEALTH_DEGRADED ? DD_ROLE_WARN
-	                                 : DD_ROLE_CRIT;
+	return h == DD_HEALTH_HEALTHY    ? DD_STYLE_OK
+	       : h == DD_HEALTH_DEGRADED ? DD_STYLE_WARN
+	                                 : DD_STYLE_CRIT;
 }
 
 static void
@@ -237,10 +237,10 @@ cluster_line(struct ov_ctx *o, int k)
 	} else {
 		dd_text_sanitize(
 		    note, sizeof(note), cl->topology_note, strlen(cl->topology_note), 50, tf);
-		x += screen_printf(scr, o->y, x, DD_ROLE_CRIT, 80, "%s%s", o->c->gl->sep,
+		x += screen_printf(scr, o->y, x, DD_STYLE_CRIT, 80, "%s%s", o->c->gl->sep,
 		    cl->topology_known ? (note[0] ? note : "no primary") : "probing...");
 	}
-	x += screen_printf(scr, o->y, x, cl->n_alerts ? DD_ROLE_WARN : bs, 40, "%s%d alert%s ",
+	x += screen_printf(scr, o->y, x, cl->n_alerts ? DD_STYLE_WARN : bs, 40, "%s%d alert%s ",
 	    o->c->gl->sep, cl->n_alerts, cl->n_alerts == 1 ? "" : "s");
 	screen_fill(scr, o->y, x, scr->cols - x, bs, o->c->gl->hline);
 }
@@ -275,23 +275,23 @@ alerts_below(struct ov_ctx *o, int bottom)
 	if (s->n_alerts == 0 || o->y + 2 >= bottom)
 		return;
 	o->y++;
-	screen_printf(o->scr, o->y++, 0, DD_ROLE_HEADER, o->scr->cols, "%-*s", o->scr->cols,
+	screen_printf(o->scr, o->y++, 0, DD_STYLE_HEADER, o->scr->cols, "%-*s", o->scr->cols,
 	    "ACTIVE ALERTS (3: Alerts & events)");
 	for (int i = 0; i < s->n_alerts && o->y < bottom; i++, o->y++) {
 		const struct dd_snap_alert *a = &s->alerts[i];
 		char msg[512];
-		uint16_t st = a->severity == DD_SEV_CRIT   ? DD_ROLE_CRIT
-		              : a->severity == DD_SEV_WARN ? DD_ROLE_WARN
-		                                           : DD_ROLE_NORMAL;
+		uint16_t st = a->severity == DD_SEV_CRIT   ? DD_STYLE_CRIT
+		              : a->severity == DD_SEV_WARN ? DD_STYLE_WARN
+		                                           : DD_STYLE_NORMAL;
 		int x = screen_printf(o->scr, o->y, 0, st, 6, "%-5s", name_severity(a->severity));
 		char where[200];
 		snprintf(
 		    where, sizeof(where), "%s%s%s", a->cluster, a->node[0] ? "/" : "", a->node);
 		dd_text_sanitize(msg, sizeof(msg), where, strlen(where), 20, view_text_flags(o->c));
-		x += 1 + screen_printf(o->scr, o->y, x + 1, DD_ROLE_NORMAL, 21, "%-20s", msg);
+		x += 1 + screen_printf(o->scr, o->y, x + 1, DD_STYLE_NORMAL, 21, "%-20s", msg);
 		dd_text_sanitize(msg, sizeof(msg), a->message, strlen(a->message),
 		    o->scr->cols - x - 2, view_text_flags(o->c));
-		screen_put(o->scr, o->y, x + 1, DD_ROLE_NORMAL, msg, o->scr->cols - x - 1);
+		screen_put(o->scr, o->y, x + 1, DD_STYLE_NORMAL, msg, o->scr->cols - x - 1);
 	}
 }
 
@@ -301,11 +301,11 @@ ov_draw(struct console *c, struct screen *scr, int y, int h)
 	struct ov_ctx o = {.c = c, .scr = scr, .y = y};
 	rebuild(c);
 	layout_fit(ov_cols, OC_N, scr->cols, GAP, o.w);
-	screen_fill(scr, y, 0, scr->cols, DD_ROLE_HEADER, " ");
-	layout_header(scr, y, 0, ov_cols, OC_N, o.w, GAP, DD_ROLE_HEADER);
+	screen_fill(scr, y, 0, scr->cols, DD_STYLE_HEADER, " ");
+	layout_header(scr, y, 0, ov_cols, OC_N, o.w, GAP, DD_STYLE_HEADER);
 	int list_h = h - 1;
 	if (c->rows.n == 0) {
-		screen_put(scr, y + 2, 2, DD_ROLE_DIM,
+		screen_put(scr, y + 2, 2, DD_STYLE_DIM,
 		    c->node_filter[0] ? "no node matches the filter (/ to change it)" : "no nodes",
 		    scr->cols - 4);
 		return;

@@ -64,41 +64,42 @@ query_row(struct console *c, struct screen *scr, int y, const int *w, int qi, bo
 	                                       ? &c->snap->clusters[q->cluster]
 	                                       : NULL;
 	double slow = cl ? (double)cl->slow_query_ms / 1000.0 : NAN;
-	uint16_t ds =
-	    !isnan(slow) && slow > 0 && q->duration_s >= 10 * slow ? DD_ROLE_WARN : DD_ROLE_NORMAL;
+	uint16_t ds = !isnan(slow) && slow > 0 && q->duration_s >= 10 * slow ? DD_STYLE_WARN
+	                                                                     : DD_STYLE_NORMAL;
 	layout_cell(
 	    scr, y, 0, q_cols, w, GAP, QC_DUR, ds, fmt_secs(buf, sizeof(buf), q->duration_s));
 	const char *nn = view_node_name(c, q->node);
-	untrusted_cell(c, scr, y, w, QC_NODE, DD_ROLE_NORMAL, nn, strlen(nn));
+	untrusted_cell(c, scr, y, w, QC_NODE, DD_STYLE_NORMAL, nn, strlen(nn));
 	snprintf(buf, sizeof(buf), "%" PRId64, q->pid);
-	layout_cell(scr, y, 0, q_cols, w, GAP, QC_PID, DD_ROLE_DIM, buf);
+	layout_cell(scr, y, 0, q_cols, w, GAP, QC_PID, DD_STYLE_DIM, buf);
 	untrusted_cell(
-	    c, scr, y, w, QC_USER, DD_ROLE_NORMAL, q->user, q->user ? strlen(q->user) : 0);
-	untrusted_cell(c, scr, y, w, QC_DB, DD_ROLE_NORMAL, q->database,
+	    c, scr, y, w, QC_USER, DD_STYLE_NORMAL, q->user, q->user ? strlen(q->user) : 0);
+	untrusted_cell(c, scr, y, w, QC_DB, DD_STYLE_NORMAL, q->database,
 	    q->database ? strlen(q->database) : 0);
 	untrusted_cell(
-	    c, scr, y, w, QC_STATE, DD_ROLE_DIM, q->state, q->state ? strlen(q->state) : 0);
-	untrusted_cell(c, scr, y, w, QC_QUERY, DD_ROLE_NORMAL, q->text, q->text ? q->text_len : 0);
+	    c, scr, y, w, QC_STATE, DD_STYLE_DIM, q->state, q->state ? strlen(q->state) : 0);
+	untrusted_cell(c, scr, y, w, QC_QUERY, DD_STYLE_NORMAL, q->text, q->text ? q->text_len : 0);
 	if (selected)
-		screen_restyle(scr, y, 0, scr->cols, DD_ROLE_SELECTION);
+		screen_restyle(scr, y, 0, scr->cols, DD_STYLE_SELECTION);
 }
 
 static void
 summary_line(struct console *c, struct screen *scr, int y)
 {
 	char f[96];
-	int x = screen_printf(scr, y, 0, DD_ROLE_NORMAL, scr->cols, "%d slow quer%s", c->rows.n,
+	int x = screen_printf(scr, y, 0, DD_STYLE_NORMAL, scr->cols, "%d slow quer%s", c->rows.n,
 	    c->rows.n == 1 ? "y" : "ies");
 	if (c->snap && c->rows.n != c->snap->n_queries)
-		x += screen_printf(scr, y, x, DD_ROLE_DIM, scr->cols, " of %d", c->snap->n_queries);
-	x += screen_printf(scr, y, x, DD_ROLE_DIM, scr->cols, "%ssort: %s %s", c->gl->sep,
+		x +=
+		    screen_printf(scr, y, x, DD_STYLE_DIM, scr->cols, " of %d", c->snap->n_queries);
+	x += screen_printf(scr, y, x, DD_STYLE_DIM, scr->cols, "%ssort: %s %s", c->gl->sep,
 	    rows_qsort_name(c->qsort), c->qsort_asc ? c->gl->up : c->gl->down);
 	if (c->query_filter[0]) {
 		dd_text_sanitize(
 		    f, sizeof(f), c->query_filter, strlen(c->query_filter), 60, view_text_flags(c));
-		x += screen_put(scr, y, x, DD_ROLE_DIM, c->gl->sep, 5);
-		x += screen_put(scr, y, x, DD_ROLE_DIM, "filter: ", 10);
-		screen_put(scr, y, x, DD_ROLE_FILTER, f, scr->cols - x);
+		x += screen_put(scr, y, x, DD_STYLE_DIM, c->gl->sep, 5);
+		x += screen_put(scr, y, x, DD_STYLE_DIM, "filter: ", 10);
+		screen_put(scr, y, x, DD_STYLE_FILTER, f, scr->cols - x);
 	}
 }
 
@@ -115,11 +116,11 @@ q_draw(struct console *c, struct screen *scr, int y, int h)
 	cols[sort_col[c->qsort]].title = title;
 	layout_fit(cols, QC_N, scr->cols, GAP, w);
 	summary_line(c, scr, y);
-	screen_fill(scr, y + 1, 0, scr->cols, DD_ROLE_HEADER, " ");
-	layout_header(scr, y + 1, 0, cols, QC_N, w, GAP, DD_ROLE_HEADER);
+	screen_fill(scr, y + 1, 0, scr->cols, DD_STYLE_HEADER, " ");
+	layout_header(scr, y + 1, 0, cols, QC_N, w, GAP, DD_STYLE_HEADER);
 	int list_h = h - 2;
 	if (c->rows.n == 0) {
-		screen_put(scr, y + 3, 2, DD_ROLE_DIM,
+		screen_put(scr, y + 3, 2, DD_STYLE_DIM,
 		    c->query_filter[0]
 		        ? "no slow query matches the filter (/ to change it)"
 		        : "no query has been running longer than its cluster's slow_query",

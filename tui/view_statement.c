@@ -93,28 +93,28 @@ st_draw(struct console *c, struct screen *scr, int y, int h)
 		cache_fill(c, &c->snap->queries[qi]);
 	if (!c->stmt_have || c->stmt_text_id != c->stmt_id) {
 		screen_put(
-		    scr, y + 1, 2, DD_ROLE_DIM, "this query is no longer running", scr->cols - 4);
+		    scr, y + 1, 2, DD_STYLE_DIM, "this query is no longer running", scr->cols - 4);
 		return;
 	}
 	struct pager p;
 	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->stmt_top, c->gl->utf8);
 	for (int i = 0; i < c->stmt_nhead; i++) {
 		pager_line(&p);
-		pager_text(&p, DD_ROLE_NORMAL, c->stmt_head[i]);
+		pager_text(&p, DD_STYLE_NORMAL, c->stmt_head[i]);
 	}
 	pager_line(&p);
 	if (qi >= 0)
-		pager_printf(&p, DD_ROLE_NORMAL, "%-12s %s", "running",
+		pager_printf(&p, DD_STYLE_NORMAL, "%-12s %s", "running",
 		    fmt_secs(d, sizeof(d), c->snap->queries[qi].duration_s));
 	else
-		pager_text(&p, DD_ROLE_WARN, "ended        (no longer in the slow-query list)");
+		pager_text(&p, DD_STYLE_WARN, "ended        (no longer in the slow-query list)");
 	pager_line(&p);
-	pager_rule(&p, DD_ROLE_BORDER, c->gl->hline);
+	pager_rule(&p, DD_STYLE_BORDER, c->gl->hline);
 	wrap(c, p.w);
 	for (size_t i = 0; i < c->stmt_nlines; i++) {
 		if (!pager_line(&p))
 			continue;
-		screen_putn(scr, p.y0 + p.line - p.top, p.x0, DD_ROLE_NORMAL,
+		screen_putn(scr, p.y0 + p.line - p.top, p.x0, DD_STYLE_NORMAL,
 		    c->stmt_text + c->stmt_lines[i].off, c->stmt_lines[i].len, p.w);
 	}
 	c->page_lines = pager_count(&p);
@@ -129,7 +129,7 @@ st_act(struct console *c, enum action a, int h)
 	if (a == ACT_CANCEL_QUERY || a == ACT_TERMINATE_QUERY) {
 		int qi = rows_find_query(c->snap, c->stmt_id);
 		if (qi < 0 && !c->read_only) {
-			console_status(c, DD_ROLE_WARN, "this query is no longer running");
+			console_status(c, DD_STYLE_WARN, "this query is no longer running");
 			return REACT_REDRAW;
 		}
 		return view_ask_cancel(c, qi, a == ACT_TERMINATE_QUERY);

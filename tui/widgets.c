@@ -43,13 +43,13 @@ enum dd_theme_role
 widget_bar_role(const struct bar_spec *b)
 {
 	if (!(b->max > 0) || !(b->used > 0))
-		return DD_ROLE_BAR_FILL;
+		return DD_STYLE_BAR_FILL;
 	double f = b->used / b->max;
 	if (b->crit_frac > 0 && f >= b->crit_frac)
-		return DD_ROLE_BAR_CRIT;
+		return DD_STYLE_BAR_CRIT;
 	if (b->warn_frac > 0 && f >= b->warn_frac)
-		return DD_ROLE_BAR_WARN;
-	return DD_ROLE_BAR_FILL;
+		return DD_STYLE_BAR_WARN;
+	return DD_STYLE_BAR_FILL;
 }
 
 int
@@ -59,8 +59,8 @@ widget_bar(
 	int u, i;
 	widget_bar_split(b, width, &u, &i);
 	int n = screen_fill(scr, y, x, u, widget_bar_role(b), gl->bar_used);
-	n += screen_fill(scr, y, x + n, i, DD_ROLE_BAR_FILL, gl->bar_idle);
-	n += screen_fill(scr, y, x + n, width - u - i, DD_ROLE_BAR_EMPTY, gl->bar_empty);
+	n += screen_fill(scr, y, x + n, i, DD_STYLE_BAR_FILL, gl->bar_idle);
+	n += screen_fill(scr, y, x + n, width - u - i, DD_STYLE_BAR_EMPTY, gl->bar_empty);
 	return n;
 }
 
@@ -95,10 +95,10 @@ enum dd_theme_role
 widget_spark_role(double v, double warn, double crit)
 {
 	if (!isnan(crit) && crit > 0 && v >= crit)
-		return DD_ROLE_CRIT;
+		return DD_STYLE_CRIT;
 	if (!isnan(warn) && warn > 0 && v >= warn)
-		return DD_ROLE_WARN;
-	return DD_ROLE_SPARKLINE;
+		return DD_STYLE_WARN;
+	return DD_STYLE_SPARKLINE;
 }
 
 int
@@ -110,12 +110,12 @@ widget_sparkline(struct screen *scr, int y, int x, int width, const float *s, in
 	double scale = widget_spark_scale(s, n, width, warn);
 	int shown = n < width ? n : width;
 	int pad = width - shown;
-	screen_fill(scr, y, x, pad, DD_ROLE_DIM, gl->spark_none);
+	screen_fill(scr, y, x, pad, DD_STYLE_DIM, gl->spark_none);
 	for (int k = 0; k < shown; k++) {
 		double v = s[n - shown + k];
 		int level = widget_spark_level(v, scale);
 		if (level < 0)
-			screen_put(scr, y, x + pad + k, DD_ROLE_DIM, gl->spark_none, 1);
+			screen_put(scr, y, x + pad + k, DD_STYLE_DIM, gl->spark_none, 1);
 		else
 			screen_put(scr, y, x + pad + k, widget_spark_role(v, warn, crit),
 			    gl->spark[level], 1);

@@ -12,7 +12,7 @@
 
 #include "glyphs.h"
 #include "screen.h"
-#include "console_roles.h"
+#include "theme.h"
 
 /* A usage bar: `used` (solid) and `idle` (shaded) out of `max`. */
 struct bar_spec {

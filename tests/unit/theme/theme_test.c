@@ -139,30 +139,30 @@ test_good_files(void)
 	static const char custom[] = "[colors]\nok = color208/yellow on black underline\n";
 	rc = dd_theme_load_buffer("/x/custom.ini", custom, strlen(custom), &t, msgs, sizeof(msgs));
 	ok(rc == 0 && msgs[0] == '\0', "a partial theme loads");
-	ok(t.role[DD_ROLE_OK].fg == 208 && t.role[DD_ROLE_OK].fg16 == 3 &&
-	        t.role[DD_ROLE_OK].bg == 0 && t.role[DD_ROLE_OK].attrs == DD_ATTR_UNDERLINE,
+	ok(t.role[DD_STYLE_OK].fg == 208 && t.role[DD_STYLE_OK].fg16 == 3 &&
+	        t.role[DD_STYLE_OK].bg == 0 && t.role[DD_STYLE_OK].attrs == DD_ATTR_UNDERLINE,
 	    "  colour, fallback, background, attribute");
-	ok(t.set[DD_ROLE_OK] && !t.set[DD_ROLE_WARN], "  set[] tells which roles the file named");
+	ok(t.set[DD_STYLE_OK] && !t.set[DD_STYLE_WARN], "  set[] tells which roles the file named");
 	struct dd_theme def;
 	dd_theme_default(&def);
-	ok(memcmp(&t.role[DD_ROLE_WARN], &def.role[DD_ROLE_WARN], sizeof(def.role[0])) == 0,
+	ok(memcmp(&t.role[DD_STYLE_WARN], &def.role[DD_STYLE_WARN], sizeof(def.role[0])) == 0,
 	    "  other roles come from the default theme");
 	is_str(t.name, "custom", "  a theme without a name is named after its file");
 
 	rc = load_text(
 	    "\xEF\xBB\xBF[theme]\r\n  name = Mine\r\n[colors]\r\n  OK = Green BOLD ; nice\r\n", &t);
-	ok(rc == 0 && t.role[DD_ROLE_OK].fg == 2 && t.role[DD_ROLE_OK].attrs == DD_ATTR_BOLD &&
+	ok(rc == 0 && t.role[DD_STYLE_OK].fg == 2 && t.role[DD_STYLE_OK].attrs == DD_ATTR_BOLD &&
 	        strcmp(t.name, "Mine") == 0,
 	    "BOM, CRLF, indentation, case and inline comments");
 	rc = load_text("[colors]\nnormal = white on black\nok = green\n", &t);
-	ok(rc == 0 && t.role[DD_ROLE_OK].bg == 0 && t.role[DD_ROLE_WARN].bg == 0 &&
-	        t.role[DD_ROLE_CRIT].bg == 1,
+	ok(rc == 0 && t.role[DD_STYLE_OK].bg == 0 && t.role[DD_STYLE_WARN].bg == 0 &&
+	        t.role[DD_STYLE_CRIT].bg == 1,
 	    "'default' means normal's colours");
 	rc = load_text("[theme]\nbase = mono\n[colors]\nok = bold\n", &t);
-	ok(rc == 0 && !dd_theme_has_color(&t) && t.role[DD_ROLE_OK].attrs == DD_ATTR_BOLD,
+	ok(rc == 0 && !dd_theme_has_color(&t) && t.role[DD_STYLE_OK].attrs == DD_ATTR_BOLD,
 	    "base = mono starts from the mono theme");
 	rc = load_text("[colors]\ncrit = on red\n", &t);
-	ok(rc == 0 && t.role[DD_ROLE_CRIT].fg == -1 && t.role[DD_ROLE_CRIT].bg == 1,
+	ok(rc == 0 && t.role[DD_STYLE_CRIT].fg == -1 && t.role[DD_STYLE_CRIT].bg == 1,
 	    "a background alone");
 }
 
@@ -171,8 +171,9 @@ test_shipped(void)
 {
 	static const char *const names[] = {
 	    "default", "mono", "light", "high-contrast", "solarized-dark"};
-	static const enum dd_theme_role key_roles[] = {DD_ROLE_NORMAL, DD_ROLE_OK, DD_ROLE_WARN,
-	    DD_ROLE_CRIT, DD_ROLE_SELECTION, DD_ROLE_TITLE, DD_ROLE_HEADER, DD_ROLE_DIALOG_DANGER};
+	static const enum dd_theme_role key_roles[] = {DD_STYLE_NORMAL, DD_STYLE_OK, DD_STYLE_WARN,
+	    DD_STYLE_CRIT, DD_STYLE_SELECTION, DD_STYLE_TITLE, DD_STYLE_HEADER,
+	    DD_STYLE_DIALOG_DANGER};
 	char path[512];
 	struct dd_theme t;
 
@@ -180,10 +181,10 @@ test_shipped(void)
 		snprintf(path, sizeof(path), "%s/%s.ini", themes_dir, names[i]);
 		int rc = dd_theme_load(path, &t, msgs, sizeof(msgs));
 		bool all = true, keys_differ;
-		for (int r = 0; r < DD_ROLE_COUNT; r++)
+		for (int r = 0; r < DD_STYLE_COUNT; r++)
 			all &= t.set[r];
-		const struct dd_theme_style *o = &t.role[DD_ROLE_OK], *w = &t.role[DD_ROLE_WARN],
-		                            *c = &t.role[DD_ROLE_CRIT];
+		const struct dd_theme_style *o = &t.role[DD_STYLE_OK], *w = &t.role[DD_STYLE_WARN],
+		                            *c = &t.role[DD_STYLE_CRIT];
 		keys_differ = memcmp(o, w, sizeof(*o)) && memcmp(w, c, sizeof(*o)) &&
 		              memcmp(o, c, sizeof(*o));
 		for (size_t k = 0; k < sizeof(key_roles) / sizeof(key_roles[0]); k++)
@@ -207,7 +208,7 @@ test_shipped(void)
 	dd_theme_load(path, &t, msgs, sizeof(msgs));
 	ok(same_styles(&t, &mono) && strcmp(t.description, mono.description) == 0,
 	    "mono.ini and the built-in mono agree");
-	ok(!dd_theme_has_color(&mono) && mono.role[DD_ROLE_SELECTION].attrs == DD_ATTR_REVERSE,
+	ok(!dd_theme_has_color(&mono) && mono.role[DD_STYLE_SELECTION].attrs == DD_ATTR_REVERSE,
 	    "built-in mono: attributes only");
 }
 
@@ -262,13 +263,13 @@ test_fallback(void)
 	int fg, bg;
 	snprintf(path, sizeof(path), "%s/solarized-dark.ini", themes_dir);
 	dd_theme_load(path, &t, msgs, sizeof(msgs));
-	dd_theme_resolve(&t.role[DD_ROLE_NORMAL], 256, &fg, &bg);
+	dd_theme_resolve(&t.role[DD_STYLE_NORMAL], 256, &fg, &bg);
 	ok(fg == 244 && bg == 234, "resolve at 256 colours: the palette values");
-	dd_theme_resolve(&t.role[DD_ROLE_NORMAL], 16, &fg, &bg);
+	dd_theme_resolve(&t.role[DD_STYLE_NORMAL], 16, &fg, &bg);
 	ok(fg == 7 && bg == 0, "resolve at 16 colours: the file's fallbacks");
-	dd_theme_resolve(&t.role[DD_ROLE_PRIMARY], 8, &fg, &bg);
+	dd_theme_resolve(&t.role[DD_STYLE_PRIMARY], 8, &fg, &bg);
 	ok(fg == 4 && bg == 0, "resolve at 8 colours: bright-blue becomes blue");
-	dd_theme_resolve(&t.role[DD_ROLE_NORMAL], 0, &fg, &bg);
+	dd_theme_resolve(&t.role[DD_STYLE_NORMAL], 0, &fg, &bg);
 	ok(fg == -1 && bg == -1, "resolve without colours: terminal defaults");
 }
 
@@ -280,21 +281,21 @@ test_accent(void)
 
 	dd_theme_default(&t);
 	ok(dd_theme_apply_accent(&t, "red", err, sizeof(err)) == 0, "accent red applies");
-	ok(t.role[DD_ROLE_ACCENT].fg == 1 && t.role[DD_ROLE_TITLE].bg == 1 &&
-	        t.role[DD_ROLE_TITLE].fg == 15,
+	ok(t.role[DD_STYLE_ACCENT].fg == 1 && t.role[DD_STYLE_TITLE].bg == 1 &&
+	        t.role[DD_STYLE_TITLE].fg == 15,
 	    "  accent text red; title bar red with bright-white text");
 	dd_theme_default(&t);
 	dd_theme_apply_accent(&t, "bright-yellow", err, sizeof(err));
-	ok(t.role[DD_ROLE_TITLE].bg == 11 && t.role[DD_ROLE_TITLE].fg == 0,
+	ok(t.role[DD_STYLE_TITLE].bg == 11 && t.role[DD_STYLE_TITLE].fg == 0,
 	    "a light accent gets black title text");
 	dd_theme_default(&t);
 	dd_theme_apply_accent(&t, "color208/yellow", err, sizeof(err));
-	ok(t.role[DD_ROLE_ACCENT].fg == 208 && t.role[DD_ROLE_ACCENT].fg16 == 3 &&
-	        t.role[DD_ROLE_TITLE].bg16 == 3,
+	ok(t.role[DD_STYLE_ACCENT].fg == 208 && t.role[DD_STYLE_ACCENT].fg16 == 3 &&
+	        t.role[DD_STYLE_TITLE].bg16 == 3,
 	    "a 256-colour accent keeps its fallback");
 	load_text("[colors]\ntitle = bold\n", &t);
 	dd_theme_apply_accent(&t, "magenta", err, sizeof(err));
-	ok(t.role[DD_ROLE_TITLE].fg == 5 && t.role[DD_ROLE_TITLE].bg == -1,
+	ok(t.role[DD_STYLE_TITLE].fg == 5 && t.role[DD_STYLE_TITLE].bg == -1,
 	    "a title without a bar takes the accent as text colour");
 	dd_theme_default(&t);
 	before = t;
@@ -351,12 +352,12 @@ test_roles(void)
 {
 	bool all = true;
 
-	for (int r = 0; r < DD_ROLE_COUNT; r++)
+	for (int r = 0; r < DD_STYLE_COUNT; r++)
 		all &= dd_theme_role_name(r) && dd_theme_role_lookup(dd_theme_role_name(r)) == r;
 	ok(all, "every role has a name that looks it up");
-	is_int(dd_theme_role_lookup("BAR_FILL"), DD_ROLE_BAR_FILL, "lookup ignores case");
+	is_int(dd_theme_role_lookup("BAR_FILL"), DD_STYLE_BAR_FILL, "lookup ignores case");
 	is_int(dd_theme_role_lookup("bar-fill"), -1, "unknown names are -1");
-	ok(dd_theme_role_name(DD_ROLE_COUNT) == NULL, "no name past the last role");
+	ok(dd_theme_role_name(DD_STYLE_COUNT) == NULL, "no name past the last role");
 }
 
 int

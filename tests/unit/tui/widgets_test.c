@@ -57,11 +57,11 @@ test_bar(void)
 	widget_bar_split(&b, 10, &u, &i);
 	ok(u == 0 && i == 0, "unknown max: an empty bar");
 	b = (struct bar_spec){19, 0, 20, 0.75, 0.9};
-	is_int(widget_bar_role(&b), DD_ROLE_BAR_CRIT, "95% is past the critical fraction");
+	is_int(widget_bar_role(&b), DD_STYLE_BAR_CRIT, "95% is past the critical fraction");
 	b.used = 16;
-	is_int(widget_bar_role(&b), DD_ROLE_BAR_WARN, "80% is past the warning fraction");
+	is_int(widget_bar_role(&b), DD_STYLE_BAR_WARN, "80% is past the warning fraction");
 	b.used = 2;
-	is_int(widget_bar_role(&b), DD_ROLE_BAR_FILL, "10% is fine");
+	is_int(widget_bar_role(&b), DD_STYLE_BAR_FILL, "10% is fine");
 
 	is_str(draw_bar(&glyphs_utf8, 10, 5, 5, 20),
 	    "\u2588\u2588\u2588\u2592\u2592\u2591\u2591\u2591\u2591\u2591",
@@ -99,10 +99,10 @@ test_spark(void)
 	uint16_t st[9];
 	float lag[] = {0.5f, 1, 2.5f, 6};
 	draw_spark(&glyphs_utf8, 4, lag, 4, 2, 5, st);
-	ok(st[0] == DD_ROLE_SPARKLINE && st[1] == DD_ROLE_SPARKLINE,
+	ok(st[0] == DD_STYLE_SPARKLINE && st[1] == DD_STYLE_SPARKLINE,
 	    "under lag_max: sparkline colour");
-	is_int(st[2], DD_ROLE_WARN, "past lag_max: warn colour");
-	is_int(st[3], DD_ROLE_CRIT, "past lag_critical: crit colour");
+	is_int(st[2], DD_STYLE_WARN, "past lag_max: warn colour");
+	is_int(st[3], DD_STYLE_CRIT, "past lag_critical: crit colour");
 }
 
 static void

@@ -49,7 +49,7 @@ check_theme(const struct dd_theme *t)
 	if (dd_text_width(t->name) < 0 || dd_text_width(t->description) < 0 ||
 	    strchr(t->name, '\n'))
 		fail("name or description not sanitized");
-	for (int r = 0; r < DD_ROLE_COUNT; r++)
+	for (int r = 0; r < DD_STYLE_COUNT; r++)
 		check_style(&t->role[r]);
 }
 
