@@ -531,6 +531,8 @@ pg_start(const struct dd_conn_params *p)
 	KV("sslrootcert", p->tls_ca);
 	KV("sslcert", p->tls_cert);
 	KV("sslkey", p->tls_key);
+	/* TLS is the only transport protection (docs/drivers.md): no GSSAPI probe. */
+	KV("gssencmode", "disable");
 	KV("application_name", p->application_name ? p->application_name : "dbdeck");
 	KV("client_encoding", "UTF8");
 	KV("keepalives", "1");
