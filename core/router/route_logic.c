@@ -189,8 +189,7 @@ dd_rl_gtid_history_clear(struct dd_rl_gtid_history *h)
 }
 
 void
-dd_rl_gtid_history_add(struct dd_rl_gtid_history *h, int64_t mono_ns,
-    const struct dd_gtid_set *set)
+dd_rl_gtid_history_add(struct dd_rl_gtid_history *h, int64_t mono_ns, const struct dd_gtid_set *set)
 {
 	int at;
 
@@ -413,5 +412,26 @@ dd_rl_fmt_pos(const struct dd_repl_pos *p, char *buf, size_t len)
 		break;
 	case DD_POS_NONE:
 	default: snprintf(buf, len, "unknown"); break;
+	}
+}
+
+/* ---- breaker ---- */
+
+void
+dd_rl_feed_breaker(struct dd_breaker *b, bool ok, bool node_failure, const char *error)
+{
+	struct dd_breaker_stats st;
+
+	if (!ok) {
+		if (node_failure)
+			dd_breaker_record_failure(b, error);
+		return;
+	}
+	dd_breaker_stats(b, &st);
+	if (st.state == DD_BREAKER_HALF_OPEN) {
+		if (dd_breaker_allow(b))
+			dd_breaker_record_success(b);
+	} else if (st.state == DD_BREAKER_CLOSED && st.consecutive_failures > 0) {
+		dd_breaker_record_success(b);
 	}
 }

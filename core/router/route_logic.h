@@ -113,8 +113,8 @@ struct dd_rl_gtid_history {
 
 void dd_rl_gtid_history_clear(struct dd_rl_gtid_history *h);
 /* Appends a sample (the oldest is dropped when full). An empty set is ignored. */
-void dd_rl_gtid_history_add(struct dd_rl_gtid_history *h, int64_t mono_ns,
-    const struct dd_gtid_set *set);
+void dd_rl_gtid_history_add(
+    struct dd_rl_gtid_history *h, int64_t mono_ns, const struct dd_gtid_set *set);
 
 /*
  * MariaDB/MySQL replica lag from positions, so that it is known (and grows)
@@ -202,5 +202,13 @@ bool dd_rl_ryw_reached(const struct dd_repl_pos *applied, int64_t probe_ns,
 
 /* A position for people: "0/3000060", "0-1-42,1-2-7", "unknown". */
 void dd_rl_fmt_pos(const struct dd_repl_pos *p, char *buf, size_t len);
+
+/*
+ * Feeds one probe outcome to a node's breaker. A node failure counts against
+ * it; a good probe ends a run of failures (only consecutive ones open it)
+ * and, when the breaker is half-open, is its trial. A failure that is not the
+ * node's (ok false, node_failure false) changes nothing.
+ */
+void dd_rl_feed_breaker(struct dd_breaker *b, bool ok, bool node_failure, const char *error);
 
 #endif

@@ -212,7 +212,10 @@ run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
 	pthread_mutex_unlock(&r->pmu);
 }
 
-/* Probe failures count against the node; a good probe of a half-open node is its trial. */
+/*
+ * Probe failures count against the node; a good probe ends a run of them and
+ * is the trial of a half-open node (dd_rl_feed_breaker).
+ */
 static void
 feed_breakers(struct dd_router *r, const struct rnode_result *res)
 {
@@ -221,13 +224,8 @@ feed_breakers(struct dd_router *r, const struct rnode_result *res)
 
 	for (i = 0; i < r->n; i++) {
 		b = dd_pool_breaker(r->nodes[i].pool);
-		if (b == NULL)
-			continue;
-		if (!res[i].ok && res[i].node_failure)
-			dd_breaker_record_failure(b, res[i].error);
-		else if (res[i].ok && dd_breaker_state(b) == DD_BREAKER_HALF_OPEN &&
-		         dd_breaker_allow(b))
-			dd_breaker_record_success(b);
+		if (b != NULL)
+			dd_rl_feed_breaker(b, res[i].ok, res[i].node_failure, res[i].error);
 	}
 }
 
@@ -408,8 +406,8 @@ update_lag_and_read_set(struct dd_router *r, struct rnode *nd)
 	m.weight = nd->weight;
 	m.lag = nd->lag;
 	/* a stopped SQL thread applies nothing more: no reads, whatever its lag says now */
-	if (r->cfg.engine != DD_ENGINE_POSTGRESQL && nd->reachable &&
-	    nd->info.has_replica_status && !nd->info.sql_running) {
+	if (r->cfg.engine != DD_ENGINE_POSTGRESQL && nd->reachable && nd->info.has_replica_status &&
+	    !nd->info.sql_running) {
 		m.lag.known = false;
 		dd_strlcpy(m.lag.why, "SQL thread stopped", sizeof(m.lag.why));
 	}

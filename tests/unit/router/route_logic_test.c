@@ -2,7 +2,7 @@
  * route_logic_test.c: the router's pure decisions (core/router/route_logic.c):
  * lag from positions and timestamps on both engines, the read-set rule and
  * its hysteresis, the three replica choice policies, the read-your-writes
- * check and the formatting helpers.
+ * check, the formatting helpers, and how probe outcomes feed a breaker.
  */
 #include <string.h>
 
@@ -412,6 +412,60 @@ test_ryw(void)
 	is_str(b, "unknown", "unknown position formatted");
 }
 
+static enum dd_breaker_state
+bstate(struct dd_breaker *b)
+{
+	return dd_breaker_state(b);
+}
+
+static void
+test_feed_breaker(void)
+{
+	struct dd_breaker_config cfg = {.threshold = 3, .recovery_ns = S(3600)};
+	struct dd_breaker *b = dd_breaker_new("n1", &cfg, NULL);
+	struct dd_breaker_stats st;
+
+	/* Failures apart, with good probes between, never open it. */
+	for (int round = 0; round < 5; round++) {
+		dd_rl_feed_breaker(b, false, true, "probe: no answer within 1000 ms");
+		dd_rl_feed_breaker(b, false, true, "probe: no answer within 1000 ms");
+		dd_rl_feed_breaker(b, true, false, "");
+	}
+	is_int(
+	    bstate(b), DD_BREAKER_CLOSED, "breaker: 2 failures then a good probe, 5 times: closed");
+	dd_breaker_stats(b, &st);
+	is_int(st.consecutive_failures, 0, "breaker: a good probe ends the run of failures");
+	is_int((long long)st.successes_total, 5,
+	    "breaker: only probes that end a run count as successes");
+	dd_rl_feed_breaker(b, true, false, "");
+	dd_breaker_stats(b, &st);
+	is_int((long long)st.successes_total, 5,
+	    "breaker: a good probe with no failure before is not counted");
+
+	dd_rl_feed_breaker(b, false, false, "syntax error");
+	dd_rl_feed_breaker(b, false, false, "syntax error");
+	dd_rl_feed_breaker(b, false, false, "syntax error");
+	is_int(
+	    bstate(b), DD_BREAKER_CLOSED, "breaker: errors that are not the node's do not count");
+
+	for (int i = 0; i < 3; i++)
+		dd_rl_feed_breaker(b, false, true, "connection refused");
+	is_int(bstate(b), DD_BREAKER_OPEN, "breaker: 3 consecutive node failures open it");
+	dd_rl_feed_breaker(b, true, false, "");
+	is_int(bstate(b), DD_BREAKER_OPEN,
+	    "breaker: a good probe does not close an open breaker early");
+	dd_breaker_free(b);
+
+	cfg.recovery_ns = 0;
+	b = dd_breaker_new("n2", &cfg, NULL);
+	for (int i = 0; i < 3; i++)
+		dd_rl_feed_breaker(b, false, true, "connection refused");
+	dd_rl_feed_breaker(b, true, false, "");
+	is_int(bstate(b), DD_BREAKER_CLOSED,
+	    "breaker: after the recovery time a good probe is the trial: closed");
+	dd_breaker_free(b);
+}
+
 int
 main(void)
 {
@@ -424,5 +478,6 @@ main(void)
 	test_weighted();
 	test_least_lag();
 	test_ryw();
+	test_feed_breaker();
 	return tap_done();
 }
