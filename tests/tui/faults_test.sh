@@ -47,10 +47,18 @@ sleep 2
 TUI_REPLAY_PAUSED+=(pg2)
 bash "$H" pg-replay "$D" pg2 pause >/dev/null 2>&1 || not_ok "pg-replay pause"
 lagrow() { tui_row pg2 "$@"; }
+# What pg2's sessions wait on, and the locks its replay holds (for a failed check).
+pg2_waits() {
+	timeout 5 bash "$H" psql "$D" pg2 -qAtF' ' -c "select 'session', pid, application_name, state,
+		wait_event_type, wait_event, left(query, 50) from pg_stat_activity
+		where backend_type = 'client backend' and pid <> pg_backend_pid()
+		union all select 'lock', pid, locktype, relation::regclass::text, mode, granted::text, ''
+		from pg_locks where mode = 'AccessExclusiveLock' or not granted" 2>&1 || echo "(pg2 did not answer in 5 s)"
+}
 end=$((SECONDS + 20))
 while [ $SECONDS -lt $end ] && [[ $(lagrow) != '!'* ]]; do sleep 0.2; done
 row=$(lagrow)
-[[ $row == '!'* && $row =~ [0-9.]+s! ]]; check $? "past lag_max pg2's row is marked ! and its lag reads Ns!" "row: $row"
+[[ $row == '!'* && $row =~ [0-9.]+s! ]]; check $? "past lag_max pg2's row is marked ! and its lag reads Ns!" "row: $row" "$(pg2_waits)"
 erow=$(tui_screen -e | grep -E 'pg2 ' | head -1)
 [[ $erow == *$'\e[1m\e[33m'* || $erow == *$'\e[33m'* ]]; check $? "and the lag is in the warning colour" "$(printf '%s' "$erow" | cat -v)"
 end=$((SECONDS + 20))
@@ -64,7 +72,7 @@ TUI_REPLAY_PAUSED=()
 end=$((SECONDS + 30))
 while [ $SECONDS -lt $end ] && [[ $(lagrow) == [X!]* ]]; do sleep 0.2; done
 row=$(lagrow)
-[[ $row != [X!]* ]]; check $? "replay resumed: the marker goes away" "row: $row"
+[[ $row != [X!]* ]]; check $? "replay resumed: the marker goes away" "row: $row" "$(pg2_waits)"
 
 # ---- a stopped node: the console answers keys at once ----
 # 20 trials (keylat.py): a key that switches views, then capture-pane every
