@@ -17,7 +17,7 @@
  * CELL_S seconds per cell in all, going through all six orders),
  * so load from elsewhere on the machine falls on all of them alike; their
  * ratios are medians of per-round ratios. Connect-per-query runs last, for
- * CELL_S in one piece. It
+ * CELL_S in one piece.
  * Also: the pool's own cost per statement, measured on the in-memory fake
  * driver of the unit tests (no I/O, so no noise from the servers). It
  * prints a table, then one `RESULT <name> <value>` line per figure. It is
