@@ -31,6 +31,8 @@
 #include "util/util.h"
 
 static const char *const dir_files[] = {"pgbouncer.ini", "userlist.txt", "pgbouncer.log"};
+_Static_assert(DD_ARRAY_LEN(dir_files) == DD_ARRAY_LEN(((struct bouncer *)0)->files),
+    "struct bouncer has a path per file");
 
 static int
 free_port(void)
@@ -209,6 +211,8 @@ bouncer_start(struct bouncer *b, int pg_port, const char *database, const char *
 	dd_strlcpy(b->dir, "/tmp/dbdeck-bouncer.XXXXXX", sizeof(b->dir));
 	if (!mkdtemp(b->dir))
 		return fail(b, err, errlen, "mkdtemp: %s", strerror(errno));
+	for (size_t i = 0; i < DD_ARRAY_LEN(dir_files); i++)
+		snprintf(b->files[i], sizeof(b->files[i]), "%s/%s", b->dir, dir_files[i]);
 	if (geteuid() == 0 && chown(b->dir, uid, gid) != 0)
 		return fail(b, err, errlen, "chown %s: %s", b->dir, strerror(errno));
 	if ((b->port = free_port()) < 0)
@@ -284,4 +288,16 @@ bouncer_stop(struct bouncer *b)
 	}
 	rmdir(b->dir);
 	b->dir[0] = '\0';
+}
+
+void
+bouncer_stop_on_signal(struct bouncer *b)
+{
+	if (b->pid > 0)
+		reap(b->pid, SIGTERM);
+	if (!b->dir[0])
+		return;
+	for (size_t i = 0; i < DD_ARRAY_LEN(dir_files); i++)
+		unlink(b->files[i]);
+	rmdir(b->dir);
 }

@@ -11,7 +11,8 @@
 struct bouncer {
 	pid_t pid; /* process group of the pgbouncer (or runuser) child */
 	int port;
-	char dir[256]; /* temp dir with the ini, the 0600 userlist and the log */
+	char dir[256];      /* temp dir with the ini, the 0600 userlist and the log */
+	char files[3][300]; /* their paths, made at start for bouncer_stop_on_signal */
 };
 
 /*
@@ -28,5 +29,11 @@ int bouncer_start(struct bouncer *b, int pg_port, const char *database, const ch
 
 /* Stops it (SIGTERM, then SIGKILL) and removes its directory. Idempotent. */
 void bouncer_stop(struct bouncer *b);
+
+/*
+ * The same from a signal handler: only async-signal-safe calls (kill,
+ * waitpid, nanosleep, unlink, rmdir); the userlist is removed, not wiped.
+ */
+void bouncer_stop_on_signal(struct bouncer *b);
 
 #endif

@@ -7,22 +7,27 @@
  *      one acquire+release between two clock reads, so it includes one
  *      clock read);
  *   2. `SELECT 1` throughput with 1/4/16 client threads through the pool
- *      (max_size = threads), over the same number of dedicated persistent
- *      connections (same driver, no pool: the physical limit), with a new
+ *      (max_size = threads), over as many dedicated persistent connections
+ *      (each thread holds one for a whole slice and runs its statements on
+ *      it directly: the physical limit; see struct tp_thread), with a new
  *      connection per query, and (PostgreSQL) through a private PgBouncer in
  *      transaction mode (default_pool_size = threads).
- * For each thread count the pool (warm), the dedicated connections, the
- * PgBouncer connections and the worker threads are set up once; then pool,
- * dedicated and PgBouncer take turns in short slices (ROUNDS per cell,
- * CELL_S seconds per cell in all, going through all six orders),
- * so load from elsewhere on the machine falls on all of them alike; their
- * ratios are medians of per-round ratios. Connect-per-query runs last, for
- * CELL_S in one piece.
+ * For each thread count the pool (warm), the PgBouncer connections and the
+ * worker threads are set up SETUPS times afresh; within a setup pool,
+ * dedicated and PgBouncer take turns in short slices (ROUNDS per setup,
+ * going through all six orders), so load from elsewhere on the machine falls
+ * on all of them alike. A setup's ratio is the median of its per-round
+ * ratios; the cell's is the geometric mean of its setups' ratios, since on a
+ * small machine a setup's ratio still moves by a few per cent with how the
+ * scheduler happens to place its threads and server processes.
+ * Connect-per-query runs at the end of the last setup, for CONNECT_S in one
+ * piece. `bench_pool pg 4` runs one engine (and one thread count) only.
  * Also: the pool's own cost per statement, measured on the in-memory fake
  * driver of the unit tests (no I/O, so no noise from the servers). It
  * prints a table, then one `RESULT <name> <value>` line per figure. It is
  * not a test: it never fails on a timing.
  */
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -30,21 +35,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench_bouncer.h"
+#include "bench_overhead.h"
 #include "dbdeck/pool.h"
-#include "fake_driver.h"
 #include "harness.h"
 #include "util/util.h"
 
-#define MS       INT64_C(1000000)
-#define CELL_S   3.0   /* per throughput cell, over ROUNDS slices */
-#define ROUNDS   12    /* slices per cell; variants rotate between slices */
-#define AR_S     3.0   /* per acquire+release cell */
-#define LAT_STEP 4     /* ns per latency bucket */
-#define LAT_N    65536 /* buckets: up to 262 us, then "over" */
+#define MS        INT64_C(1000000)
+#define CELL_S    6.0   /* per variant and throughput cell, over SETUPS x ROUNDS slices */
+#define SETUPS    4     /* fresh pool, connections and workers per cell */
+#define ROUNDS    15    /* slices per setup; variants rotate between slices */
+#define CONNECT_S 3.0   /* connect-per-query, per cell */
+#define AR_S      3.0   /* per acquire+release cell */
+#define LAT_STEP  4     /* ns per latency bucket */
+#define LAT_N     65536 /* buckets: up to 262 us, then "over" */
 
 static const int thread_counts[] = {1, 4, 16};
 #define NTC ((int)DD_ARRAY_LEN(thread_counts))
@@ -74,7 +82,9 @@ static struct dd_harness H;
 static char *password; /* sodium_malloc */
 static struct bouncer bouncer;
 static bool have_bouncer;
-static atomic_bool go, stop; /* acquire+release cells */
+static atomic_bool go, stop;    /* acquire+release cells */
+static const char *only_engine; /* argv[1]: "pg" or "my", or NULL for both */
+static int only_threads;        /* argv[2]: one thread count, or 0 for all */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
@@ -91,8 +101,7 @@ sleep_s(double s)
 static void
 on_signal(int sig)
 {
-	if (bouncer.pid > 0)
-		kill(-bouncer.pid, SIGTERM);
+	bouncer_stop_on_signal(&bouncer);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -250,90 +259,33 @@ ar_cell(const struct eng *e, int threads, int conns, struct ar_result *out)
 }
 
 /* ------------------------------------------------------------------ */
-/* The pool's own cost per statement, without I/O                     */
-
-/*
- * Runs n statements on the in-memory fake driver (tests/unit/pool), either
- * through the pool (acquire, dd_pool_query, release) or on one connection
- * (dd_conn_query); returns ns per statement.
- */
-static double
-fake_run(struct dd_pool *p, struct dd_conn *c, bool pooled, int n)
-{
-	struct dd_db_error e;
-	int64_t t0 = dd_now_mono_ns();
-
-	for (int i = 0; i < n; i++) {
-		struct dd_result *r = NULL;
-		struct dd_pooled *pc;
-		if (pooled) {
-			if (dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &pc, &e) != DD_POOL_OK)
-				continue;
-			dd_pool_query(pc, "select", DD_POOL_DEFAULT_DEADLINE, &r, &e);
-			dd_pool_release(pc);
-		} else {
-			dd_conn_query(c, "select", dd_now_mono_ns() + 10000 * MS, &r, &e);
-		}
-		dd_result_free(r);
-	}
-	return (double)(dd_now_mono_ns() - t0) / n;
-}
-
-static int
-cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median over alternating rounds of (pooled - direct) ns per statement. */
-static double
-pool_overhead_ns(void)
-{
-	enum { R = 21, N = 20000 };
-	struct dd_conn_params prm = {.host = "fake", .user = "u", .password = password};
-	struct dd_pool_config cfg;
-	struct dd_db_error e;
-	struct dd_conn *c;
-	double d[R];
-	char err[256];
-	struct dd_pool *p;
-
-	dd_pool_config_default(&cfg);
-	cfg.max_size = 1;
-	if (!(p = dd_pool_new(
-	          &fake_driver, DD_ENGINE_POSTGRESQL, &prm, &cfg, "fake", err, sizeof(err))) ||
-	    fake_driver.connect(&prm, DD_ENGINE_POSTGRESQL, DD_NO_DEADLINE, &c, &e))
-		return -1;
-	fake_run(p, c, true, N); /* warm-up */
-	for (int i = 0; i < R; i++) {
-		/* Alternate which one runs first. */
-		double a = fake_run(p, c, i % 2 == 0, N), b = fake_run(p, c, i % 2 != 0, N);
-		d[i] = i % 2 == 0 ? a - b : b - a;
-	}
-	qsort(d, R, sizeof(d[0]), cmp_dbl);
-	dd_conn_close(c, DD_NO_DEADLINE);
-	dd_pool_free(p);
-	return d[R / 2];
-}
-
-/* ------------------------------------------------------------------ */
 /* SELECT 1 throughput                                                */
 
 /*
- * A throughput worker. It lives for a whole thread count and runs whatever
- * variant `mode` says, publishing the variant of the query it is on in
- * `cur` and counting finished queries per variant.
+ * A throughput worker. It lives for a whole setup and runs whatever variant
+ * `mode` says, publishing the variant of the query it is on in `cur` and
+ * counting finished queries per variant.
+ *
+ * Dedicated means: the worker takes one of the pool's connections when a
+ * dedicated slice begins, runs its statements on it directly (dd_conn_query:
+ * no acquire, no release, no bookkeeping) and gives it back when the slice
+ * ends. Pool and dedicated thus run over the same server sessions, and with
+ * the pool's thread affinity each worker over the same one. Separate
+ * connections would not do on a small machine: how the scheduler happens to
+ * pair a client thread with its server process sets that pair's speed for
+ * as long as both live, by up to 20 %, and two sets of sessions compare
+ * those pairings, not the pool.
  */
 struct tp_thread {
 	enum dd_engine engine;
 	struct dd_pool *p;
-	struct dd_conn *direct, *bounced;
+	struct dd_pooled *held; /* the dedicated variant's connection, during its slices */
+	struct dd_conn *bounced;
 	struct dd_conn_params prm;
 	atomic_int cur;
 	atomic_uint_fast64_t ops[V__COUNT], errors[V__COUNT];
 	int64_t cpu_ns[V__COUNT]; /* this thread's CPU time spent on each variant */
+	int64_t vcsw[V__COUNT], ivcsw[V__COUNT]; /* its context switches (voluntary, not) */
 	char last_error[256];
 	pthread_t th;
 };
@@ -364,10 +316,12 @@ tp_one(struct tp_thread *t, enum variant v)
 		rc = dd_conn_query(c, "SELECT 1", dl, &r, &e);
 		dd_conn_close(c, dd_now_mono_ns() + 1000 * MS);
 		break;
-	default:
-		rc = dd_conn_query(
-		    v == V_DEDICATED ? t->direct : t->bounced, "SELECT 1", dl, &r, &e);
+	case V_DEDICATED:
+		if (!t->held && (rc = dd_pool_acquire(t->p, dl, &t->held, &e)) != DD_POOL_OK)
+			break;
+		rc = dd_conn_query(dd_pooled_conn(t->held), "SELECT 1", dl, &r, &e);
 		break;
+	default: rc = dd_conn_query(t->bounced, "SELECT 1", dl, &r, &e); break;
 	}
 	dd_result_free(r);
 	if (rc != 0)
@@ -384,19 +338,52 @@ thread_cpu_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* This thread's CPU time and context switches so far. */
+struct thread_use {
+	int64_t cpu_ns, vcsw, ivcsw;
+};
+
+static struct thread_use
+thread_use(void)
+{
+	struct rusage ru;
+	struct thread_use u = {.cpu_ns = thread_cpu_ns()};
+
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+		u.vcsw = ru.ru_nvcsw;
+		u.ivcsw = ru.ru_nivcsw;
+	}
+	return u;
+}
+
+/* Charges what the thread used since *from to variant v; *from becomes now. */
+static void
+thread_charge(struct tp_thread *t, int v, struct thread_use *from)
+{
+	struct thread_use now = thread_use();
+
+	if (v >= 0) {
+		t->cpu_ns[v] += now.cpu_ns - from->cpu_ns;
+		t->vcsw[v] += now.vcsw - from->vcsw;
+		t->ivcsw[v] += now.ivcsw - from->ivcsw;
+	}
+	*from = now;
+}
+
 static void *
 tp_main(void *arg)
 {
 	struct tp_thread *t = arg;
+	struct thread_use use = {0};
 	int m, last = -1;
-	int64_t cpu0 = 0, now;
 
 	while ((m = atomic_load(&mode)) != MODE_STOP) {
 		if (m != last) {
-			now = thread_cpu_ns();
-			if (last >= 0)
-				t->cpu_ns[last] += now - cpu0;
-			cpu0 = now;
+			if (t->held) {
+				dd_pool_release(t->held);
+				t->held = NULL;
+			}
+			thread_charge(t, last, &use);
 			last = m;
 			atomic_store(&t->cur, m);
 		}
@@ -405,15 +392,15 @@ tp_main(void *arg)
 		else
 			atomic_fetch_add_explicit(&t->errors[m], 1, memory_order_relaxed);
 	}
-	if (last >= 0)
-		t->cpu_ns[last] += thread_cpu_ns() - cpu0;
+	thread_charge(t, last, &use);
+	dd_pool_release(t->held);
+	t->held = NULL;
 	return NULL;
 }
 
 /*
- * What one thread count needs, opened once and kept for all its slices: the
- * pool (warm), per thread a dedicated connection to the node and one to
- * PgBouncer, and the workers.
+ * One setup of a thread count, kept for all its slices: the pool (warm), per
+ * thread a connection to PgBouncer, and the workers.
  */
 struct tp_setup {
 	int threads;
@@ -451,7 +438,6 @@ tp_setup_open(const struct eng *e, int threads, struct tp_setup *su)
 		t->engine = e->engine;
 		t->p = su->pool;
 		t->prm = node_params(e, port, H.database);
-		t->direct = open_conn(e, port, H.database, "dedicated");
 		if (e->bouncer && have_bouncer)
 			t->bounced = open_conn(e, bouncer.port, db, "pgbouncer");
 		atomic_store(&t->cur, V_DEDICATED);
@@ -460,13 +446,26 @@ tp_setup_open(const struct eng *e, int threads, struct tp_setup *su)
 		pthread_create(&su->t[i].th, NULL, tp_main, &su->t[i]);
 }
 
-/* Stops the workers; adds their errors, and sets cpu[v] to client CPU ns per query. */
+/* What a cell adds up over its setups. */
+struct cell_sum {
+	uint64_t ops[V__COUNT];     /* in the measured slices */
+	double secs[V__COUNT];      /* length of the measured slices */
+	double log_ratio[V__COUNT]; /* sum over setups of log(setup ratio) */
+	int setups[V__COUNT];       /* setups with a ratio */
+	int64_t cpu_ns[V__COUNT];   /* worker CPU time, whole setups */
+	int64_t vcsw[V__COUNT];     /* worker context switches, voluntary (whole setups) */
+	int64_t ivcsw[V__COUNT];    /* and involuntary */
+	uint64_t cpu_ops[V__COUNT]; /* queries in that time */
+};
+
+/*
+ * Stops the workers; adds, per variant, their errors to errors, and their
+ * client CPU time, context switches and the queries they ran in that time to c.
+ */
 static void
-tp_setup_close(struct tp_setup *su, uint64_t *errors, double *cpu)
+tp_setup_close(struct tp_setup *su, uint64_t *errors, struct cell_sum *c)
 {
 	struct dd_pool_stats st;
-	int64_t cpu_sum[V__COUNT] = {0};
-	uint64_t ops[V__COUNT] = {0};
 
 	atomic_store(&mode, MODE_STOP);
 	for (int i = 0; i < su->threads; i++) {
@@ -474,12 +473,13 @@ tp_setup_close(struct tp_setup *su, uint64_t *errors, double *cpu)
 		pthread_join(t->th, NULL);
 		for (int v = 0; v < V__COUNT; v++) {
 			errors[v] += atomic_load(&t->errors[v]);
-			cpu_sum[v] += t->cpu_ns[v];
-			ops[v] += atomic_load(&t->ops[v]) + atomic_load(&t->errors[v]);
+			c->cpu_ns[v] += t->cpu_ns[v];
+			c->vcsw[v] += t->vcsw[v];
+			c->ivcsw[v] += t->ivcsw[v];
+			c->cpu_ops[v] += atomic_load(&t->ops[v]) + atomic_load(&t->errors[v]);
 		}
 		if (t->last_error[0])
 			fprintf(stderr, "bench: last error: %s\n", t->last_error);
-		dd_conn_close(t->direct, dd_now_mono_ns() + 1000 * MS);
 		dd_conn_close(t->bounced, dd_now_mono_ns() + 1000 * MS);
 	}
 	dd_pool_stats(su->pool, &st);
@@ -492,8 +492,6 @@ tp_setup_close(struct tp_setup *su, uint64_t *errors, double *cpu)
 	dd_pool_free(su->pool);
 	free(su->t);
 	memset(su, 0, sizeof(*su));
-	for (int v = 0; v < V__COUNT; v++)
-		cpu[v] = ops[v] ? (double)cpu_sum[v] / (double)ops[v] : 0;
 }
 
 static uint64_t
@@ -534,16 +532,14 @@ tp_slice(struct tp_setup *su, enum variant v, double secs, double *elapsed)
 struct eng_results {
 	struct ar_result ar[3]; /* 1t/8c, 8t/8c, 8t/4c */
 	double qps[NTC][V__COUNT];
-	/* pool / variant: the median over rounds of the ratio of neighbouring slices */
+	/* pool / variant: the geometric mean over setups of the median per-round ratio */
 	double ratio[NTC][V__COUNT];
 	double cpu[NTC][V__COUNT]; /* client CPU ns per query (all worker threads) */
+	double vcsw[NTC][V__COUNT], ivcsw[NTC][V__COUNT]; /* context switches per query */
 	uint64_t errors[NTC][V__COUNT];
 };
 
-/*
- * The pool's throughput over variant v's, per round, then the median: a
- * burst of load from elsewhere spoils a round or two, not the figure.
- */
+/* Median of the pool's throughput over variant v's in each round of one setup. */
 static double
 round_ratio_median(double slice[][V__COUNT], enum variant v)
 {
@@ -555,14 +551,69 @@ round_ratio_median(double slice[][V__COUNT], enum variant v)
 			r[n++] = slice[i][V_POOL] / slice[i][v];
 	if (n == 0)
 		return 0;
-	qsort(r, (size_t)n, sizeof(r[0]), cmp_dbl);
+	qsort(r, (size_t)n, sizeof(r[0]), bench_cmp_dbl);
 	return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+}
+
+/* Whether engine i (and thread count index k, unless k < 0) was run. */
+static bool
+cell_ran(size_t i, int k)
+{
+	return (!only_engine || strcmp(only_engine, engines[i].tag) == 0) &&
+	       (k < 0 || !only_threads || thread_counts[k] == only_threads);
 }
 
 static bool
 variant_runs(const struct eng *e, enum variant v)
 {
 	return v != V_BOUNCER || (e->bouncer && have_bouncer);
+}
+
+
+/*
+ * One setup of a cell: ROUNDS rounds in which pool, dedicated and PgBouncer
+ * take turns, in all six orders in turn so that each follows each other one
+ * equally often. With last set, connect-per-query runs afterwards: the
+ * server processes it leaves behind would otherwise slow down whichever
+ * variant came next.
+ */
+static void
+run_setup(const struct eng *e, int threads, bool last, struct cell_sum *c, uint64_t *errors)
+{
+	static const enum variant order[6][3] = {
+	    {V_POOL, V_DEDICATED, V_BOUNCER},
+	    {V_DEDICATED, V_BOUNCER, V_POOL},
+	    {V_BOUNCER, V_POOL, V_DEDICATED},
+	    {V_POOL, V_BOUNCER, V_DEDICATED},
+	    {V_BOUNCER, V_DEDICATED, V_POOL},
+	    {V_DEDICATED, V_POOL, V_BOUNCER},
+	};
+	double slice[ROUNDS][V__COUNT] = {{0}};
+	struct tp_setup su;
+
+	tp_setup_open(e, threads, &su);
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int j = 0; j < 3; j++) {
+			enum variant v = order[round % 6][j];
+			double before = c->secs[v];
+			uint64_t n;
+			if (!variant_runs(e, v))
+				continue;
+			n = tp_slice(&su, v, CELL_S / (SETUPS * ROUNDS), &c->secs[v]);
+			c->ops[v] += n;
+			slice[round][v] = (double)n / (c->secs[v] - before);
+		}
+	}
+	for (int v = V_DEDICATED; v < V__COUNT; v++) {
+		double r = round_ratio_median(slice, (enum variant)v);
+		if (r > 0) {
+			c->log_ratio[v] += log(r);
+			c->setups[v]++;
+		}
+	}
+	if (last)
+		c->ops[V_CONNECT] += tp_slice(&su, V_CONNECT, CONNECT_S, &c->secs[V_CONNECT]);
+	tp_setup_close(&su, errors, c);
 }
 
 static void
@@ -573,44 +624,19 @@ run_engine(const struct eng *e, struct eng_results *r)
 	for (int i = 0; i < 3; i++)
 		ar_cell(e, ar_cfg[i][0], ar_cfg[i][1], &r->ar[i]);
 	for (int k = 0; k < NTC; k++) {
-		struct tp_setup su;
-		uint64_t ops[V__COUNT] = {0};
-		double secs[V__COUNT] = {0};
-		double slice[ROUNDS][V__COUNT] = {{0}};
-
-		tp_setup_open(e, thread_counts[k], &su);
-		/*
-		 * Pool, dedicated and PgBouncer take turns. Connect-per-query runs
-		 * after them: the server processes it leaves behind would
-		 * otherwise slow down whichever variant came next.
-		 */
-		for (int round = 0; round < ROUNDS; round++) {
-			for (int j = 0; j < 3; j++) {
-				/* All six orders in turn: each variant follows each other one
-				 * equally often. */
-				static const enum variant order[6][3] = {
-				    {V_POOL, V_DEDICATED, V_BOUNCER},
-				    {V_DEDICATED, V_BOUNCER, V_POOL},
-				    {V_BOUNCER, V_POOL, V_DEDICATED},
-				    {V_POOL, V_BOUNCER, V_DEDICATED},
-				    {V_BOUNCER, V_DEDICATED, V_POOL},
-				    {V_DEDICATED, V_POOL, V_BOUNCER},
-				};
-				enum variant v = order[round % 6][j];
-				double before = secs[v];
-				uint64_t n;
-				if (!variant_runs(e, v))
-					continue;
-				n = tp_slice(&su, v, CELL_S / ROUNDS, &secs[v]);
-				ops[v] += n;
-				slice[round][v] = (double)n / (secs[v] - before);
-			}
-		}
-		ops[V_CONNECT] = tp_slice(&su, V_CONNECT, CELL_S, &secs[V_CONNECT]);
-		tp_setup_close(&su, r->errors[k], r->cpu[k]);
+		struct cell_sum c;
+		if (only_threads && thread_counts[k] != only_threads)
+			continue;
+		memset(&c, 0, sizeof(c));
+		for (int s = 0; s < SETUPS; s++)
+			run_setup(e, thread_counts[k], s == SETUPS - 1, &c, r->errors[k]);
 		for (int v = 0; v < V__COUNT; v++) {
-			r->qps[k][v] = secs[v] > 0 ? (double)ops[v] / secs[v] : 0;
-			r->ratio[k][v] = round_ratio_median(slice, (enum variant)v);
+			r->qps[k][v] = c.secs[v] > 0 ? (double)c.ops[v] / c.secs[v] : 0;
+			r->ratio[k][v] = c.setups[v] ? exp(c.log_ratio[v] / c.setups[v]) : 0;
+			double n = (double)c.cpu_ops[v];
+			r->cpu[k][v] = n > 0 ? (double)c.cpu_ns[v] / n : 0;
+			r->vcsw[k][v] = n > 0 ? (double)c.vcsw[v] / n : 0;
+			r->ivcsw[k][v] = n > 0 ? (double)c.ivcsw[v] / n : 0;
 		}
 		r->ratio[k][V_CONNECT] = r->qps[k][V_POOL] / r->qps[k][V_CONNECT];
 	}
@@ -625,18 +651,21 @@ print_tables(const struct eng_results *res)
 	printf("\nacquire+release latency (warm pool, ns)\n");
 	printf("%-8s %-20s %10s %10s %12s\n", "engine", "case", "p50", "p99", "Mops/s");
 	for (size_t i = 0; i < DD_ARRAY_LEN(engines); i++)
-		for (int c = 0; c < 3; c++)
+		for (int c = 0; c < 3 && cell_ran(i, -1); c++)
 			printf("%-8s %-20s %10lld %10lld %12.2f\n", engines[i].tag, ar_names[c],
 			    (long long)res[i].ar[c].p50, (long long)res[i].ar[c].p99,
 			    res[i].ar[c].mops);
-	printf("\nSELECT 1 throughput (queries/s, %.0f s per cell; pool/ded and pool/pgb: median "
-	       "of %d per-round ratios)\n",
-	    CELL_S, ROUNDS);
+	printf(
+	    "\nSELECT 1 throughput (queries/s, %.0f s per variant and cell; pool/ded and pool/pgb: "
+	    "geometric mean over %d setups of the median of %d per-round ratios)\n",
+	    CELL_S, SETUPS, ROUNDS);
 	printf("%-6s %7s %10s %10s %10s %10s %9s %9s %9s\n", "engine", "threads", "pool",
 	    "dedicated", "conn/query", "pgbouncer", "pool/ded", "pool/cpq", "pool/pgb");
 	for (size_t i = 0; i < DD_ARRAY_LEN(engines); i++) {
 		for (int k = 0; k < NTC; k++) {
 			const double *q = res[i].qps[k], *rt = res[i].ratio[k];
+			if (!cell_ran(i, k))
+				continue;
 			printf("%-6s %7d %10.0f %10.0f %10.0f ", engines[i].tag, thread_counts[k],
 			    q[V_POOL], q[V_DEDICATED], q[V_CONNECT]);
 			if (variant_runs(&engines[i], V_BOUNCER))
@@ -652,15 +681,19 @@ print_tables(const struct eng_results *res)
 static void
 print_cpu_table(const struct eng_results *res)
 {
-	printf("\nclient CPU per query (ns, thread CPU time of the client threads)\n");
-	printf("%-6s %7s %10s %10s %10s %10s %9s\n", "engine", "threads", "pool", "dedicated",
-	    "conn/query", "pgbouncer", "pool/ded");
+	printf("\nclient CPU per query (ns, thread CPU time of the client threads) and context "
+	       "switches per query (voluntary/involuntary)\n");
+	printf("%-6s %7s %10s %10s %10s %10s %9s %11s %11s\n", "engine", "threads", "pool",
+	    "dedicated", "conn/query", "pgbouncer", "pool/ded", "cs pool", "cs ded");
 	for (size_t i = 0; i < DD_ARRAY_LEN(engines); i++) {
 		for (int k = 0; k < NTC; k++) {
-			const double *c = res[i].cpu[k];
-			printf("%-6s %7d %10.0f %10.0f %10.0f %10.0f %9.3f\n", engines[i].tag,
-			    thread_counts[k], c[V_POOL], c[V_DEDICATED], c[V_CONNECT], c[V_BOUNCER],
-			    c[V_DEDICATED] > 0 ? c[V_POOL] / c[V_DEDICATED] : 0);
+			const double *c = res[i].cpu[k], *v = res[i].vcsw[k], *iv = res[i].ivcsw[k];
+			if (!cell_ran(i, k))
+				continue;
+			printf("%-6s %7d %10.0f %10.0f %10.0f %10.0f %9.3f %5.2f/%-5.2f %5.2f/%-5.2f\n",
+			    engines[i].tag, thread_counts[k], c[V_POOL], c[V_DEDICATED], c[V_CONNECT],
+			    c[V_BOUNCER], c[V_DEDICATED] > 0 ? c[V_POOL] / c[V_DEDICATED] : 0,
+			    v[V_POOL], iv[V_POOL], v[V_DEDICATED], iv[V_DEDICATED]);
 		}
 	}
 }
@@ -673,6 +706,8 @@ print_results(const struct eng_results *res)
 	printf("\n");
 	for (size_t i = 0; i < DD_ARRAY_LEN(engines); i++) {
 		const struct eng *e = &engines[i];
+		if (!cell_ran(i, -1))
+			continue;
 		for (int c = 0; c < 3; c++) {
 			printf("RESULT %sacquire_release%s_p50_ns %lld\n", e->ar_tag, ar_sfx[c],
 			    (long long)res[i].ar[c].p50);
@@ -682,6 +717,8 @@ print_results(const struct eng_results *res)
 		for (int k = 0; k < NTC; k++) {
 			const double *q = res[i].qps[k], *rt = res[i].ratio[k];
 			int n = thread_counts[k];
+			if (!cell_ran(i, k))
+				continue;
 			for (int v = 0; v < V__COUNT; v++)
 				if (variant_runs(e, (enum variant)v))
 					printf("RESULT %s_%s_qps_%dt %.0f\n", e->tag,
@@ -701,6 +738,13 @@ print_results(const struct eng_results *res)
 	}
 }
 
+/* The error paths exit(1) from anywhere: PgBouncer must not outlive us. */
+static void
+stop_bouncer_at_exit(void)
+{
+	bouncer_stop(&bouncer);
+}
+
 static void
 start_bouncer(void)
 {
@@ -714,13 +758,57 @@ start_bouncer(void)
 	have_bouncer = true;
 }
 
+/*
+ * `bench_pool soak ENGINE THREADS VARIANT SECONDS`: one variant alone, for a
+ * profiler (perf record -p). Prints its rate, client CPU and context
+ * switches per query. Not part of `make bench`.
+ */
+static int
+soak_main(char **argv)
+{
+	const struct eng *e = strcmp(argv[0], "my") == 0 ? &engines[1] : &engines[0];
+	enum variant v = strcmp(argv[2], "pool") == 0 ? V_POOL : V_DEDICATED;
+	int threads = atoi(argv[1]);
+	double secs = atof(argv[3]), elapsed = 0;
+	uint64_t errors[V__COUNT] = {0}, n;
+	struct cell_sum c;
+	struct tp_setup su;
+	char err[256];
+
+	if (threads < 1 || threads > 64 || secs <= 0)
+		return fprintf(stderr, "bench_pool soak: bad THREADS or SECONDS\n"), 2;
+	if (sodium_init() < 0 || !(password = sodium_malloc(256)) ||
+	    dd_harness_load(&H, err, sizeof(err)) < 0 ||
+	    dd_harness_password(&H, password, 256, err, sizeof(err)) < 0)
+		return fprintf(stderr, "bench_pool: harness: %s (set DD_HARNESS_ENV)\n", err), 1;
+	memset(&c, 0, sizeof(c));
+	tp_setup_open(e, threads, &su);
+	n = tp_slice(&su, v, secs, &elapsed);
+	tp_setup_close(&su, errors, &c);
+	printf("%s %d threads %s: %.0f queries/s, client CPU %.0f ns/query, "
+	       "context switches %.3f/%.3f per query, %llu errors\n",
+	    e->tag, threads, variant_names[v], (double)n / elapsed,
+	    (double)c.cpu_ns[v] / (double)c.cpu_ops[v], (double)c.vcsw[v] / (double)c.cpu_ops[v],
+	    (double)c.ivcsw[v] / (double)c.cpu_ops[v], (unsigned long long)errors[v]);
+	sodium_free(password);
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct eng_results res[DD_ARRAY_LEN(engines)];
 	char err[256];
 
 	memset(res, 0, sizeof(res));
+	if (argc == 6 && strcmp(argv[1], "soak") == 0)
+		return soak_main(argv + 2);
+	if (argc > 3 || (argc > 1 && strcmp(argv[1], "pg") != 0 && strcmp(argv[1], "my") != 0))
+		return fprintf(stderr, "usage: bench_pool [pg|my [THREADS]]\n"
+		                       "       bench_pool soak pg|my THREADS pool|dedicated SECONDS\n"),
+		       2;
+	only_engine = argc > 1 ? argv[1] : NULL;
+	only_threads = argc > 2 ? atoi(argv[2]) : 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (sodium_init() < 0 || !(password = sodium_malloc(256)))
 		return fprintf(stderr, "bench: libsodium\n"), 1;
@@ -730,10 +818,13 @@ main(void)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	atexit(stop_bouncer_at_exit);
 	start_bouncer();
 	printf("bench_pool: %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
-	double overhead = pool_overhead_ns();
+	double overhead = bench_pool_overhead_ns(password);
 	for (size_t i = 0; i < DD_ARRAY_LEN(engines); i++) {
+		if (!cell_ran(i, -1))
+			continue;
 		printf("running %s ...\n", engines[i].tag);
 		run_engine(&engines[i], &res[i]);
 	}
