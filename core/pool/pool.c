@@ -22,6 +22,8 @@
 
 /* Lifetime jitter: up to 25/1000 (2.5 %) shorter. */
 #define POOL_JITTER_PERMILLE 25
+/* Bound of max_size and of max_overflow (the config file allows 1000). */
+#define POOL_SLOTS_MAX 100000
 /* Goodbye on close: at most this long. */
 #define POOL_CLOSE_NS INT64_C(1000000000)
 
@@ -121,15 +123,15 @@ slot_listed(enum slot_state st)
 static void
 list_remove(struct slot_list *l, struct dd_pooled *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		l->head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		l->tail = s->prev;
-	s->prev = s->next = NULL;
+	int i = l->n - 1;
+
+	while (i >= 0 && l->v[i] != s) /* from the head: the slot moved is usually recent */
+		i--;
+	if (i < 0) {
+		fprintf(stderr, "dbdeck: pool: slot not in its state's list\n");
+		abort();
+	}
+	memmove(&l->v[i], &l->v[i + 1], (size_t)(l->n - 1 - i) * sizeof(l->v[0]));
 	l->n--;
 }
 
@@ -137,14 +139,11 @@ list_remove(struct slot_list *l, struct dd_pooled *s)
 static void
 list_push_head(struct slot_list *l, struct dd_pooled *s)
 {
-	s->prev = NULL;
-	s->next = l->head;
-	if (l->head)
-		l->head->prev = s;
-	else
-		l->tail = s;
-	l->head = s;
-	l->n++;
+	if (l->n == l->cap) {
+		fprintf(stderr, "dbdeck: pool: more slots than max_size + max_overflow\n");
+		abort();
+	}
+	l->v[l->n++] = s;
 }
 
 static void
@@ -178,14 +177,26 @@ pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state to, 
 		list_push_head(&p->lists[to], s);
 	s->state = to;
 	slot_count_transition(p, from, to, reason);
+	if (to == SLOT_GONE) {
+		p->queries_gone += atomic_load_explicit(&s->queries, memory_order_relaxed);
+		pool_affinity_forget(p, s);
+	}
 	if (to == SLOT_GONE && p->draining)
 		pthread_cond_broadcast(&p->drain_cond);
+}
+
+void
+pool_affinity_forget(struct dd_pool *p, const struct dd_pooled *s)
+{
+	for (int i = 0; i < POOL_AFFINITY_N; i++)
+		if (p->affinity[i].slot == s)
+			p->affinity[i] = (struct pool_affinity){0, NULL};
 }
 
 struct dd_pooled *
 pool_slot_reserve(struct dd_pool *p)
 {
-	struct dd_pooled *s = xcalloc(1, sizeof(*s));
+	struct dd_pooled *s = xcalloc_aligned(alignof(struct dd_pooled), sizeof(*s));
 
 	s->pool = p;
 	s->state = SLOT_NEW;
@@ -253,8 +264,12 @@ config_clamp(struct dd_pool_config *c)
 	dd_pool_config_default(&d);
 	if (c->max_size < 1)
 		c->max_size = 1;
+	if (c->max_size > POOL_SLOTS_MAX)
+		c->max_size = POOL_SLOTS_MAX;
 	if (c->max_overflow < 0)
 		c->max_overflow = 0;
+	if (c->max_overflow > POOL_SLOTS_MAX)
+		c->max_overflow = POOL_SLOTS_MAX;
 	if (c->min_idle < 0)
 		c->min_idle = 0;
 	if (c->min_idle > c->max_size)
@@ -350,6 +365,27 @@ pool_sync_init(struct dd_pool *p)
 	pthread_cond_init(&p->maint_cond, &p->condattr);
 }
 
+/*
+ * One block for the lists' arrays, each with room for every slot the pool
+ * may hold (so that moving a slot never allocates). Idle and active come
+ * first and side by side: a checkout or a return then writes one line of
+ * it, in a small pool.
+ */
+static void
+lists_init(struct dd_pool *p)
+{
+	static const enum slot_state order[] = {
+	    SLOT_IDLE, SLOT_ACTIVE, SLOT_CONNECTING, SLOT_CHECKING};
+	size_t cap = (size_t)(p->cfg.max_size + p->cfg.max_overflow);
+	size_t n = DD_ARRAY_LEN(order) * cap;
+
+	p->list_mem = xcalloc_aligned(POOL_CACHE_LINE, n * sizeof(p->list_mem[0]));
+	for (size_t i = 0; i < DD_ARRAY_LEN(order); i++) {
+		p->lists[order[i]].v = p->list_mem + i * cap;
+		p->lists[order[i]].cap = (int)cap;
+	}
+}
+
 static void
 pool_release_memory(struct dd_pool *p)
 {
@@ -362,6 +398,7 @@ pool_release_memory(struct dd_pool *p)
 	dd_breaker_free(p->breaker);
 	dd_histogram_free(p->wait_hist);
 	params_free(&p->params);
+	free(p->list_mem);
 	free(p->slow);
 	free(p);
 }
@@ -384,7 +421,7 @@ dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_
 		    dd_engine_name(engine));
 		return NULL;
 	}
-	p = xcalloc(1, sizeof(*p));
+	p = xcalloc_aligned(alignof(struct dd_pool), sizeof(*p));
 	if (cfg)
 		p->cfg = *cfg;
 	else
@@ -394,6 +431,7 @@ dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_
 	p->liveness_ns =
 	    p->cfg.liveness_idle_ms < 0 ? -1 : p->cfg.liveness_idle_ms * INT64_C(1000000);
 	p->max_size = p->cfg.max_size;
+	lists_init(p);
 	p->drv = drv;
 	p->engine = engine;
 	dd_strlcpy(p->name, node_name, sizeof(p->name));
@@ -429,7 +467,7 @@ take_idle_for_drain(struct dd_pool *p)
 {
 	struct dd_pooled *out = NULL, *s;
 
-	while ((s = p->lists[SLOT_IDLE].head) != NULL) {
+	while ((s = slot_list_head(&p->lists[SLOT_IDLE])) != NULL) {
 		pool_slot_set_state(p, s, SLOT_GONE, DD_POOL_CLOSE_DRAIN);
 		s->next = out;
 		out = s;
@@ -552,6 +590,19 @@ stats_waits(struct dd_pool_stats *out, const struct dd_histogram_snapshot *h)
 	out->wait_p99_ns = quantile_ns(h, 0.99);
 }
 
+/* Statements through the pool: the slots' own counts plus the gone ones'. Caller holds p->mu. */
+static uint64_t
+pool_queries(const struct dd_pool *p)
+{
+	uint64_t n = p->queries_gone;
+
+	for (int st = 0; st < SLOT__COUNT; st++)
+		for (int i = 0; i < p->lists[st].n; i++)
+			n +=
+			    atomic_load_explicit(&p->lists[st].v[i]->queries, memory_order_relaxed);
+	return n;
+}
+
 void
 dd_pool_stats(struct dd_pool *p, struct dd_pool_stats *out)
 {
@@ -581,8 +632,8 @@ dd_pool_stats(struct dd_pool *p, struct dd_pool_stats *out)
 	dd_histogram_snapshot(p->wait_hist, &out->wait_hist);
 	out->wait_hist.buckets[0] += p->zero_waits; /* bucket 0 is [0, 1024] ns */
 	out->wait_hist.count += p->zero_waits;
+	out->queries = pool_queries(p);
 	pthread_mutex_unlock(&p->mu);
-	out->queries = atomic_load(&p->queries);
 	out->slow_queries = atomic_load(&p->slow_queries);
 	stats_waits(out, &out->wait_hist);
 }

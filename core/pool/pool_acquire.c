@@ -352,28 +352,76 @@ acquire_wait(struct dd_pool *p, struct pool_waiter *w, int64_t start, int64_t de
 	return DD_POOL_OK;
 }
 
-/* This thread's token: the address of a thread-local (unique among live threads). */
-static _Thread_local char thread_anchor;
-#define THREAD_TOKEN ((uintptr_t)&thread_anchor)
-/* How far down the idle list to look for the caller's own last connection. */
-#define AFFINITY_SCAN 16
+/*
+ * This thread's token: a number handed out in sequence on its first use of
+ * any pool, never 0. Threads started one after another then get distinct
+ * affinity entries, which hashing an address does not promise.
+ */
+static atomic_uintptr_t thread_tokens;
+static _Thread_local uintptr_t thread_token;
+
+static uintptr_t
+my_token(void)
+{
+	if (!thread_token)
+		thread_token =
+		    atomic_fetch_add_explicit(&thread_tokens, 1, memory_order_relaxed) + 1;
+	return thread_token;
+}
+
+#define AFFINITY_PROBES 4
+
+/* Where the caller's thread has its affinity entry, or may put one. */
+static size_t
+affinity_home(void)
+{
+	return (size_t)(my_token() % POOL_AFFINITY_N);
+}
+
+/* The caller's entry, or NULL. Caller holds p->mu. */
+static struct pool_affinity *
+affinity_find(struct dd_pool *p)
+{
+	size_t h = affinity_home();
+
+	for (size_t k = 0; k < AFFINITY_PROBES; k++) {
+		struct pool_affinity *a = &p->affinity[(h + k) % POOL_AFFINITY_N];
+		if (a->owner == my_token())
+			return a;
+	}
+	return NULL;
+}
+
+/* Notes that the caller returned s: in its own entry, else a free one, else its home. */
+static void
+affinity_note(struct dd_pool *p, struct dd_pooled *s)
+{
+	size_t h = affinity_home();
+	struct pool_affinity *a = affinity_find(p);
+
+	for (size_t k = 0; !a && k < AFFINITY_PROBES; k++)
+		if (!p->affinity[(h + k) % POOL_AFFINITY_N].slot)
+			a = &p->affinity[(h + k) % POOL_AFFINITY_N];
+	if (!a)
+		a = &p->affinity[h];
+	*a = (struct pool_affinity){my_token(), s};
+}
 
 /*
- * The idle slot for the caller: the one it returned last if it is among the
- * first few, else the most recently used. Keeping a thread on the same
- * session, as dedicated connections do, keeps the client/server pairs the
- * scheduler has learnt (it measurably matters on small machines). Caller
- * holds p->mu; the idle list is not empty.
+ * The idle slot for the caller: the one it returned last if that one is
+ * idle, else the most recently used. Keeping a thread on the same session,
+ * as dedicated connections do, keeps the client/server pairs the scheduler
+ * has learnt (it measurably matters on small machines). Caller holds p->mu;
+ * the idle list is not empty.
  */
 static struct dd_pooled *
 pick_idle(struct dd_pool *p)
 {
-	struct dd_pooled *s = p->lists[SLOT_IDLE].head;
+	const struct pool_affinity *a = affinity_find(p);
 
-	for (int i = 0; s && i < AFFINITY_SCAN; i++, s = s->next)
-		if (s->last_owner == THREAD_TOKEN)
-			return s;
-	return p->lists[SLOT_IDLE].head;
+	if (a && a->slot && a->slot->state == SLOT_IDLE)
+		return a->slot;
+	return slot_list_head(&p->lists[SLOT_IDLE]);
 }
 
 /*
@@ -448,7 +496,7 @@ dd_pool_acquire(
 			pool_seterr(p, err, DD_ERR_TRANSIENT, "draining");
 			return DD_POOL_ERR_DRAINING;
 		}
-		if (p->nwait > 0 || !p->lists[SLOT_IDLE].head)
+		if (p->nwait > 0 || p->lists[SLOT_IDLE].n == 0)
 			break;
 		rc = take_idle(p, now, probe, deadline_ns, out);
 		if (rc != 0) {
@@ -511,6 +559,8 @@ release_finish(struct dd_pool *p, struct dd_pooled *s, int reason, bool reset, i
 		reason = DD_POOL_CLOSE_DRAIN;
 	if (reason == POOL_CLOSE_NONE) {
 		bool kept = pool_slot_available(p, s, now);
+		if (s->state == SLOT_IDLE)
+			affinity_note(p, s);
 		pthread_mutex_unlock(&p->mu);
 		if (!kept)
 			pool_slot_destroy(p, s, true);
@@ -532,7 +582,6 @@ dd_pool_release(struct dd_pooled *pc)
 
 	if (!pc)
 		return;
-	pc->last_owner = THREAD_TOKEN;
 	reason = release_check(pc->pool, pc, &reset);
 	/*
 	 * The end of the loan's last pooled statement serves as "now" (one clock

@@ -13,6 +13,7 @@
 #define DD_POOL_INT_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,27 +36,49 @@ enum slot_state {
 	SLOT__COUNT
 };
 
+/* Keeps data written by different threads on different cache lines. */
+#define POOL_CACHE_LINE 64
+
 /* Close reasons beyond the public ones: a connect that failed (nothing was open). */
 #define POOL_CLOSE_NONE           (-1)
 #define POOL_CLOSE_CONNECT_FAILED (-2)
 
 struct dd_pooled {
-	struct dd_pool *pool;
+	/* Its own cache lines: its borrower writes it, no other thread's slot shares them. */
+	alignas(POOL_CACHE_LINE) struct dd_pool *pool;
 	struct dd_conn *conn; /* NULL while connecting */
 	enum slot_state state;
-	struct dd_pooled *prev, *next;
-	int64_t expires_ns;    /* retire at or after this; INT64_MAX = never */
-	int64_t idle_since_ns; /* when it last became idle (or was opened) */
+	struct dd_pooled *next; /* chains GONE slots for closing outside the lock */
+	int64_t expires_ns;     /* retire at or after this; INT64_MAX = never */
+	int64_t idle_since_ns;  /* when it last became idle (or was opened) */
 	int64_t backend_id;
 	uint64_t id;
-	uintptr_t last_owner; /* token of the thread that returned it last (a hint) */
-	int64_t stmt_end_ns;  /* end of the last pooled statement of this loan, or 0 */
+	int64_t stmt_end_ns; /* end of the last pooled statement of this loan, or 0 */
+	/*
+	 * Statements run on this connection. Only its borrower writes it, so the
+	 * count costs no write to a line other threads use; dd_pool_stats() adds
+	 * up the slots (and p->queries_gone) under p->mu.
+	 */
+	atomic_uint_fast64_t queries;
 };
 
+/*
+ * The slots in one state, oldest first: v[n - 1] is the most recently added
+ * (the head). An array in the pool rather than links in the slots, so that
+ * moving a slot writes no other slot: the slots of other threads' loans stay
+ * in their caches. cap is max_size + max_overflow, which no state can exceed.
+ */
 struct slot_list {
-	struct dd_pooled *head, *tail;
-	int n;
+	struct dd_pooled **v;
+	int n, cap;
 };
+
+/* The most recently added slot, or NULL. */
+static inline struct dd_pooled *
+slot_list_head(const struct slot_list *l)
+{
+	return l->n > 0 ? l->v[l->n - 1] : NULL;
+}
 
 /*
  * An acquirer waiting its turn (lives on its stack). It is done when granted
@@ -74,22 +97,35 @@ struct pool_waiter {
 	struct pool_waiter *prev, *next;
 };
 
+/*
+ * Thread affinity: which slot a thread returned last, at the thread's token
+ * modulo POOL_AFFINITY_N (or up to three entries further on). A hint: a
+ * collision or a stale entry only costs the affinity, and
+ * pool_slot_set_state() clears the entries of a slot that goes. Looking the
+ * caller's slot up here, rather than scanning the idle list for it, reads no
+ * other thread's slot while holding the lock.
+ */
+#define POOL_AFFINITY_N 64
+struct pool_affinity {
+	uintptr_t owner; /* thread token (pool_acquire.c), 0 = free */
+	struct dd_pooled *slot;
+};
+
 struct dd_pool {
 	/*
-	 * What every acquire and release touches comes first, so that after the
+	 * What every acquire and release writes comes first, so that after the
 	 * context switch of a round trip the fast path finds it in few cache
 	 * lines.
 	 */
 	pthread_mutex_t mu;
-	atomic_bool gate; /* false: the breaker is known to be closed */
-	bool draining;
 	int nwait;
-	struct pool_waiter *wq_head, *wq_tail;
-	struct slot_list lists[SLOT__COUNT];
-	int64_t check_before_ns;       /* idle slots idle since before this get a ping */
-	int64_t liveness_ns;           /* cfg.liveness_idle_ms in ns; -1 = never */
-	int max_size;                  /* cfg.max_size */
+	bool draining;
 	uint64_t acquires, zero_waits; /* zero_waits: acquires served at once (not in wait_hist) */
+	struct slot_list lists[SLOT__COUNT]; /* the idle and active ones share a line */
+	struct dd_pooled **list_mem;         /* the lists' arrays, one block */
+	struct pool_waiter *wq_head, *wq_tail;
+	int64_t check_before_ns; /* idle slots idle since before this get a ping */
+	struct pool_affinity affinity[POOL_AFFINITY_N];
 
 	bool stopping;               /* the maintenance thread must end */
 	pthread_condattr_t condattr; /* CLOCK_MONOTONIC */
@@ -105,23 +141,32 @@ struct dd_pool {
 	uint64_t closed_by[DD_POOL_CLOSE__COUNT];
 	uint64_t errors[DD_POOL_ERROR__COUNT];
 	uint64_t handoffs, pings, resets;
+	uint64_t queries_gone;          /* statements of the slots that are gone */
 	struct dd_histogram *wait_hist; /* waits > 0, recorded under mu: snapshots match acquires */
-	atomic_uint_fast64_t queries, slow_queries;
 
-	/* settings (immutable after dd_pool_new) */
-	struct dd_pool_config cfg;
-	int64_t maint_period_ns;
+	/*
+	 * Read by every statement and acquire; the gate is written only when a
+	 * node failure is reported or the breaker closes again, the rest never
+	 * after dd_pool_new. A line of their own, so that reading them does not
+	 * pull the lines the other threads are writing.
+	 */
+	alignas(POOL_CACHE_LINE) atomic_bool gate; /* false: the breaker is known to be closed */
+	int64_t liveness_ns;                       /* cfg.liveness_idle_ms in ns; -1 = never */
+	int max_size;                              /* cfg.max_size */
 	const struct dd_driver *drv;
 	enum dd_engine engine;
+	int64_t maint_period_ns;
+	struct dd_pool_config cfg;
 	struct dd_conn_params params; /* strings owned, except password (borrowed) */
 	char name[DD_POOL_NAME_MAX];
 
 	/* breaker */
-	struct dd_breaker *breaker;
+	alignas(POOL_CACHE_LINE) struct dd_breaker *breaker;
 	pthread_mutex_t gate_mu;
 
 	/* slow-query ring */
 	pthread_mutex_t slow_mu;
+	atomic_uint_fast64_t slow_queries;
 	struct dd_slow_query *slow; /* DD_POOL_SLOW_RING entries */
 	size_t slow_next, slow_n;
 };
@@ -139,6 +184,9 @@ void pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state
 
 /* A new slot in SLOT_CONNECTING (capacity reserved). Caller holds p->mu. */
 struct dd_pooled *pool_slot_reserve(struct dd_pool *p);
+
+/* Forgets every affinity entry that points at s. Caller holds p->mu. */
+void pool_affinity_forget(struct dd_pool *p, const struct dd_pooled *s);
 
 /* Slots holding capacity: connecting + idle + active + checking. Caller holds p->mu. */
 int pool_total(const struct dd_pool *p);

@@ -25,19 +25,23 @@
 static struct dd_pooled *
 retire_idle(struct dd_pool *p, int64_t now)
 {
-	struct dd_pooled *gone = NULL, *s, *prev;
+	struct slot_list *idle = &p->lists[SLOT_IDLE];
+	struct dd_pooled *gone = NULL, *s;
 	int64_t idle_ns = p->cfg.idle_timeout_ms * MS_NS;
 	int reason;
 
-	for (s = p->lists[SLOT_IDLE].tail; s; s = prev) {
-		prev = s->prev;
+	/* Oldest first; a slot that goes leaves the array, so i then stays. */
+	for (int i = 0; i < idle->n;) {
+		s = idle->v[i];
 		if (now >= s->expires_ns)
 			reason = DD_POOL_CLOSE_LIFETIME;
 		else if (idle_ns > 0 && now - s->idle_since_ns >= idle_ns &&
-		         p->lists[SLOT_IDLE].n > p->cfg.min_idle)
+		         idle->n > p->cfg.min_idle)
 			reason = DD_POOL_CLOSE_IDLE;
-		else
+		else {
+			i++;
 			continue;
+		}
 		pool_slot_set_state(p, s, SLOT_GONE, reason);
 		s->next = gone;
 		gone = s;

@@ -150,7 +150,9 @@ statement_done(struct dd_pooled *pc, const char *sql, int rc, const struct dd_db
 	int64_t end = dd_now_mono_ns(), dur = end - t0;
 
 	pc->stmt_end_ns = end; /* release uses it instead of reading the clock again */
-	atomic_fetch_add(&p->queries, 1);
+	/* Only the borrower writes it: a plain increment, published for dd_pool_stats(). */
+	atomic_store_explicit(&pc->queries,
+	    atomic_load_explicit(&pc->queries, memory_order_relaxed) + 1, memory_order_relaxed);
 	if (rc == 0)
 		pool_report_success(p);
 	else

@@ -35,6 +35,17 @@ xcalloc(size_t count, size_t size)
 }
 
 void *
+xcalloc_aligned(size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, align, size ? size : 1) != 0)
+		oom(size);
+	memset(p, 0, size);
+	return p;
+}
+
+void *
 xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

@@ -19,6 +19,8 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Zeroed memory aligned to align (a power of two, a multiple of sizeof(void *)); free() it. */
+void *xcalloc_aligned(size_t align, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a new string the caller frees. */

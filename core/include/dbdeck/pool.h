@@ -81,8 +81,8 @@ struct dd_pooled;
  */
 struct dd_pool_config {
 	int min_idle;               /* kept open by the maintenance thread; default 1 */
-	int max_size;               /* regular connections (pool_size); default 20, >= 1 */
-	int max_overflow;           /* extra connections under load; default 10 */
+	int max_size;               /* regular connections (pool_size); default 20, 1..100000 */
+	int max_overflow;           /* extra connections under load; default 10, 0..100000 */
 	int64_t acquire_timeout_ms; /* default wait of dd_pool_acquire; default 5000 */
 	int64_t max_lifetime_ms;    /* 0 = unlimited; default 3600000 (1 h) */
 	int64_t idle_timeout_ms;    /* 0 = never; default 600000 (10 min) */
