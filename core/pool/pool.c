@@ -7,7 +7,8 @@
  * pool_slot_set_state() is the only code that moves slots, counts opens and
  * closes (with their reason), and checks that the move is legal. The stats
  * snapshot therefore reads the lists' counts under the lock and needs no
- * bookkeeping of its own. Acquire/release live in pool_acquire.c, the
+ * bookkeeping of its own, but for the fast path's parked connections
+ * (pool_park.c): listed ACTIVE, flagged in the slot, counted idle. Acquire/release live in pool_acquire.c, the
  * maintenance thread in pool_maint.c, statements in pool_query.c.
  */
 #include <errno.h>
@@ -179,8 +180,10 @@ pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state to, 
 	slot_count_transition(p, from, to, reason);
 	if (to == SLOT_GONE) {
 		p->queries_gone += atomic_load_explicit(&s->queries, memory_order_relaxed);
+		p->fast_acquires_gone += atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
 		pool_affinity_forget(p, s);
 	}
+	pool_fast_sync(p);
 	if (to == SLOT_GONE && p->draining)
 		pthread_cond_broadcast(&p->drain_cond);
 }
@@ -189,8 +192,8 @@ void
 pool_affinity_forget(struct dd_pool *p, const struct dd_pooled *s)
 {
 	for (int i = 0; i < POOL_AFFINITY_N; i++)
-		if (p->affinity[i].slot == s)
-			p->affinity[i] = (struct pool_affinity){0, NULL};
+		if (p->affinity[i].last == s)
+			p->affinity[i].last = NULL;
 }
 
 struct dd_pooled *
@@ -432,6 +435,7 @@ dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_
 	    p->cfg.liveness_idle_ms < 0 ? -1 : p->cfg.liveness_idle_ms * INT64_C(1000000);
 	p->max_size = p->cfg.max_size;
 	lists_init(p);
+	atomic_init(&p->fast_ok, true); /* nobody waits, nothing open yet */
 	p->drv = drv;
 	p->engine = engine;
 	dd_strlcpy(p->name, node_name, sizeof(p->name));
@@ -484,7 +488,9 @@ dd_pool_drain(struct dd_pool *p, int64_t deadline_ns)
 
 	pthread_mutex_lock(&p->mu);
 	p->draining = true;
+	pool_fast_sync(p);
 	pool_refuse_waiters(p);
+	pool_unpark_all(p);
 	gone = take_idle_for_drain(p);
 	pthread_mutex_unlock(&p->mu);
 	for (; gone; gone = next) {
@@ -528,6 +534,7 @@ dd_pool_free(struct dd_pool *p)
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->draining = true;
+	pool_fast_sync(p);
 	pthread_mutex_unlock(&p->mu);
 	maint_stop(p);
 	left = dd_pool_drain(p, dd_now_mono_ns());
@@ -590,30 +597,38 @@ stats_waits(struct dd_pool_stats *out, const struct dd_histogram_snapshot *h)
 	out->wait_p99_ns = quantile_ns(h, 0.99);
 }
 
-/* Statements through the pool: the slots' own counts plus the gone ones'. Caller holds p->mu. */
-static uint64_t
-pool_queries(const struct dd_pool *p)
+/*
+ * What the slots count themselves, plus what the gone ones had: statements,
+ * and acquires served by the fast path. Caller holds p->mu.
+ */
+static void
+slot_counts(const struct dd_pool *p, uint64_t *queries, uint64_t *fast_acquires)
 {
-	uint64_t n = p->queries_gone;
-
+	*queries = p->queries_gone;
+	*fast_acquires = p->fast_acquires_gone;
 	for (int st = 0; st < SLOT__COUNT; st++)
-		for (int i = 0; i < p->lists[st].n; i++)
-			n +=
-			    atomic_load_explicit(&p->lists[st].v[i]->queries, memory_order_relaxed);
-	return n;
+		for (int i = 0; i < p->lists[st].n; i++) {
+			const struct dd_pooled *s = p->lists[st].v[i];
+			*queries += atomic_load_explicit(&s->queries, memory_order_relaxed);
+			*fast_acquires += atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
+		}
 }
 
 void
 dd_pool_stats(struct dd_pool *p, struct dd_pool_stats *out)
 {
+	uint64_t fast;
+	int parked;
+
 	memset(out, 0, sizeof(*out));
 	out->breaker = dd_breaker_state(p->breaker);
 	pthread_mutex_lock(&p->mu);
 	out->max_size = p->cfg.max_size;
 	out->max_overflow = p->cfg.max_overflow;
 	out->min_idle = p->cfg.min_idle;
-	out->active = p->lists[SLOT_ACTIVE].n;
-	out->idle = p->lists[SLOT_IDLE].n;
+	parked = pool_parked_count(p); /* listed as active, idle in fact */
+	out->active = p->lists[SLOT_ACTIVE].n - parked;
+	out->idle = p->lists[SLOT_IDLE].n + parked;
 	out->connecting = p->lists[SLOT_CONNECTING].n;
 	out->checking = p->lists[SLOT_CHECKING].n;
 	out->waiting = p->nwait;
@@ -625,14 +640,16 @@ dd_pool_stats(struct dd_pool *p, struct dd_pool_stats *out)
 	out->closed = p->closed;
 	memcpy(out->closed_by, p->closed_by, sizeof(out->closed_by));
 	memcpy(out->errors, p->errors, sizeof(out->errors));
-	out->acquires = p->acquires;
+	slot_counts(p, &out->queries, &fast);
+	out->acquires = p->acquires + fast;
+	out->fast = fast;
 	out->handoffs = p->handoffs;
 	out->pings = p->pings;
 	out->resets = p->resets;
 	dd_histogram_snapshot(p->wait_hist, &out->wait_hist);
-	out->wait_hist.buckets[0] += p->zero_waits; /* bucket 0 is [0, 1024] ns */
-	out->wait_hist.count += p->zero_waits;
-	out->queries = pool_queries(p);
+	/* Acquires that did not wait (fast ones never do) go in bucket 0, [0, 1024] ns. */
+	out->wait_hist.buckets[0] += p->zero_waits + fast;
+	out->wait_hist.count += p->zero_waits + fast;
 	pthread_mutex_unlock(&p->mu);
 	out->slow_queries = atomic_load(&p->slow_queries);
 	stats_waits(out, &out->wait_hist);

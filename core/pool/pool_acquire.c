@@ -38,6 +38,7 @@ wq_push(struct dd_pool *p, struct pool_waiter *w)
 		p->wq_head = w;
 	p->wq_tail = w;
 	p->nwait++;
+	pool_fast_sync(p);
 }
 
 static void
@@ -53,6 +54,7 @@ wq_remove(struct dd_pool *p, struct pool_waiter *w)
 		p->wq_tail = w->prev;
 	w->prev = w->next = NULL;
 	p->nwait--;
+	pool_fast_sync(p);
 }
 
 /* Grants w slot s (or an error) and takes it off the queue. */
@@ -156,15 +158,6 @@ fail_breaker(struct dd_pool *p, struct dd_db_error *err)
 	return DD_POOL_ERR_BREAKER_OPEN;
 }
 
-/* Should an idle slot be pinged before it is handed out? Caller holds p->mu. */
-static bool
-needs_check(const struct dd_pool *p, const struct dd_pooled *s, int64_t now, bool probe)
-{
-	if (probe || s->idle_since_ns < p->check_before_ns)
-		return true;
-	return p->liveness_ns >= 0 && now - s->idle_since_ns >= p->liveness_ns;
-}
-
 enum ping_outcome { PING_ALIVE, PING_DEAD, PING_NOT_SENT };
 
 /* Pings a CHECKING slot (no lock held); reports the outcome to the breaker. */
@@ -192,9 +185,7 @@ checkout_ping(struct dd_pool *p, struct dd_pooled *s, int64_t now, int64_t deadl
 		 * connections from before are suspect too; a new connection
 		 * tells whether the node is up (and a failed connect counts).
 		 */
-		pthread_mutex_lock(&p->mu);
-		p->check_before_ns = dd_now_mono_ns();
-		pthread_mutex_unlock(&p->mu);
+		atomic_store_explicit(&p->check_before_ns, dd_now_mono_ns(), memory_order_relaxed);
 		return PING_DEAD;
 	}
 	pool_report_failure(p, &e);
@@ -353,61 +344,6 @@ acquire_wait(struct dd_pool *p, struct pool_waiter *w, int64_t start, int64_t de
 }
 
 /*
- * This thread's token: a number handed out in sequence on its first use of
- * any pool, never 0. Threads started one after another then get distinct
- * affinity entries, which hashing an address does not promise.
- */
-static atomic_uintptr_t thread_tokens;
-static _Thread_local uintptr_t thread_token;
-
-static uintptr_t
-my_token(void)
-{
-	if (!thread_token)
-		thread_token =
-		    atomic_fetch_add_explicit(&thread_tokens, 1, memory_order_relaxed) + 1;
-	return thread_token;
-}
-
-#define AFFINITY_PROBES 4
-
-/* Where the caller's thread has its affinity entry, or may put one. */
-static size_t
-affinity_home(void)
-{
-	return (size_t)(my_token() % POOL_AFFINITY_N);
-}
-
-/* The caller's entry, or NULL. Caller holds p->mu. */
-static struct pool_affinity *
-affinity_find(struct dd_pool *p)
-{
-	size_t h = affinity_home();
-
-	for (size_t k = 0; k < AFFINITY_PROBES; k++) {
-		struct pool_affinity *a = &p->affinity[(h + k) % POOL_AFFINITY_N];
-		if (a->owner == my_token())
-			return a;
-	}
-	return NULL;
-}
-
-/* Notes that the caller returned s: in its own entry, else a free one, else its home. */
-static void
-affinity_note(struct dd_pool *p, struct dd_pooled *s)
-{
-	size_t h = affinity_home();
-	struct pool_affinity *a = affinity_find(p);
-
-	for (size_t k = 0; !a && k < AFFINITY_PROBES; k++)
-		if (!p->affinity[(h + k) % POOL_AFFINITY_N].slot)
-			a = &p->affinity[(h + k) % POOL_AFFINITY_N];
-	if (!a)
-		a = &p->affinity[h];
-	*a = (struct pool_affinity){my_token(), s};
-}
-
-/*
  * The idle slot for the caller: the one it returned last if that one is
  * idle, else the most recently used. Keeping a thread on the same session,
  * as dedicated connections do, keeps the client/server pairs the scheduler
@@ -417,10 +353,10 @@ affinity_note(struct dd_pool *p, struct dd_pooled *s)
 static struct dd_pooled *
 pick_idle(struct dd_pool *p)
 {
-	const struct pool_affinity *a = affinity_find(p);
+	const struct pool_affinity *a = pool_affinity_find(p);
 
-	if (a && a->slot && a->slot->state == SLOT_IDLE)
-		return a->slot;
+	if (a && a->last && a->last->state == SLOT_IDLE)
+		return a->last;
 	return slot_list_head(&p->lists[SLOT_IDLE]);
 }
 
@@ -436,7 +372,7 @@ take_idle(struct dd_pool *p, int64_t now, bool probe, int64_t deadline_ns, struc
 	struct dd_pooled *s = pick_idle(p);
 	enum ping_outcome alive;
 
-	if (!needs_check(p, s, now, probe)) {
+	if (!pool_needs_check(p, s, now, probe)) {
 		pool_slot_set_state(p, s, SLOT_ACTIVE, POOL_CLOSE_NONE);
 		acquired(p, 0);
 		*out = s;
@@ -482,6 +418,10 @@ dd_pool_acquire(
 	int rc;
 
 	*out = NULL;
+	/* The fast path: the connection this thread parked, while the breaker is closed. */
+	if (!atomic_load_explicit(&p->gate, memory_order_acquire) &&
+	    (*out = pool_take_parked(p, now)) != NULL)
+		return DD_POOL_OK;
 	if (deadline_ns == DD_POOL_DEFAULT_DEADLINE)
 		deadline_ns = now + p->cfg.acquire_timeout_ms * MS_NS;
 	for (;;) {
@@ -496,6 +436,8 @@ dd_pool_acquire(
 			pool_seterr(p, err, DD_ERR_TRANSIENT, "draining");
 			return DD_POOL_ERR_DRAINING;
 		}
+		if (p->nwait == 0 && p->lists[SLOT_IDLE].n == 0)
+			pool_unpark_all(p); /* other threads' parked connections are idle too */
 		if (p->nwait > 0 || p->lists[SLOT_IDLE].n == 0)
 			break;
 		rc = take_idle(p, now, probe, deadline_ns, out);
@@ -515,6 +457,7 @@ dd_pool_acquire(
 	memset(&w, 0, sizeof(w));
 	pthread_cond_init(&w.cond, &p->condattr);
 	wq_push(p, &w);
+	pool_unpark_all(p); /* after wq_push stopped the fast path: see pool_park.c */
 	pool_grant_capacity(p);
 	rc = acquire_wait(p, &w, now, deadline_ns, probe, out, err);
 	pthread_cond_destroy(&w.cond);
@@ -560,7 +503,7 @@ release_finish(struct dd_pool *p, struct dd_pooled *s, int reason, bool reset, i
 	if (reason == POOL_CLOSE_NONE) {
 		bool kept = pool_slot_available(p, s, now);
 		if (s->state == SLOT_IDLE)
-			affinity_note(p, s);
+			pool_affinity_note(p, s);
 		pthread_mutex_unlock(&p->mu);
 		if (!kept)
 			pool_slot_destroy(p, s, true);
@@ -592,6 +535,8 @@ dd_pool_release(struct dd_pooled *pc)
 	pc->stmt_end_ns = 0;
 	if (reason == POOL_CLOSE_NONE && now >= pc->expires_ns)
 		reason = DD_POOL_CLOSE_LIFETIME;
+	if (reason == POOL_CLOSE_NONE && !reset && pool_park(pc->pool, pc, now))
+		return;
 	release_finish(pc->pool, pc, reason, reset, now);
 }
 

@@ -1,10 +1,14 @@
 /*
  * pool_int.h: what the pool's files share (pool.c: life cycle, slot states,
  * counters; pool_acquire.c: acquire/release and the FIFO waiters;
- * pool_maint.c: the maintenance thread; pool_query.c: statements, breaker
- * reports, retries and the slow-query ring). Not installed.
+ * pool_maint.c: the maintenance thread; pool_park.c: thread affinity and
+ * the lock-free fast path; pool_query.c: statements, breaker reports,
+ * retries and the slow-query ring). Not installed.
  *
- * Locking. p->mu guards the slot lists, the waiter queue and the counters.
+ * Locking. p->mu guards the slot lists, the waiter queue and the counters,
+ * except on the fast path of pool_park.c: a thread returns a clean
+ * connection into its own affinity entry and takes it back from there with
+ * one atomic swap each, without the lock, while nobody waits.
  * p->gate_mu serializes breaker reports with updates of p->gate (see
  * pool_query.c). p->slow_mu guards the slow-query ring. Lock order: mu before
  * gate_mu; slow_mu alone. No network I/O is done holding any of them.
@@ -60,6 +64,9 @@ struct dd_pooled {
 	 * up the slots (and p->queries_gone) under p->mu.
 	 */
 	atomic_uint_fast64_t queries;
+	/* Acquires served by the fast path (pool_park.c); only its borrower writes it. */
+	atomic_uint_fast64_t fast_acquires;
+	atomic_bool parked; /* in an affinity entry: idle, for the stats */
 };
 
 /*
@@ -98,17 +105,25 @@ struct pool_waiter {
 };
 
 /*
- * Thread affinity: which slot a thread returned last, at the thread's token
- * modulo POOL_AFFINITY_N (or up to three entries further on). A hint: a
- * collision or a stale entry only costs the affinity, and
- * pool_slot_set_state() clears the entries of a slot that goes. Looking the
- * caller's slot up here, rather than scanning the idle list for it, reads no
- * other thread's slot while holding the lock.
+ * Thread affinity and parking (pool_park.c). Each thread that returns
+ * connections to this pool has an entry, found at its token modulo
+ * POOL_AFFINITY_N (or up to three entries further on):
+ *   last:   the slot it returned last through the lock (a hint; under p->mu;
+ *           pool_slot_set_state() clears it when that slot goes);
+ *   parked: a connection it returned on the fast path, still counted as
+ *           ACTIVE in the lists but idle in the stats. Whoever swaps it out of
+ *           the entry owns it: its thread without any lock (the next
+ *           acquire), or a thread holding p->mu that needs it for the shared
+ *           idle list (a waiter, an empty idle list, the maintenance pass,
+ *           drain). A slot is in at most one entry and never GONE there.
+ *   owner:  the thread's token (written under p->mu, read without it).
+ * An entry per cache line: a thread's fast path writes only its own line.
  */
 #define POOL_AFFINITY_N 64
 struct pool_affinity {
-	uintptr_t owner; /* thread token (pool_acquire.c), 0 = free */
-	struct dd_pooled *slot;
+	alignas(POOL_CACHE_LINE) atomic_uintptr_t owner; /* thread token, 0 = free */
+	struct dd_pooled *last;
+	_Atomic(struct dd_pooled *) parked;
 };
 
 struct dd_pool {
@@ -124,8 +139,7 @@ struct dd_pool {
 	struct slot_list lists[SLOT__COUNT]; /* the idle and active ones share a line */
 	struct dd_pooled **list_mem;         /* the lists' arrays, one block */
 	struct pool_waiter *wq_head, *wq_tail;
-	int64_t check_before_ns; /* idle slots idle since before this get a ping */
-	struct pool_affinity affinity[POOL_AFFINITY_N];
+	atomic_int_fast64_t check_before_ns; /* idle slots idle since before this get a ping */
 
 	bool stopping;               /* the maintenance thread must end */
 	pthread_condattr_t condattr; /* CLOCK_MONOTONIC */
@@ -142,6 +156,7 @@ struct dd_pool {
 	uint64_t errors[DD_POOL_ERROR__COUNT];
 	uint64_t handoffs, pings, resets;
 	uint64_t queries_gone;          /* statements of the slots that are gone */
+	uint64_t fast_acquires_gone;    /* and their fast-path acquires */
 	struct dd_histogram *wait_hist; /* waits > 0, recorded under mu: snapshots match acquires */
 
 	/*
@@ -151,6 +166,12 @@ struct dd_pool {
 	 * pull the lines the other threads are writing.
 	 */
 	alignas(POOL_CACHE_LINE) atomic_bool gate; /* false: the breaker is known to be closed */
+	/*
+	 * The fast path may park and take connections: nobody waits, the pool
+	 * is not draining and holds no overflow. Written under mu by
+	 * pool_fast_sync() when one of them changes.
+	 */
+	atomic_bool fast_ok;
 	int64_t liveness_ns;                       /* cfg.liveness_idle_ms in ns; -1 = never */
 	int max_size;                              /* cfg.max_size */
 	const struct dd_driver *drv;
@@ -159,6 +180,8 @@ struct dd_pool {
 	struct dd_pool_config cfg;
 	struct dd_conn_params params; /* strings owned, except password (borrowed) */
 	char name[DD_POOL_NAME_MAX];
+
+	struct pool_affinity affinity[POOL_AFFINITY_N];
 
 	/* breaker */
 	alignas(POOL_CACHE_LINE) struct dd_breaker *breaker;
@@ -185,7 +208,7 @@ void pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state
 /* A new slot in SLOT_CONNECTING (capacity reserved). Caller holds p->mu. */
 struct dd_pooled *pool_slot_reserve(struct dd_pool *p);
 
-/* Forgets every affinity entry that points at s. Caller holds p->mu. */
+/* Forgets s as any thread's last slot. Caller holds p->mu. */
 void pool_affinity_forget(struct dd_pool *p, const struct dd_pooled *s);
 
 /* Slots holding capacity: connecting + idle + active + checking. Caller holds p->mu. */
@@ -224,6 +247,41 @@ void pool_refuse_waiters(struct dd_pool *p);
 /* Opens the connection of a CONNECTING slot (no lock held). 0 or -1 with *err. */
 int pool_slot_connect(struct dd_pool *p, struct dd_pooled *s, int64_t deadline_ns,
     bool *deadline_was_callers, struct dd_db_error *err);
+
+/* ---- pool_park.c ---- */
+
+/* Re-computes p->fast_ok after nwait, draining or the slot count changed. Caller holds p->mu. */
+void pool_fast_sync(struct dd_pool *p);
+
+/* The caller's affinity entry, or NULL (no lock needed). */
+struct pool_affinity *pool_affinity_find(struct dd_pool *p);
+
+/* Notes, in the caller's entry (made if need be), that it returned s. Caller holds p->mu. */
+void pool_affinity_note(struct dd_pool *p, struct dd_pooled *s);
+
+/*
+ * The fast return of a clean, unexpired connection: parks it in the
+ * caller's entry. Returns false when it must go back through the lock.
+ */
+bool pool_park(struct dd_pool *p, struct dd_pooled *s, int64_t now);
+
+/*
+ * The fast acquire: the connection the caller parked, if it is still there
+ * and needs no liveness check. Returns it ACTIVE and counted, or NULL.
+ */
+struct dd_pooled *pool_take_parked(struct dd_pool *p, int64_t now);
+
+/*
+ * Moves every parked connection to the shared idle list, or hands it to the
+ * first waiter. Caller holds p->mu.
+ */
+void pool_unpark_all(struct dd_pool *p);
+
+/* Parked connections (counted among the ACTIVE ones). Caller holds p->mu. */
+int pool_parked_count(const struct dd_pool *p);
+
+/* Whether an idle slot should be pinged before it is handed out. */
+bool pool_needs_check(const struct dd_pool *p, const struct dd_pooled *s, int64_t now, bool probe);
 
 /* ---- pool_maint.c ---- */
 

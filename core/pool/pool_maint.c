@@ -2,7 +2,8 @@
  * pool_maint.c: the pool's maintenance thread (one per pool).
  *
  * Every period (maint_period_ns, or sooner when woken because the pool fell
- * below min_idle) it
+ * below min_idle) it moves parked connections to the idle list
+ * (pool_park.c), then
  *   1. retires idle connections past their lifetime, and idle connections
  *      idle longer than idle_timeout while more than min_idle are idle
  *      (longest idle first);
@@ -105,7 +106,10 @@ warm_one(struct dd_pool *p, struct dd_pooled *s)
 static void
 maint_pass(struct dd_pool *p)
 {
-	struct dd_pooled *gone = retire_idle(p, dd_now_mono_ns()), *next, *s;
+	struct dd_pooled *gone, *next, *s;
+
+	pool_unpark_all(p); /* parked connections retire like the other idle ones */
+	gone = retire_idle(p, dd_now_mono_ns());
 
 	pthread_mutex_unlock(&p->mu);
 	for (; gone; gone = next) {

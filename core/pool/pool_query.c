@@ -38,9 +38,7 @@ pool_report_failure(struct dd_pool *p, const struct dd_db_error *err)
 	dd_breaker_record_failure(p->breaker, why);
 	pthread_mutex_unlock(&p->gate_mu);
 	/* Idle connections opened before this may be dead too: ping them at checkout. */
-	pthread_mutex_lock(&p->mu);
-	p->check_before_ns = dd_now_mono_ns();
-	pthread_mutex_unlock(&p->mu);
+	atomic_store_explicit(&p->check_before_ns, dd_now_mono_ns(), memory_order_relaxed);
 }
 
 void

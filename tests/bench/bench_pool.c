@@ -485,10 +485,11 @@ tp_setup_close(struct tp_setup *su, uint64_t *errors, struct cell_sum *c)
 	dd_pool_stats(su->pool, &st);
 	fprintf(stderr,
 	    "bench: %s pool of %d: created %llu, resets %llu, pings %llu, "
-	    "handoffs %llu, wait p99 %lld ns\n",
+	    "handoffs %llu, acquires %llu (lock-free %llu), wait p99 %lld ns\n",
 	    dd_pool_name(su->pool), su->threads, (unsigned long long)st.created,
 	    (unsigned long long)st.resets, (unsigned long long)st.pings,
-	    (unsigned long long)st.handoffs, (long long)st.wait_p99_ns);
+	    (unsigned long long)st.handoffs, (unsigned long long)st.acquires,
+	    (unsigned long long)st.fast, (long long)st.wait_p99_ns);
 	dd_pool_free(su->pool);
 	free(su->t);
 	memset(su, 0, sizeof(*su));

@@ -302,7 +302,7 @@ int dd_pool_run_exec(struct dd_pool *p, const char *sql, const struct dd_pool_ca
 struct dd_pool_stats {
 	int max_size, max_overflow, min_idle;
 	int active;          /* borrowed */
-	int idle;            /* ready in the pool */
+	int idle;            /* ready in the pool (parked ones included) */
 	int waiting;         /* acquirers in the FIFO queue */
 	int connecting;      /* connects in progress */
 	int checking;        /* liveness ping at checkout in progress */
@@ -317,6 +317,7 @@ struct dd_pool_stats {
 	uint64_t errors[DD_POOL_ERROR__COUNT];
 	uint64_t acquires;     /* successful acquires */
 	uint64_t handoffs;     /* acquires served directly by a releasing thread */
+	uint64_t fast;         /* acquires served lock-free: the connection the thread parked */
 	uint64_t pings;        /* liveness pings sent at checkout */
 	uint64_t resets;       /* resets on return (dirty sessions) */
 	uint64_t queries;      /* statements run through the query helpers */
