@@ -517,6 +517,12 @@ release_finish(struct dd_pool *p, struct dd_pooled *s, int reason, bool reset, i
 }
 
 void
+pool_return(struct dd_pool *p, struct dd_pooled *s, int64_t now)
+{
+	release_finish(p, s, POOL_CLOSE_NONE, false, now);
+}
+
+void
 dd_pool_release(struct dd_pooled *pc)
 {
 	bool reset = false;

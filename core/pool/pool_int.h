@@ -244,6 +244,12 @@ void pool_grant_capacity(struct dd_pool *p);
 /* Refuses every waiter (draining). Caller holds p->mu. */
 void pool_refuse_waiters(struct dd_pool *p);
 
+/*
+ * Returns a clean ACTIVE slot through the lock, as a release does: to the
+ * first waiter, the idle list, or closed (draining, overflow). No lock held.
+ */
+void pool_return(struct dd_pool *p, struct dd_pooled *s, int64_t now);
+
 /* Opens the connection of a CONNECTING slot (no lock held). 0 or -1 with *err. */
 int pool_slot_connect(struct dd_pool *p, struct dd_pooled *s, int64_t deadline_ns,
     bool *deadline_was_callers, struct dd_db_error *err);

@@ -168,10 +168,11 @@ pool_take_parked(struct dd_pool *p, int64_t now)
 		count_fast_acquire(s);
 		return s;
 	}
-	/* Due for a ping, or somebody waits: back to the idle list (or the waiter). */
-	pthread_mutex_lock(&p->mu);
-	unpark_one(p, a, s);
-	pthread_mutex_unlock(&p->mu);
+	/*
+	 * Due for a ping, or somebody waits, or the pool drains: back through
+	 * the lock like any return (to the waiter, the idle list, or closed).
+	 */
+	pool_return(p, s, s->idle_since_ns);
 	return NULL;
 }
 
