@@ -201,6 +201,41 @@ dd_breaker_record_failure(struct dd_breaker *b, const char *reason)
 	pthread_mutex_unlock(&b->mu);
 }
 
+void
+dd_breaker_record_probe(struct dd_breaker *b, bool ok, bool node_failure, const char *reason)
+{
+	bool trial;
+
+	if (!ok) {
+		if (node_failure)
+			dd_breaker_record_failure(b, reason);
+		return;
+	}
+	pthread_mutex_lock(&b->mu);
+	int64_t now = now_ns(b);
+	breaker_tick(b, now);
+	trial = b->state == DD_BREAKER_HALF_OPEN && breaker_take_trial(b, now);
+	if (trial || (b->state == DD_BREAKER_CLOSED && b->consecutive_failures > 0)) {
+		b->successes_total++;
+		b->consecutive_failures = 0;
+		if (trial)
+			breaker_move(b, DD_BREAKER_CLOSED, now, "trial succeeded");
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+bool
+dd_breaker_settled(struct dd_breaker *b)
+{
+	bool settled;
+
+	pthread_mutex_lock(&b->mu);
+	breaker_tick(b, now_ns(b));
+	settled = b->state == DD_BREAKER_CLOSED && b->consecutive_failures == 0;
+	pthread_mutex_unlock(&b->mu);
+	return settled;
+}
+
 /* Shared body of the three operator controls. */
 static void
 breaker_operator(struct dd_breaker *b, enum dd_breaker_state to, enum dd_breaker_hold hold,

@@ -5,13 +5,17 @@
  *
  * The gate. Consulting the breaker costs a second mutex and a clock read, too
  * much for the uncontended acquire. So the pool keeps an atomic flag, the
- * gate, that is false only while the breaker is known to be closed: every
- * node failure the pool reports sets it (under gate_mu, together with the
- * report), a success clears it once the breaker is closed again, operator
- * controls through dd_pool_breaker_* set or clear it, and the maintenance
- * pass re-reads the breaker into it. While the gate is set every acquire asks
- * dd_breaker_allow() and treats a yes as a probe (it pings or connects, and
- * reports the outcome), which also serves the half-open trial.
+ * gate, that is false only while the breaker is known to be closed with no
+ * failure counted (dd_breaker_settled): every node failure reported, by the
+ * pool itself or by a probe (dd_pool_report_probe), sets it under gate_mu
+ * together with the report; a success clears it once the breaker has
+ * settled again; operator controls through dd_pool_breaker_* set or clear
+ * it; and the maintenance pass re-reads the breaker into it. While the gate
+ * is set every acquire asks dd_breaker_allow() and treats a yes as a probe
+ * (it pings or connects, and reports the outcome), which also serves the
+ * half-open trial, and every success is reported, so that a failure counted
+ * while the breaker stayed closed is cleared by the next success instead of
+ * adding up with later, unrelated ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +52,7 @@ pool_report_success(struct dd_pool *p)
 		return;
 	pthread_mutex_lock(&p->gate_mu);
 	dd_breaker_record_success(p->breaker);
-	if (dd_breaker_state(p->breaker) == DD_BREAKER_CLOSED)
-		atomic_store(&p->gate, false);
+	atomic_store(&p->gate, !dd_breaker_settled(p->breaker));
 	pthread_mutex_unlock(&p->gate_mu);
 }
 
@@ -57,8 +60,19 @@ void
 pool_gate_sync(struct dd_pool *p)
 {
 	pthread_mutex_lock(&p->gate_mu);
-	atomic_store(&p->gate, dd_breaker_state(p->breaker) != DD_BREAKER_CLOSED);
+	atomic_store(&p->gate, !dd_breaker_settled(p->breaker));
 	pthread_mutex_unlock(&p->gate_mu);
+}
+
+void
+dd_pool_report_probe(struct dd_pool *p, bool ok, bool node_failure, const char *reason)
+{
+	pthread_mutex_lock(&p->gate_mu);
+	dd_breaker_record_probe(p->breaker, ok, node_failure, reason);
+	atomic_store(&p->gate, !dd_breaker_settled(p->breaker));
+	pthread_mutex_unlock(&p->gate_mu);
+	if (!ok && node_failure) /* idle connections opened before may be dead too */
+		atomic_store_explicit(&p->check_before_ns, dd_now_mono_ns(), memory_order_relaxed);
 }
 
 void

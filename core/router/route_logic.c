@@ -414,24 +414,3 @@ dd_rl_fmt_pos(const struct dd_repl_pos *p, char *buf, size_t len)
 	default: snprintf(buf, len, "unknown"); break;
 	}
 }
-
-/* ---- breaker ---- */
-
-void
-dd_rl_feed_breaker(struct dd_breaker *b, bool ok, bool node_failure, const char *error)
-{
-	struct dd_breaker_stats st;
-
-	if (!ok) {
-		if (node_failure)
-			dd_breaker_record_failure(b, error);
-		return;
-	}
-	dd_breaker_stats(b, &st);
-	if (st.state == DD_BREAKER_HALF_OPEN) {
-		if (dd_breaker_allow(b))
-			dd_breaker_record_success(b);
-	} else if (st.state == DD_BREAKER_CLOSED && st.consecutive_failures > 0) {
-		dd_breaker_record_success(b);
-	}
-}

@@ -203,12 +203,4 @@ bool dd_rl_ryw_reached(const struct dd_repl_pos *applied, int64_t probe_ns,
 /* A position for people: "0/3000060", "0-1-42,1-2-7", "unknown". */
 void dd_rl_fmt_pos(const struct dd_repl_pos *p, char *buf, size_t len);
 
-/*
- * Feeds one probe outcome to a node's breaker. A node failure counts against
- * it; a good probe ends a run of failures (only consecutive ones open it)
- * and, when the breaker is half-open, is its trial. A failure that is not the
- * node's (ok false, node_failure false) changes nothing.
- */
-void dd_rl_feed_breaker(struct dd_breaker *b, bool ok, bool node_failure, const char *error);
-
 #endif

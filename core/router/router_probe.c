@@ -214,19 +214,14 @@ run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
 
 /*
  * Probe failures count against the node; a good probe ends a run of them and
- * is the trial of a half-open node (dd_rl_feed_breaker).
+ * is the trial of a half-open node. Through the pool, so that its acquires
+ * follow the breaker at once (dd_pool_report_probe).
  */
 static void
 feed_breakers(struct dd_router *r, const struct rnode_result *res)
 {
-	struct dd_breaker *b;
-	size_t i;
-
-	for (i = 0; i < r->n; i++) {
-		b = dd_pool_breaker(r->nodes[i].pool);
-		if (b != NULL)
-			dd_rl_feed_breaker(b, res[i].ok, res[i].node_failure, res[i].error);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		dd_pool_report_probe(r->nodes[i].pool, res[i].ok, res[i].node_failure, res[i].error);
 }
 
 static void *

@@ -117,6 +117,22 @@ void dd_breaker_record_success(struct dd_breaker *b);
 void dd_breaker_record_failure(struct dd_breaker *b, const char *reason);
 
 /*
+ * The outcome of a health probe of the node (the router's role probe), which
+ * is not a call the breaker admitted. A failure that counts against the node
+ * (node_failure) is recorded like any other; one that does not (ok false,
+ * node_failure false: the node answered, with an error) changes nothing. A
+ * good probe ends a run of failures (only consecutive ones open the
+ * breaker) and, while the breaker is half-open, is its trial.
+ */
+void dd_breaker_record_probe(struct dd_breaker *b, bool ok, bool node_failure, const char *reason);
+
+/*
+ * CLOSED with no failure counted since the last success: nothing a success
+ * would change. (The pool skips reporting successes while this holds.)
+ */
+bool dd_breaker_settled(struct dd_breaker *b);
+
+/*
  * Operator controls; reason (copied, NULL allowed) goes into the history.
  * force_open: OPEN and held there (no trials) until force_closed or reset.
  * force_closed: CLOSED and held there: failures are counted but never trip.

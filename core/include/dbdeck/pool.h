@@ -42,11 +42,13 @@
  *   - in HALF_OPEN exactly one acquire is let through as the trial: it opens a
  *     new connection or pings an idle one, and that outcome closes or re-opens
  *     the breaker before the acquire returns.
- * Operator controls go through dd_pool_breaker_force_open/_force_closed/
- * _reset, which the next acquire obeys. (So that the uncontended acquire
- * stays a mutex and a list pop, the pool consults the breaker only while it
- * is not known to be closed; controls applied directly to dd_pool_breaker()
- * are noticed by the maintenance thread within one maintenance period.)
+ * Outcomes learnt outside the pool (the router's role probes) go through
+ * dd_pool_report_probe, and operator controls through
+ * dd_pool_breaker_force_open/_force_closed/_reset: the next acquire obeys
+ * both. (So that the uncontended acquire stays lock-free, the pool consults
+ * the breaker only while it is not known to be closed and clear of failures;
+ * controls applied directly to dd_pool_breaker() are noticed by the
+ * maintenance thread within one maintenance period.)
  *
  * Threads. Every function is thread-safe except that one struct dd_pooled is
  * used by one thread at a time (its borrower).
@@ -197,6 +199,15 @@ const struct dd_pool_config *dd_pool_get_config(const struct dd_pool *p);
  * Callers may read it and apply operator controls to it.
  */
 struct dd_breaker *dd_pool_breaker(struct dd_pool *p);
+
+/*
+ * A health probe of the node made outside the pool (the router's): its
+ * outcome goes to the node's breaker as dd_breaker_record_probe() says, and
+ * the pool's acquires follow at once (a breaker it opens refuses the next
+ * acquire; a failure it counts is cleared by the pool's next success).
+ * reason: a short text without secrets, copied; may be NULL.
+ */
+void dd_pool_report_probe(struct dd_pool *p, bool ok, bool node_failure, const char *reason);
 
 /* Operator controls on the node's breaker (breaker.h); reason copied, may be NULL. */
 void dd_pool_breaker_force_open(struct dd_pool *p, const char *reason);

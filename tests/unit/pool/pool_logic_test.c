@@ -337,6 +337,64 @@ test_breaker(void)
 	dd_pool_free(p);
 }
 
+/*
+ * Probe outcomes from outside the pool (the router's) steer its acquires at
+ * once, and a failure counted while the breaker stays closed is cleared by
+ * the pool's next success rather than adding up with later ones.
+ */
+static void
+test_probe_reports(void)
+{
+	struct dd_pool_config c = base_cfg(2, 0);
+	c.breaker.threshold = 2;
+	c.breaker.recovery_ns = 60000 * MS;
+	c.maintenance_ms = 60000; /* no maintenance pass re-reads the breaker meanwhile */
+	struct dd_pool *p = mkpool(&c);
+	struct dd_breaker_stats bs;
+	struct dd_result *r = NULL;
+	struct dd_pooled *x;
+	struct dd_db_error e;
+
+	dd_pool_release(must_acquire(p));
+	dd_pool_report_probe(p, false, true, "probe: no answer within 1000 ms");
+	dd_breaker_stats(dd_pool_breaker(p), &bs);
+	ok(bs.state == DD_BREAKER_CLOSED && bs.consecutive_failures == 1,
+	    "probe: a failure is counted, the breaker stays closed");
+	x = must_acquire(p);
+	dd_pool_query(x, "select", DD_POOL_DEFAULT_DEADLINE, &r, &e);
+	dd_result_free(r);
+	dd_pool_release(x);
+	dd_breaker_stats(dd_pool_breaker(p), &bs);
+	is_int(bs.consecutive_failures, 0, "probe: the pool's next success clears it");
+	dd_pool_report_probe(p, false, true, "probe: connection refused");
+	dd_pool_report_probe(p, false, true, "probe: connection refused");
+	is_int(dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &x, &e), DD_POOL_ERR_BREAKER_OPEN,
+	    "probe: a breaker opened by probes refuses the next acquire at once");
+	dd_pool_breaker_reset(p, NULL);
+	dd_pool_report_probe(p, false, false, "syntax error");
+	dd_breaker_stats(dd_pool_breaker(p), &bs);
+	is_int(bs.consecutive_failures, 0, "probe: an error that is not the node's counts nothing");
+	dd_pool_free(p);
+
+	/* The pool's own failure, then maintenance passes, then a success. */
+	c.maintenance_ms = 20;
+	p = mkpool(&c);
+	x = must_acquire(p);
+	dd_pool_exec(x, "lost", DD_POOL_DEFAULT_DEADLINE, NULL, &e);
+	dd_pool_release(x);
+	sleep_ms(100);
+	dd_breaker_stats(dd_pool_breaker(p), &bs);
+	is_int(bs.consecutive_failures, 1, "gate: a lost connection counted");
+	x = must_acquire(p);
+	dd_pool_query(x, "select", DD_POOL_DEFAULT_DEADLINE, &r, &e);
+	dd_result_free(r);
+	dd_pool_release(x);
+	dd_breaker_stats(dd_pool_breaker(p), &bs);
+	is_int(bs.consecutive_failures, 0,
+	    "gate: maintenance passes in between do not keep the next success from clearing it");
+	dd_pool_free(p);
+}
+
 static void
 test_retry(void)
 {
@@ -724,6 +782,7 @@ main(void)
 	test_liveness();
 	test_retirement();
 	test_breaker();
+	test_probe_reports();
 	test_retry();
 	test_slow_ring();
 	test_drain();

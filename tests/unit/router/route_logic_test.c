@@ -427,9 +427,9 @@ test_feed_breaker(void)
 
 	/* Failures apart, with good probes between, never open it. */
 	for (int round = 0; round < 5; round++) {
-		dd_rl_feed_breaker(b, false, true, "probe: no answer within 1000 ms");
-		dd_rl_feed_breaker(b, false, true, "probe: no answer within 1000 ms");
-		dd_rl_feed_breaker(b, true, false, "");
+		dd_breaker_record_probe(b, false, true, "probe: no answer within 1000 ms");
+		dd_breaker_record_probe(b, false, true, "probe: no answer within 1000 ms");
+		dd_breaker_record_probe(b, true, false, "");
 	}
 	is_int(
 	    bstate(b), DD_BREAKER_CLOSED, "breaker: 2 failures then a good probe, 5 times: closed");
@@ -437,21 +437,21 @@ test_feed_breaker(void)
 	is_int(st.consecutive_failures, 0, "breaker: a good probe ends the run of failures");
 	is_int((long long)st.successes_total, 5,
 	    "breaker: only probes that end a run count as successes");
-	dd_rl_feed_breaker(b, true, false, "");
+	dd_breaker_record_probe(b, true, false, "");
 	dd_breaker_stats(b, &st);
 	is_int((long long)st.successes_total, 5,
 	    "breaker: a good probe with no failure before is not counted");
 
-	dd_rl_feed_breaker(b, false, false, "syntax error");
-	dd_rl_feed_breaker(b, false, false, "syntax error");
-	dd_rl_feed_breaker(b, false, false, "syntax error");
+	dd_breaker_record_probe(b, false, false, "syntax error");
+	dd_breaker_record_probe(b, false, false, "syntax error");
+	dd_breaker_record_probe(b, false, false, "syntax error");
 	is_int(
 	    bstate(b), DD_BREAKER_CLOSED, "breaker: errors that are not the node's do not count");
 
 	for (int i = 0; i < 3; i++)
-		dd_rl_feed_breaker(b, false, true, "connection refused");
+		dd_breaker_record_probe(b, false, true, "connection refused");
 	is_int(bstate(b), DD_BREAKER_OPEN, "breaker: 3 consecutive node failures open it");
-	dd_rl_feed_breaker(b, true, false, "");
+	dd_breaker_record_probe(b, true, false, "");
 	is_int(bstate(b), DD_BREAKER_OPEN,
 	    "breaker: a good probe does not close an open breaker early");
 	dd_breaker_free(b);
@@ -459,8 +459,8 @@ test_feed_breaker(void)
 	cfg.recovery_ns = 0;
 	b = dd_breaker_new("n2", &cfg, NULL);
 	for (int i = 0; i < 3; i++)
-		dd_rl_feed_breaker(b, false, true, "connection refused");
-	dd_rl_feed_breaker(b, true, false, "");
+		dd_breaker_record_probe(b, false, true, "connection refused");
+	dd_breaker_record_probe(b, true, false, "");
 	is_int(bstate(b), DD_BREAKER_CLOSED,
 	    "breaker: after the recovery time a good probe is the trial: closed");
 	dd_breaker_free(b);
