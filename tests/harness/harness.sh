@@ -39,6 +39,8 @@ usage: ${H_SELF##*/} COMMAND DIR [ARGS...]
   resume-node DIR NODE          SIGCONT
   pg-replay DIR NODE pause|resume        pg_wal_replay_pause()/resume()
   my-sql-thread DIR NODE stop|start      STOP/START SLAVE SQL_THREAD
+  my-read-only DIR NODE on|off           SET GLOBAL read_only (as root: the
+                                         operator lacks READ_ONLY ADMIN)
   load DIR pg|my SECONDS [ROWS_PER_SEC]  write load on the primary (default 20/s)
   psql DIR NODE [ARGS...]       psql to NODE over TCP as the operator
   mariadb DIR NODE [ARGS...]    mariadb client to NODE over TCP as the operator
@@ -421,6 +423,16 @@ cmd_my_sql_thread() {
 	esac
 }
 
+cmd_my_read_only() {
+	node_args "$@"
+	[[ $(node_kind "$2") == my ]] || usage_error "my-read-only: $2 is not a MariaDB node"
+	case ${3-} in
+	on) my_root "$2" -e "SET GLOBAL read_only = 1" ;;
+	off) my_root "$2" -e "SET GLOBAL read_only = 0" ;;
+	*) usage_error "usage: my-read-only DIR NODE on|off" ;;
+	esac
+}
+
 # --- load ------------------------------------------------------------------
 
 # find_primary pg|my: the node that takes writes now (after a switchover it
@@ -522,6 +534,7 @@ main() {
 	resume-node) cmd_resume_node "$@" ;;
 	pg-replay) cmd_pg_replay "$@" ;;
 	my-sql-thread) cmd_my_sql_thread "$@" ;;
+	my-read-only) cmd_my_read_only "$@" ;;
 	load) cmd_load "$@" ;;
 	psql) cmd_psql "$@" ;;
 	mariadb) cmd_mariadb "$@" ;;
