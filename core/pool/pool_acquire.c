@@ -2,10 +2,12 @@
  * pool_acquire.c: borrowing and returning connections, and the FIFO queue of
  * waiters.
  *
- * The uncontended path is one mutex and a list pop: acquire reads the clock
- * once (for the liveness window), release once (for the lifetime check and
- * the idle timestamp), and the breaker is consulted only while the pool's
- * gate says it may not be closed (pool_query.c).
+ * A thread's own returned connection comes back without the lock while
+ * nobody waits (pool_park.c). Otherwise the uncontended path is one mutex and
+ * a list pop: acquire reads the clock once (for the liveness window), release
+ * reuses the end of the last statement (for the lifetime check and the idle
+ * timestamp), and the breaker is consulted only while the pool's gate says it
+ * may not be settled (pool_query.c).
  *
  * Waiting is strictly first come, first served: each waiter sleeps on its
  * own condition variable in a queue; a thread that returns a connection hands
