@@ -50,15 +50,15 @@ test_lag_pg(void)
 	int samples = 0, bad = 0;
 
 	mt_setup(&T, REFRESH_MS, NULL);
-	mt_load_start(&T, "pg", 40, 20);
+	it_load_start(&T.h, "pg", 40, 20);
 	sleep(3);
-	before = mt_now_ms();
-	mt_fault(&T, "pg-replay", "pg2", "pause", "pg-replay", "resume");
-	pause_ms = (before + mt_now_ms()) / 2;
-	while (mt_now_ms() - pause_ms < 10000) {
+	before = it_now_ms();
+	it_fault(&T.h, "pg-replay", "pg2", "pause", "pg-replay", "resume");
+	pause_ms = (before + it_now_ms()) / 2;
+	while (it_now_ms() - pause_ms < 10000) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
-		double truth = (double)(mt_now_ms() - pause_ms) / 1000.0;
+		double truth = (double)(it_now_ms() - pause_ms) / 1000.0;
 		double lag = lag_of(s, "pg2"), other = lag_of(s, "pg3");
 		double err = isnan(lag) ? 99 : fabs(lag - truth);
 		samples++;
@@ -74,18 +74,18 @@ test_lag_pg(void)
 	ok(samples >= 8, "paused replay: %d samples in 10 s", samples);
 	ok(bad == 0, "reported lag within 1.5 s of the true lag (worst error %.2f s)", worst);
 	ok(worst_other < 1.0, "the other replica stays under 1 s (worst %.2f s)", worst_other);
-	mt_undo(&T, "pg-replay", "pg2");
-	t0 = mt_now_ms();
+	it_undo(&T.h, "pg-replay", "pg2");
+	t0 = it_now_ms();
 	double lag = 99;
-	while (mt_now_ms() - t0 < 10000 && !(lag < 1.0)) {
+	while (it_now_ms() - t0 < 10000 && !(lag < 1.0)) {
 		if ((s = mt_next(&T, 3000))) {
 			lag = lag_of(s, "pg2");
 			dd_snapshot_unref(s);
 		}
 	}
 	ok(lag < 1.0, "after resume the lag is under 1 s again (%.2f s, after %lld ms)", lag,
-	    (long long)(mt_now_ms() - t0));
-	mt_load_stop();
+	    (long long)(it_now_ms() - t0));
+	it_load_stop();
 	mt_teardown(&T);
 }
 
@@ -100,8 +100,8 @@ test_idle(void)
 
 	mt_setup(&T, REFRESH_MS, NULL);
 	sleep(2); /* let the load of an earlier test drain */
-	t0 = mt_now_ms();
-	while (mt_now_ms() - t0 < 30000) {
+	t0 = it_now_ms();
+	while (it_now_ms() - t0 < 30000) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		samples++;
@@ -129,20 +129,20 @@ test_lag_my(void)
 	double peak = 0;
 
 	mt_setup(&T, REFRESH_MS, NULL);
-	mt_load_start(&T, "my", 45, 20);
+	it_load_start(&T.h, "my", 45, 20);
 	sleep(2);
-	mt_fault(&T, "my-sql-thread", "my2", "stop", "my-sql-thread", "start");
-	t0 = mt_now_ms();
-	while (mt_now_ms() - t0 < 15000 && raised_at < 0) {
+	it_fault(&T.h, "my-sql-thread", "my2", "stop", "my-sql-thread", "start");
+	t0 = it_now_ms();
+	while (it_now_ms() - t0 < 15000 && raised_at < 0) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		double lag = lag_of(s, "my2");
 		if (!isnan(lag) && lag > peak)
 			peak = lag;
 		if (over_at < 0 && !isnan(lag) && lag > 2.0)
-			over_at = mt_now_ms();
+			over_at = it_now_ms();
 		if (mt_alert(s, "replica_lag", "my2"))
-			raised_at = mt_now_ms();
+			raised_at = it_now_ms();
 		dd_snapshot_unref(s);
 	}
 	ok(peak > 2.0, "SQL thread stopped: lag rises (peak %.1f s)", peak);
@@ -150,18 +150,18 @@ test_lag_my(void)
 	ok(over_at > 0 && raised_at - over_at >= 2000,
 	    "not before alert_lag_for (3 s): raised %lld ms after lag passed lag_max",
 	    (long long)(raised_at - over_at));
-	mt_undo(&T, "my-sql-thread", "my2");
-	t0 = mt_now_ms();
-	while (mt_now_ms() - t0 < 15000 && cleared_at < 0) {
+	it_undo(&T.h, "my-sql-thread", "my2");
+	t0 = it_now_ms();
+	while (it_now_ms() - t0 < 15000 && cleared_at < 0) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		if (!mt_alert(s, "replica_lag", "my2") && lag_of(s, "my2") < 1.0)
-			cleared_at = mt_now_ms();
+			cleared_at = it_now_ms();
 		dd_snapshot_unref(s);
 	}
 	ok(cleared_at > 0, "SQL thread started: alert cleared and lag back under 1 s (%lld ms)",
 	    (long long)(cleared_at - t0));
-	mt_load_stop();
+	it_load_stop();
 	mt_teardown(&T);
 }
 
@@ -175,30 +175,30 @@ test_down(void)
 	int i;
 
 	mt_setup(&T, REFRESH_MS, NULL);
-	mt_fault(&T, "kill-node", "pg3", NULL, "start-node", NULL);
-	t0 = mt_now_ms();
-	while (mt_now_ms() - t0 < 10000 && (down_ms < 0 || alert_ms < 0)) {
+	it_fault(&T.h, "kill-node", "pg3", NULL, "start-node", NULL);
+	t0 = it_now_ms();
+	while (it_now_ms() - t0 < 10000 && (down_ms < 0 || alert_ms < 0)) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		i = mt_node(s, "pg3");
 		if (down_ms < 0 && s->nodes[i].state == DD_NODE_DOWN)
-			down_ms = mt_now_ms() - t0;
+			down_ms = it_now_ms() - t0;
 		if (alert_ms < 0 && mt_alert(s, "node_down", "pg3"))
-			alert_ms = mt_now_ms() - t0;
+			alert_ms = it_now_ms() - t0;
 		dd_snapshot_unref(s);
 	}
 	ok(down_ms >= 0 && down_ms <= 2 * REFRESH_MS + 300,
 	    "kill -9: pg3 down within two refresh intervals (%lld ms)", (long long)down_ms);
 	ok(alert_ms >= 0 && alert_ms <= 2 * REFRESH_MS + 300, "node_down alert raised (%lld ms)",
 	    (long long)alert_ms);
-	mt_undo(&T, "start-node", "pg3");
-	t0 = mt_now_ms();
-	while (mt_now_ms() - t0 < 30000 && up_ms < 0) {
+	it_undo(&T.h, "start-node", "pg3");
+	t0 = it_now_ms();
+	while (it_now_ms() - t0 < 30000 && up_ms < 0) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		i = mt_node(s, "pg3");
 		if (s->nodes[i].state != DD_NODE_DOWN && !mt_alert(s, "node_down", "pg3"))
-			up_ms = mt_now_ms() - t0;
+			up_ms = it_now_ms() - t0;
 		dd_snapshot_unref(s);
 	}
 	ok(up_ms >= 0, "start-node: pg3 up and the alert cleared (%lld ms)", (long long)up_ms);
@@ -214,9 +214,9 @@ test_sigstop(void)
 	bool seen_down = false;
 
 	mt_setup(&T, REFRESH_MS, NULL);
-	mt_fault(&T, "pause-node", "my3", NULL, "resume-node", NULL);
-	t0 = mt_now_ms();
-	while (mt_now_ms() - t0 < 8000) {
+	it_fault(&T.h, "pause-node", "my3", NULL, "resume-node", NULL);
+	t0 = it_now_ms();
+	while (it_now_ms() - t0 < 8000) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		stopped = mt_node(s, "my3");
@@ -244,7 +244,7 @@ test_sigstop(void)
 	ok(worst_age <= REFRESH_MS + 500, "their data is never older than one interval (%lld ms)",
 	    (long long)worst_age);
 	ok(seen_down, "the stopped node is shown down");
-	mt_undo(&T, "resume-node", "my3");
+	it_undo(&T.h, "resume-node", "my3");
 	mt_teardown(&T);
 }
 
@@ -256,9 +256,9 @@ static const struct dd_snap_query *
 wait_query(const char *node, const char *needle, double min_s, const struct dd_snapshot **keep)
 {
 	const struct dd_snapshot *s;
-	int64_t t0 = mt_now_ms();
+	int64_t t0 = it_now_ms();
 
-	while (mt_now_ms() - t0 < 10000) {
+	while (it_now_ms() - t0 < 10000) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		for (int i = 0; i < s->n_queries; i++) {
@@ -312,7 +312,7 @@ test_slow_pg(void)
 	int rc;
 
 	mt_setup(&T, REFRESH_MS, NULL);
-	launched = mt_wall_ms();
+	launched = it_wall_ms();
 	pid = mt_client_start(&T, "psql", "pg1", "select pg_sleep(30)", NULL, errfile);
 	q = wait_query("pg1", "pg_sleep(30)", 2.0, &s);
 	if (!ok(q != NULL, "pg_sleep(30) shows as a slow query on pg1"))
@@ -326,10 +326,10 @@ test_slow_pg(void)
 	wrong.started_us += 1;
 	rc = dd_monitor_cancel_query(T.m, &wrong, false, 0, err, sizeof(err));
 	ok(rc == DD_CANCEL_CHANGED, "a wrong start time (by 1 us) is refused: %s", err);
-	ok(mt_wait_child(pid, 200) < 0, "... and the statement still runs");
+	ok(it_wait_child(pid, 200) < 0, "... and the statement still runs");
 	rc = dd_monitor_cancel_query(T.m, &tg, false, 0, err, sizeof(err));
 	is_int(rc, DD_CANCEL_OK, "cancel accepted");
-	rc = mt_wait_child(pid, 5000);
+	rc = it_wait_child(pid, 5000);
 	ok(rc > 0 && rc < 128, "psql ends with an error (exit %d)", rc);
 	ok(file_has(errfile, "canceling statement due to user request"),
 	    "psql got the cancel error");
@@ -348,7 +348,7 @@ test_slow_pg(void)
 		ok(rc == DD_CANCEL_CHANGED && strstr(err, "ended"),
 		    "finished, session idle: terminate refused (%s)", err);
 	}
-	mt_wait_child(pid, 15000);
+	it_wait_child(pid, 15000);
 	unlink(errfile);
 	mt_teardown(&T);
 }
@@ -366,7 +366,7 @@ test_slow_my(void)
 	int rc;
 
 	mt_setup(&T, REFRESH_MS, NULL);
-	launched = mt_wall_ms();
+	launched = it_wall_ms();
 	pid = mt_client_start(&T, "mariadb", "my1", "SELECT SLEEP(30)", NULL, errfile);
 	q = wait_query("my1", "SLEEP(30)", 2.0, &s);
 	if (!ok(q != NULL, "SLEEP(30) shows as a slow query on my1"))
@@ -382,12 +382,12 @@ test_slow_my(void)
 	wrong.started_us -= 5000000;
 	rc = dd_monitor_cancel_query(T.m, &wrong, false, 0, err, sizeof(err));
 	ok(rc == DD_CANCEL_CHANGED, "a start 5 s off is refused: %s", err);
-	t0 = mt_now_ms();
+	t0 = it_now_ms();
 	rc = dd_monitor_cancel_query(T.m, &tg, false, 0, err, sizeof(err));
 	is_int(rc, DD_CANCEL_OK, "KILL QUERY accepted");
-	rc = mt_wait_child(pid, 5000);
-	ok(rc >= 0 && mt_now_ms() - t0 < 5000, "the client returns early (exit %d after %lld ms)",
-	    rc, (long long)(mt_now_ms() - t0));
+	rc = it_wait_child(pid, 5000);
+	ok(rc >= 0 && it_now_ms() - t0 < 5000, "the client returns early (exit %d after %lld ms)",
+	    rc, (long long)(it_now_ms() - t0));
 	rc = dd_monitor_cancel_query(T.m, &tg, false, 0, err, sizeof(err));
 	ok(rc == DD_CANCEL_GONE || rc == DD_CANCEL_CHANGED, "a finished query is refused: %s", err);
 	unlink(errfile);
@@ -411,9 +411,9 @@ wait_node(const char *node, bool (*pred)(const struct dd_snap_node *), int64_t t
     const struct dd_snapshot **keep)
 {
 	const struct dd_snapshot *s;
-	int64_t t0 = mt_now_ms();
+	int64_t t0 = it_now_ms();
 
-	while (mt_now_ms() - t0 < timeout_ms) {
+	while (it_now_ms() - t0 < timeout_ms) {
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		const struct dd_snap_node *n = &s->nodes[mt_node(s, node)];

@@ -4,8 +4,9 @@
  * config written for it (refresh 1 s, lag_max 2 s, alert_lag_for 3 s, short
  * breaker recovery), starts a monitor, and reads snapshots as they are
  * published (through the wake-up descriptor, as the console does). Faults
- * injected through mt_fault() and background processes (write load, psql)
- * are undone or killed at exit, also when the test fails or is terminated.
+ * (it_fault) and background processes (it_load_start, mt_client_start) are
+ * undone or killed at exit, also when the test fails or is terminated: see
+ * tests/lib/itlib.h.
  */
 #ifndef MT_COMMON_H
 #define MT_COMMON_H
@@ -18,6 +19,7 @@
 #include "dbdeck/core.h"
 #include "dbdeck/monitor.h"
 #include "harness.h"
+#include "itlib.h"
 
 struct mt {
 	struct dd_harness h;
@@ -42,28 +44,14 @@ int mt_node(const struct dd_snapshot *s, const char *name);
 const struct dd_snap_alert *mt_alert(
     const struct dd_snapshot *s, const char *rule, const char *node);
 
-/* Runs a harness command on node now, and `undo` on it at exit unless mt_undo runs first. */
-void mt_fault(struct mt *t, const char *cmd, const char *node, const char *extra, const char *undo,
-    const char *undo_extra);
-void mt_undo(struct mt *t, const char *undo, const char *node);
-
-/* `harness.sh load DIR engine SECONDS RATE` in the background; killed at exit. */
-void mt_load_start(struct mt *t, const char *engine, int seconds, int rate);
-void mt_load_stop(void);
-
 /*
  * Runs `harness.sh CLIENT DIR NODE -c SQL [-c SQL2]` (psql; mariadb: -e) in
  * the background with its output into errfile (NULL: discarded); returns its
- * pid (reaped with mt_wait_child; killed at exit).
+ * pid (reaped with it_wait_child; killed at exit).
  */
 pid_t mt_client_start(struct mt *t, const char *client, const char *node, const char *sql,
     const char *sql2, const char *errfile);
-/* Waits up to timeout_ms for pid; its exit status (128+sig when killed), or -1 on timeout. */
-int mt_wait_child(pid_t pid, int64_t timeout_ms);
 /* Runs one SQL statement through harness.sh psql/mariadb on node and waits; exit status. */
 int mt_sql(struct mt *t, const char *client, const char *node, const char *sql);
-
-int64_t mt_now_ms(void);
-int64_t mt_wall_ms(void);
 
 #endif

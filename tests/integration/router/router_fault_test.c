@@ -76,8 +76,8 @@ test_fallback(const char *engine)
 	struct rt t;
 
 	rt_setup(&t, engine, NULL);
-	rt_fault(&t, "stop-node", t.node[1], NULL, "start-node", NULL);
-	rt_fault(&t, "stop-node", t.node[2], NULL, "start-node", NULL);
+	it_fault(&t.h, "stop-node", t.node[1], NULL, "start-node", NULL);
+	it_fault(&t.h, "stop-node", t.node[2], NULL, "start-node", NULL);
 	ms = rt_wait(&t, both_down, 0, 10000);
 	ok(ms >= 0, "both replicas seen down after %lld ms", (long long)ms);
 	check_metrics_down(&t);
@@ -90,13 +90,13 @@ test_fallback(const char *engine)
 	is_int(rt_teardown(&t), 0, "clean shutdown (fallback policy)");
 
 	rt_setup_ex(&t, engine, "no_replica = fail", false);
-	t0 = rt_now_ms();
+	t0 = it_now_ms();
 	rc = dd_router_query(
 	    t.r, NULL, DD_INTENT_READ, rt_port_sql(&t), DD_POOL_DEFAULT_DEADLINE, &res, &why, &e);
 	dd_result_free(res);
 	ok(rc == DD_ROUTER_ERR_NO_REPLICA, "no_replica = fail: the read fails (%s)",
 	    dd_router_err_name(rc));
-	ok(rt_now_ms() - t0 < 1000, "at once (%lld ms)", (long long)(rt_now_ms() - t0));
+	ok(it_now_ms() - t0 < 1000, "at once (%lld ms)", (long long)(it_now_ms() - t0));
 	ok(strstr(why.reason, "no_replica = fail") != NULL &&
 	        strstr(e.message, "no_replica") != NULL,
 	    "with a clear reason: %s", why.reason);
@@ -105,8 +105,8 @@ test_fallback(const char *engine)
 	        why.node == 0,
 	    "writes still go to the primary");
 
-	rt_undo(&t, "start-node", t.node[1]);
-	rt_undo(&t, "start-node", t.node[2]);
+	it_undo(&t.h, "start-node", t.node[1]);
+	it_undo(&t.h, "start-node", t.node[2]);
 	ms = rt_wait(&t, both_usable, 0, 30000);
 	ok(ms >= 0, "both replicas re-discovered and usable %lld ms after restart", (long long)ms);
 	n = rt_read_node(&t, NULL, 3000, &why);
@@ -166,12 +166,12 @@ test_hang(const char *engine)
 	struct rt t;
 
 	rt_setup(&t, engine, NULL);
-	rt_fault(&t, "pause-node", t.node[1], NULL, "resume-node", NULL);
-	start = rt_now_ms();
-	while (rt_now_ms() - start < 8000) {
-		t0 = rt_now_ms();
+	it_fault(&t.h, "pause-node", t.node[1], NULL, "resume-node", NULL);
+	start = it_now_ms();
+	while (it_now_ms() - start < 8000) {
+		t0 = it_now_ms();
 		n = rt_read_node(&t, NULL, deadline_ms, &why);
-		el = rt_now_ms() - t0;
+		el = it_now_ms() - t0;
 		if (el > 200 && slow++ < 5)
 			diag("read %d: %lld ms: %s", reads, (long long)el, why.reason);
 		reads++;
@@ -179,8 +179,8 @@ test_hang(const char *engine)
 		late += el > deadline_ms + 250;
 		failed += n < 0;
 		if (opened_ms < 0 && breaker_of(&t, 1) == DD_BREAKER_OPEN)
-			opened_ms = rt_now_ms() - start;
-		if (opened_ms >= 0 && rt_now_ms() - start > opened_ms + 1000) {
+			opened_ms = it_now_ms() - start;
+		if (opened_ms >= 0 && it_now_ms() - start > opened_ms + 1000) {
 			after_open++;
 			bad_after_open += n != 2;
 		}
@@ -197,7 +197,7 @@ test_hang(const char *engine)
 	    after_open, bad_after_open);
 	diag("%s", why.reason);
 
-	rt_undo(&t, "resume-node", t.node[1]);
+	it_undo(&t.h, "resume-node", t.node[1]);
 	ms = rt_wait(&t, breaker_closed_and_in, 1, 20000);
 	ok(ms >= 0, "after SIGCONT the breaker closed and %s is back in %lld ms", t.node[1],
 	    (long long)ms);

@@ -36,11 +36,11 @@ static int
 reads_on(struct rt *t, int i, int64_t ms, int *total)
 {
 	struct dd_route_decision why;
-	int64_t end = rt_now_ms() + ms;
+	int64_t end = it_now_ms() + ms;
 	int on = 0, n;
 
 	*total = 0;
-	while (rt_now_ms() < end) {
+	while (it_now_ms() < end) {
 		n = rt_read_node(t, NULL, 3000, &why);
 		if (n < 0) {
 			diag("read failed: %s", why.reason);
@@ -63,14 +63,14 @@ main(int argc, char **argv)
 	struct rt t;
 
 	rt_setup(&t, engine, NULL);
-	rt_load_start(&t, 60, 20);
+	it_load_start(&t.h, engine, 60, 20);
 	on = reads_on(&t, 1, 1500, &total);
 	ok(on > 0, "before: %s serves reads (%d of %d)", t.node[1], on, total);
 
 	if (t.pg)
-		rt_fault(&t, "pg-replay", t.node[1], "pause", "pg-replay", "resume");
+		it_fault(&t.h, "pg-replay", t.node[1], "pause", "pg-replay", "resume");
 	else
-		rt_fault(&t, "my-sql-thread", t.node[1], "stop", "my-sql-thread", "start");
+		it_fault(&t.h, "my-sql-thread", t.node[1], "stop", "my-sql-thread", "start");
 	ms = rt_wait(&t, lagging_out, 1, 10000);
 	ok(ms >= 0, "%s left the read set %lld ms after replay stopped (bound 10 s)", t.node[1],
 	    (long long)ms);
@@ -82,15 +82,15 @@ main(int argc, char **argv)
 	ok(strstr(buf, "out: lag") != NULL, "the explanation says lag: %s", buf);
 
 	if (t.pg)
-		rt_undo(&t, "pg-replay", t.node[1]);
+		it_undo(&t.h, "pg-replay", t.node[1]);
 	else
-		rt_undo(&t, "my-sql-thread", t.node[1]);
+		it_undo(&t.h, "my-sql-thread", t.node[1]);
 	ms = rt_wait(&t, back_in, 1, 10000);
 	ok(ms >= 0, "%s back in the read set %lld ms after replay resumed (bound 10 s)", t.node[1],
 	    (long long)ms);
 	on = reads_on(&t, 1, 1500, &total);
 	ok(on > 0, "it serves reads again (%d of %d)", on, total);
-	rt_load_stop();
+	it_load_stop();
 	is_int(rt_teardown(&t), 0, "shutdown: every pool drained, no connection left borrowed");
 	return tap_done();
 }

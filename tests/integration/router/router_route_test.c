@@ -241,7 +241,7 @@ test_rediscovery(struct rt *t)
 	int i, n, on_stopped = 0, failed = 0, back = 0;
 	int64_t ms;
 
-	rt_fault(t, "stop-node", t->node[1], NULL, "start-node", NULL);
+	it_fault(&t->h, "stop-node", t->node[1], NULL, "start-node", NULL);
 	ms = rt_wait(t, node_out, 1, 10000);
 	ok(ms >= 0, "stopped %s is out of the read set after %lld ms", t->node[1], (long long)ms);
 	for (i = 0; i < 20; i++) {
@@ -252,7 +252,7 @@ test_rediscovery(struct rt *t)
 	ok(on_stopped == 0 && failed == 0, "20 reads while it is down: all served, none by it");
 	diag("%s", why.reason);
 	ok(strstr(why.reason, "unreachable") != NULL, "the reason says it is unreachable");
-	rt_undo(t, "start-node", t->node[1]);
+	it_undo(&t->h, "start-node", t->node[1]);
 	ms = rt_wait(t, node_back, 1, 20000);
 	ok(ms >= 0,
 	    "restarted %s re-discovered as a replica, back in the read set, breaker "

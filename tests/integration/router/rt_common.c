@@ -1,88 +1,21 @@
 /*
  * rt_common.c: see rt_common.h. Setup and teardown of a dd_core over the
- * harness, node identification by server port, fault injection with undo at
- * exit (atexit, and SIGTERM/SIGINT turned into exit), background load.
+ * harness and node identification by server port; the fault undos and the
+ * load stopped at exit are tests/lib/itlib.c's.
  */
-#include <signal.h>
-#include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rt_common.h"
 #include "tap.h"
 #include "util/util.h"
 
-#define MAX_UNDO 16
-
-static struct {
-	struct dd_harness h;
-	bool loaded;
-	int n;
-	char cmd[MAX_UNDO][32], node[MAX_UNDO][8], extra[MAX_UNDO][16];
-} undo;
-static pid_t load_pid;
-static char *secret; /* the harness password, sodium_malloc */
-
-int64_t
-rt_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-undo_all(void)
-{
-	rt_load_stop();
-	while (undo.n > 0) {
-		undo.n--;
-		if (undo.extra[undo.n][0])
-			dd_harness_run(&undo.h, "%s %s %s", undo.cmd[undo.n], undo.node[undo.n],
-			    undo.extra[undo.n]);
-		else
-			dd_harness_run(&undo.h, "%s %s", undo.cmd[undo.n], undo.node[undo.n]);
-	}
-}
-
-static void
-on_signal(int sig)
-{
-	static volatile sig_atomic_t exiting;
-
-	(void)sig;
-	if (exiting)
-		_exit(1);
-	exiting = 1;
-	signal(SIGPIPE, SIG_IGN); /* a closed stdout must not stop the undo */
-	exit(1);                  /* runs undo_all through atexit: the harness must be restored */
-}
-
-static int
-credential(void *ctx, const char *name, const char **user, const char **password)
-{
-	struct rt *t = ctx;
-
-	if (strcmp(name, "harness") != 0)
-		return -1;
-	*user = t->h.user;
-	*password = secret;
-	return 0;
-}
-
 const char *
 rt_engine_arg(int argc, char **argv)
 {
-	if (argc < 2 || (strcmp(argv[1], "pg") != 0 && strcmp(argv[1], "my") != 0))
-		bail_out("usage: %s pg|my", argv[0]);
-	return argv[1];
+	return it_engine_arg(argc < 2 ? NULL : argv[1], argv[0]);
 }
 
 static char *
@@ -124,20 +57,6 @@ load_config(struct rt *t, const char *extra)
 	dd_diags_free(d);
 }
 
-static void
-load_secret(struct rt *t)
-{
-	char err[256];
-
-	if (secret != NULL)
-		return;
-	if (sodium_init() < 0)
-		bail_out("sodium_init");
-	secret = sodium_malloc(512);
-	if (secret == NULL || dd_harness_password(&t->h, secret, 512, err, sizeof(err)) != 0)
-		bail_out("harness password: %s", err);
-}
-
 /* Precondition of every test: both replicas in the read set, breakers closed. */
 static bool
 replicas_usable(struct rt *t, int unused)
@@ -166,26 +85,17 @@ rt_setup_ex(struct rt *t, const char *engine, const char *extra_keys, bool wait_
 	memset(t, 0, sizeof(*t));
 	if (dd_harness_load(&t->h, err, sizeof(err)) != 0)
 		bail_out("no harness: %s", err);
-	if (!undo.loaded) {
-		undo.h = t->h;
-		undo.loaded = true;
-		atexit(undo_all);
-		signal(SIGTERM, on_signal);
-		signal(SIGINT, on_signal);
-		signal(SIGHUP, on_signal);
-		signal(SIGQUIT, on_signal);
-		signal(SIGPIPE, on_signal); /* e.g. output piped into head */
-	}
+	it_arm(&t->h);
 	t->pg = strcmp(engine, "pg") == 0;
 	for (i = 0; i < RT_NODES; i++) {
 		snprintf(t->node[i], sizeof(t->node[i]), "%s%d", engine, i + 1);
 		t->port[i] = dd_harness_port(&t->h, t->node[i]);
 	}
-	load_secret(t);
+	it_password(&t->h);
 	load_config(t, extra_keys);
 	dd_core_options_default(&o);
 	o.application_name = "dbdeck-router-test";
-	t->core = dd_core_new_with(t->cfg, credential, t, &o, err, sizeof(err));
+	t->core = dd_core_new_with(t->cfg, it_credential, &t->h, &o, err, sizeof(err));
 	if (t->core == NULL)
 		bail_out("dd_core_new: %s", err);
 	t->r = dd_cluster_router(dd_core_cluster(t->core, "c"));
@@ -272,74 +182,6 @@ rt_read_node(struct rt *t, struct dd_session *s, int64_t timeout_ms, struct dd_r
 }
 
 void
-rt_fault(struct rt *t, const char *cmd, const char *node, const char *extra, const char *undo_cmd,
-    const char *undo_extra)
-{
-	int rc;
-
-	if (undo.n < MAX_UNDO) {
-		snprintf(undo.cmd[undo.n], sizeof(undo.cmd[0]), "%s", undo_cmd);
-		snprintf(undo.node[undo.n], sizeof(undo.node[0]), "%s", node);
-		snprintf(
-		    undo.extra[undo.n], sizeof(undo.extra[0]), "%s", undo_extra ? undo_extra : "");
-		undo.n++;
-	}
-	rc = extra ? dd_harness_run(&t->h, "%s %s %s", cmd, node, extra)
-	           : dd_harness_run(&t->h, "%s %s", cmd, node);
-	if (rc != 0)
-		bail_out("harness %s %s failed (%d)", cmd, node, rc);
-}
-
-void
-rt_undo(struct rt *t, const char *undo_cmd, const char *node)
-{
-	int i, rc;
-
-	for (i = undo.n - 1; i >= 0; i--) {
-		if (strcmp(undo.cmd[i], undo_cmd) != 0 || strcmp(undo.node[i], node) != 0)
-			continue;
-		rc = undo.extra[i][0]
-		         ? dd_harness_run(&t->h, "%s %s %s", undo_cmd, node, undo.extra[i])
-		         : dd_harness_run(&t->h, "%s %s", undo_cmd, node);
-		if (rc != 0)
-			diag("harness %s %s: exit %d", undo_cmd, node, rc);
-		memmove(
-		    &undo.cmd[i], &undo.cmd[i + 1], (size_t)(undo.n - i - 1) * sizeof(undo.cmd[0]));
-		memmove(&undo.node[i], &undo.node[i + 1],
-		    (size_t)(undo.n - i - 1) * sizeof(undo.node[0]));
-		memmove(&undo.extra[i], &undo.extra[i + 1],
-		    (size_t)(undo.n - i - 1) * sizeof(undo.extra[0]));
-		undo.n--;
-		return;
-	}
-}
-
-void
-rt_load_start(struct rt *t, int seconds, int rate)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		bail_out("fork");
-	if (pid == 0) {
-		setpgid(0, 0);
-		_exit(dd_harness_run(&t->h, "load %s %d %d", t->pg ? "pg" : "my", seconds, rate));
-	}
-	setpgid(pid, pid);
-	load_pid = pid;
-}
-
-void
-rt_load_stop(void)
-{
-	if (load_pid <= 0)
-		return;
-	kill(-load_pid, SIGTERM);
-	waitpid(load_pid, NULL, 0);
-	load_pid = 0;
-}
-
-void
 rt_view(struct rt *t, int i, struct dd_router_node_view *v)
 {
 	struct dd_router_node_view all[RT_NODES];
@@ -351,12 +193,12 @@ rt_view(struct rt *t, int i, struct dd_router_node_view *v)
 int64_t
 rt_wait(struct rt *t, bool (*pred)(struct rt *, int), int arg, int64_t timeout_ms)
 {
-	int64_t t0 = rt_now_ms();
+	int64_t t0 = it_now_ms();
 
 	for (;;) {
 		if (pred(t, arg))
-			return rt_now_ms() - t0;
-		if (rt_now_ms() - t0 > timeout_ms)
+			return it_now_ms() - t0;
+		if (it_now_ms() - t0 > timeout_ms)
 			return -1;
 		usleep(100000);
 	}

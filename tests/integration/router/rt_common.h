@@ -3,8 +3,9 @@
  * a dd_core over one harness cluster (pg or my) from a config written for the
  * test, with the harness password in sodium_malloc memory, and identifies the
  * node that served a statement by the server's own port (PG
- * inet_server_port(), MariaDB @@port). Faults injected through rt_fault() are
- * undone at exit, also when the test fails or is terminated.
+ * inet_server_port(), MariaDB @@port). Faults injected through it_fault()
+ * are undone at exit, also when the test fails or is terminated (see
+ * tests/lib/itlib.h).
  */
 #ifndef RT_COMMON_H
 #define RT_COMMON_H
@@ -16,6 +17,7 @@
 #include "dbdeck/core.h"
 #include "dbdeck/router.h"
 #include "harness.h"
+#include "itlib.h"
 
 #define RT_NODES 3
 #define RT_MS    INT64_C(1000000)
@@ -62,27 +64,10 @@ int rt_read_node(
 /* Index of node name ("pg2"), or -1. */
 int rt_index(const struct rt *t, const char *name);
 
-/*
- * Runs harness command `cmd` for node (e.g. "pause-node", "pg2") and
- * registers `undo` (e.g. "resume-node") to run at exit unless rt_undo runs it
- * first. extra: an argument after the node ("pause"), or NULL; likewise
- * undo_extra.
- */
-void rt_fault(struct rt *t, const char *cmd, const char *node, const char *extra, const char *undo,
-    const char *undo_extra);
-/* Runs the undo registered for node and command now. */
-void rt_undo(struct rt *t, const char *undo, const char *node);
-
-/* A background harness write load (`harness.sh load DIR pg|my SECONDS RATE`); killed at exit. */
-void rt_load_start(struct rt *t, int seconds, int rate);
-void rt_load_stop(void);
-
 /* The router's view of node i. */
 void rt_view(struct rt *t, int i, struct dd_router_node_view *v);
 /* Waits until pred(t, arg) holds, polling every 100 ms, for at most timeout_ms; returns ms taken or
  * -1. */
 int64_t rt_wait(struct rt *t, bool (*pred)(struct rt *, int), int arg, int64_t timeout_ms);
-
-int64_t rt_now_ms(void);
 
 #endif
