@@ -157,7 +157,7 @@ test_statement_timeout(void)
 	double ms;
 
 	ok(dd_conn_query(c, E->sleep5, t0 + 300 * 1000000LL, &r, &err) < 0, "sleep(5) with 300 ms");
-	ms = itest_ms_since(t0);
+	ms = it_ms_since(t0);
 	is_int(err.cls, DD_ERR_TIMEOUT, "slow statement -> DD_ERR_TIMEOUT");
 	check_deadline(ms, 300, "slow statement");
 	ok(dd_conn_is_broken(c), "connection marked broken after the timeout");
@@ -167,8 +167,8 @@ test_statement_timeout(void)
 	    "a broken connection refuses further statements");
 	t0 = dd_now_mono_ns();
 	dd_conn_close(c, itest_deadline(500));
-	ok(itest_ms_since(t0) < LATE_MS, "closing the broken connection is immediate (%.1f ms)",
-	    itest_ms_since(t0));
+	ok(it_ms_since(t0) < LATE_MS, "closing the broken connection is immediate (%.1f ms)",
+	    it_ms_since(t0));
 }
 
 static void
@@ -275,14 +275,14 @@ test_paused_node(void)
 	t0 = dd_now_mono_ns();
 	ok(itest_open_with(node, itest_params(node).password, 500, &c, &err) < 0 && !c,
 	    "connect to a stopped server fails");
-	ms = itest_ms_since(t0);
+	ms = it_ms_since(t0);
 	is_int(err.cls, DD_ERR_TIMEOUT, "connect to a stopped server -> DD_ERR_TIMEOUT");
 	check_deadline(ms, 500, "connect to a stopped server");
 
 	t0 = dd_now_mono_ns();
 	ok(dd_conn_query(before, "SELECT 1", t0 + 500 * 1000000LL, &r, &err) < 0,
 	    "query on a stopped server fails");
-	ms = itest_ms_since(t0);
+	ms = it_ms_since(t0);
 	is_int(err.cls, DD_ERR_TIMEOUT, "query on a stopped server -> DD_ERR_TIMEOUT");
 	check_deadline(ms, 500, "query on a stopped server");
 	ok(dd_conn_is_broken(before), "connection to the stopped server marked broken");
@@ -290,12 +290,12 @@ test_paused_node(void)
 	t0 = dd_now_mono_ns();
 	ok(dd_conn_cancel(before, t0 + 300 * 1000000LL, &err) < 0 && err.cls == DD_ERR_TIMEOUT,
 	    "cancel against a stopped server -> DD_ERR_TIMEOUT");
-	check_deadline(itest_ms_since(t0), 300, "cancel against a stopped server");
+	check_deadline(it_ms_since(t0), 300, "cancel against a stopped server");
 
 	t0 = dd_now_mono_ns();
 	dd_conn_close(before, t0 + 200 * 1000000LL);
-	ok(itest_ms_since(t0) <= 200 + LATE_MS, "close never waits past its deadline (%.0f ms)",
-	    itest_ms_since(t0));
+	ok(it_ms_since(t0) <= 200 + LATE_MS, "close never waits past its deadline (%.0f ms)",
+	    it_ms_since(t0));
 	ok(itest_resume() == 0, "resume-node %s", node);
 	c = itest_open(node, 10000);
 	ok(dd_conn_ping(c, itest_deadline(5000), &err) == 0, "%s answers again after resume", node);

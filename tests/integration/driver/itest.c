@@ -6,7 +6,6 @@
 #include "itest.h"
 
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +55,7 @@ static const struct itest_engine my_engine = {
 
 const struct itest_engine *E;
 struct dd_harness H;
-static char *password; /* sodium_malloc */
+static char *password; /* it_password(): sodium_malloc */
 
 /* The pause guard: argv of the resume command, built before pausing. */
 static char *resume_argv[6];
@@ -66,27 +65,15 @@ static volatile sig_atomic_t paused;
 void
 itest_init(const char *engine_name)
 {
-	char err[256];
-
-	if (!engine_name || (strcmp(engine_name, "pg") && strcmp(engine_name, "my")))
-		bail_out("usage: driver_itest pg|my");
-	E = strcmp(engine_name, "pg") == 0 ? &pg_engine : &my_engine;
-	if (sodium_init() < 0)
-		bail_out("libsodium cannot initialise");
-	if (dd_harness_load(&H, err, sizeof(err)) < 0)
-		bail_out("harness: %s (set DD_HARNESS_ENV)", err);
-	if (!(password = sodium_malloc(256)))
-		bail_out("sodium_malloc failed");
-	if (dd_harness_password(&H, password, 256, err, sizeof(err)) < 0)
-		bail_out("harness password: %s", err);
+	E = strcmp(it_engine_arg(engine_name, "driver_itest"), "pg") == 0 ? &pg_engine : &my_engine;
+	password = it_harness_init(&H);
 }
 
 void
 itest_done(void)
 {
 	itest_resume();
-	if (password)
-		sodium_free(password);
+	it_password_free();
 	password = NULL;
 }
 
@@ -130,12 +117,6 @@ int64_t
 itest_deadline(int ms)
 {
 	return dd_now_mono_ns() + (int64_t)ms * 1000000;
-}
-
-double
-itest_ms_since(int64_t t0)
-{
-	return (double)(dd_now_mono_ns() - t0) / 1e6;
 }
 
 bool

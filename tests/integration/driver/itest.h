@@ -12,6 +12,7 @@
 
 #include "dbdeck/driver.h"
 #include "harness.h"
+#include "itlib.h"
 
 /* The SQL and node names of one engine. */
 struct itest_engine {
@@ -50,8 +51,6 @@ int itest_open_with(const char *node, const char *password, int timeout_ms, stru
 
 /* An absolute deadline ms from now. */
 int64_t itest_deadline(int ms);
-/* Milliseconds since t0 (a dd_now_mono_ns value). */
-double itest_ms_since(int64_t t0);
 /* The first value of a one-row result of sql on c, copied into buf; false on error. */
 bool itest_value(struct dd_conn *c, const char *sql, char *buf, size_t len);
 

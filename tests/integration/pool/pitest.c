@@ -3,7 +3,6 @@
  */
 #include "pitest.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,26 +69,15 @@ static const struct pit_engine my_engine = {
 
 const struct pit_engine *E;
 struct dd_harness H;
-static char *password; /* sodium_malloc */
+static char *password; /* it_password(): sodium_malloc */
 static struct dd_conn *admin;
 static int pool_seq;
 
 void
 pit_init(const char *engine_name)
 {
-	char err[256];
-
-	if (!engine_name || (strcmp(engine_name, "pg") && strcmp(engine_name, "my")))
-		bail_out("usage: pool_itest pg|my");
-	E = strcmp(engine_name, "pg") == 0 ? &pg_engine : &my_engine;
-	if (sodium_init() < 0)
-		bail_out("libsodium cannot initialise");
-	if (dd_harness_load(&H, err, sizeof(err)) < 0)
-		bail_out("harness: %s (set DD_HARNESS_ENV)", err);
-	if (!(password = sodium_malloc(256)))
-		bail_out("sodium_malloc failed");
-	if (dd_harness_password(&H, password, 256, err, sizeof(err)) < 0)
-		bail_out("harness password: %s", err);
+	E = strcmp(it_engine_arg(engine_name, "pool_itest"), "pg") == 0 ? &pg_engine : &my_engine;
+	password = it_harness_init(&H);
 }
 
 void
@@ -97,7 +85,7 @@ pit_done(void)
 {
 	dd_conn_close(admin, dd_now_mono_ns() + 1000 * MS);
 	admin = NULL;
-	sodium_free(password);
+	it_password_free();
 	password = NULL;
 }
 
@@ -262,12 +250,6 @@ pit_sleep_ms(int64_t ms)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
-}
-
-double
-pit_ms_since(int64_t t0)
-{
-	return (double)(dd_now_mono_ns() - t0) / 1e6;
 }
 
 bool

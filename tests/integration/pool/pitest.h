@@ -12,6 +12,7 @@
 
 #include "dbdeck/pool.h"
 #include "harness.h"
+#include "itlib.h"
 
 struct pit_engine {
 	enum dd_engine engine;
@@ -62,7 +63,6 @@ bool pit_kill(int64_t backend_id);
 bool pit_value(struct dd_pooled *c, const char *sql, char *buf, size_t len);
 
 void pit_sleep_ms(int64_t ms);
-double pit_ms_since(int64_t t0);
 /* Checks created - closed == idle + active + checking. */
 bool pit_consistent(const struct dd_pool_stats *s);
 

@@ -29,7 +29,7 @@ test_exhaustion(void)
 	struct dd_db_error e;
 	int64_t t0 = dd_now_mono_ns();
 	int rc = dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &x, &e);
-	double ms = pit_ms_since(t0);
+	double ms = it_ms_since(t0);
 
 	is_int(rc, DD_POOL_ERR_TIMEOUT, "exhaustion: the third acquire times out");
 	ok(ms >= 1200 && ms <= 1800, "exhaustion: after %.0f ms (1500 +- 20 %%)", ms);
@@ -373,7 +373,7 @@ test_breaker_and_auth(void)
 	is_int(dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &x, &e), DD_POOL_ERR_BREAKER_OPEN,
 	    "breaker: open, fails fast");
 	/* No connect attempt: far below any connect, even a refused one under load. */
-	ok(pit_ms_since(t0) < 100, "breaker: in %.2f ms", pit_ms_since(t0));
+	ok(it_ms_since(t0) < 100, "breaker: in %.2f ms", it_ms_since(t0));
 	pit_sleep_ms(600);
 	is_int(dd_pool_acquire(p, DD_POOL_DEFAULT_DEADLINE, &x, &e), DD_POOL_ERR_CONNECT,
 	    "breaker: half-open trial tried the node");
@@ -440,7 +440,7 @@ test_stress(void)
 	dd_pool_stats(p, &s);
 	diag("stress: %d cycles in %.0f ms; created %llu, closed as overflow %llu, handoffs %llu, "
 	     "wait p50 %lld ns p99 %lld ns",
-	    T * N, pit_ms_since(t0), (unsigned long long)s.created,
+	    T * N, it_ms_since(t0), (unsigned long long)s.created,
 	    (unsigned long long)s.closed_by[DD_POOL_CLOSE_OVERFLOW], (unsigned long long)s.handoffs,
 	    (long long)s.wait_p50_ns, (long long)s.wait_p99_ns);
 	is_int(failures, 0, "stress: no acquire or query failed");
