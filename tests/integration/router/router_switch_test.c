@@ -14,11 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "itlib.h"
 #include "rt_common.h"
 #include "tap.h"
 #include "util/util.h"
 
-static char *secret; /* the harness password (sodium_malloc): CHANGE MASTER needs it */
+static const char *secret; /* the harness password (itlib's): CHANGE MASTER needs it */
 
 /* Runs sql on node i through the router's pool for it; 0, or -1 with a diagnostic. */
 static int
@@ -148,16 +149,13 @@ routed_write(struct rt *t)
 int
 main(int argc, char **argv)
 {
-	char err[256];
 	struct rt t;
 	int64_t ms;
 
 	if (strcmp(rt_engine_arg(argc, argv), "my") != 0)
 		bail_out("router_switch runs on the MariaDB cluster only (argument my)");
 	rt_setup(&t, "my", NULL);
-	if (sodium_init() < 0 || !(secret = sodium_malloc(512)) ||
-	    dd_harness_password(&t.h, secret, 512, err, sizeof(err)) != 0)
-		bail_out("harness password: %s", err);
+	secret = it_password(&t.h);
 	if (node_exec(&t, 0, "CREATE TABLE IF NOT EXISTS router_switch (id int PRIMARY KEY, at "
 	                     "datetime(6))"))
 		bail_out("cannot create the test table on my1");
@@ -176,6 +174,5 @@ main(int argc, char **argv)
 	is_int(routed_write(&t), 0, "writes go to my1 again");
 	node_exec(&t, 0, "DROP TABLE IF EXISTS router_switch");
 	is_int(rt_teardown(&t), 0, "no connection left borrowed");
-	sodium_free(secret);
 	return tap_done();
 }
