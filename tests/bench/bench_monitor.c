@@ -10,7 +10,9 @@
  *     from /proc/self/task/STAR/stat);
  *   - peak resident memory (ru_maxrss, and VmHWM from /proc/self/status).
  * It prints a small table and `RESULT monitor_cpu_pct_6_nodes <pct>` and
- * `RESULT monitor_rss_mb_6_nodes <MB>`. Not a test: it never fails on a
+ * `RESULT monitor_rss_mb_6_nodes <MB>`. The harness's servers offer TLS;
+ * the nodes are configured `tls = disable`, as in the figures before they
+ * did, unless `--tls MODE` (e.g. prefer) says otherwise. Not a test: it never fails on a
  * figure (only when it cannot run at all).
  */
 #include <dirent.h>
@@ -113,6 +115,8 @@ credential(void *ctx, const char *name, const char **user, const char **password
 	return 0;
 }
 
+static const char *tls_mode = "disable"; /* --tls MODE */
+
 static struct dd_config *
 config(void)
 {
@@ -131,8 +135,8 @@ config(void)
 		for (int i = 1; i <= 3; i++) {
 			char node[8];
 			snprintf(node, sizeof(node), "%s%d", e, i);
-			fprintf(f, "\n[node %s]\nhost = %s\nport = %d\n", node, H.host,
-			    dd_harness_port(&H, node));
+			fprintf(f, "\n[node %s]\nhost = %s\nport = %d\ntls = %s\n", node, H.host,
+			    dd_harness_port(&H, node), tls_mode);
 		}
 	}
 	fclose(f);
@@ -171,7 +175,7 @@ int
 main(int argc, char **argv)
 {
 	const char *env = getenv("DD_BENCH_SECONDS");
-	bool core_only = argc > 1 && strcmp(argv[1], "--core-only") == 0;
+	bool core_only = false;
 	int seconds = env ? atoi(env) : 60, up = 0, snaps;
 	struct dd_config *cfg;
 	struct dd_core *core;
@@ -181,6 +185,14 @@ main(int argc, char **argv)
 	int64_t t0;
 	char err[512];
 
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--core-only") == 0)
+			core_only = true;
+		else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc)
+			tls_mode = argv[++i];
+		else
+			return fprintf(stderr, "usage: bench_monitor [--core-only] [--tls MODE]\n"), 2;
+	}
 	if (seconds <= 0)
 		seconds = 60;
 	if (dd_harness_load(&H, err, sizeof(err)) != 0) {
@@ -210,8 +222,10 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	double pct = 100.0 * (c1 - c0) / wall, mon_pct = 100.0 * (mon1 - mon0) / wall;
 	double rss_mb = (double)ru.ru_maxrss / 1024.0;
-	printf("%s: 6 nodes (pg1-3, my1-3), refresh 1 s, %d s measured after %d s warm-up\n",
-	    core_only ? "core only (pools, routers; no monitor)" : "monitor", seconds, WARMUP_S);
+	printf("%s: 6 nodes (pg1-3, my1-3), tls = %s, refresh 1 s, %d s measured after %d s "
+	       "warm-up\n",
+	    core_only ? "core only (pools, routers; no monitor)" : "monitor", tls_mode, seconds,
+	    WARMUP_S);
 	printf("  %-44s %10d\n", "snapshots read", snaps);
 	printf("  %-44s %10d\n", "nodes up at the end", up);
 	printf("  %-44s %9.3f%%\n", "CPU, whole process (share of one core)", pct);

@@ -80,6 +80,33 @@ write_secrets() {
 	own_by_server "$H_DIR/password" "$H_DIR/pgpass"
 }
 
+# make_tls: a CA and a server certificate for 127.0.0.1 (no DNS name, so
+# that verify-full to "localhost" fails as it should), plus a second CA that
+# signed nothing, for the TLS tests. The servers offer TLS; the key is the
+# server account's, 0600.
+make_tls() {
+	local d=$H_DIR/tls ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	mkdir -m 0755 "$d"
+	{
+		openssl req -x509 "${ec[@]}" -keyout "$d/ca.key" -out "$d/ca.pem" -days 7 \
+			-subj "/CN=dbdeck harness CA" &&
+			openssl req -x509 "${ec[@]}" -keyout "$d/other-ca.key" -out "$d/other-ca.pem" \
+				-days 7 -subj "/CN=dbdeck harness other CA" &&
+			openssl req "${ec[@]}" -keyout "$d/server.key" -out "$d/server.csr" \
+				-subj "/CN=127.0.0.1" &&
+			printf 'subjectAltName = IP:127.0.0.1\n' >"$d/server.ext" &&
+			openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+				-CAcreateserial -days 7 -extfile "$d/server.ext" -out "$d/server.pem"
+	} >"$d/openssl.log" 2>&1 || {
+		log_tail "$d/openssl.log"
+		die "openssl could not make the test certificates"
+	}
+	rm -f "$d/ca.key" "$d/other-ca.key" "$d/server.csr" "$d/server.ext"
+	chmod 0644 "$d"/*.pem
+	chmod 0600 "$d/server.key"
+	own_by_server "$d/server.key"
+}
+
 new_password() {
 	local pw
 	pw=$(openssl rand -hex 16 2>/dev/null) ||
@@ -100,6 +127,8 @@ write_env() {
 			echo "export DD_${n^^}_PORT=$(node_port "$n")"
 		done
 		echo "export DD_PG_SOCKET_DIR=$H_DIR/pg1"
+		echo "export DD_TLS_CA=$H_DIR/tls/ca.pem"
+		echo "export DD_TLS_OTHER_CA=$H_DIR/tls/other-ca.pem"
 		echo "export DD_HARNESS=$H_SELF"
 	} >"$H_DIR/env.tmp"
 	mv "$H_DIR/env.tmp" "$H_DIR/env"
@@ -128,6 +157,7 @@ check_tools() {
 	for t in mariadbd mariadb-install-db mariadb mariadb-admin; do
 		command -v "$t" >/dev/null || die "missing $t (install mariadb-server and mariadb-client)"
 	done
+	command -v openssl >/dev/null || die "missing openssl (install openssl)"
 }
 
 # prepare_dir: create DIR and the node directories, owned by the server
@@ -241,6 +271,7 @@ cmd_start() {
 
 	pw=$(new_password)
 	write_secrets "$pw"
+	make_tls
 	read -r -a ports <<<"$(pick_ports 6)"
 	for n in 0 1 2 3 4 5; do
 		echo "${ports[$n]}" >"$H_DIR/${H_NODES[$n]}/port"

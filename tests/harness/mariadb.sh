@@ -36,6 +36,9 @@ innodb_log_file_size = 16M
 innodb_flush_log_at_trx_commit = 2
 innodb_use_native_aio = OFF
 sync_binlog = 0
+ssl_cert = $H_DIR/tls/server.pem
+ssl_key = $H_DIR/tls/server.key
+ssl_ca = $H_DIR/tls/ca.pem
 EOF
 	[[ $node == my1 ]] || echo "read_only = ON"
 }

@@ -17,7 +17,7 @@ pg_q() {
 	local node=$1 db=$2 sql=$3 port
 	shift 3
 	port=$(node_port "$node") || return 1
-	PGPASSFILE=$H_DIR/pgpass PGCONNECT_TIMEOUT=5 "$PGBIN/psql" -X -q -A -t -w \
+	PGPASSFILE=$H_DIR/pgpass PGCONNECT_TIMEOUT=5 PGSSLMODE=disable "$PGBIN/psql" -X -q -A -t -w \
 		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U dbdeck -d "$db" -c "$sql" "$@"
 }
 
@@ -53,6 +53,9 @@ shared_buffers = 32MB
 logging_collector = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%a '
+ssl = on
+ssl_cert_file = '$H_DIR/tls/server.pem'
+ssl_key_file = '$H_DIR/tls/server.key'
 include_if_exists = 'harness_node.conf'
 EOF
 }
@@ -71,7 +74,7 @@ pg_node_conf() {
 		echo "unix_socket_directories = '$H_DIR/$node'"
 		echo "cluster_name = '$name'"
 		if [[ $node != pg1 ]]; then
-			echo "primary_conninfo = 'host=127.0.0.1 port=$(node_port pg1) user=dbdeck passfile=$H_DIR/pgpass application_name=$node'"
+			echo "primary_conninfo = 'host=127.0.0.1 port=$(node_port pg1) user=dbdeck passfile=$H_DIR/pgpass sslmode=disable application_name=$node'"
 			echo "primary_slot_name = '$node'"
 		fi
 	} >"$f"
@@ -199,7 +202,7 @@ pg_init_primary() {
 pg_make_replica() {
 	local node=$1 data auto
 	data=$(pg_data "$node")
-	if ! as_server env PGPASSFILE="$H_DIR/pgpass" "$PGBIN/pg_basebackup" -h 127.0.0.1 \
+	if ! as_server env PGPASSFILE="$H_DIR/pgpass" PGSSLMODE=disable "$PGBIN/pg_basebackup" -h 127.0.0.1 \
 		-p "$(node_port pg1)" -U dbdeck -w -D "$data" -R -S "$node" -c fast --no-manifest -X stream -N \
 		>"$H_DIR/$node/basebackup.log" 2>&1; then
 		msg "$node: pg_basebackup failed"

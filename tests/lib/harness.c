@@ -40,6 +40,8 @@ static const struct str_field str_fields[] = {
 	STR_FIELD("DD_HOST", host),
 	STR_FIELD("DD_USER", user),
 	STR_FIELD("DD_DATABASE", database),
+	STR_FIELD("DD_TLS_CA", tls_ca),
+	STR_FIELD("DD_TLS_OTHER_CA", tls_other_ca),
 };
 
 #define N_STR_FIELDS (sizeof(str_fields) / sizeof(str_fields[0]))

@@ -26,6 +26,8 @@ struct dd_harness {
 	char host[DD_HARNESS_NAME_MAX];          /* DD_HOST: 127.0.0.1 */
 	char user[DD_HARNESS_NAME_MAX];          /* DD_USER: the operator account, dbdeck */
 	char database[DD_HARNESS_NAME_MAX];      /* DD_DATABASE: app */
+	char tls_ca[DD_HARNESS_PATH_MAX];        /* DD_TLS_CA: the CA of the servers' certificate */
+	char tls_other_ca[DD_HARNESS_PATH_MAX];  /* DD_TLS_OTHER_CA: a CA that signed nothing */
 	int pg_port[3];                          /* DD_PG1_PORT .. DD_PG3_PORT */
 	int my_port[3];                          /* DD_MY1_PORT .. DD_MY3_PORT */
 };
