@@ -61,6 +61,10 @@ static const struct {
 	const char *needle;
 	const char *state;
 } pg_connect_msgs[] = {
+    /* The server's certificate was refused (first: "... file does not exist" too). */
+    {"certificate verify failed", "28000"},
+    {"does not match host name", "28000"},
+    {"root certificate file", "28000"},
     {"password authentication failed", "28P01"},
     {"no password supplied", "28P01"},
     {"fe_sendauth", "28P01"},
@@ -136,6 +140,19 @@ dd_mysql_classify_errno(int code, bool at_connect)
 		if (my_rules[i].code == code)
 			return at_connect ? my_rules[i].at_connect : my_rules[i].cls;
 	return at_connect ? DD_ERR_TRANSIENT : DD_ERR_PERMANENT;
+}
+
+enum dd_err_class
+dd_mysql_classify(int code, const char *message, bool at_connect)
+{
+	/*
+	 * CR_SSL_CONNECTION_ERROR is both a refused certificate (wrong CA, wrong
+	 * host name: no retry helps) and a handshake cut short (it may): the
+	 * message tells them apart.
+	 */
+	if (code == 2026 && message && strstr(message, "certificate"))
+		return DD_ERR_AUTH;
+	return dd_mysql_classify_errno(code, at_connect);
 }
 
 /* --- the breaker predicate ------------------------------------------------ */

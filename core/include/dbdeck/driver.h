@@ -107,6 +107,12 @@ bool dd_db_error_is_node_failure(const struct dd_db_error *err);
 enum dd_err_class dd_pg_classify_sqlstate(const char *sqlstate, bool at_connect);
 /* MySQL/MariaDB error number (server 1000-1999+, client 2000-2999). */
 enum dd_err_class dd_mysql_classify_errno(int code, bool at_connect);
+/*
+ * The same with the client's message, which tells a refused server
+ * certificate (DD_ERR_AUTH: not retried, not a node failure) from other TLS
+ * errors of the same number. message may be NULL.
+ */
+enum dd_err_class dd_mysql_classify(int code, const char *message, bool at_connect);
 
 /* ------------------------------------------------------------------ */
 /* Connection parameters                                              */

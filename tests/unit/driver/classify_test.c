@@ -110,9 +110,32 @@ test_pg_connect_messages(void)
 	is_str(s, "53300", "connect message: too many clients -> 53300");
 	s = drv_pg_connect_sqlstate("FATAL:  the database system is starting up");
 	is_str(s, "57P03", "connect message: starting up -> 57P03");
+	s = drv_pg_connect_sqlstate("connection to server at \"127.0.0.1\", port 5432 failed: SSL "
+	                            "error: certificate verify failed");
+	is_str(s, "28000", "connect message: refused server certificate -> 28000");
+	s = drv_pg_connect_sqlstate("server certificate for \"127.0.0.1\" (and 1 other name) does "
+	                            "not match host name \"localhost\"");
+	is_str(s, "28000", "connect message: certificate for another host -> 28000");
+	s = drv_pg_connect_sqlstate("root certificate file \"/nope.pem\" does not exist");
+	is_str(s, "28000", "connect message: missing CA file -> 28000 (not 3D000)");
 	ok(drv_pg_connect_sqlstate("connection refused") == NULL,
 	    "connect message: refused -> no SQLSTATE (caller uses 08001)");
 	ok(drv_pg_connect_sqlstate(NULL) == NULL, "connect message: NULL -> NULL");
+}
+
+static void
+test_my_tls_messages(void)
+{
+	is_int(dd_mysql_classify(2026, "TLS/SSL error: self-signed certificate in certificate chain",
+	           true),
+	    DD_ERR_AUTH, "my 2026 wrong CA -> auth");
+	is_int(dd_mysql_classify(2026, "TLS/SSL error: Validation of SSL server certificate failed",
+	           true),
+	    DD_ERR_AUTH, "my 2026 wrong host name -> auth");
+	is_int(dd_mysql_classify(2026, "TLS/SSL error: unexpected eof while reading", true),
+	    DD_ERR_TRANSIENT, "my 2026 handshake cut short -> transient");
+	is_int(dd_mysql_classify(2013, NULL, false), DD_ERR_CONN_LOST,
+	    "my: other codes as dd_mysql_classify_errno");
 }
 
 static struct dd_db_error
@@ -325,6 +348,7 @@ main(void)
 	test_pg_table();
 	test_my_table();
 	test_pg_connect_messages();
+	test_my_tls_messages();
 	test_node_failure();
 	test_pg_dirty();
 	test_my_dirty();
