@@ -6,7 +6,8 @@
  * read/write timeouts are whole seconds). When a deadline passes mid-call
  * the socket is shut down and the pending call is driven to its (immediate)
  * failure, which leaves the MYSQL handle consistent and the connection
- * broken.
+ * broken. Over TLS the library does its socket I/O blocking, out of this
+ * loop's reach; there my_guard.c shuts the socket down at the deadline.
  *
  * Session state: SERVER_STATUS_IN_TRANS gives in_transaction. With
  * session_track_state_change = ON the server sets SERVER_SESSION_STATE_CHANGED
@@ -25,6 +26,7 @@
  * refcounted cancel key.
  */
 #include "driver/driver_int.h"
+#include "driver/my_guard.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -61,7 +63,9 @@ struct my_call {
 	MYSQL *my;
 	int64_t deadline_ns;
 	bool timed_out;
-	int spins; /* _cont calls after the socket was shut down */
+	int spins;            /* _cont calls after the socket was shut down */
+	bool tls;             /* a connect that may negotiate TLS */
+	struct my_guard guard; /* over TLS the library blocks: my_guard.c */
 };
 
 static const char my_track_sql[] = "SET SESSION session_track_state_change = ON";
@@ -149,14 +153,43 @@ my_more(struct my_call *call)
 	return !call->timed_out || ++call->spins < 64;
 }
 
-/* Runs START, then CONT(st_) after each wait, until the library is done. */
+/*
+ * Guards a TLS call's deadline (my_guard.c): Connector/C reads and writes TLS
+ * records with blocking calls, so my_wait() may not get control back in time.
+ */
+static void
+my_guard_on(struct my_call *call)
+{
+	if (call->guard.armed || !call->my)
+		return;
+	if (call->tls || mysql_get_ssl_cipher(call->my) != NULL)
+		my_guard_begin(&call->guard, mysql_get_socket(call->my), call->deadline_ns);
+}
+
+static void
+my_guard_off(struct my_call *call)
+{
+	my_guard_end(&call->guard);
+	if (atomic_load(&call->guard.fired))
+		call->timed_out = true;
+}
+
+/*
+ * Runs START, then CONT(st_) after each wait, until the library is done.
+ * The guard goes on before START (an open session: START may block over
+ * TLS) or right after it (a connect: only then is there a socket).
+ */
 #define MY_ASYNC(call, START, CONT)                                                                \
 	do {                                                                                       \
+		my_guard_on(call);                                                                 \
 		int st_ = (START);                                                                 \
+		if (st_ != 0) /* done: a close has freed the handle */                             \
+			my_guard_on(call);                                                         \
 		while (st_ != 0 && my_more(call)) {                                                \
 			st_ = my_wait((call), st_);                                                \
 			st_ = (CONT);                                                              \
 		}                                                                                  \
+		my_guard_off(call);                                                                \
 	} while (0)
 
 /* --- errors ------------------------------------------------------------------ */
@@ -173,7 +206,7 @@ my_fail(struct my_conn *mc, MYSQL *my, const struct my_call *call, bool at_conne
 		return -1;
 	}
 	code = mysql_errno(my);
-	cls = code ? dd_mysql_classify_errno((int)code, at_connect) : DD_ERR_CONN_LOST;
+	cls = code ? dd_mysql_classify((int)code, mysql_error(my), at_connect) : DD_ERR_CONN_LOST;
 	drv_seterr(err, cls, mysql_sqlstate(my), (int)code, "%s",
 	    code ? mysql_error(my) : "connection lost");
 	if (mc && cls == DD_ERR_CONN_LOST)
@@ -226,7 +259,7 @@ my_wipe_password(MYSQL *my)
 static int
 my_open(const struct dd_conn_params *p, int64_t deadline_ns, MYSQL **out, struct dd_db_error *err)
 {
-	struct my_call call = {.deadline_ns = deadline_ns};
+	struct my_call call = {.deadline_ns = deadline_ns, .tls = p->tls != DD_TLS_DISABLE};
 	const char *host = p->host, *sock = NULL;
 	MYSQL *ret = NULL;
 
