@@ -816,9 +816,10 @@ main(int argc, char **argv)
 	if (dd_harness_load(&H, err, sizeof(err)) < 0 ||
 	    dd_harness_password(&H, password, 256, err, sizeof(err)) < 0)
 		return fprintf(stderr, "bench_pool: harness: %s (set DD_HARNESS_ENV)\n", err), 1;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	/* Also on a crash (abort() skips atexit): PgBouncer must not outlive us. */
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE};
+	for (size_t i = 0; i < DD_ARRAY_LEN(sigs); i++)
+		signal(sigs[i], on_signal);
 	atexit(stop_bouncer_at_exit);
 	start_bouncer();
 	printf("bench_pool: %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
