@@ -458,6 +458,8 @@ dd_pool_acquire(
 	/* Nothing idle for us: queue, and open a connection if there is room. */
 	memset(&w, 0, sizeof(w));
 	pthread_cond_init(&w.cond, &p->condattr);
+	if (pool_test_hook)
+		pool_test_hook(p, POOL_HOOK_QUEUE);
 	wq_push(p, &w);
 	pool_unpark_all(p); /* after wq_push stopped the fast path: see pool_park.c */
 	pool_grant_capacity(p);

@@ -286,6 +286,15 @@ void pool_unpark_all(struct dd_pool *p);
 /* Parked connections (counted among the ACTIVE ones). Caller holds p->mu. */
 int pool_parked_count(const struct dd_pool *p);
 
+/*
+ * A test hook at the two points of the park/queue handshake (pool_park.c's
+ * top comment): POOL_HOOK_PARK after a release found the fast path open and
+ * before it publishes the parked slot; POOL_HOOK_QUEUE when an acquire is
+ * about to queue (p->mu held). NULL (always, outside the pool's unit tests).
+ */
+enum pool_hook_point { POOL_HOOK_PARK, POOL_HOOK_QUEUE };
+extern void (*pool_test_hook)(struct dd_pool *p, enum pool_hook_point where);
+
 /* Whether an idle slot should be pinged before it is handed out. */
 bool pool_needs_check(const struct dd_pool *p, const struct dd_pooled *s, int64_t now, bool probe);
 

@@ -29,6 +29,8 @@
  */
 #include "pool/pool_int.h"
 
+void (*pool_test_hook)(struct dd_pool *p, enum pool_hook_point where);
+
 /*
  * This thread's token: a number handed out in sequence on its first use of
  * any pool, never 0. Threads started one after another then get distinct
@@ -111,6 +113,8 @@ pool_park(struct dd_pool *p, struct dd_pooled *s, int64_t now)
 
 	if (!atomic_load(&p->fast_ok) || !(a = pool_affinity_find(p)))
 		return false;
+	if (pool_test_hook)
+		pool_test_hook(p, POOL_HOOK_PARK);
 	s->idle_since_ns = now;
 	atomic_store_explicit(&s->parked, true, memory_order_relaxed);
 	if (!atomic_compare_exchange_strong(&a->parked, &expect, s)) {

@@ -3,7 +3,7 @@
  * over the fake driver: a thread's returned connection is parked and taken
  * back without the lock, still counted idle; other threads, waiters, drain
  * and idle retirement all reach parked connections; the park/wait race
- * never strands a waiter.
+ * never strands a waiter, also when a test hook forces each side of it.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "dbdeck/pool.h"
 #include "fake_driver.h"
+#include "pool/pool_int.h"
 #include "pool_testlib.h"
 #include "tap.h"
 #include "util/util.h"
@@ -249,6 +250,127 @@ test_park_queue_duel(void)
 	dd_pool_free(d.p);
 }
 
+/*
+ * The park/queue handshake, forced: a test hook (pool_int.h) stops one side
+ * at its critical point until the other side has done its part. Without
+ * the parker's second look at fast_ok, or without the waiter's sweep after
+ * it queues, the waiter would sleep beside a parked connection until its
+ * timeout (1 s).
+ */
+static struct {
+	enum pool_hook_point at;
+	pthread_t target; /* the thread whose hook call acts */
+	atomic_bool armed;
+	atomic_bool go;        /* the other side may act now */
+	atomic_bool done;      /* the other side has acted (QUEUE) */
+	struct dd_pool *p;
+} hs;
+
+static void
+handshake_hook(struct dd_pool *p, enum pool_hook_point where)
+{
+	struct dd_pool_stats s;
+
+	if (where != hs.at || !pthread_equal(pthread_self(), hs.target) ||
+	    !atomic_exchange(&hs.armed, false))
+		return;
+	atomic_store(&hs.go, true);
+	for (int i = 0; i < 1000; i++) {
+		if (where == POOL_HOOK_PARK) {
+			dd_pool_stats(p, &s); /* the parker holds no lock here */
+			if (s.waiting == 1)
+				return;
+		} else if (atomic_load(&hs.done)) {
+			return; /* the waiter holds p->mu: only flags */
+		}
+		sleep_ms(1);
+	}
+}
+
+struct waiter_arg {
+	struct dd_pool *p;
+	bool arm_queue; /* stop at POOL_HOOK_QUEUE, else wait for hs.go first */
+	int rc;
+	int64_t waited_ms;
+};
+
+static void *
+waiter_main(void *arg)
+{
+	struct waiter_arg *w = arg;
+	struct dd_pooled *x;
+	int64_t t0;
+
+	if (w->arm_queue) {
+		hs.target = pthread_self();
+		atomic_store(&hs.armed, true);
+	} else {
+		while (!atomic_load(&hs.go))
+			sleep_ms(1);
+	}
+	t0 = dd_now_mono_ns();
+	w->rc = dd_pool_acquire(w->p, DD_POOL_DEFAULT_DEADLINE, &x, NULL);
+	w->waited_ms = (dd_now_mono_ns() - t0) / MS;
+	if (w->rc == DD_POOL_OK)
+		dd_pool_release(x);
+	return NULL;
+}
+
+/* A pool of one whose only connection the calling thread holds, with its affinity entry made. */
+static struct dd_pool *
+held_pool(struct dd_pooled **held)
+{
+	struct dd_pool_config c = cfg_of(1, 0);
+	c.acquire_timeout_ms = 1000;
+	c.maintenance_ms = 60000;
+	struct dd_pool *p = mkpool(&c);
+
+	dd_pool_release(must_acquire(p)); /* through the lock: the entry is made */
+	*held = must_acquire(p);
+	return p;
+}
+
+static void
+test_handshake(void)
+{
+	struct waiter_arg w;
+	struct dd_pooled *x;
+	pthread_t th;
+
+	/* The parker is stopped after its check; a waiter queues meanwhile. */
+	memset(&hs, 0, sizeof(hs));
+	hs.p = held_pool(&x);
+	hs.at = POOL_HOOK_PARK;
+	hs.target = pthread_self();
+	atomic_store(&hs.armed, true);
+	pool_test_hook = handshake_hook;
+	w = (struct waiter_arg){hs.p, false, -1, 0};
+	pthread_create(&th, NULL, waiter_main, &w);
+	dd_pool_release(x);
+	pthread_join(th, NULL);
+	ok(w.rc == DD_POOL_OK && w.waited_ms < 500,
+	    "handshake: a waiter that queued while the return was parking gets it (%s, %lld ms)",
+	    dd_pool_err_name(w.rc), (long long)w.waited_ms);
+	dd_pool_free(hs.p);
+
+	/* The waiter is stopped just before it queues; the holder parks meanwhile. */
+	memset(&hs, 0, sizeof(hs));
+	hs.p = held_pool(&x);
+	hs.at = POOL_HOOK_QUEUE;
+	w = (struct waiter_arg){hs.p, true, -1, 0};
+	pthread_create(&th, NULL, waiter_main, &w);
+	while (!atomic_load(&hs.go))
+		sleep_ms(1);
+	dd_pool_release(x); /* the fast path: nobody waits yet */
+	atomic_store(&hs.done, true);
+	pthread_join(th, NULL);
+	ok(w.rc == DD_POOL_OK && w.waited_ms < 500,
+	    "handshake: a connection parked just before a waiter queued reaches it (%s, %lld ms)",
+	    dd_pool_err_name(w.rc), (long long)w.waited_ms);
+	pool_test_hook = NULL;
+	dd_pool_free(hs.p);
+}
+
 /* Drain closes parked connections like idle ones. */
 static void
 test_drain_parked(void)
@@ -330,6 +452,7 @@ main(void)
 	test_parked_serves_others();
 	test_park_wait_race();
 	test_park_queue_duel();
+	test_handshake();
 	test_drain_parked();
 	test_idle_retire_parked();
 	test_dirty_not_parked();
