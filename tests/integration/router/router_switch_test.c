@@ -21,16 +21,30 @@
 
 static const char *secret; /* the harness password (itlib's): CHANGE MASTER needs it */
 
-/* Runs sql on node i through the router's pool for it; 0, or -1 with a diagnostic. */
+/*
+ * Runs sql on node i through the router's pool for it; 0, or -1 with a
+ * diagnostic. label names the statement in it (the SQL itself may hold the
+ * password, and so may a server message that quotes it: then only the code).
+ */
 static int
-node_exec(struct rt *t, int i, const char *sql)
+node_exec_as(struct rt *t, int i, const char *sql, const char *label)
 {
 	struct dd_db_error e;
 
 	if (dd_pool_run_exec(dd_router_node_pool(t->r, (size_t)i), sql, NULL, NULL, NULL, &e) == 0)
 		return 0;
-	diag("%s: %.60s...: %s", t->node[i], sql, e.message);
+	if (label)
+		diag("%s: %s: error %d (%s; message withheld)", t->node[i], label, e.code,
+		    dd_err_class_name(e.cls));
+	else
+		diag("%s: %s: %s", t->node[i], sql, e.message);
 	return -1;
+}
+
+static int
+node_exec(struct rt *t, int i, const char *sql)
+{
+	return node_exec_as(t, i, sql, NULL);
 }
 
 /* The first value of a one-row query on node i into buf; 0 or -1. */
@@ -65,7 +79,8 @@ replicate_from(struct rt *t, int i, int from, const char *pos)
 	    "CHANGE MASTER TO MASTER_HOST='%s', MASTER_PORT=%d, MASTER_USER='%s', "
 	    "MASTER_PASSWORD='%s', MASTER_USE_GTID=%s, MASTER_CONNECT_RETRY=1",
 	    t->h.host, t->port[from], t->h.user, secret, pos);
-	rc = node_exec(t, i, "STOP SLAVE") || node_exec(t, i, sql) || node_exec(t, i, "START SLAVE");
+	rc = node_exec(t, i, "STOP SLAVE") || node_exec_as(t, i, sql, "CHANGE MASTER TO ...") ||
+	     node_exec(t, i, "START SLAVE");
 	sodium_memzero(sql, sizeof(sql));
 	return rc ? -1 : 0;
 }
