@@ -30,7 +30,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@
 #include "bench_overhead.h"
 #include "dbdeck/pool.h"
 #include "harness.h"
+#include "itlib.h"
 #include "util/util.h"
 
 #define MS        INT64_C(1000000)
@@ -79,7 +79,7 @@ static const struct eng engines[] = {
 };
 
 static struct dd_harness H;
-static char *password; /* sodium_malloc */
+static char *password; /* itlib's, sodium_malloc */
 static struct bouncer bouncer;
 static bool have_bouncer;
 static atomic_bool go, stop;    /* acquire+release cells */
@@ -774,14 +774,10 @@ soak_main(char **argv)
 	uint64_t errors[V__COUNT] = {0}, n;
 	struct cell_sum c;
 	struct tp_setup su;
-	char err[256];
 
 	if (threads < 1 || threads > 64 || secs <= 0)
 		return fprintf(stderr, "bench_pool soak: bad THREADS or SECONDS\n"), 2;
-	if (sodium_init() < 0 || !(password = sodium_malloc(256)) ||
-	    dd_harness_load(&H, err, sizeof(err)) < 0 ||
-	    dd_harness_password(&H, password, 256, err, sizeof(err)) < 0)
-		return fprintf(stderr, "bench_pool: harness: %s (set DD_HARNESS_ENV)\n", err), 1;
+	password = it_harness_init(&H);
 	memset(&c, 0, sizeof(c));
 	tp_setup_open(e, threads, &su);
 	n = tp_slice(&su, v, secs, &elapsed);
@@ -791,7 +787,7 @@ soak_main(char **argv)
 	    e->tag, threads, variant_names[v], (double)n / elapsed,
 	    (double)c.cpu_ns[v] / (double)c.cpu_ops[v], (double)c.vcsw[v] / (double)c.cpu_ops[v],
 	    (double)c.ivcsw[v] / (double)c.cpu_ops[v], (unsigned long long)errors[v]);
-	sodium_free(password);
+	it_password_free();
 	return 0;
 }
 
@@ -799,7 +795,6 @@ int
 main(int argc, char **argv)
 {
 	struct eng_results res[DD_ARRAY_LEN(engines)];
-	char err[256];
 
 	memset(res, 0, sizeof(res));
 	if (argc == 6 && strcmp(argv[1], "soak") == 0)
@@ -811,11 +806,7 @@ main(int argc, char **argv)
 	only_engine = argc > 1 ? argv[1] : NULL;
 	only_threads = argc > 2 ? atoi(argv[2]) : 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (sodium_init() < 0 || !(password = sodium_malloc(256)))
-		return fprintf(stderr, "bench: libsodium\n"), 1;
-	if (dd_harness_load(&H, err, sizeof(err)) < 0 ||
-	    dd_harness_password(&H, password, 256, err, sizeof(err)) < 0)
-		return fprintf(stderr, "bench_pool: harness: %s (set DD_HARNESS_ENV)\n", err), 1;
+	password = it_harness_init(&H); /* bails out, naming what is missing */
 	/* Also on a crash (abort() skips atexit): PgBouncer must not outlive us. */
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE};
 	for (size_t i = 0; i < DD_ARRAY_LEN(sigs); i++)
@@ -838,6 +829,6 @@ main(int argc, char **argv)
 	    overhead);
 	print_results(res);
 	printf("RESULT pool_overhead_per_statement_ns %.0f\n", overhead);
-	sodium_free(password);
+	it_password_free();
 	return 0;
 }
