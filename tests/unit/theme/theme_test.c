@@ -1,5 +1,5 @@
 /*
- * theme_test.c: the theme parser (tui/theme.c): the shipped themes, the
+ * theme_test.c: the theme parser (tui/theme/theme.c): the shipped themes, the
  * built-in ones, every kind of bad file and its exact message, colour
  * fallbacks, accents and finding themes on disk.
  * usage: theme_test THEMES_DIR

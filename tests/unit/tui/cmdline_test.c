@@ -1,6 +1,6 @@
 /*
  * cmdline_test.c: the ':' commands, durations, the refresh ladder, the line
- * editor with its history (tui/cmdline.c) and the dialogs (tui/dialog.c).
+ * editor with its history (tui/console/cmdline.c) and the dialogs (tui/console/dialog.c).
  */
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * keys_test.c: the keymap tables (tui/keys.c) are complete and consistent,
+ * keys_test.c: the keymap tables (tui/console/keys.c) are complete and consistent,
  * every key of every table is in the help view, and docs/console.md lists
  * them all (the same generated lines). With --print it prints the markdown
  * tables that docs/console.md carries, instead of testing.

@@ -1,6 +1,6 @@
 /*
- * layout_test.c: column fitting (tui/layout.c) and the selection that
- * follows an id (tui/selection.c).
+ * layout_test.c: column fitting (tui/render/layout.c) and the selection that
+ * follows an id (tui/views/selection.c).
  */
 #include "layout.h"
 #include "selection.h"

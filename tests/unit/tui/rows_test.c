@@ -1,5 +1,5 @@
 /*
- * rows_test.c: which rows the views show and in what order (tui/rows.c):
+ * rows_test.c: which rows the views show and in what order (tui/views/rows.c):
  * filter words, field:word, !word; sorting by every key both ways; query
  * ids that survive a new snapshot; events newest first.
  */

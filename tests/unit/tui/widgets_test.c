@@ -1,6 +1,6 @@
 /*
- * widgets_test.c: bars and sparklines (tui/widgets.c) in both glyph sets, the
- * screen's own safety net (tui/screen.c) and figure formatting (tui/fmt.c).
+ * widgets_test.c: bars and sparklines (tui/render/widgets.c) in both glyph sets, the
+ * screen's own safety net (tui/render/screen.c) and figure formatting (tui/render/fmt.c).
  */
 #include <math.h>
 #include <string.h>
