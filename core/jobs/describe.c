@@ -170,6 +170,7 @@ dd_job_describe(const struct dd_job_status *s, char *buf, size_t len)
 	case DD_JOB_DONE:
 		put(&o, "done in ");
 		put_duration(&o, s->duration_ms);
+		put_text(&o, s);
 		break;
 	case DD_JOB_FAILED:
 		put(&o, "failed%s", count_steps(s, DD_STEP_UNDONE) ? ", rolled back" : "");

@@ -317,6 +317,7 @@ job_settle(struct dd_job *j, struct dd_job_status *final)
 		dd_strlcpy(j->st.text, "the job ended without saying how", sizeof(j->st.text));
 	close_plan_locked(j, cancelled);
 	*final = j->st;
+	final->duration_ms = j->start_mono ? (mono(j) - j->start_mono) / 1000000 : 0;
 	pthread_mutex_unlock(&j->mu);
 	final->state = DD_JOB_FINISHED;
 	final->outcome = o;

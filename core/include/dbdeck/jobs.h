@@ -306,7 +306,7 @@ const char *dd_job_outcome_name(enum dd_job_outcome o);
 /*
  * What a person reads about the job, into buf (always terminated): while it
  * runs, "running step 2 of 5: dump (35 %)"; at the end a sentence per
- * outcome: "done in 12.3s", "failed, rolled back: WHY; undone: 3 (...), 2
+ * outcome: "done in 12.3s[: TEXT]", "failed, rolled back: WHY; undone: 3 (...), 2
  * (...)", "incomplete: WHAT IS LEFT; not done: 4 (...)", "cancelled during
  * step 2 (dump); undone: ...", "refused: WHY". Returns strlen of the full
  * text (like snprintf).
