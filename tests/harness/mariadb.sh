@@ -264,4 +264,27 @@ my_setup() {
 		nap 0.1
 	done
 	trace "my: replicas replicating"
+	my_sync_on
+}
+
+# my_sync_on: with --sync, semi-synchronous replication once the replicas
+# run: a commit is acknowledged only after a replica has the event
+# (AFTER_SYNC), with no fallback to asynchronous within a test's time. Set
+# live and written to every my.cnf, so that a restart keeps it.
+my_sync_on() {
+	local n
+	((${H_SYNC:-0})) || return 0
+	for n in my1 my2 my3; do
+		printf '%s\n' "rpl_semi_sync_master_enabled = ON" "rpl_semi_sync_slave_enabled = ON" \
+			"rpl_semi_sync_master_wait_point = AFTER_SYNC" \
+			"rpl_semi_sync_master_timeout = 600000" >>"$H_DIR/$n/my.cnf"
+		my_root "$n" -e "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC;
+			SET GLOBAL rpl_semi_sync_master_timeout = 600000;
+			SET GLOBAL rpl_semi_sync_slave_enabled = ON;
+			SET GLOBAL rpl_semi_sync_master_enabled = ON" || return 1
+	done
+	for n in my2 my3; do
+		my_root "$n" -e "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD" || return 1
+	done
+	trace "my: semi-synchronous replication on"
 }
