@@ -193,6 +193,8 @@ my_init_primary() {
 		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck'@'127.0.0.1' WITH GRANT OPTION;" \
 		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck'@'localhost' WITH GRANT OPTION;" \
 		"REVOKE READ_ONLY ADMIN ON *.* FROM 'dbdeck'@'127.0.0.1', 'dbdeck'@'localhost';" \
+		"CREATE USER 'dbdeck_admin'@'127.0.0.1' IDENTIFIED BY PASSWORD '$hash';" \
+		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck_admin'@'127.0.0.1';" \
 		"CREATE DATABASE app;" \
 		"ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;" \
 		"SELECT @@gtid_binlog_pos;" | my_root my1

@@ -3,7 +3,8 @@
 # a random passphrase in DIR/passphrase (0600), a vault DIR/vault made with
 # the fast `interactive` KDF (a test and demo vault, not a production one),
 # and the entry `harness` (user dbdeck, the harness's password) that
-# DIR/dbdeck.ini names as the credential of both clusters.
+# DIR/dbdeck.ini names as the credential of both clusters; and harness-admin
+# (below).
 set -euo pipefail
 dbdeck=$1 dir=$2
 umask 077
@@ -12,3 +13,6 @@ rm -f "$dir/vault"
 common=(--vault "$dir/vault" --passphrase-file "$dir/passphrase")
 "$dbdeck" "${common[@]}" vault init --kdf interactive
 "$dbdeck" "${common[@]}" vault set harness --user dbdeck --password-stdin < "$dir/password"
+# harness-admin: dbdeck_admin (PostgreSQL superuser; MariaDB ALL PRIVILEGES
+# with READ_ONLY ADMIN, which may set read_only), for switchover and failover.
+"$dbdeck" "${common[@]}" vault set harness-admin --user dbdeck_admin --password-stdin < "$dir/password"

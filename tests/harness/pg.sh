@@ -170,6 +170,15 @@ pg_stop() {
 	pg_wait_orphans "$node"
 }
 
+# pg_admin_role: dbdeck_admin, a superuser with the operator's password
+# (its SCRAM verifier copied: SCRAM does not bind the user name), for
+# dbdeck's actions (admin_credential, entry harness-admin of mkvault.sh).
+pg_admin_role() {
+	pg_q pg1 postgres "CREATE ROLE dbdeck_admin LOGIN SUPERUSER" >/dev/null &&
+		pg_q pg1 postgres "DO \$\$ BEGIN EXECUTE format('ALTER ROLE dbdeck_admin PASSWORD %L',
+			(SELECT rolpassword FROM pg_authid WHERE rolname = 'dbdeck')); END \$\$" >/dev/null
+}
+
 # pg_init_primary: initdb, configure and start pg1, create database app.
 pg_init_primary() {
 	local data
@@ -192,6 +201,7 @@ pg_init_primary() {
 	# checkpoint, and the other backup's checkpoint may recycle it first.
 	pg_q pg1 postgres "CREATE DATABASE app" &&
 		pg_q pg1 app "CREATE EXTENSION pg_stat_statements" &&
+		pg_admin_role &&
 		pg_q pg1 postgres "SELECT pg_create_physical_replication_slot('pg2', true),
 			pg_create_physical_replication_slot('pg3', true)" >/dev/null || {
 		msg "pg1: creating database app or the replication slots failed"
