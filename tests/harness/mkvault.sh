@@ -16,3 +16,5 @@ common=(--vault "$dir/vault" --passphrase-file "$dir/passphrase")
 # harness-admin: dbdeck_admin (PostgreSQL superuser; MariaDB ALL PRIVILEGES
 # with READ_ONLY ADMIN, which may set read_only), for switchover and failover.
 "$dbdeck" "${common[@]}" vault set harness-admin --user dbdeck_admin --password-stdin < "$dir/password"
+# harness-repl: the account MariaDB replicas connect with (replication_credential).
+"$dbdeck" "${common[@]}" vault set harness-repl --user dbdeck --password-stdin < "$dir/password"

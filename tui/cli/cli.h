@@ -17,6 +17,7 @@ enum dd_exit {
 	DD_EXIT_CONFIG = 3,
 	DD_EXIT_VAULT = 4,
 	DD_EXIT_REFUSED = 5,
+	DD_EXIT_INCOMPLETE = 6, /* an action stopped half way; its output says what is left */
 };
 
 /* Options common to every command; each may be given before or after it. */
@@ -65,5 +66,7 @@ int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_vault(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
+int cmd_switchover(struct cli *cli, int argc, char **argv);
+int cmd_failover(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -57,9 +57,8 @@ vault_has(void *ctx, const char *name)
 	return dd_vault_has(ctx, name);
 }
 
-/* dd_credential_fn over the vault: user and password stay in its secure memory. */
-static int
-vault_credential(void *ctx, const char *name, const char **user, const char **password)
+int
+cli_vault_credential(void *ctx, const char *name, const char **user, const char **password)
 {
 	const struct dd_credential *c = dd_vault_get(ctx, name);
 
@@ -94,7 +93,7 @@ cli_core_open(const struct cli *cli, struct dd_config *cfg, const struct dd_core
 		goto fail;
 	}
 	dd_diags_free(diags);
-	out->core = dd_core_new_with(cfg, vault_credential, out->vault, opts, err, sizeof(err));
+	out->core = dd_core_new_with(cfg, cli_vault_credential, out->vault, opts, err, sizeof(err));
 	if (out->core == NULL) {
 		cli_error("%s", err);
 		rc = DD_EXIT_FAILED;

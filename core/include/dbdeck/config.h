@@ -167,7 +167,11 @@ struct dd_cluster_config {
 	int alert_slow_rate; /* new slow statements per minute */
 	char *backup_dir;    /* path */
 	struct dd_retention retention;
-	char *fence_command; /* NULL when not set */
+	char *fence_command;          /* NULL when not set */
+	char *rejoin_command;         /* NULL when not set */
+	int64_t hook_timeout_ms;      /* fence_command / rejoin_command deadline */
+	int64_t switchover_timeout_ms; /* catch-up and replicas resuming, per wait */
+	char *replication_credential; /* vault entry for CHANGE MASTER; NULL when not set */
 	char *theme;         /* NULL: the console's theme */
 	enum dd_colour accent;
 };
