@@ -83,28 +83,52 @@ brief_of(bool at_connect, enum dd_err_class cls, char *out, size_t len)
 	snprintf(out, len, "%s %s", at_connect ? "connect" : "probe", what);
 }
 
+/* Opens the node's probe connection; false (res filled) when it cannot. */
+static bool
+probe_connect(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns,
+    struct rnode_result *res, struct dd_db_error *err)
+{
+	if (dd_conn_open(engine, &nd->params, deadline_ns, &nd->conn, err) == 0)
+		return true;
+	dd_seterr(res->error, sizeof(res->error), "connect: %s: %s", dd_err_class_name(err->cls),
+	    err->message);
+	brief_of(true, err->cls, res->brief, sizeof(res->brief));
+	return false;
+}
+
+static void
+probe_close(struct rnode *nd)
+{
+	dd_conn_close(nd->conn, dd_now_mono_ns() + 100000000);
+	nd->conn = NULL;
+}
+
 static void
 probe_node(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns, struct rnode_result *res)
 {
 	struct dd_db_error err;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->start_ns = dd_now_mono_ns();
 	res->wall_ms = dd_now_wall_ms();
 	dd_db_error_clear(&err);
-	if (nd->conn == NULL &&
-	    dd_conn_open(engine, &nd->params, deadline_ns, &nd->conn, &err) != 0) {
-		dd_seterr(res->error, sizeof(res->error), "connect: %s: %s",
-		    dd_err_class_name(err.cls), err.message);
-		brief_of(true, err.cls, res->brief, sizeof(res->brief));
+	if (nd->conn == NULL && !probe_connect(nd, engine, deadline_ns, res, &err))
 		goto fail;
+	rc = dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err);
+	if (rc != 0 && err.cls == DD_ERR_CONN_LOST) {
+		/* the server ended the session (a KILL, a fence, a restart): once more, afresh */
+		probe_close(nd);
+		dd_db_error_clear(&err);
+		if (!probe_connect(nd, engine, deadline_ns, res, &err))
+			goto fail;
+		rc = dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err);
 	}
-	if (dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err) != 0) {
+	if (rc != 0) {
 		dd_seterr(res->error, sizeof(res->error), "probe: %s: %s",
 		    dd_err_class_name(err.cls), err.message);
 		brief_of(false, err.cls, res->brief, sizeof(res->brief));
-		dd_conn_close(nd->conn, dd_now_mono_ns() + 100000000);
-		nd->conn = NULL;
+		probe_close(nd);
 		goto fail;
 	}
 	res->ok = true;
