@@ -110,8 +110,10 @@ static int
 step_follow(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 {
 	(void)s, (void)err, (void)len;
-	for (size_t i = 0; i < p->n_routers; i++)
+	for (size_t i = 0; i < p->n_routers; i++) {
+		dd_router_note_promotion(p->routers[i], fo_name(p, p->candidate), dd_now_wall_ms());
 		dd_router_probe_now(p->routers[i], dd_now_mono_ns() + FOLLOW_WAIT_NS);
+	}
 	hold(p, false);
 	fo_log(p, "%s takes writes", fo_name(p, p->candidate));
 	return 0;

@@ -327,6 +327,16 @@ dd_router_hold_writes(struct dd_router *r, bool hold, const char *why)
 }
 
 void
+dd_router_note_promotion(struct dd_router *r, const char *name, int64_t wall_ms)
+{
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->nodes[i].name, name) == 0 && wall_ms > r->nodes[i].promoted_ms)
+			r->nodes[i].promoted_ms = wall_ms;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
 router_kick(struct dd_router *r)
 {
 	int64_t now = dd_now_mono_ns(), last = atomic_load(&r->last_kick_ns);

@@ -56,6 +56,7 @@ struct rnode {
 	bool in_read_set;
 	char why[DD_RL_WHY_MAX];
 	uint64_t routed[3], fallback, ryw, failed;
+	int64_t promoted_ms; /* dd_router_note_promotion: when dbdeck promoted it; 0 never */
 
 	/* prober (r->pmu) */
 	pthread_t thread;
@@ -85,7 +86,7 @@ struct dd_router {
 	enum dd_topology topo;
 	int primary; /* -1 none */
 	int writable;
-	char topo_why[160];
+	char topo_why[240];
 	bool held; /* dd_router_hold_writes */
 	_Atomic int64_t last_kick_ns; /* router_kick's rate limit */
 	char held_why[120];

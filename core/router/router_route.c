@@ -23,7 +23,7 @@ struct plan {
 	enum dd_route_kind kind[PLAN_MAX];
 	bool tail_fallback;      /* the last entry is the primary after the replicas */
 	int err;                 /* n == 0: why nothing can be tried */
-	char main[200];          /* "round-robin", "primary: read-your-writes, ..." */
+	char main[300];          /* "round-robin", "primary: read-your-writes, ..." */
 	char notes[360];         /* "; pg3 out: lag 3.2 s > lag_max 1 s" */
 	int64_t default_wait_ms; /* acquire_timeout of the first entry's pool */
 };

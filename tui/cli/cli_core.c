@@ -11,6 +11,7 @@
 
 #include "cli_core.h"
 #include "cli_vault.h"
+#include "dbdeck/failover.h"
 #include "dbdeck/vault.h"
 
 /* The monotonic clock, for the drain deadline (util.h is core-internal). */
@@ -99,6 +100,8 @@ cli_core_open(const struct cli *cli, struct dd_config *cfg, const struct dd_core
 		rc = DD_EXIT_FAILED;
 		goto fail;
 	}
+	/* which primary dbdeck promoted last, for a SPLIT-BRAIN report (MariaDB) */
+	dd_fo_note_promotions(out->core, dd_config_console(cfg)->audit_log);
 	return DD_EXIT_OK;
 fail:
 	cli_core_close(out, 0);

@@ -156,6 +156,15 @@ enum dd_fo_action dd_fo_plan_action(const struct dd_fo_plan *p);
 int dd_fo_submit(struct dd_fo_plan *p, struct dd_jobs *jobs, struct dd_audit *audit,
     struct dd_job **out, char *err, size_t errlen);
 
+/*
+ * Tells each cluster's router of core which node dbdeck promoted last and
+ * when (dd_router_note_promotion), from the end records of switchovers and
+ * failovers in the audit log at audit_path (missing or unreadable: nothing).
+ * The routers' SPLIT-BRAIN reports then say which primary to keep where
+ * the servers cannot (MariaDB). PostgreSQL compares timelines instead.
+ */
+void dd_fo_note_promotions(struct dd_core *core, const char *audit_path);
+
 /* ---- the hook interface ---- */
 
 /*

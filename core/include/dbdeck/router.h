@@ -170,6 +170,15 @@ int dd_router_probe_now(struct dd_router *r, int64_t deadline_ns);
  */
 void dd_router_hold_writes(struct dd_router *r, bool hold, const char *why);
 
+/*
+ * Records that dbdeck promoted node `name` at wall_ms (failover.h does, in
+ * this process; `dbdeck status` and the console from the audit log), so
+ * that a SPLIT-BRAIN report can say which primary is newer where the
+ * engine cannot tell (MariaDB; PostgreSQL compares timelines). Unknown
+ * names are ignored.
+ */
+void dd_router_note_promotion(struct dd_router *r, const char *name, int64_t wall_ms);
+
 /* ---- sessions ---- */
 
 /* A new session (read-your-writes state of one caller). Free with dd_session_free. */
@@ -274,7 +283,7 @@ enum dd_topology {
 	DD_TOPO_UNKNOWN,       /* no probe round finished yet */
 	DD_TOPO_OK,            /* exactly one writable primary */
 	DD_TOPO_NO_PRIMARY,    /* no node says it is a writable primary */
-	DD_TOPO_MULTI_PRIMARY, /* more than one does: writes refused */
+	DD_TOPO_MULTI_PRIMARY, /* more than one does (SPLIT-BRAIN): writes refused, reads go on */
 };
 
 /* "unknown", "ok", "no_primary", "multiple_primaries". Static. */
@@ -284,7 +293,7 @@ struct dd_router_status {
 	enum dd_topology topology;
 	int primary;                /* node index writes go to; -1 none */
 	int writable_primaries;     /* reachable nodes that are writable primaries */
-	char why[160];              /* e.g. "pg1 and pg2 both say primary" */
+	char why[240]; /* e.g. "SPLIT-BRAIN: pg1 and pg2 accept writes (none routed); keep pg2 ..." */
 	uint64_t rounds;            /* probe rounds finished */
 	int64_t last_round_wall_ms; /* 0 = none yet */
 	int64_t last_round_ms;      /* how long the last round took */

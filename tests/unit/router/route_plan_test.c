@@ -292,9 +292,23 @@ test_topology(void)
 	ok(st.topology == DD_TOPO_MULTI_PRIMARY && st.primary == -1 && st.writable_primaries == 2,
 	    "two writable primaries → visible, no primary chosen");
 	explain_is(r, DD_INTENT_WRITE, NULL,
-	    "write \u2192 none (no primary: 2 nodes say they are "
-	    "a writable primary (pg1, pg2): writes refused)",
+	    "write \u2192 none (no primary: SPLIT-BRAIN: pg1 and pg2 accept writes (none "
+	    "routed); which is newer is unknown: compare their data, keep one, fence and "
+	    "rejoin the other)",
 	    "split brain refuses writes");
+	res[0].info.timeline = 3;
+	res[1].info.timeline = 4;
+	router_apply_round(r, res, S(2), S(2));
+	dd_router_status(r, &st);
+	ok(strstr(st.why, "keep pg2 (timeline 4 > 3), fence and rejoin pg1") != NULL,
+	    "split brain: the newer timeline is the one to keep (%s)", st.why);
+	res[0].info.timeline = res[1].info.timeline = 0;
+	dd_router_note_promotion(r, "pg1", 1700000000000);
+	router_apply_round(r, res, S(3), S(3));
+	dd_router_status(r, &st);
+	ok(strstr(st.why, "keep pg1 (promoted by dbdeck at 2023-11-14T22:13:20Z), fence and "
+	                  "rejoin pg2") != NULL,
+	    "split brain: without timelines, the one dbdeck promoted (%s)", st.why);
 	res[1].info.read_only = true;
 	router_apply_round(r, res, S(2), S(2));
 	dd_router_status(r, &st);
