@@ -19,6 +19,8 @@
  * gap_s is the longest time between two acknowledged inserts, gap_at_s when
  * that gap began (seconds since the start). Exit 0 when missing is 0 and
  * the table could be read, 1 otherwise, 2 for a usage or setup error.
+ * DD_WRITER_NOCREATE=1: the table is neither dropped nor made (a check
+ * that a cluster takes no writes: acked must stay 0).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -157,10 +159,12 @@ main(int argc, char **argv)
 	}
 	struct dd_router *r = dd_cluster_router(dd_core_cluster(core, "w"));
 	dd_router_probe_now(r, now_ns() + INT64_C(5000000000));
-	if (dd_router_exec(r, NULL, DD_INTENT_WRITE, "DROP TABLE IF EXISTS dd_writes",
-	        now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0 ||
-	    dd_router_exec(r, NULL, DD_INTENT_WRITE, "CREATE TABLE dd_writes (seq bigint PRIMARY KEY)",
-	        now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0) {
+	if (!getenv("DD_WRITER_NOCREATE") &&
+	    (dd_router_exec(r, NULL, DD_INTENT_WRITE, "DROP TABLE IF EXISTS dd_writes",
+	         now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0 ||
+	        dd_router_exec(r, NULL, DD_INTENT_WRITE,
+	            "CREATE TABLE dd_writes (seq bigint PRIMARY KEY)", now_ns() + INT64_C(10000000000),
+	            NULL, NULL, NULL) != 0)) {
 		fprintf(stderr, "writer: cannot create dd_writes\n");
 		return 2;
 	}
