@@ -63,6 +63,8 @@ struct fo_node {
 	char using_gtid[16];    /* Using_Gtid: No, Slave_Pos, Current_Pos */
 	bool log_slave_updates; /* @@log_slave_updates */
 	bool may_read_only;     /* the session may SET GLOBAL read_only */
+	bool semi_master;       /* @@rpl_semi_sync_master_enabled */
+	bool semi_slave;        /* @@rpl_semi_sync_slave_enabled */
 	/* the run */
 	bool repointed; /* a REPOINT / DEMOTE / REJOIN step made it follow */
 };

@@ -18,6 +18,10 @@
  *             keeps no quoted text.
  *   demote    (switchover) the old primary, still read_only: gtid_slave_pos
  *             set to its own binlog position, then repointed the same way
+ *   semi-sync the master side of semi-synchronous replication moves with
+ *             the primary: on on the promoted node, off on the demoted one
+ *             (left on, a replica's SQL thread would wait for acknowledgements
+ *             of its own commits from replicas it does not have)
  * Undo: read_only = 0 on the old primary when the promotion did not happen.
  */
 #include <sodium.h>
@@ -43,6 +47,12 @@ my_inspect(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline)
 	        sizeof(n->error)) != 0)
 		return -1;
 	n->log_slave_updates = v[0] == '1';
+	if (fo_value(n->conn, "SELECT CONCAT(@@rpl_semi_sync_master_enabled, "
+	                      "@@rpl_semi_sync_slave_enabled)",
+	        deadline, v, sizeof(v), err, sizeof(err)) == 0) {
+		n->semi_master = v[0] == '1';
+		n->semi_slave = v[0] && v[1] == '1';
+	}
 	/* a no-op set that still checks the privilege (READ_ONLY ADMIN, or SUPER before 10.11) */
 	n->may_read_only = fo_exec(n->conn, "SET GLOBAL read_only = @@global.read_only", deadline,
 	                       err, sizeof(err)) == 0;
@@ -117,6 +127,15 @@ my_check_privileges(struct dd_fo_plan *p)
 	fo_check(p, "privilege", DD_FO_CHECK_OK, false, "the action credential may set read_only");
 }
 
+/* Whether the cluster replicates semi-synchronously (its master side then moves). */
+static bool
+my_semisync(const struct dd_fo_plan *p)
+{
+	if (p->action == DD_FO_SWITCHOVER && p->primary >= 0)
+		return p->nodes[p->primary].semi_master;
+	return p->candidate >= 0 && p->nodes[p->candidate].semi_slave;
+}
+
 static void
 my_checks(struct dd_fo_plan *p)
 {
@@ -145,6 +164,9 @@ my_checks(struct dd_fo_plan *p)
 	if (p->action == DD_FO_SWITCHOVER && p->primary >= 0)
 		my_check_lag(p, c);
 	my_check_privileges(p);
+	if (my_semisync(p))
+		fo_check(p, "semisync", DD_FO_CHECK_OK, false,
+		    "semi-synchronous replication: its master side moves to %s", c->nc->name);
 	if (p->repl_user)
 		fo_check(p, "replication", DD_FO_CHECK_OK, false,
 		    "replicas connect as %s (replication_credential)", p->repl_user);
@@ -289,6 +311,9 @@ my_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	if (fo_exec(c, "RESET SLAVE ALL", deadline, err, len) != 0 ||
 	    fo_exec(c, "SET GLOBAL read_only = 0", deadline, err, len) != 0)
 		return -1;
+	if (my_semisync(p) &&
+	    fo_exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = ON", deadline, err, len) != 0)
+		return -1;
 	return 0;
 }
 
@@ -351,6 +376,10 @@ my_demote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	fo_quote(sql, sizeof(sql), p->target_gtid, true);
 	if (fo_exec(c, "STOP SLAVE", fo_deadline(p), err, len) != 0 ||
 	    fo_exec(c, sql, fo_deadline(p), err, len) != 0)
+		return -1;
+	if (my_semisync(p) &&
+	    (fo_exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", fo_deadline(p), err, len) ||
+	        fo_exec(c, "SET GLOBAL rpl_semi_sync_slave_enabled = ON", fo_deadline(p), err, len)))
 		return -1;
 	return my_follow(p, s->node, err, len);
 }

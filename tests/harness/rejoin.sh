@@ -81,6 +81,9 @@ rj_pg() {
 rj_my_conf_read_only() {
 	local f=$H_DIR/$1/my.cnf
 	grep -q '^read_only' "$f" || echo "read_only = ON" >>"$f"
+	# a replica with the semi-sync master side on would hold its own SQL
+	# thread's commits (see my_sync_on)
+	sed -i 's/^rpl_semi_sync_master_enabled = ON$/rpl_semi_sync_master_enabled = OFF/' "$f"
 }
 
 rj_my_wait_replicating() {
@@ -101,7 +104,8 @@ rj_my() {
 	if ! my_pid "$node" >/dev/null; then
 		my_start "$node" || return 1
 	fi
-	my_root "$node" -e "SET GLOBAL read_only = 1; STOP SLAVE; RESET SLAVE ALL; RESET MASTER" ||
+	my_root "$node" -e "SET GLOBAL read_only = 1; SET GLOBAL rpl_semi_sync_master_enabled = OFF;
+		STOP SLAVE; RESET SLAVE ALL; RESET MASTER" ||
 		{ msg "$node: could not reset replication"; return 1; }
 	# Database app only: the accounts are the same on every node already.
 	(
