@@ -86,8 +86,8 @@ check_nodes(struct dd_fo_plan *p)
 		    p->n, down);
 	if (up >= need)
 		fo_check(p, "majority", DD_FO_CHECK_OK, false,
-		    "the cluster lock can be held on %zu of %zu nodes (a majority is %zu)", up, p->n,
-		    need);
+		    "the cluster lock can be held on %zu of %zu nodes (a majority is %zu)", up,
+		    p->n, need);
 	else
 		fo_check(p, "majority", DD_FO_CHECK_FAIL, true,
 		    "only %zu of %zu nodes answer; the cluster lock needs %zu", up, p->n, need);
@@ -104,8 +104,8 @@ check_lock(struct dd_fo_plan *p)
 		return;
 	}
 	fo_lock_describe(holder, who, sizeof(who));
-	fo_check(p, "lock", DD_FO_CHECK_FAIL, false, "another dbdeck holds the cluster lock (%s)",
-	    who);
+	fo_check(
+	    p, "lock", DD_FO_CHECK_FAIL, false, "another dbdeck holds the cluster lock (%s)", who);
 }
 
 static void
@@ -131,7 +131,8 @@ check_primary(struct dd_fo_plan *p)
 			    "no node answers as a writable primary: use failover");
 		else
 			fo_check(p, "primary", DD_FO_CHECK_FAIL, false,
-			    "SPLIT-BRAIN: %s all accept writes; resolve it first (docs/switchover.md)",
+			    "SPLIT-BRAIN: %s all accept writes; resolve it first "
+			    "(docs/switchover.md)",
 			    names);
 		return;
 	}
@@ -145,7 +146,8 @@ check_primary(struct dd_fo_plan *p)
 	else
 		fo_check(p, "primary", DD_FO_CHECK_OK, false, "%s (the replicas' primary) %s",
 		    fo_name(p, p->primary),
-		    p->nodes[p->primary].reachable ? "is not a writable primary" : "does not answer");
+		    p->nodes[p->primary].reachable ? "is not a writable primary"
+		                                   : "does not answer");
 }
 
 static void
@@ -165,13 +167,14 @@ check_candidate(struct dd_fo_plan *p)
 		fo_check(p, "candidate", DD_FO_CHECK_FAIL, false, "%s does not answer: %s",
 		    c->nc->name, c->error);
 	else if (c->info.role != DD_ROLE_REPLICA)
-		fo_check(p, "candidate", DD_FO_CHECK_FAIL, false, "%s is not a replica", c->nc->name);
+		fo_check(
+		    p, "candidate", DD_FO_CHECK_FAIL, false, "%s is not a replica", c->nc->name);
 	else if (p->primary >= 0 && c->upstream != p->primary)
 		fo_check(p, "candidate", DD_FO_CHECK_FAIL, false,
 		    "%s does not replicate from %s directly", c->nc->name, fo_name(p, p->primary));
 	else
-		fo_check(p, "candidate", DD_FO_CHECK_OK, false, "%s is a replica of %s", c->nc->name,
-		    fo_name(p, p->primary));
+		fo_check(p, "candidate", DD_FO_CHECK_OK, false, "%s is a replica of %s",
+		    c->nc->name, fo_name(p, p->primary));
 	if (p->action != DD_FO_FAILOVER || !is_replica(p, p->candidate))
 		return;
 	best = fo_most_advanced(p);
@@ -180,8 +183,8 @@ check_candidate(struct dd_fo_plan *p)
 		    "%s has received more than %s: promoting %s loses what only %s has",
 		    fo_name(p, best), c->nc->name, c->nc->name, fo_name(p, best));
 	else
-		fo_check(p, "ahead", DD_FO_CHECK_OK, false,
-		    "no replica has received more than %s", c->nc->name);
+		fo_check(p, "ahead", DD_FO_CHECK_OK, false, "no replica has received more than %s",
+		    c->nc->name);
 }
 
 /* Whether the engine's sequence for this action has a step of kind k. */
@@ -204,7 +207,8 @@ check_hooks(struct dd_fo_plan *p)
 
 	if (!has_kind(p, FO_FENCE_HOOK))
 		fo_check(p, "fence", DD_FO_CHECK_OK, false,
-		    "%s is fenced over SQL and then made a replica over SQL", fo_name(p, p->primary));
+		    "%s is fenced over SQL and then made a replica over SQL",
+		    fo_name(p, p->primary));
 	else if (p->fence_argv)
 		fo_check(p, "fence", DD_FO_CHECK_OK, false, "fence_command stops %s",
 		    fo_name(p, p->primary));

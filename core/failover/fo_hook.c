@@ -25,11 +25,11 @@
 #include "failover/fo_int.h"
 #include "util/util.h"
 
-#define KILL_GRACE_NS   INT64_C(2000000000)
-#define DRAIN_GRACE_NS  INT64_C(300000000)
-#define DEFAULT_PATH    "/usr/local/bin:/usr/bin:/bin"
-#define HOOK_MAX_WORDS  64
-#define HOOK_ENV_VARS   9
+#define KILL_GRACE_NS  INT64_C(2000000000)
+#define DRAIN_GRACE_NS INT64_C(300000000)
+#define DEFAULT_PATH   "/usr/local/bin:/usr/bin:/bin"
+#define HOOK_MAX_WORDS 64
+#define HOOK_ENV_VARS  9
 
 void
 dd_fo_argv_free(char **argv)

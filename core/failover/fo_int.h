@@ -54,11 +54,11 @@ struct fo_node {
 	int up_port;
 	int upstream; /* node index of the upstream, -1 unknown */
 	/* PostgreSQL */
-	char slot[64];        /* primary_slot_name */
-	char wal_status[24];  /* pg_stat_wal_receiver.status, "" when none */
-	char data_dir[256];   /* data_directory */
-	int major;            /* server major version */
-	bool rewindable;      /* wal_log_hints or data checksums */
+	char slot[64];       /* primary_slot_name */
+	char wal_status[24]; /* pg_stat_wal_receiver.status, "" when none */
+	char data_dir[256];  /* data_directory */
+	int major;           /* server major version */
+	bool rewindable;     /* wal_log_hints or data checksums */
 	/* MariaDB */
 	char using_gtid[16];    /* Using_Gtid: No, Slave_Pos, Current_Pos */
 	bool log_slave_updates; /* @@log_slave_updates */
@@ -100,10 +100,10 @@ struct fo_engine {
 	/* what a person runs instead of step s (appended to buf) */
 	void (*manual)(const struct dd_fo_plan *p, const struct fo_step *s, char *buf, size_t len);
 	/* the lock: take it (1 got, 0 held elsewhere, -1 error); read its holder */
-	int (*lock_try)(struct dd_conn *c, const char *cluster, int64_t deadline, char *err,
-	    size_t len);
-	int (*lock_holder)(struct dd_conn *c, const char *cluster, int64_t deadline, char *holder,
-	    size_t len);
+	int (*lock_try)(
+	    struct dd_conn *c, const char *cluster, int64_t deadline, char *err, size_t len);
+	int (*lock_holder)(
+	    struct dd_conn *c, const char *cluster, int64_t deadline, char *holder, size_t len);
 };
 
 extern const struct fo_engine fo_engine_pg;
@@ -151,8 +151,8 @@ int64_t fo_deadline(const struct dd_fo_plan *p); /* now + switchover_timeout */
 
 /* ---- fo_checks.c ---- */
 /* Appends a check (state FAIL becomes FORCED when overridable and --force). */
-void fo_check(struct dd_fo_plan *p, const char *name, enum dd_fo_check_state st,
-    bool overridable, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void fo_check(struct dd_fo_plan *p, const char *name, enum dd_fo_check_state st, bool overridable,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void fo_checks_common(struct dd_fo_plan *p);
 /* The most advanced of the reachable replicas; -1 none. */
 int fo_most_advanced(const struct dd_fo_plan *p);
@@ -185,6 +185,8 @@ int fo_hook_run(struct dd_fo_plan *p, char **argv, int node, int primary, char *
 int fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t outlen,
     char *err, size_t errlen);
 int fo_exec(struct dd_conn *c, const char *sql, int64_t deadline, char *err, size_t errlen);
+/* The value at row, col of r, or dflt for SQL NULL. Borrowed from r. */
+const char *fo_text(const struct dd_result *r, int row, int col, const char *dflt);
 /* A statement that carries a secret: the error keeps no quoted text. */
 int fo_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline, char *err, size_t errlen);
 /* Appends s as a SQL string literal ('...' with ' and \ doubled/escaped) to buf. */

@@ -248,9 +248,8 @@ fo_lock_take(struct dd_fo_plan *p, char *err, size_t len)
 		dd_seterr(err, len, "another dbdeck holds the cluster lock (%s)", who);
 		return 1;
 	}
-	dd_seterr(err, len,
-	    "the cluster lock needs a majority of %zu nodes; only %zu answer%s", p->n, reachable,
-	    p->force ? "" : " (--force: a majority of the nodes that answer)");
+	dd_seterr(err, len, "the cluster lock needs a majority of %zu nodes; only %zu answer%s",
+	    p->n, reachable, p->force ? "" : " (--force: a majority of the nodes that answer)");
 	return 1;
 }
 

@@ -47,8 +47,9 @@ my_inspect(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline)
 	        sizeof(n->error)) != 0)
 		return -1;
 	n->log_slave_updates = v[0] == '1';
-	if (fo_value(n->conn, "SELECT CONCAT(@@rpl_semi_sync_master_enabled, "
-	                      "@@rpl_semi_sync_slave_enabled)",
+	if (fo_value(n->conn,
+	        "SELECT CONCAT(@@rpl_semi_sync_master_enabled, "
+	        "@@rpl_semi_sync_slave_enabled)",
 	        deadline, v, sizeof(v), err, sizeof(err)) == 0) {
 		n->semi_master = v[0] == '1';
 		n->semi_slave = v[0] && v[1] == '1';
@@ -63,7 +64,7 @@ my_inspect(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline)
 	dd_db_error_clear(&e);
 	if (dd_conn_query(n->conn, "SHOW SLAVE STATUS", deadline, &r, &e) == 0 &&
 	    dd_result_nrows(r) >= 1 && (col = dd_result_colindex(r, "Using_Gtid")) >= 0)
-		dd_strlcpy(n->using_gtid, dd_result_value(r, 0, col) ?: "", sizeof(n->using_gtid));
+		dd_strlcpy(n->using_gtid, fo_text(r, 0, col, ""), sizeof(n->using_gtid));
 	dd_result_free(r);
 	return 0;
 }
@@ -80,8 +81,9 @@ my_check_lag(struct dd_fo_plan *p, const struct fo_node *c)
 	else if (s < 0)
 		fo_check(p, "lag", DD_FO_CHECK_FAIL, true, "%s's lag is unknown", c->nc->name);
 	else if (s * 1000 > p->cc->lag_max_ms)
-		fo_check(p, "lag", DD_FO_CHECK_FAIL, true, "%s is %lld s behind, beyond lag_max %.1f s",
-		    c->nc->name, (long long)s, (double)p->cc->lag_max_ms / 1000);
+		fo_check(p, "lag", DD_FO_CHECK_FAIL, true,
+		    "%s is %lld s behind, beyond lag_max %.1f s", c->nc->name, (long long)s,
+		    (double)p->cc->lag_max_ms / 1000);
 	else
 		fo_check(p, "lag", DD_FO_CHECK_OK, false, "%s is %lld s behind, within lag_max",
 		    c->nc->name, (long long)s);
@@ -145,7 +147,8 @@ my_checks(struct dd_fo_plan *p)
 		return;
 	const struct fo_node *c = &p->nodes[p->candidate];
 	if (c->log_slave_updates)
-		fo_check(p, "binlog", DD_FO_CHECK_OK, false, "%s has log_slave_updates", c->nc->name);
+		fo_check(
+		    p, "binlog", DD_FO_CHECK_OK, false, "%s has log_slave_updates", c->nc->name);
 	else
 		fo_check(p, "binlog", DD_FO_CHECK_FAIL, false,
 		    "%s has log_slave_updates off: the other replicas could not follow it",
@@ -187,12 +190,13 @@ my_end_sessions(struct dd_fo_plan *p, int node, struct dd_conn *c, char *err, si
 	struct dd_db_error e;
 	struct dd_result *r = NULL;
 	char sql[512];
-	long long lock_id = p->nodes[node].lock ? (long long)dd_conn_backend_id(p->nodes[node].lock)
-	                                        : -1;
+	long long lock_id =
+	    p->nodes[node].lock ? (long long)dd_conn_backend_id(p->nodes[node].lock) : -1;
 	int killed = 0;
 
 	snprintf(sql, sizeof(sql),
-	    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND ID <> %lld"
+	    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND ID <> "
+	    "%lld"
 	    " AND COMMAND NOT IN ('Binlog Dump', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
 	    " AND USER NOT IN ('system user', 'event_scheduler')",
 	    lock_id);
@@ -202,7 +206,7 @@ my_end_sessions(struct dd_fo_plan *p, int node, struct dd_conn *c, char *err, si
 		return -1;
 	}
 	for (int i = 0; i < dd_result_nrows(r); i++) {
-		snprintf(sql, sizeof(sql), "KILL CONNECTION %s", dd_result_value(r, i, 0) ?: "0");
+		snprintf(sql, sizeof(sql), "KILL CONNECTION %s", fo_text(r, i, 0, "0"));
 		killed += fo_exec(c, sql, fo_deadline(p), err, len) == 0;
 	}
 	dd_result_free(r);
@@ -256,8 +260,8 @@ my_wait_gtid(struct dd_fo_plan *p, int node, const char *pos, char *err, size_t 
 	if (fo_value(c, sql, fo_deadline(p) + INT64_C(5000000000), v, sizeof(v), err, len) != 0)
 		return -1;
 	if (strcmp(v, "0") != 0) {
-		dd_seterr(err, len, "%s did not reach %s within switchover_timeout", fo_name(p, node),
-		    pos);
+		dd_seterr(err, len, "%s did not reach %s within switchover_timeout",
+		    fo_name(p, node), pos);
 		return -1;
 	}
 	return 0;
@@ -377,9 +381,10 @@ my_demote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	if (fo_exec(c, "STOP SLAVE", fo_deadline(p), err, len) != 0 ||
 	    fo_exec(c, sql, fo_deadline(p), err, len) != 0)
 		return -1;
-	if (my_semisync(p) &&
-	    (fo_exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = OFF", fo_deadline(p), err, len) ||
-	        fo_exec(c, "SET GLOBAL rpl_semi_sync_slave_enabled = ON", fo_deadline(p), err, len)))
+	if (my_semisync(p) && (fo_exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = OFF",
+	                           fo_deadline(p), err, len) ||
+	                          fo_exec(c, "SET GLOBAL rpl_semi_sync_slave_enabled = ON",
+	                              fo_deadline(p), err, len)))
 		return -1;
 	return my_follow(p, s->node, err, len);
 }
@@ -414,7 +419,8 @@ my_manual(const struct dd_fo_plan *p, const struct fo_step *s, char *buf, size_t
 
 	switch (s->kind) {
 	case FO_PROMOTE:
-		snprintf(buf, len, "on %s: STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0;", n);
+		snprintf(
+		    buf, len, "on %s: STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0;", n);
 		break;
 	case FO_REPOINT:
 	case FO_DEMOTE:
@@ -431,17 +437,19 @@ my_manual(const struct dd_fo_plan *p, const struct fo_step *s, char *buf, size_t
 		    to->name, to->name);
 		break;
 	case FO_VERIFY:
-		snprintf(buf, len, "on each replica: SHOW SLAVE STATUS (Slave_IO_Running and "
-		                   "Slave_SQL_Running Yes, Master_Port %d)", to->port);
+		snprintf(buf, len,
+		    "on each replica: SHOW SLAVE STATUS (Slave_IO_Running and "
+		    "Slave_SQL_Running Yes, Master_Port %d)",
+		    to->port);
 		break;
 	default: snprintf(buf, len, "see docs/switchover.md"); break;
 	}
 }
 
-static const enum fo_kind my_switchover[] = {FO_LOCK, FO_HOLD, FO_FENCE, FO_CATCHUP,
-    FO_PROMOTE, FO_REPOINT, FO_FOLLOW, FO_DEMOTE, FO_VERIFY};
-static const enum fo_kind my_failover[] = {FO_LOCK, FO_HOLD, FO_FENCE_HOOK, FO_CATCHUP,
-    FO_PROMOTE, FO_REPOINT, FO_FOLLOW, FO_REJOIN, FO_VERIFY};
+static const enum fo_kind my_switchover[] = {FO_LOCK, FO_HOLD, FO_FENCE, FO_CATCHUP, FO_PROMOTE,
+    FO_REPOINT, FO_FOLLOW, FO_DEMOTE, FO_VERIFY};
+static const enum fo_kind my_failover[] = {FO_LOCK, FO_HOLD, FO_FENCE_HOOK, FO_CATCHUP, FO_PROMOTE,
+    FO_REPOINT, FO_FOLLOW, FO_REJOIN, FO_VERIFY};
 
 const struct fo_engine fo_engine_my = {
     .engine = DD_ENGINE_MARIADB,

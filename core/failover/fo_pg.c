@@ -52,10 +52,10 @@ pg_inspect(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline)
 	v = dd_result_value(r, 0, 0);
 	if (n->info.role == DD_ROLE_REPLICA && v)
 		fo_conninfo_target(v, n->up_host, sizeof(n->up_host), &n->up_port);
-	dd_strlcpy(n->slot, dd_result_value(r, 0, 1) ?: "", sizeof(n->slot));
-	dd_strlcpy(n->wal_status, dd_result_value(r, 0, 2) ?: "", sizeof(n->wal_status));
-	dd_strlcpy(n->data_dir, dd_result_value(r, 0, 3) ?: "", sizeof(n->data_dir));
-	n->major = atoi(dd_result_value(r, 0, 4) ?: "0") / 10000;
+	dd_strlcpy(n->slot, fo_text(r, 0, 1, ""), sizeof(n->slot));
+	dd_strlcpy(n->wal_status, fo_text(r, 0, 2, ""), sizeof(n->wal_status));
+	dd_strlcpy(n->data_dir, fo_text(r, 0, 3, ""), sizeof(n->data_dir));
+	n->major = atoi(fo_text(r, 0, 4, "0")) / 10000;
 	v = dd_result_value(r, 0, 5);
 	n->rewindable = v && v[0] == 't';
 	dd_result_free(r);
@@ -83,15 +83,16 @@ pg_check_lag(struct dd_fo_plan *p, const struct fo_node *c)
 	                      : 0;
 
 	if (lag < 0)
-		fo_check(p, "lag", DD_FO_CHECK_FAIL, true, "%s's lag is unknown (%" PRIu64
-		    " bytes of WAL behind)", c->nc->name, behind);
+		fo_check(p, "lag", DD_FO_CHECK_FAIL, true,
+		    "%s's lag is unknown (%" PRIu64 " bytes of WAL behind)", c->nc->name, behind);
 	else if (lag > p->cc->lag_max_ms)
 		fo_check(p, "lag", DD_FO_CHECK_FAIL, true,
 		    "%s is %.1f s behind (%" PRIu64 " bytes), beyond lag_max %.1f s", c->nc->name,
 		    (double)lag / 1000, behind, (double)p->cc->lag_max_ms / 1000);
 	else
-		fo_check(p, "lag", DD_FO_CHECK_OK, false, "%s is %.1f s behind (%" PRIu64
-		    " bytes), within lag_max", c->nc->name, (double)lag / 1000, behind);
+		fo_check(p, "lag", DD_FO_CHECK_OK, false,
+		    "%s is %.1f s behind (%" PRIu64 " bytes), within lag_max", c->nc->name,
+		    (double)lag / 1000, behind);
 }
 
 static void
@@ -103,8 +104,8 @@ pg_checks(struct dd_fo_plan *p)
 	const struct fo_node *c = &p->nodes[p->candidate];
 	if (p->action == DD_FO_SWITCHOVER) {
 		if (strcmp(c->wal_status, "streaming") == 0)
-			fo_check(p, "streaming", DD_FO_CHECK_OK, false, "%s streams WAL",
-			    c->nc->name);
+			fo_check(
+			    p, "streaming", DD_FO_CHECK_OK, false, "%s streams WAL", c->nc->name);
 		else
 			fo_check(p, "streaming", DD_FO_CHECK_FAIL, false,
 			    "%s is not streaming (WAL receiver: %s)", c->nc->name,
@@ -134,8 +135,9 @@ pg_fence(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	int64_t deadline = fo_deadline(p);
 	char v[64];
 
-	if (!c || fo_exec(c, "ALTER SYSTEM SET default_transaction_read_only = on", deadline, err,
-	              len) != 0 ||
+	if (!c ||
+	    fo_exec(c, "ALTER SYSTEM SET default_transaction_read_only = on", deadline, err, len) !=
+	        0 ||
 	    fo_exec(c, "SELECT pg_reload_conf()", deadline, err, len) != 0)
 		return -1;
 	/* this session sees the new value only after the postmaster has reloaded */
@@ -168,8 +170,8 @@ pg_unfence(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	struct dd_conn *c = fo_conn(p, s->node, err, len);
 	int64_t deadline = fo_deadline(p);
 
-	if (!c || fo_exec(c, "ALTER SYSTEM RESET default_transaction_read_only", deadline, err,
-	              len) != 0)
+	if (!c ||
+	    fo_exec(c, "ALTER SYSTEM RESET default_transaction_read_only", deadline, err, len) != 0)
 		return -1;
 	return fo_exec(c, "SELECT pg_reload_conf()", deadline, err, len);
 }
@@ -182,8 +184,8 @@ pg_lsn_of(struct dd_fo_plan *p, int node, const char *sql, char *err, size_t len
 	char v[64];
 	uint64_t lsn = 0;
 
-	if (c && fo_value(c, sql, dd_now_mono_ns() + INT64_C(2000000000), v, sizeof(v), err,
-	             len) == 0)
+	if (c &&
+	    fo_value(c, sql, dd_now_mono_ns() + INT64_C(2000000000), v, sizeof(v), err, len) == 0)
 		dd_lsn_parse(v, &lsn);
 	return lsn;
 }
@@ -225,8 +227,8 @@ pg_catchup(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 		if (others > got && !p->force) {
 			dd_lsn_format(others, a, sizeof(a));
 			dd_lsn_format(got, b, sizeof(b));
-			dd_seterr(err, len, "%s has received more (%s) than %s (%s)", fo_name(p, who),
-			    a, fo_name(p, s->node), b);
+			dd_seterr(err, len, "%s has received more (%s) than %s (%s)",
+			    fo_name(p, who), a, fo_name(p, s->node), b);
 			return -1;
 		}
 		want = got;
@@ -357,13 +359,12 @@ pg_replicating(struct dd_fo_plan *p, int node, char *err, size_t len)
 		dd_seterr(err, len, "%s", e.message);
 		return 0;
 	}
-	if (dd_result_nrows(r) == 1 && strcmp(dd_result_value(r, 0, 0) ?: "", "streaming") == 0 &&
-	    atoi(dd_result_value(r, 0, 1) ?: "0") == p->nodes[p->candidate].nc->port)
+	if (dd_result_nrows(r) == 1 && strcmp(fo_text(r, 0, 0, ""), "streaming") == 0 &&
+	    atoi(fo_text(r, 0, 1, "0")) == p->nodes[p->candidate].nc->port)
 		rc = 1;
 	else
-		dd_seterr(err, len, "WAL receiver: %s", dd_result_nrows(r) == 1
-		                                            ? dd_result_value(r, 0, 0) ?: "?"
-		                                            : "not running");
+		dd_seterr(err, len, "WAL receiver: %s",
+		    dd_result_nrows(r) == 1 ? fo_text(r, 0, 0, "?") : "not running");
 	dd_result_free(r);
 	return rc;
 }
@@ -378,12 +379,15 @@ pg_manual(const struct dd_fo_plan *p, const struct fo_step *s, char *buf, size_t
 	switch (s->kind) {
 	case FO_PROMOTE: snprintf(buf, len, "on %s: SELECT pg_promote();", to->name); break;
 	case FO_SLOTS:
-		snprintf(buf, len, "on %s: SELECT pg_create_physical_replication_slot('SLOT', true); "
-		                   "for each replica's primary_slot_name", to->name);
+		snprintf(buf, len,
+		    "on %s: SELECT pg_create_physical_replication_slot('SLOT', true); "
+		    "for each replica's primary_slot_name",
+		    to->name);
 		break;
 	case FO_REPOINT:
-		snprintf(buf, len, "on %s: ALTER SYSTEM SET primary_conninfo = '... host=%s port=%d "
-		                   "...' (only host and port changed); SELECT pg_reload_conf();",
+		snprintf(buf, len,
+		    "on %s: ALTER SYSTEM SET primary_conninfo = '... host=%s port=%d "
+		    "...' (only host and port changed); SELECT pg_reload_conf();",
 		    n->nc->name, to->host, to->port);
 		break;
 	case FO_REJOIN:
@@ -391,24 +395,27 @@ pg_manual(const struct dd_fo_plan *p, const struct fo_step *s, char *buf, size_t
 		    "on %s's host, as the postgres user: pg_ctl -D %s stop -m fast; "
 		    "psql -h %s -p %d -c CHECKPOINT; "
 		    "pg_rewind -D %s --source-server='host=%s port=%d user=USER dbname=postgres'; "
-		    "set primary_conninfo (host=%s port=%d) and primary_slot_name in %s/postgresql.auto.conf "
+		    "set primary_conninfo (host=%s port=%d) and primary_slot_name in "
+		    "%s/postgresql.auto.conf "
 		    "and drop default_transaction_read_only there; touch %s/standby.signal; "
 		    "pg_ctl -D %s start",
-		    n->nc->name, dir, to->host, to->port, dir, to->host, to->port, to->host, to->port,
-		    dir, dir, dir);
+		    n->nc->name, dir, to->host, to->port, dir, to->host, to->port, to->host,
+		    to->port, dir, dir, dir);
 		break;
 	case FO_VERIFY:
-		snprintf(buf, len, "on each replica: SELECT status, sender_host, sender_port FROM "
-		                   "pg_stat_wal_receiver; (streaming from %s:%d)", to->host, to->port);
+		snprintf(buf, len,
+		    "on each replica: SELECT status, sender_host, sender_port FROM "
+		    "pg_stat_wal_receiver; (streaming from %s:%d)",
+		    to->host, to->port);
 		break;
 	default: snprintf(buf, len, "see docs/switchover.md"); break;
 	}
 }
 
-static const enum fo_kind pg_switchover[] = {FO_LOCK, FO_HOLD, FO_FENCE, FO_CATCHUP,
-    FO_FENCE_HOOK, FO_PROMOTE, FO_SLOTS, FO_REPOINT, FO_FOLLOW, FO_REJOIN, FO_VERIFY};
-static const enum fo_kind pg_failover[] = {FO_LOCK, FO_HOLD, FO_FENCE_HOOK, FO_CATCHUP,
+static const enum fo_kind pg_switchover[] = {FO_LOCK, FO_HOLD, FO_FENCE, FO_CATCHUP, FO_FENCE_HOOK,
     FO_PROMOTE, FO_SLOTS, FO_REPOINT, FO_FOLLOW, FO_REJOIN, FO_VERIFY};
+static const enum fo_kind pg_failover[] = {FO_LOCK, FO_HOLD, FO_FENCE_HOOK, FO_CATCHUP, FO_PROMOTE,
+    FO_SLOTS, FO_REPOINT, FO_FOLLOW, FO_REJOIN, FO_VERIFY};
 
 const struct fo_engine fo_engine_pg = {
     .engine = DD_ENGINE_POSTGRESQL,

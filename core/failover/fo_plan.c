@@ -38,7 +38,7 @@ dd_fo_check_state_name(enum dd_fo_check_state s)
 const char *
 dd_fo_action_credential(const struct dd_cluster_config *cc)
 {
-	/* admin_credential arrives with the secrets work: then `cc->admin_credential ?: ...` */
+	/* admin_credential arrives with the secrets work: then the admin entry when set */
 	return cc->credential;
 }
 
@@ -70,9 +70,9 @@ fo_params(const struct dd_fo_plan *p, int i, const char *app, struct dd_conn_par
 	out->tls_cert = nc->tls_cert;
 	out->tls_key = nc->tls_key;
 	out->application_name = app;
-	out->connect_timeout_ms = (int)(p->cc->connect_timeout_ms < PLAN_CONNECT_CAP_MS
-	                                    ? p->cc->connect_timeout_ms
-	                                    : PLAN_CONNECT_CAP_MS);
+	out->connect_timeout_ms =
+	    (int)(p->cc->connect_timeout_ms < PLAN_CONNECT_CAP_MS ? p->cc->connect_timeout_ms
+	                                                          : PLAN_CONNECT_CAP_MS);
 }
 
 struct dd_conn *
@@ -87,11 +87,11 @@ fo_conn(struct dd_fo_plan *p, int node, char *err, size_t len)
 	if (n->conn)
 		dd_conn_close(n->conn, dd_now_mono_ns() + 100000000);
 	n->conn = NULL;
-	fo_params(p, node, p->action == DD_FO_FAILOVER ? "dbdeck-failover" : "dbdeck-switchover",
-	    &cp);
+	fo_params(
+	    p, node, p->action == DD_FO_FAILOVER ? "dbdeck-failover" : "dbdeck-switchover", &cp);
 	dd_db_error_clear(&e);
-	if (dd_conn_open(p->cc->engine, &cp, dd_now_mono_ns() + cp.connect_timeout_ms * INT64_C(1000000),
-	        &n->conn, &e) != 0) {
+	if (dd_conn_open(p->cc->engine, &cp,
+	        dd_now_mono_ns() + cp.connect_timeout_ms * INT64_C(1000000), &n->conn, &e) != 0) {
 		dd_seterr(err, len, "%s: %s", n->nc->name, e.message);
 		n->conn = NULL;
 	}
@@ -159,8 +159,7 @@ find_primary(struct dd_fo_plan *p)
 	p->primary = best;
 }
 
-static void
-add_step(struct dd_fo_plan *p, enum fo_kind k, int node, const char *fmt, ...)
+static void add_step(struct dd_fo_plan *p, enum fo_kind k, int node, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
@@ -239,7 +238,8 @@ credentials(struct dd_fo_plan *p, const struct dd_fo_request *req, char *err, si
 		return DD_FO_ERR_CREDENTIAL;
 	}
 	name = p->cc->replication_credential;
-	if (name && req->get_credential(req->cred_ctx, name, &p->repl_user, &p->repl_password) != 0) {
+	if (name &&
+	    req->get_credential(req->cred_ctx, name, &p->repl_user, &p->repl_password) != 0) {
 		dd_seterr(err, errlen, "replication_credential '%s' is not in the vault", name);
 		return DD_FO_ERR_CREDENTIAL;
 	}
@@ -274,8 +274,10 @@ setup(struct dd_fo_plan *p, const struct dd_fo_request *req, char *err, size_t e
 		return DD_FO_ERR_USAGE;
 	}
 	if (p->cc->engine == DD_ENGINE_MYSQL) {
-		dd_seterr(err, errlen, "cluster %s: switchover and failover support PostgreSQL and "
-		                       "MariaDB, not MySQL (its GTIDs differ)", p->cc->name);
+		dd_seterr(err, errlen,
+		    "cluster %s: switchover and failover support PostgreSQL and "
+		    "MariaDB, not MySQL (its GTIDs differ)",
+		    p->cc->name);
 		return DD_FO_ERR_USAGE;
 	}
 	p->eng = p->cc->engine == DD_ENGINE_POSTGRESQL ? &fo_engine_pg : &fo_engine_my;
@@ -297,8 +299,7 @@ setup(struct dd_fo_plan *p, const struct dd_fo_request *req, char *err, size_t e
 }
 
 int
-dd_fo_plan_new(
-    const struct dd_fo_request *req, struct dd_fo_plan **out, char *err, size_t errlen)
+dd_fo_plan_new(const struct dd_fo_request *req, struct dd_fo_plan **out, char *err, size_t errlen)
 {
 	struct dd_fo_plan *p = xcalloc(1, sizeof(*p));
 	int rc;
@@ -360,8 +361,8 @@ dd_fo_plan_refused(const struct dd_fo_plan *p, char *why, size_t len)
 			continue;
 		refused = true;
 		if (why && used < len)
-			used += (size_t)snprintf(why + used, len - used, "%s%s: %s", used ? "; " : "",
-			    p->checks[i].name, p->checks[i].message);
+			used += (size_t)snprintf(why + used, len - used, "%s%s: %s",
+			    used ? "; " : "", p->checks[i].name, p->checks[i].message);
 	}
 	return refused;
 }

@@ -71,8 +71,8 @@ hold(struct dd_fo_plan *p, bool on)
 {
 	char why[120];
 
-	snprintf(why, sizeof(why), "%s of %s in progress", dd_fo_action_name(p->action),
-	    p->cc->name);
+	snprintf(
+	    why, sizeof(why), "%s of %s in progress", dd_fo_action_name(p->action), p->cc->name);
 	for (size_t i = 0; i < p->n_routers; i++)
 		dd_router_hold_writes(p->routers[i], on, why);
 	p->held = on;
@@ -148,8 +148,8 @@ step_verify(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len
 		all = true;
 		late[0] = '\0';
 		for (size_t i = 0; i < p->n; i++) {
-			if (!p->nodes[i].repointed || p->eng->replicating(p, (int)i, why,
-			                                  sizeof(why)) == 1)
+			if (!p->nodes[i].repointed ||
+			    p->eng->replicating(p, (int)i, why, sizeof(why)) == 1)
 				continue;
 			all = false;
 			size_t used = strlen(late);
@@ -183,14 +183,13 @@ run_step(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	case FO_FOLLOW: rc = step_follow(p, s, err, len); break;
 	case FO_REJOIN: rc = step_rejoin(p, s, err, len); break;
 	case FO_VERIFY: rc = step_verify(p, s, err, len); break;
-	default:
-		rc = p->eng->step[s->kind] ? p->eng->step[s->kind](p, s, err, len) : 0;
-		break;
+	default: rc = p->eng->step[s->kind] ? p->eng->step[s->kind](p, s, err, len) : 0; break;
 	}
 	return rc == 0 ? STEP_DONE : STEP_FAILED;
 }
 
-/* Undoes the steps up to and including `upto`, newest first. Returns false when one could not be. */
+/* Undoes the steps up to and including `upto`, newest first. Returns false when one could not be.
+ */
 static bool
 roll_back(struct dd_fo_plan *p, size_t upto)
 {
@@ -213,8 +212,8 @@ roll_back(struct dd_fo_plan *p, size_t upto)
 		}
 		clean = false;
 		fo_log(p, "undo of step %zu failed: %s", i + 1, err);
-		fo_manual(p, "%sundo step %zu (%s) by hand: it failed: %s", p->manual[0] ? "; " : "",
-		    i + 1, s->title, err);
+		fo_manual(p, "%sundo step %zu (%s) by hand: it failed: %s",
+		    p->manual[0] ? "; " : "", i + 1, s->title, err);
 	}
 	free(st);
 	return clean;
@@ -245,8 +244,10 @@ finish(struct dd_fo_plan *p, bool failed_after, const char *first_err)
 	const char *c = fo_name(p, p->candidate);
 
 	if (!failed_after && !p->manual[0]) {
-		dd_job_finish(p->job, DD_JOB_DONE, "%s is the primary of %s; the other nodes replicate "
-		                                  "from it", c, p->cc->name);
+		dd_job_finish(p->job, DD_JOB_DONE,
+		    "%s is the primary of %s; the other nodes replicate "
+		    "from it",
+		    c, p->cc->name);
 		return;
 	}
 	dd_job_finish(p->job, DD_JOB_INCOMPLETE, "%s is the primary of %s%s%s; still to do: %s", c,

@@ -26,8 +26,8 @@ err_from(const struct dd_db_error *e, char *err, size_t errlen)
 }
 
 int
-fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t outlen,
-    char *err, size_t errlen)
+fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t outlen, char *err,
+    size_t errlen)
 {
 	struct dd_db_error e;
 	struct dd_result *r = NULL;
@@ -47,6 +47,14 @@ fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t
 	dd_strlcpy(out, v ? v : "", outlen);
 	dd_result_free(r);
 	return 0;
+}
+
+const char *
+fo_text(const struct dd_result *r, int row, int col, const char *dflt)
+{
+	const char *v = dd_result_value(r, row, col);
+
+	return v ? v : dflt;
 }
 
 int
@@ -75,8 +83,8 @@ fo_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline, char *err, 
 	q = strpbrk(e.message, "'\"`");
 	if (q != NULL)
 		*q = '\0';
-	dd_seterr(err, errlen, "%s (%s; quoted text withheld)",
-	    e.message[0] ? e.message : "failed", dd_err_class_name(e.cls));
+	dd_seterr(err, errlen, "%s (%s; quoted text withheld)", e.message[0] ? e.message : "failed",
+	    dd_err_class_name(e.cls));
 	dd_db_error_clear(&e);
 	return -1;
 }
@@ -86,11 +94,11 @@ fo_quote(char *buf, size_t len, const char *s, bool backslash)
 {
 	size_t used = strlen(buf);
 
-#define PUT(ch)                         \
-	do {                            \
-		if (used + 1 >= len)    \
-			return false;   \
-		buf[used++] = (ch);     \
+#define PUT(ch)                                                                                    \
+	do {                                                                                       \
+		if (used + 1 >= len)                                                               \
+			return false;                                                              \
+		buf[used++] = (ch);                                                                \
 	} while (0)
 	PUT('\'');
 	for (; *s; s++) {

@@ -40,7 +40,8 @@ usage(FILE *out, enum dd_fo_action a)
 {
 	if (a == DD_FO_SWITCHOVER)
 		fprintf(out,
-		    "usage: dbdeck switchover CLUSTER --to NODE [--dry-run] [--yes] [--force] [--json]\n"
+		    "usage: dbdeck switchover CLUSTER --to NODE [--dry-run] [--yes] [--force] "
+		    "[--json]\n"
 		    "Makes NODE, a healthy replica, the primary while the old primary is up:\n"
 		    "fence the old primary, wait until NODE has everything, promote it, repoint\n"
 		    "the other replicas, rejoin the old primary (docs/switchover.md).\n");
@@ -69,15 +70,15 @@ parse(int argc, char **argv, struct cli *cli, struct opts *o)
 {
 	enum { O_DRY = 0x200, O_YES, O_JSON, O_FORCE, O_NOFENCE, O_TO };
 	static const struct option longopts[] = {
-		CLI_COMMON_LONGOPTS,
-		{"to", required_argument, NULL, O_TO},
-		{"dry-run", no_argument, NULL, O_DRY},
-		{"yes", no_argument, NULL, O_YES},
-		{"json", no_argument, NULL, O_JSON},
-		{"force", no_argument, NULL, O_FORCE},
-		{"no-fence", no_argument, NULL, O_NOFENCE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONGOPTS,
+	    {"to", required_argument, NULL, O_TO},
+	    {"dry-run", no_argument, NULL, O_DRY},
+	    {"yes", no_argument, NULL, O_YES},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"force", no_argument, NULL, O_FORCE},
+	    {"no-fence", no_argument, NULL, O_NOFENCE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -95,7 +96,8 @@ parse(int argc, char **argv, struct cli *cli, struct opts *o)
 				o->no_fence = true;
 				break;
 			}
-			cli_error("switchover has no --no-fence: it fences the old primary over SQL");
+			cli_error(
+			    "switchover has no --no-fence: it fences the old primary over SQL");
 			return DD_EXIT_USAGE;
 		case 'h': usage(stdout, o->action); return DD_EXIT_OK;
 		default: usage(stderr, o->action); return DD_EXIT_USAGE;
@@ -111,9 +113,10 @@ parse(int argc, char **argv, struct cli *cli, struct opts *o)
 		return DD_EXIT_USAGE;
 	}
 	if (o->no_fence && !o->yes && !o->dry_run) {
-		cli_error("failover --no-fence also needs --yes: without a fence the old primary is "
-		          "not stopped, and if it comes back it accepts writes beside the new one "
-		          "(SPLIT-BRAIN) until it is rejoined");
+		cli_error(
+		    "failover --no-fence also needs --yes: without a fence the old primary is "
+		    "not stopped, and if it comes back it accepts writes beside the new one "
+		    "(SPLIT-BRAIN) until it is rejoined");
 		return DD_EXIT_USAGE;
 	}
 	return -1;
@@ -135,9 +138,9 @@ print_plan(const struct dd_fo_plan *p, const char *cluster)
 	size_t n = dd_fo_plan_checks(p, &c), steps = dd_fo_plan_step_count(p);
 	char b1[TEXT_MAX];
 
-	printf("%s of cluster %s: %s -> %s\n", dd_fo_plan_action(p) == DD_FO_FAILOVER
-	                                           ? "Failover" : "Switchover",
-	    cluster, dd_fo_plan_old_primary(p)[0] ? dd_fo_plan_old_primary(p) : "?",
+	printf("%s of cluster %s: %s -> %s\n",
+	    dd_fo_plan_action(p) == DD_FO_FAILOVER ? "Failover" : "Switchover", cluster,
+	    dd_fo_plan_old_primary(p)[0] ? dd_fo_plan_old_primary(p) : "?",
 	    dd_fo_plan_candidate(p)[0] ? dd_fo_plan_candidate(p) : "?");
 	printf("Pre-checks:\n");
 	for (size_t i = 0; i < n; i++)
@@ -163,10 +166,10 @@ plan_json(const struct dd_fo_plan *p, const char *cluster)
 	json_object_set_new(doc, "old_primary", json_string(dd_fo_plan_old_primary(p)));
 	json_object_set_new(doc, "candidate", json_string(dd_fo_plan_candidate(p)));
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "name", c[i].name,
-		                                  "state", dd_fo_check_state_name(c[i].state),
-		                                  "overridable", c[i].overridable, "message",
-		                                  clean(c[i].message, b, sizeof(b))));
+		json_array_append_new(
+		    checks, json_pack("{s:s, s:s, s:b, s:s}", "name", c[i].name, "state",
+		                dd_fo_check_state_name(c[i].state), "overridable", c[i].overridable,
+		                "message", clean(c[i].message, b, sizeof(b))));
 	json_object_set_new(doc, "checks", checks);
 	return doc;
 }
@@ -182,16 +185,16 @@ steps_json(json_t *doc, const struct dd_fo_plan *p, const struct dd_job_status *
 	for (size_t i = 0; i < n; i++) {
 		json_t *s = json_object();
 		json_object_set_new(s, "n", json_integer((json_int_t)i + 1));
-		json_object_set_new(s, "title", json_string(st ? st->steps[i].title
-		                                                : dd_fo_plan_step(p, i)));
-		json_object_set_new(s, "state", json_string(st ? dd_step_state_name(st->steps[i].state)
-		                                                : "pending"));
+		json_object_set_new(
+		    s, "title", json_string(st ? st->steps[i].title : dd_fo_plan_step(p, i)));
+		json_object_set_new(s, "state",
+		    json_string(st ? dd_step_state_name(st->steps[i].state) : "pending"));
 		if (st) {
-			json_object_set_new(s, "message",
-			    json_string(clean(st->steps[i].message, b, sizeof(b))));
-			json_object_set_new(s, "duration_ms", st->steps[i].duration_ms >= 0
-			                                           ? json_integer(st->steps[i].duration_ms)
-			                                           : json_null());
+			json_object_set_new(
+			    s, "message", json_string(clean(st->steps[i].message, b, sizeof(b))));
+			json_object_set_new(s, "duration_ms",
+			    st->steps[i].duration_ms >= 0 ? json_integer(st->steps[i].duration_ms)
+			                                  : json_null());
 		}
 		json_array_append_new(steps, s);
 	}
@@ -406,18 +409,24 @@ action(struct cli *cli, const struct opts *o)
 	if ((rc = cli_config_load(cli, &cfg)) != DD_EXIT_OK)
 		return rc;
 	if (cli->read_only || dd_config_console(cfg)->read_only) {
-		cli_error("read-only: no action can be started (--read-only / [console] read_only)");
+		cli_error(
+		    "read-only: no action can be started (--read-only / [console] read_only)");
 		rc = DD_EXIT_REFUSED;
 		goto out;
 	}
-	rc = cli_vault_open(cli, dd_config_console_has(cfg, "vault") ? dd_config_console(cfg)->vault
-	                                                             : NULL,
+	rc = cli_vault_open(cli,
+	    dd_config_console_has(cfg, "vault") ? dd_config_console(cfg)->vault : NULL,
 	    isatty(STDIN_FILENO), &vault);
 	if (rc != DD_EXIT_OK)
 		goto out;
-	struct dd_fo_request req = {.action = o->action, .cfg = cfg, .cluster = o->cluster,
-	    .to = o->to, .force = o->force, .no_fence = o->no_fence,
-	    .get_credential = cli_vault_credential, .cred_ctx = vault};
+	struct dd_fo_request req = {.action = o->action,
+	    .cfg = cfg,
+	    .cluster = o->cluster,
+	    .to = o->to,
+	    .force = o->force,
+	    .no_fence = o->no_fence,
+	    .get_credential = cli_vault_credential,
+	    .cred_ctx = vault};
 	if ((rc = dd_fo_plan_new(&req, &p, err, sizeof(err))) != DD_FO_OK) {
 		rc = plan_error(rc, err);
 		goto out;
@@ -431,7 +440,8 @@ action(struct cli *cli, const struct opts *o)
 		rc = refused ? DD_EXIT_REFUSED : o->dry_run ? DD_EXIT_OK : DD_EXIT_REFUSED;
 		if (doc) {
 			steps_json(doc, p, NULL);
-			json_object_set_new(doc, "outcome", json_string(refused ? "refused" : "dry-run"));
+			json_object_set_new(
+			    doc, "outcome", json_string(refused ? "refused" : "dry-run"));
 			json_object_set_new(doc, "exit", json_integer(rc));
 		} else if (refused) {
 			printf("Refused: %s\n", clean(err, err, sizeof(err)));

@@ -83,7 +83,7 @@ enum dd_fo_check_state {
 const char *dd_fo_check_state_name(enum dd_fo_check_state s);
 
 struct dd_fo_check {
-	char name[32];    /* "candidate", "streaming", "lag", "lock", ... */
+	char name[32]; /* "candidate", "streaming", "lag", "lock", ... */
 	enum dd_fo_check_state state;
 	bool overridable; /* --force may override it (the safe ones) */
 	char message[DD_FO_MSG_MAX];
@@ -93,9 +93,9 @@ struct dd_fo_request {
 	enum dd_fo_action action;
 	const struct dd_config *cfg; /* borrowed until the plan is freed or its job ended */
 	const char *cluster;
-	const char *to;  /* the candidate; NULL: a failover chooses the most advanced */
-	bool force;      /* override the overridable pre-checks */
-	bool no_fence;   /* failover without fence_command (the caller asked --yes) */
+	const char *to; /* the candidate; NULL: a failover chooses the most advanced */
+	bool force;     /* override the overridable pre-checks */
+	bool no_fence;  /* failover without fence_command (the caller asked --yes) */
 	/* The vault: user and password stay valid as long as the plan or its job. */
 	dd_credential_fn get_credential;
 	void *cred_ctx;

@@ -163,8 +163,8 @@ main(int argc, char **argv)
 	    (dd_router_exec(r, NULL, DD_INTENT_WRITE, "DROP TABLE IF EXISTS dd_writes",
 	         now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0 ||
 	        dd_router_exec(r, NULL, DD_INTENT_WRITE,
-	            "CREATE TABLE dd_writes (seq bigint PRIMARY KEY)", now_ns() + INT64_C(10000000000),
-	            NULL, NULL, NULL) != 0)) {
+	            "CREATE TABLE dd_writes (seq bigint PRIMARY KEY)",
+	            now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0)) {
 		fprintf(stderr, "writer: cannot create dd_writes\n");
 		return 2;
 	}
