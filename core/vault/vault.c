@@ -291,8 +291,13 @@ dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err
 		sodium_free(kek);
 		return fail(err, errlen, v->path, rc, why);
 	}
+	/*
+	 * A new data key too: with the old one, a copy of the old file and the
+	 * old passphrase would open every later version of the vault.
+	 */
 	sodium_free(v->kek);
 	v->kek = kek;
+	crypto_aead_xchacha20poly1305_ietf_keygen(v->dek);
 	v->h = h;
 	return 0;
 }

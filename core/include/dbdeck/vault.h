@@ -136,9 +136,11 @@ int dd_vault_remove(struct dd_vault *v, const char *name, char *err, size_t errl
 int dd_vault_save(struct dd_vault *v, char *err, size_t errlen);
 
 /*
- * Re-wraps the data key under `newpass` (borrowed, not empty) with a fresh
- * salt and the vault's KDF parameters. In memory only: dd_vault_save writes
- * it. Returns 0 or a negative dd_vault_err.
+ * Changes the passphrase: a fresh salt, a key-encryption key derived from
+ * `newpass` (borrowed, not empty) with the vault's KDF parameters, and a new
+ * random data key, so that an old copy of the file with the old passphrase
+ * opens nothing written after the change. In memory only: dd_vault_save
+ * writes it. Returns 0 or a negative dd_vault_err.
  */
 int dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err,
     size_t errlen);
