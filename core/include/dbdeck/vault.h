@@ -87,8 +87,9 @@ int dd_vault_create(const char *path, const char *pass, size_t passlen, enum dd_
 
 /*
  * Opens and decrypts the vault at `path` with the KDF parameters stored in it.
- * Refuses a symlink, a file owned by another user, or any group/other mode
- * bit. `pass` is borrowed. On success *out is a new vault the caller closes
+ * Refuses a symlink, a file owned by another user, any group/other mode bit,
+ * and a directory owned by someone else than the user or root or writable by
+ * group/other. `pass` is borrowed. On success *out is a new vault the caller closes
  * with dd_vault_close. Returns 0 or a negative dd_vault_err (reason in err,
  * one line, never containing a secret).
  */
@@ -134,6 +135,14 @@ int dd_vault_remove(struct dd_vault *v, const char *name, char *err, size_t errl
  * it was opened (another writer). Returns 0 or a negative dd_vault_err.
  */
 int dd_vault_save(struct dd_vault *v, char *err, size_t errlen);
+
+/*
+ * Checks an open file that holds a secret of the vault's (a passphrase file)
+ * by the vault file's own rule: owned by the current user, no group/other
+ * mode bit. `path` names it in the message. Returns 0, or
+ * DD_VAULT_ERR_PERMISSIONS / DD_VAULT_ERR_IO with "PATH: why" in err.
+ */
+int dd_vault_check_secret_fd(int fd, const char *path, char *err, size_t errlen);
 
 /*
  * Changes the passphrase: a fresh salt, a key-encryption key derived from
