@@ -4,6 +4,7 @@
  * one table of commands (DESIGN.md §5). A command whose `run` is NULL is listed
  * in --help as "not yet" and refuses to run with a clear message.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,11 @@ main(int argc, char **argv)
 	int opt;
 
 	dd_process_harden();
+	/*
+	 * A closed pipe or socket is an error to report (EPIPE), not a silent
+	 * death: `dbdeck status | head` then says so and exits 1.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/* '+': stop at the first non-option, the command name. */
 	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "hV", longopts, NULL)) != -1) {
 		if (cli_common_opt(&cli, opt, optarg))
