@@ -368,12 +368,31 @@ cli_vault_passphrase(const struct cli *cli, bool interactive, bool twice,
 }
 
 int
+cli_vault_guard(const struct cli *cli)
+{
+	if (!cli->harden_error)
+		return DD_EXIT_OK;
+	if (cli->allow_core_dumps) {
+		cli_error("warning: unlocking the vault with core dumps possible (--allow-core-dumps)");
+		return DD_EXIT_OK;
+	}
+	cli_error("refusing to unlock the vault: process hardening failed (%s), so a crash could "
+	          "write its secrets to a core file; fix that, or accept the risk with "
+	          "--allow-core-dumps",
+	    cli->harden_error);
+	return DD_EXIT_REFUSED;
+}
+
+int
 cli_vault_open(const struct cli *cli, const char *config_vault_path, bool interactive,
     struct dd_vault **out)
 {
 	char path[4096], err[1024];
 	struct cli_secret pass = {0};
+	int guard = cli_vault_guard(cli);
 	*out = NULL;
+	if (guard != DD_EXIT_OK)
+		return guard;
 	if (!cli_vault_path(cli, config_vault_path, path, sizeof(path)))
 		return DD_EXIT_VAULT;
 	if (!cli_vault_passphrase(cli, interactive, false, &pass))
