@@ -14,6 +14,8 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include "console_util.h"
 #include "crt.h"
 #include "dbdeck/monitor.h"
+#include "sigflags.h"
 
 static void
 usage(FILE *out)
@@ -97,9 +100,16 @@ run(const struct cli *cli, struct cli_core *cc)
 {
 	char err[256];
 	struct dd_monitor_options mo;
+	sigset_t mask;
 	dd_monitor_options_default(&mo);
+	/*
+	 * The monitor's and the jobs' threads start with the console's signals
+	 * blocked; console_loop unblocks them in this thread only (sigflags.h).
+	 */
+	sigflags_block(&mask);
 	struct dd_monitor *mon = dd_monitor_new(cc->core, &mo, err, sizeof(err));
 	if (!mon) {
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
 		cli_error("monitor: %s", err);
 		return DD_EXIT_FAILED;
 	}
@@ -120,6 +130,7 @@ run(const struct cli *cli, struct cli_core *cc)
 		cli_error("%s", err);
 out:
 	dd_monitor_free(mon);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL); /* after crt_close put the old actions back */
 	return rc;
 }
 

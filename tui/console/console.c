@@ -19,6 +19,7 @@
 #include "console_loop.h"
 #include "crt.h"
 #include "fmt.h"
+#include "sigflags.h"
 
 struct loop {
 	struct console *c;
@@ -190,6 +191,7 @@ console_loop(struct console *c, struct dd_monitor *m, char *err, size_t errlen)
 	l.jobs = jobs_start(m, err, errlen);
 	if (!l.jobs)
 		return -1;
+	sigflags_unblock(); /* every other thread started with them blocked */
 	c->now_wall_ms = wall_ms();
 	take_snapshot(&l);
 	while (!l.quit) {
@@ -197,6 +199,7 @@ console_loop(struct console *c, struct dd_monitor *m, char *err, size_t errlen)
 			draw(&l);
 		iterate(&l);
 	}
+	sigflags_block(NULL); /* taken again only after crt_close (cmd_console.c) */
 	jobs_stop(l.jobs);
 	c->snap = NULL;
 	dd_snapshot_unref(l.snap);
