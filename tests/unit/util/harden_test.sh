@@ -16,10 +16,10 @@ export HOME=$tmp/home
 printf 'harden test passphrase\n' >"$tmp/pp"; chmod 600 "$tmp/pp"
 V=$tmp/v/vault
 vault=(--vault "$V" --passphrase-file "$tmp/pp")
-r() { "$@" >"$tmp/o" 2>"$tmp/e" </dev/null; rc=$?; out=$(cat "$tmp/o"); err=$(cat "$tmp/e"); }
+r() { "$@" >"$tmp/o" 2>"$tmp/e" </dev/null; rc=$?; out=$(cat "$tmp/o"); err=$(cat "$tmp/e"); err1=$(tr '\n' ' ' <"$tmp/e"); }
 
 r "$bin" vault init --kdf interactive "${vault[@]}"
-[ $rc = 0 ] && [ -z "$err" ]; check $? "hardened: vault init works, nothing on stderr ($err)"
+[ $rc = 0 ] && [ -z "$err" ]; check $? "hardened: vault init works, nothing on stderr ($err1)"
 printf 'pw-secret-1\n' | "$bin" vault set e1 --user u --password-stdin "${vault[@]}" >/dev/null 2>&1
 r "$bin" vault list "${vault[@]}"
 [ $rc = 0 ] && [[ $out == e1$'\t'* ]] && [ -z "$err" ]; check $? "hardened: vault list works"
@@ -35,13 +35,13 @@ r "$deny" dumpable "$bin" vault list "${vault[@]}"
 [ $rc = 5 ] && [ -z "$out" ] &&
 	grep -q '^dbdeck: warning: process hardening failed: prctl(PR_SET_DUMPABLE, 0) failed: Operation not permitted; core dumps are possible$' <<<"$err" &&
 	grep -q '^dbdeck: refusing to unlock the vault: process hardening failed (.*), so a crash could write its secrets to a core file; fix that, or accept the risk with --allow-core-dumps$' <<<"$err"
-check $? "PR_SET_DUMPABLE refused: says so, exit 5, no entry listed ($err)"
+check $? "PR_SET_DUMPABLE refused: says so, exit 5, no entry listed ($err1)"
 r "$deny" dumpable "$bin" vault list --allow-core-dumps "${vault[@]}"
 [ $rc = 0 ] && [[ $out == e1$'\t'* ]] && grep -q 'warning: unlocking the vault with core dumps possible' <<<"$err"
-check $? "--allow-core-dumps: unlocks, with a warning ($err)"
+check $? "--allow-core-dumps: unlocks, with a warning ($err1)"
 r "$deny" rlimit "$bin" --allow-core-dumps vault list "${vault[@]}"
 [ $rc = 0 ] && grep -q 'setrlimit(RLIMIT_CORE, 0) failed: Operation not permitted' <<<"$err"
-check $? "RLIMIT_CORE refused: named, and the option works before the command too ($err)"
+check $? "RLIMIT_CORE refused: named, and the option works before the command too ($err1)"
 r "$deny" rlimit "$bin" vault get e1 --show-password "${vault[@]}"
 [ $rc = 5 ] && ! grep -q 'pw-secret-1' <<<"$out"; check $? "RLIMIT_CORE refused: vault get is refused too (exit $rc)"
 r "$deny" dumpable "$bin" vault init --kdf interactive --vault "$tmp/v/other" --passphrase-file "$tmp/pp"
@@ -50,7 +50,7 @@ printf '[cluster c]\nengine = postgresql\nnodes = n1\ndatabase = app\ncredential
 r "$deny" dumpable "$bin" check-config -c "$tmp/c.ini" "${vault[@]}"
 [ $rc = 5 ]; check $? "check-config with a passphrase (opens the vault): refused, exit 5 ($rc)"
 r "$deny" dumpable "$bin" check-config -c "$tmp/c.ini"
-[ $rc = 0 ]; check $? "check-config without the vault still runs (exit $rc: $err)"
+[ $rc = 0 ]; check $? "check-config without the vault still runs (exit $rc: $err1)"
 r "$deny" dumpable "$bin" --version
 [ $rc = 0 ] && grep -q 'warning: process hardening failed' <<<"$err"; check $? "any command says so on stderr"
 
