@@ -3,7 +3,8 @@
 # ($DD_HARNESS_ENV): the JSON names and values for all six nodes, one
 # cluster, the text table, the exit codes (0 healthy, 1 degraded, 2 unknown
 # cluster, 3 config error, 4 vault error), a stopped replica reported as
-# down with its alert, exit 1 when the output cannot be written (a full
+# down with its alert, the monitor-only account is enough, exit 1 when the
+# output cannot be written (a full
 # disk, a closed pipe), and hostile server strings (escapes, bytes that are
 # not UTF-8, 1 MB) printed sanitized (status_evil.sql). The harness is
 # restored at exit whatever happens.
@@ -128,7 +129,28 @@ done
 run status my >/dev/null 2>&1
 ok $? "my3 restarted: healthy again"
 
-# 6. output that cannot be written: exit 1 with the reason, not 0
+# 6. least privilege: the monitor-only account (harness-monitor: dbdeck_mon,
+# pg_monitor / PROCESS + SLAVE MONITOR) is all status needs
+sed 's/^credential = harness$/credential = harness-monitor/' "$dir/dbdeck.ini" >"$tmp/mon.ini"
+"$dbdeck" -c "$tmp/mon.ini" --passphrase-file "$dir/passphrase" status --json >"$tmp/mon.json" 2>"$tmp/mon.err"
+rc=$?
+python3 - "$tmp/mon.json" >"$tmp/check.out" 2>&1 <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "healthy", d["status"]
+for c in d["clusters"]:
+    assert c["primary"] == c["name"] + "1", c
+    for x in c["nodes"]:
+        assert x["state"] == "up" and x["role"] in ("primary", "replica"), x
+        assert x["connections"]["used"] > 0, x
+        if x["role"] == "replica":
+            assert isinstance(x["lag_seconds"], (int, float)), x
+EOF
+r2=$?
+sed 's/^/# /' "$tmp/check.out"
+ok $([ $rc = 0 ] && [ $r2 = 0 ]; echo $?) "status with the monitor-only account: healthy, roles, connections and lag of all six ($(head -c 200 "$tmp/mon.err"))"
+
+# 7. output that cannot be written: exit 1 with the reason, not 0
 for mode in text json; do
 	args=(status); [ $mode = json ] && args+=(--json)
 	run "${args[@]}" >/dev/full 2>"$tmp/err"
@@ -140,7 +162,7 @@ for mode in text json; do
 	ok $? "$mode to a closed pipe: exit 1 (no SIGPIPE death, no 0), and says why"
 done
 
-# 7. hostile server strings. A database of its own in SQL_ASCII (so the
+# 8. hostile server strings. A database of its own in SQL_ASCII (so the
 # server passes any byte) where the role's search_path puts public before
 # pg_catalog: the monitor's current_setting('server_version') then answers
 # with a title change (OSC 0), a screen clear (ED 2), bytes that are not
