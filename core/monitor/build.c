@@ -174,7 +174,6 @@ fill_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_
 	const struct dd_role_info *in = &m->infos[i];
 	const struct dd_router_status *rs = &m->rstatus[cl->index];
 	const struct dd_role_info *pin = NULL;
-	char buf[32];
 
 	sn->lag_bytes = -1;
 	sn->lag_trx = -1;
@@ -184,32 +183,7 @@ fill_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_
 	if (rs->primary >= 0 && m->have_info[cl->first_node + rs->primary])
 		pin = &m->infos[cl->first_node + rs->primary];
 	sn->replay_paused = in->replay_paused;
-	if (cl->engine == DD_ENGINE_POSTGRESQL) {
-		dd_lsn_format(in->receive_lsn, buf, sizeof(buf));
-		sn->receive_pos = in->receive_lsn ? snap_str(b, buf) : "";
-		dd_lsn_format(in->replay_lsn, buf, sizeof(buf));
-		sn->replay_pos = in->replay_lsn ? snap_str(b, buf) : "";
-		if (pin && pin->current_lsn && in->replay_lsn)
-			sn->lag_bytes = pin->current_lsn > in->replay_lsn
-			                    ? (int64_t)(pin->current_lsn - in->replay_lsn)
-			                    : 0;
-		return;
-	}
-	sn->receive_pos = snap_str(b, in->gtid_io_pos);
-	sn->replay_pos = snap_str(b, in->gtid_slave_pos);
-	sn->io_thread = in->io_running ? "Yes" : "No";
-	sn->sql_thread = in->sql_running ? "Yes" : "No";
-	sn->repl_error = snap_str(b, in->last_io_error[0] ? in->last_io_error : in->last_sql_error);
-	if (pin && pin->binlog_set.n > 0) {
-		int64_t d = 0;
-		for (int k = 0; k < pin->binlog_set.n; k++) {
-			uint64_t want = pin->binlog_set.gtid[k].seq;
-			uint64_t have =
-			    dd_gtid_set_seq(&in->slave_set, pin->binlog_set.gtid[k].domain);
-			d += want > have ? (int64_t)(want - have) : 0;
-		}
-		sn->lag_trx = d;
-	}
+	cl->eng->replication(b, sn, in, pin);
 }
 
 static void

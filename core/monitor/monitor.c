@@ -68,6 +68,13 @@ cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
 
 /* ---- setup ---- */
 
+/* The monitor's table of each engine (monitor_int.h). */
+static const struct mon_engine *const engines[] = {
+    [DD_ENGINE_POSTGRESQL] = &mon_engine_pg,
+    [DD_ENGINE_MARIADB] = &mon_engine_my,
+    [DD_ENGINE_MYSQL] = &mon_engine_my,
+};
+
 static void
 cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, int index)
 {
@@ -80,10 +87,8 @@ cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, 
 	mc->n_nodes = (int)dd_cluster_node_count(cl);
 	dd_alert_thresholds_of(mc->cc, &mc->th);
 	m->th[index] = mc->th;
-	if (mc->engine == DD_ENGINE_POSTGRESQL)
-		mon_pg_sql(mc);
-	else
-		mon_my_sql(mc);
+	mc->eng = engines[mc->engine];
+	mc->eng->make_sql(mc);
 	for (int j = 0; j < mc->n_nodes; j++) {
 		struct mnode *nd = &m->nodes[m->n_nodes];
 		nd->m = m;

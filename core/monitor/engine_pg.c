@@ -1,6 +1,17 @@
 /*
- * probe_pg.c: what the monitor asks a PostgreSQL node every round, and how
- * the answer is read. One statement per round, its text made once per
+ * engine_pg.c: the monitor's PostgreSQL table (mon_engine_pg): what it asks
+ * a PostgreSQL node every round and how the answer is read, why the top
+ * statements cannot be read, a replica's positions, and cancel.
+ *
+ * The table lives here, not in core/driver with dd_driver_pg (DESIGN.md §2
+ * puts "engine-specific probe SQL" and "cancel" in the driver's tables):
+ * these statements read into the monitor's own structs (probe_result, the
+ * string pool, the snapshot), and this cancel acts on another session's
+ * statement after re-checking it against what a snapshot showed, which only
+ * the monitor knows; the driver's cancel stops the statement running on a
+ * connection of one's own.
+ *
+ * The round: one statement per round, its text made once per
  * cluster (the slow_query threshold is part of it): a UNION ALL of
  *   's'  one row: version, uptime, max_connections, sessions by state
  *        (pg_stat_activity), transaction and block counters
@@ -15,6 +26,7 @@
  * counts by state and of the slow statements. docs/monitoring.md has the
  * full list.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +88,8 @@ static const char pg_statements_where[] =
     "dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
     " AND query NOT LIKE '" MON_COMMENT "%'";
 
-void
-mon_pg_sql(struct mcluster *cl)
+static void
+pg_make_sql(struct mcluster *cl)
 {
 	long long slow = (long long)cl->cc->slow_query_ms;
 
@@ -88,6 +100,30 @@ mon_pg_sql(struct mcluster *cl)
 	        slow, MON_MAX_SLOW, DD_SNAP_MAX_REPL);
 	cl->sql_statements = xasprintf(PG_STATEMENTS_FMT, "total_exec_time", "mean_exec_time",
 	    pg_statements_where, MON_TOP_STATEMENTS);
+}
+
+/* Why pg_stat_statements cannot be read, from the error it gave. */
+static void
+pg_statements_why(
+    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
+{
+	const char *st = err->sqlstate;
+
+	if (strcmp(st, "42883") == 0 || strcmp(st, "42P01") == 0)
+		snprintf(why, len,
+		    "pg_stat_statements is not installed in database %s "
+		    "(CREATE EXTENSION pg_stat_statements)",
+		    cl->cc->database);
+	else if (strcmp(st, "55000") == 0)
+		snprintf(why, len,
+		    "pg_stat_statements is not loaded (add it to "
+		    "shared_preload_libraries and restart the server)");
+	else if (strcmp(st, "42501") == 0)
+		snprintf(why, len,
+		    "no permission to read pg_stat_statements "
+		    "(GRANT pg_read_all_stats TO the credential's user)");
+	else
+		snprintf(why, len, "pg_stat_statements: %s", err->message);
 }
 
 /* ---- the rows of a round ---- */
@@ -153,90 +189,167 @@ read_peer(struct probe_result *r, const struct dd_result *res, int i)
 	p->lag_bytes = mon_v_i64(res, i, 7);
 }
 
-int
-mon_pg_round(struct probe_ctx *c, bool with_statements, struct dd_db_error *err)
+static bool
+pg_read_row(struct probe_ctx *c, const struct dd_result *res, int i, int64_t now_us)
 {
-	struct mcluster *cl = c->nd->cl;
-	struct dd_result *res = NULL;
-	bool stats = false;
-	const char *kind;
-	int i, n;
+	const char *kind = dd_result_value(res, i, 0);
 
-	if (mon_run(c, with_statements ? cl->sql_round_stmts : cl->sql_round, PG_ROUND_COLS, &res,
-	        err) < 0)
-		return -1;
-	n = dd_result_nrows(res);
-	for (i = 0; i < n; i++) {
-		kind = dd_result_value(res, i, 0);
-		if (kind == NULL)
-			continue;
-		if (kind[0] == 's') {
-			read_stats(c, res, i);
-			stats = true;
-		} else if (kind[0] == 'q') {
-			read_query(c->r, res, i);
-		} else if (kind[0] == 'r') {
-			read_peer(c->r, res, i);
-		}
+	(void)now_us;
+	if (kind[0] == 's') {
+		read_stats(c, res, i);
+		return true;
 	}
-	dd_result_free(res);
-	if (!stats) {
-		err->cls = DD_ERR_PERMANENT;
-		dd_strlcpy(err->message, "no stats row", sizeof(err->message));
-		return -1;
+	if (kind[0] == 'q')
+		read_query(c->r, res, i);
+	else if (kind[0] == 'r')
+		read_peer(c->r, res, i);
+	return false;
+}
+
+/*
+ * The round statement, with pg_stat_statements' calls when it can be read
+ * (tried again after the back-off when it could not); when the extension
+ * fails, once more without it. Then the top statements, when due.
+ */
+static int
+pg_round(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
+{
+	struct mnode *nd = c->nd;
+	struct mcluster *cl = nd->cl;
+	bool with = nd->stmts_available || now_ns >= nd->optional_retry_ns;
+	char why[160];
+
+	if (mon_round(c, with ? cl->sql_round_stmts : cl->sql_round, err) < 0) {
+		if (!with || !mon_optional_missing(err))
+			return -1;
+		pg_statements_why(cl, err, why, sizeof(why));
+		mon_stmts_unavailable(nd, why, now_ns);
+		dd_db_error_clear(err);
+		mon_result_clear_rows(c->r);
+		if (mon_round(c, cl->sql_round, err) < 0)
+			return -1;
+	} else if (with && !nd->stmts_available) {
+		nd->stmts_available = true;
+		nd->stmts_next_ns = 0; /* (back) in: read the top statements now */
 	}
+	if (nd->stmts_available && now_ns >= nd->stmts_next_ns)
+		mon_fetch_statements(c, now_ns);
 	return 0;
 }
 
-int
-mon_pg_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err)
+/* PostgreSQL 13 renamed total_time and mean_time. */
+static const char *
+pg_statements_sql(struct probe_ctx *c, char **owned)
 {
-	struct dd_result *res = NULL;
-	char *old = NULL;
-	const char *sql = c->nd->cl->sql_statements;
-	int i, n, rc;
+	if (dd_conn_server_version(dd_pooled_conn(c->pc)) >= 130000)
+		return c->nd->cl->sql_statements;
+	*owned = xasprintf(PG_STATEMENTS_FMT, "total_time", "mean_time", pg_statements_where,
+	    MON_TOP_STATEMENTS);
+	return *owned;
+}
 
-	if (dd_conn_server_version(dd_pooled_conn(c->pc)) < 130000)
-		sql = old = xasprintf(PG_STATEMENTS_FMT, "total_time", "mean_time",
-		    pg_statements_where, MON_TOP_STATEMENTS);
-	rc = mon_run(c, sql, 5, &res, err);
-	free(old);
-	if (rc < 0)
-		return -1;
-	sp_reset(&out->sp);
-	n = dd_result_nrows(res);
-	out->n = 0;
-	for (i = 0; i < n && out->n < 2 * MON_TOP_STATEMENTS; i++) {
-		struct pstmt *s = &out->s[out->n++];
-		s->text = mon_v_str(&out->sp, res, i, 0);
-		s->calls = mon_v_i64(res, i, 1);
-		s->total_ms = mon_v_dbl(res, i, 2);
-		s->mean_ms = mon_v_dbl(res, i, 3);
-		s->rows = mon_v_i64(res, i, 4);
+/* ---- in the snapshot ---- */
+
+static void
+pg_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_role_info *in,
+    const struct dd_role_info *pin)
+{
+	char buf[32];
+
+	dd_lsn_format(in->receive_lsn, buf, sizeof(buf));
+	sn->receive_pos = in->receive_lsn ? snap_str(b, buf) : "";
+	dd_lsn_format(in->replay_lsn, buf, sizeof(buf));
+	sn->replay_pos = in->replay_lsn ? snap_str(b, buf) : "";
+	if (pin && pin->current_lsn && in->replay_lsn)
+		sn->lag_bytes = pin->current_lsn > in->replay_lsn
+		                    ? (int64_t)(pin->current_lsn - in->replay_lsn)
+		                    : 0;
+}
+
+/* ---- cancel ---- */
+
+/*
+ * One statement reads the session's state and query_start and signals it
+ * only when it is still active with the same start, to the microsecond (a
+ * CASE, so the check and the act see the same row). The start, the function
+ * (pg_cancel_backend / pg_terminate_backend), the pid.
+ */
+#define PG_CANCEL_FMT                                                                              \
+	MON_COMMENT                                                                                \
+	" SELECT state, (extract(epoch FROM query_start) * 1000000)::bigint,"                      \
+	" CASE WHEN state = 'active' AND (extract(epoch FROM query_start) * 1000000)::bigint"      \
+	" = %" PRId64 " THEN %s(pid) END FROM pg_stat_activity WHERE pid = %" PRId64
+
+/* What the check-and-cancel row says (state, start, whether the server signalled). */
+static int
+pg_cancel_verdict(const struct cancel_ctx *x, const struct dd_result *res)
+{
+	const struct dd_query_target *t = x->t;
+	const char *state = dd_result_value(res, 0, 0);
+	const char *start = dd_result_value(res, 0, 1);
+	const char *done = dd_result_value(res, 0, 2);
+
+	if (!state || strcmp(state, "active") != 0) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: the statement has ended (session %" PRId64 " is %s now)", t->pid,
+		    state ? state : "in an unknown state");
+		return DD_CANCEL_CHANGED;
+	}
+	if (!start || strtoll(start, NULL, 10) != t->started_us) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: session %" PRId64 " runs another statement now "
+		    "(started at a different time)",
+		    t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	if (!done || strcmp(done, "t") != 0) {
+		dd_seterr(x->err, x->errlen,
+		    "the server did not signal session %" PRId64
+		    " (no permission, or it just ended)",
+		    t->pid);
+		return DD_CANCEL_FAILED;
+	}
+	return DD_CANCEL_OK;
+}
+
+static int
+pg_cancel(const struct cancel_ctx *x)
+{
+	const struct dd_query_target *t = x->t;
+	struct dd_db_error e;
+	struct dd_result *res = NULL;
+	char sql[512];
+	int rc;
+
+	snprintf(sql, sizeof(sql), PG_CANCEL_FMT, t->started_us,
+	    x->terminate ? "pg_terminate_backend" : "pg_cancel_backend", t->pid);
+	dd_db_error_clear(&e);
+	if (dd_pool_query(x->pc, sql, x->deadline_ns, &res, &e) < 0) {
+		dd_seterr(x->err, x->errlen, "could not check session %" PRId64 ": %s", t->pid,
+		    e.message);
+		return DD_CANCEL_FAILED;
+	}
+	if (dd_result_nrows(res) != 1) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: session %" PRId64 " is gone (the statement ended "
+		    "and the session closed)",
+		    t->pid);
+		rc = DD_CANCEL_GONE;
+	} else {
+		rc = pg_cancel_verdict(x, res);
 	}
 	dd_result_free(res);
-	return 0;
+	return rc;
 }
 
-void
-mon_pg_statements_why(
-    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
-{
-	const char *st = err->sqlstate;
-
-	if (strcmp(st, "42883") == 0 || strcmp(st, "42P01") == 0)
-		snprintf(why, len,
-		    "pg_stat_statements is not installed in database %s "
-		    "(CREATE EXTENSION pg_stat_statements)",
-		    cl->cc->database);
-	else if (strcmp(st, "55000") == 0)
-		snprintf(why, len,
-		    "pg_stat_statements is not loaded (add it to "
-		    "shared_preload_libraries and restart the server)");
-	else if (strcmp(st, "42501") == 0)
-		snprintf(why, len,
-		    "no permission to read pg_stat_statements "
-		    "(GRANT pg_read_all_stats TO the credential's user)");
-	else
-		snprintf(why, len, "pg_stat_statements: %s", err->message);
-}
+const struct mon_engine mon_engine_pg = {
+    .name = "postgresql",
+    .make_sql = pg_make_sql,
+    .round_cols = PG_ROUND_COLS,
+    .round = pg_round,
+    .read_row = pg_read_row,
+    .statements_sql = pg_statements_sql,
+    .statements_why = pg_statements_why,
+    .replication = pg_replication,
+    .cancel = pg_cancel,
+};
