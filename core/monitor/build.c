@@ -7,10 +7,11 @@
  * node's newest probe result into the new snapshot's arena; then decides
  * each node's state and each cluster's health, runs the alert rules, adds
  * their changes to the event log, and swaps the current pointer. Node state:
- * down when the newest probe failed in a way that says so (connect refused,
- * timeout, lost connection) or, when the monitor could not probe (breaker
- * open, pool busy), when the router's own probe failed; lagging when a
- * replica's lag is unknown or above lag_max; else up.
+ * unknown while none of its probes has finished and its deadline has not
+ * passed; down when the newest probe failed in a way that says so (connect
+ * refused, timeout, lost connection) or, when the monitor could not probe
+ * (breaker open, pool busy), when the router's own probe failed; lagging
+ * when a replica's lag is unknown or above lag_max; else up.
  */
 #include <math.h>
 #include <stdio.h>
@@ -151,20 +152,32 @@ fill_probe(struct snap_build *b, struct dd_snap_node *sn, const struct probe_res
 	}
 }
 
-/* Reachability from the newest result, or from the router when the monitor could not tell. */
-static bool
-node_reachable(const struct dd_monitor *m, const struct mnode *nd, const struct probe_result *r,
+/*
+ * Up, down or unknown, from the newest result, or from the router when the
+ * monitor could not tell. A node none of whose probes has finished yet is
+ * unknown, not down, until its probe's deadline has passed (the first
+ * probe's allows for opening the connection: monitor.c job_deadline).
+ */
+static enum dd_node_state
+node_reach(const struct dd_monitor *m, const struct mnode *nd, const struct probe_result *r,
     const struct dd_router_node_view *v, int64_t now_ns, bool *stale)
 {
 	*stale = !r->ran || nd->done_round < m->round;
-	if (!r->ran)
-		return v->reachable;
+	if (!r->ran) {
+		if (v->reachable)
+			return DD_NODE_UP;
+		if (nd->job_round == 0 || dd_now_mono_ns() <= nd->job_deadline_ns)
+			return DD_NODE_UNKNOWN;
+		return DD_NODE_DOWN;
+	}
 	if (r->ok)
 		return !*stale || now_ns - r->end_ns <= mon_down_after_ms(m) * 1000000 ||
-		       v->reachable;
+		               v->reachable
+		           ? DD_NODE_UP
+		           : DD_NODE_DOWN;
 	if (r->node_failure)
-		return false;
-	return v->reachable;
+		return DD_NODE_DOWN;
+	return v->reachable ? DD_NODE_UP : DD_NODE_DOWN;
 }
 
 static void
@@ -211,9 +224,11 @@ fill_node(struct dd_monitor *m, struct snap_build *b, struct dd_snap_node *sn, i
 	sn->cluster = cl->index;
 	sn->role = v->role;
 	sn->read_only = v->read_only;
-	sn->reachable = node_reachable(m, nd, r, v, now_ns, &sn->stale);
-	sn->last_error =
-	    snap_str(b, r->ran && !r->ok ? r->error : (sn->reachable ? "" : v->last_error));
+	sn->state = node_reach(m, nd, r, v, now_ns, &sn->stale);
+	sn->reachable = sn->state == DD_NODE_UP;
+	sn->last_error = snap_str(b, r->ran && !r->ok                    ? r->error
+	                             : sn->state == DD_NODE_DOWN ? v->last_error
+	                                                         : "");
 	fill_probe(b, sn, r);
 	if (!r->ran)
 		sn->probed_wall_ms = v->probe_wall_ms;
@@ -237,13 +252,9 @@ fill_node(struct dd_monitor *m, struct snap_build *b, struct dd_snap_node *sn, i
 	sn->routed_reads = (int64_t)v->routed[DD_INTENT_READ];
 	sn->routed_writes =
 	    (int64_t)(v->routed[DD_INTENT_WRITE] + v->routed[DD_INTENT_TRANSACTION]);
-	if (!sn->reachable)
-		sn->state = DD_NODE_DOWN;
-	else if (sn->role == DD_ROLE_REPLICA &&
-	         (isnan(sn->lag_s) || sn->lag_s * 1000.0 > (double)cl->cc->lag_max_ms))
+	if (sn->state == DD_NODE_UP && sn->role == DD_ROLE_REPLICA &&
+	    (isnan(sn->lag_s) || sn->lag_s * 1000.0 > (double)cl->cc->lag_max_ms))
 		sn->state = DD_NODE_LAGGING;
-	else
-		sn->state = DD_NODE_UP;
 }
 
 /* ---- queries and statements (under m->mu) ---- */

@@ -296,6 +296,7 @@ worker_main(void *arg)
 		pthread_mutex_lock(&m->mu);
 		nd->fresh = !nd->fresh;
 		nd->done_round = round;
+		nd->answered |= nd->res[nd->fresh].ok;
 		/* only the last of the round wakes the scheduler */
 		if (round == m->round && m->pending > 0 && --m->pending == 0)
 			pthread_cond_broadcast(&m->done_cv);
@@ -338,9 +339,29 @@ round_done(const struct dd_monitor *m, uint64_t round, const bool *posted)
 	return true;
 }
 
+/*
+ * The deadline of nd's probe in a round that starts at start with this
+ * deadline. Until a node has answered once, its probe must open the pool's
+ * connection (TCP, TLS handshake, authentication), and at start-up every
+ * node's pool, prober and monitor do so at once: so the first probe may take
+ * down_after (the time after which a silent node is down), not only the
+ * round's share of the interval. The node is "unknown" meanwhile (build.c).
+ * One-shot: the one round's deadline is the caller's.
+ */
+static int64_t
+job_deadline(const struct dd_monitor *m, const struct mnode *nd, int64_t start, int64_t deadline)
+{
+	int64_t first = start + mon_down_after_ms(m) * MS_NS;
+
+	if (nd->answered || m->oneshot || first <= deadline)
+		return deadline;
+	return first;
+}
+
 /* Posts the round's jobs (m->mu held); returns the round number. */
 static uint64_t
-post_jobs(struct dd_monitor *m, int64_t deadline, const bool *is_primary, bool *posted)
+post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_primary,
+    bool *posted)
 {
 	uint64_t round = ++m->round;
 
@@ -352,7 +373,7 @@ post_jobs(struct dd_monitor *m, int64_t deadline, const bool *is_primary, bool *
 			continue;
 		m->pending++;
 		nd->job_round = round;
-		nd->job_deadline_ns = deadline;
+		nd->job_deadline_ns = job_deadline(m, nd, start, deadline);
 		nd->job_is_primary = is_primary[i];
 	}
 	pthread_cond_broadcast(&m->job_cv);
@@ -372,7 +393,7 @@ run_round(struct dd_monitor *m)
 
 	mark_primaries(m, is_primary);
 	pthread_mutex_lock(&m->mu);
-	round = post_jobs(m, start + timeout, is_primary, posted);
+	round = post_jobs(m, start, start + timeout, is_primary, posted);
 	while (!(done = round_done(m, round, posted)) && !m->stop) {
 		if (!partial && !cond_wait_until(&m->done_cv, &m->mu, soft)) {
 			/* some are late: show what is there, then wait for them */

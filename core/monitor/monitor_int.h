@@ -125,8 +125,9 @@ struct mnode {
 
 	/* under m->mu */
 	uint64_t job_round, done_round;
-	int64_t job_deadline_ns;
+	int64_t job_deadline_ns; /* dd_now_mono_ns() time */
 	bool job_is_primary;
+	bool answered; /* a probe of this node has succeeded (its first deadline is past) */
 	int fresh; /* res[fresh] is the newest finished result */
 	int stmt_fresh;
 	struct probe_result res[2];

@@ -159,6 +159,7 @@ state_style(const struct dd_snap_node *n)
 	switch (n->state) {
 	case DD_NODE_UP: return DD_STYLE_OK;
 	case DD_NODE_LAGGING: return DD_STYLE_WARN;
+	case DD_NODE_UNKNOWN: return DD_STYLE_UNKNOWN;
 	default: return DD_STYLE_CRIT;
 	}
 }

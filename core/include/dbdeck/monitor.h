@@ -24,7 +24,9 @@
  * deadline of min(refresh, 2 s) minus a margin. A snapshot is published once
  * every node has answered, or after a short wait with the late nodes
  * showing their previous data (stale), and again when they answer or time
- * out. A node that gives no data for longer than down_after is down.
+ * out. A node that gives no data for longer than down_after is down. Until
+ * a node has answered once its probe may take down_after (it has to open a
+ * connection first), and the node is unknown, not down, meanwhile.
  *
  * Threads. Every function is thread-safe. Snapshots may be read from any
  * thread for as long as a reference is held. dd_monitor_free must not run

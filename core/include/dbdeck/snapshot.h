@@ -43,6 +43,7 @@ enum dd_node_state {
 	DD_NODE_UP,
 	DD_NODE_DOWN,
 	DD_NODE_LAGGING,
+	DD_NODE_UNKNOWN, /* no probe has answered yet, and its deadline has not passed */
 };
 
 enum dd_severity {
@@ -51,7 +52,7 @@ enum dd_severity {
 	DD_SEV_CRIT,
 };
 
-/* "healthy"/"degraded"/"unhealthy", "up"/"down"/"lagging", "info"/"warn"/"critical". */
+/* "healthy"/"degraded"/"unhealthy", "up"/"down"/"lagging"/"unknown", "info"/"warn"/"critical". */
 const char *dd_health_name(enum dd_health h);
 const char *dd_node_state_name(enum dd_node_state s);
 const char *dd_severity_name(enum dd_severity s);

@@ -17,7 +17,11 @@
  *               refused; cancel stops it (psql gets the cancel error);
  *   slow_my     SLEEP(30) from the mariadb client: the same on MariaDB;
  *   statements  DROP EXTENSION pg_stat_statements: the statements probe
- *               says why, everything else carries on; CREATE: back.
+ *               says why, everything else carries on; CREATE: back;
+ *   first       the first round: a node slow to answer (my2 paused at start,
+ *               resumed after 0.7 s) is unknown, never down; a stopped node
+ *               (my3) is down; a hung one (pg3 paused) is unknown until its
+ *               deadline, then down; no other node is ever down.
  */
 #include <math.h>
 #include <stdio.h>
@@ -490,6 +494,93 @@ test_statements(void)
 	mt_teardown(&T);
 }
 
+/* ---- the first round ---- */
+
+#define FIRST_DEADLINE_MS 4000 /* down_after and connect_timeout of this test */
+
+struct first_seen {
+	int64_t unknown_ms, down_ms, up_ms; /* first seen so, after start; -1 never */
+};
+
+static void
+first_note(struct first_seen *f, const struct dd_snap_node *n, int64_t at_ms)
+{
+	int64_t *slot = n->state == DD_NODE_UNKNOWN ? &f->unknown_ms
+	                : n->state == DD_NODE_DOWN  ? &f->down_ms
+	                                            : &f->up_ms;
+	if (*slot < 0)
+		*slot = at_ms;
+}
+
+/* How many node-down events and node_down alerts of node the event log holds. */
+static int
+first_down_events(const struct dd_snapshot *s, const char *node)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->n_events; i++)
+		if (strcmp(s->events[i].node, node) == 0 &&
+		    (s->events[i].kind == DD_EVENT_NODE_DOWN ||
+		        (s->events[i].kind == DD_EVENT_ALERT_RAISED &&
+		            strstr(s->events[i].message, "is down"))))
+			k++;
+	return k;
+}
+
+static void
+test_first(void)
+{
+	static const char *const names[6] = {"pg1", "pg2", "pg3", "my1", "my2", "my3"};
+	struct first_seen seen[6];
+	const struct dd_snapshot *s, *last = NULL;
+	int64_t t0, resumed = -1;
+
+	memset(seen, -1, sizeof(seen));
+	mt_harness(&T);
+	it_fault(&T.h, "stop-node", "my3", NULL, "start-node", NULL);
+	it_fault(&T.h, "pause-node", "pg3", NULL, "resume-node", NULL);
+	it_fault(&T.h, "pause-node", "my2", NULL, "resume-node", NULL);
+	t0 = it_now_ms();
+	mt_start(&T, REFRESH_MS, NULL, FIRST_DEADLINE_MS);
+	while (it_now_ms() - t0 < FIRST_DEADLINE_MS + 3000) {
+		if (resumed < 0 && it_now_ms() - t0 >= 700) {
+			it_undo(&T.h, "resume-node", "my2");
+			resumed = it_now_ms() - t0;
+		}
+		if (!(s = mt_next(&T, 200)))
+			continue;
+		for (int k = 0; k < 6; k++)
+			first_note(&seen[k], &s->nodes[mt_node(s, names[k])], it_now_ms() - t0);
+		dd_snapshot_unref(last);
+		last = s;
+	}
+	if (!last)
+		bail_out("no snapshot");
+	diag("my2 resumed at %lld ms", (long long)resumed);
+	for (int k = 0; k < 6; k++)
+		diag("%s: first unknown %lld, down %lld, up %lld ms", names[k],
+		    (long long)seen[k].unknown_ms, (long long)seen[k].down_ms,
+		    (long long)seen[k].up_ms);
+	ok(seen[4].unknown_ms >= 0, "my2, paused at start: unknown while it has not answered");
+	ok(seen[4].down_ms < 0 && first_down_events(last, "my2") == 0,
+	    "my2 answers within its deadline: never down, no down event or alert");
+	ok(seen[4].up_ms >= 0, "my2 is up once it answers");
+	for (int k = 0; k < 6; k++)
+		if (k != 2 && k != 4 && k != 5)
+			ok(seen[k].down_ms < 0 && first_down_events(last, names[k]) == 0,
+			    "%s: never down, no down event or alert", names[k]);
+	ok(seen[5].down_ms >= 0 && seen[5].down_ms <= FIRST_DEADLINE_MS + 1000 &&
+	        first_down_events(last, "my3") > 0,
+	    "my3, stopped: down (%lld ms), with its event", (long long)seen[5].down_ms);
+	ok(seen[2].down_ms >= FIRST_DEADLINE_MS,
+	    "pg3, hung: not down before its deadline (%lld ms)", (long long)seen[2].down_ms);
+	ok(seen[2].down_ms >= 0 && seen[2].down_ms <= FIRST_DEADLINE_MS + 2500 &&
+	        first_down_events(last, "pg3") > 0,
+	    "pg3: down once its deadline has passed, with its event");
+	dd_snapshot_unref(last);
+	mt_teardown(&T);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -505,6 +596,7 @@ main(int argc, char **argv)
 	    {"slow_pg", test_slow_pg},
 	    {"slow_my", test_slow_my},
 	    {"statements", test_statements},
+	    {"first", test_first},
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -513,5 +605,6 @@ main(int argc, char **argv)
 			tests[i].fn();
 			return tap_done();
 		}
-	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements", argv[0]);
+	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements|first",
+	    argv[0]);
 }
