@@ -22,8 +22,9 @@
  * Every value travels as text in the same 13 columns after the kind. Every
  * 30 s or so a second statement reads the top statements of the cluster's
  * database by total and by mean time. dbdeck's own sessions (this probe's,
- * and the pools' and routers' by application_name) are left out of the
- * counts by state and of the slow statements. docs/monitoring.md has the
+ * and the pools' and routers' by the application_name the core gives them,
+ * cl->app and cl->probe_app) are left out of the counts by state and of the
+ * slow statements. docs/monitoring.md has the
  * full list.
  */
 #include <inttypes.h>
@@ -35,12 +36,17 @@
 #include "monitor/monitor_int.h"
 #include "util/util.h"
 
-#define PG_OWN                                                                                     \
-	"(pid = pg_backend_pid() OR application_name IN ('" MON_APP "', '" MON_APP "-probe'))"
+/* dbdeck's own sessions: this one, and those named in the statement's "own" (pg_make_sql). */
+#define PG_OWN "(pid = pg_backend_pid() OR application_name IN (SELECT name FROM own))"
 
-/* %s: the calls expression; %lld: slow_query in ms; %d: the row limit. */
+/*
+ * %s twice: the application names of the pools and of the probers (SQL
+ * literals); %s: the calls expression; %lld: slow_query in ms; %d: the row
+ * limits.
+ */
 #define PG_ROUND_FMT                                                                               \
 	MON_COMMENT                                                                                \
+	    " WITH own(name) AS (VALUES (%s), (%s))"                                               \
 	    " SELECT 's', current_setting('server_version'),"                                      \
 	    " extract(epoch FROM now() - pg_postmaster_start_time())::bigint::text,"               \
 	    " current_setting('max_connections'), c.used::text, c.active::text, c.idle::text,"     \
@@ -88,18 +94,40 @@ static const char pg_statements_where[] =
     "dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
     " AND query NOT LIKE '" MON_COMMENT "%'";
 
+/* s as an SQL literal whatever standard_conforming_strings says: E'...', \ and ' doubled. */
+static char *
+pg_literal(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *out = xmalloc(2 * n + 4);
+
+	out[k++] = 'E';
+	out[k++] = '\'';
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			out[k++] = *s;
+		out[k++] = *s;
+	}
+	out[k++] = '\'';
+	out[k] = '\0';
+	return out;
+}
+
 static void
 pg_make_sql(struct mcluster *cl)
 {
 	long long slow = (long long)cl->cc->slow_query_ms;
+	char *app = pg_literal(cl->app), *probe = pg_literal(cl->probe_app);
 
-	cl->sql_round =
-	    xasprintf(PG_ROUND_FMT, "NULL::bigint", slow, MON_MAX_SLOW, DD_SNAP_MAX_REPL);
-	cl->sql_round_stmts =
-	    xasprintf(PG_ROUND_FMT, "SELECT sum(calls)::bigint FROM pg_stat_statements(false)",
-	        slow, MON_MAX_SLOW, DD_SNAP_MAX_REPL);
+	cl->sql_round = xasprintf(
+	    PG_ROUND_FMT, app, probe, "NULL::bigint", slow, MON_MAX_SLOW, DD_SNAP_MAX_REPL);
+	cl->sql_round_stmts = xasprintf(PG_ROUND_FMT, app, probe,
+	    "SELECT sum(calls)::bigint FROM pg_stat_statements(false)", slow, MON_MAX_SLOW,
+	    DD_SNAP_MAX_REPL);
 	cl->sql_statements = xasprintf(PG_STATEMENTS_FMT, "total_exec_time", "mean_exec_time",
 	    pg_statements_where, MON_TOP_STATEMENTS);
+	free(app);
+	free(probe);
 }
 
 /* Why pg_stat_statements cannot be read, from the error it gave. */

@@ -75,6 +75,20 @@ static const struct mon_engine *const engines[] = {
     [DD_ENGINE_MYSQL] = &mon_engine_my,
 };
 
+/*
+ * The application_name of dbdeck's own sessions: what the core's pools set
+ * (pool.h: the pool config's, else "dbdeck"), and the probers' (core.h: the
+ * same with "-probe").
+ */
+static void
+own_names(struct mcluster *mc, const struct dd_pool *pool)
+{
+	const char *app = dd_pool_get_config(pool)->application_name;
+
+	dd_strlcpy(mc->app, app[0] ? app : "dbdeck", sizeof(mc->app));
+	snprintf(mc->probe_app, sizeof(mc->probe_app), "%.50s-probe", mc->app);
+}
+
 static void
 cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, int index)
 {
@@ -87,6 +101,7 @@ cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, 
 	mc->n_nodes = (int)dd_cluster_node_count(cl);
 	dd_alert_thresholds_of(mc->cc, &mc->th);
 	m->th[index] = mc->th;
+	own_names(mc, dd_cluster_pool(cl, 0));
 	mc->eng = engines[mc->engine];
 	mc->eng->make_sql(mc);
 	for (int j = 0; j < mc->n_nodes; j++) {

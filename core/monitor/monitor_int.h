@@ -28,7 +28,6 @@
 
 #define MON_MAX_SLOW       200      /* slow statements kept per node and round */
 #define MON_TOP_STATEMENTS 10       /* by total and by mean time, per node */
-#define MON_APP            "dbdeck" /* application_name of the pools (core.c default) */
 #define MON_COMMENT        "/* dbdeck */"
 
 /* ---- reusable string storage: offsets into one growing buffer ---- */
@@ -163,6 +162,8 @@ struct mcluster {
 	struct dd_router *router;
 	int first_node, n_nodes;
 	struct dd_alert_thresholds th;
+	/* application_name of the core's pools and of its probers (core.h): dbdeck's own sessions */
+	char app[DD_POOL_NAME_MAX], probe_app[DD_POOL_NAME_MAX + 8];
 	/* SQL texts, made once: a round's statement (PG: with pg_stat_statements' calls, or not) */
 	char *sql_round, *sql_round_stmts, *sql_statements;
 };

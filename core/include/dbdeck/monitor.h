@@ -10,12 +10,12 @@
  * cluster's router (router.h): the router's prober already asks every node
  * for them every interval, and one lag computation serves both routing and
  * display. The monitor adds, per node and refresh, over a connection of the
- * node's pool (application_name "dbdeck"; MariaDB statements carry a
- * dbdeck comment): server version, uptime, connections by state against
- * max_connections, QPS/TPS and cache hit ratio (deltas between refreshes),
- * the replicas a primary sees, and statements running longer than the
- * cluster's slow_query; every minute or so, the top statements by total and
- * mean time. dbdeck's own sessions are left out of the counts by state and of
+ * node's pool (the core's application_name, "dbdeck" by default; MariaDB
+ * statements carry a dbdeck comment): server version, uptime, connections
+ * by state against max_connections, QPS/TPS and cache hit ratio (deltas
+ * between refreshes), the replicas a primary sees, and statements running
+ * longer than the cluster's slow_query; every minute or so, the top
+ * statements by total and mean time. dbdeck's own sessions are left out of the counts by state and of
  * the slow queries. Optional probes that cannot run (missing extension or
  * privilege) say why in the snapshot and are retried only after a back-off.
  * docs/monitoring.md lists every figure and its source on each engine.

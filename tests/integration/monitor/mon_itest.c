@@ -21,7 +21,10 @@
  *   first       the first round: a node slow to answer (my2 paused at start,
  *               resumed after 0.7 s) is unknown, never down; a stopped node
  *               (my3) is down; a hung one (pg3 paused) is unknown until its
- *               deadline, then down; no other node is ever down.
+ *               deadline, then down; no other node is ever down;
+ *   own_app     a core named "mt-own-app": a session of that name is
+ *               dbdeck's own (hidden from the slow queries), one named
+ *               "dbdeck" is not.
  */
 #include <math.h>
 #include <stdio.h>
@@ -581,6 +584,47 @@ test_first(void)
 	mt_teardown(&T);
 }
 
+/* ---- dbdeck's own sessions ---- */
+
+static void
+test_own_app(void)
+{
+	const struct dd_snapshot *s;
+	bool own_seen = false, other_seen = false;
+	int64_t t0, other_at = -1;
+	pid_t other, own;
+
+	mt_harness(&T);
+	T.app = "mt-own-app";
+	mt_start(&T, REFRESH_MS, NULL, 0);
+	own = mt_client_start(&T, "psql", "pg1", "SET application_name = 'mt-own-app'",
+	    "select pg_sleep(8) /* own */", NULL);
+	other = mt_client_start(&T, "psql", "pg1", "SET application_name = 'dbdeck'",
+	    "select pg_sleep(8) /* other */", NULL);
+	/* both run for 8 s: watch until "other" has been seen for 2 s, 7 s at most */
+	for (t0 = it_now_ms(); it_now_ms() - t0 < 7000;) {
+		if (other_at >= 0 && it_now_ms() - other_at > 2000)
+			break;
+		if (!(s = mt_next(&T, 1000)))
+			continue;
+		for (int i = 0; i < s->n_queries; i++) {
+			const struct dd_snap_query *q = &s->queries[i];
+			own_seen |= strstr(q->text, "/* own */") != NULL;
+			if (strstr(q->text, "/* other */") && strcmp(q->application, "dbdeck") == 0) {
+				other_seen = true;
+				other_at = other_at < 0 ? it_now_ms() : other_at;
+			}
+		}
+		dd_snapshot_unref(s);
+	}
+	ok(other_seen, "a session of another program named dbdeck is shown as a slow query");
+	ok(other_seen && !own_seen,
+	    "a session with the core's application_name is dbdeck's own: not shown");
+	it_wait_child(own, 10000);
+	it_wait_child(other, 10000);
+	mt_teardown(&T);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -597,6 +641,7 @@ main(int argc, char **argv)
 	    {"slow_my", test_slow_my},
 	    {"statements", test_statements},
 	    {"first", test_first},
+	    {"own_app", test_own_app},
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -605,6 +650,7 @@ main(int argc, char **argv)
 			tests[i].fn();
 			return tap_done();
 		}
-	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements|first",
+	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements|first|"
+	         "own_app",
 	    argv[0]);
 }

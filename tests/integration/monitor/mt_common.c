@@ -86,11 +86,14 @@ void
 mt_start(struct mt *t, int64_t refresh_ms, const char *extra_keys, int64_t down_after_ms)
 {
 	struct dd_monitor_options mo;
+	struct dd_core_options co;
 	char err[512];
 
 	/* a first deadline longer than the usual 1 s connect_timeout: so is the connect's */
 	load_config(t, refresh_ms, extra_keys, down_after_ms > 1000 ? down_after_ms : 1000);
-	t->core = dd_core_new(t->cfg, it_credential, &t->h, err, sizeof(err));
+	dd_core_options_default(&co);
+	co.application_name = t->app;
+	t->core = dd_core_new_with(t->cfg, it_credential, &t->h, &co, err, sizeof(err));
 	if (t->core == NULL)
 		bail_out("dd_core_new: %s", err);
 	dd_monitor_options_default(&mo);

@@ -26,6 +26,7 @@ struct mt {
 	struct dd_config *cfg;
 	struct dd_core *core;
 	struct dd_monitor *m;
+	const char *app; /* the core's application_name (mt_start); NULL = the default */
 };
 
 /*
