@@ -38,7 +38,7 @@ mon_wake(struct dd_monitor *m)
 int64_t
 mon_down_after_ms(const struct dd_monitor *m)
 {
-	int64_t twice = m->refresh_ms * 2;
+	int64_t twice = mon_refresh_ms(m) * 2;
 
 	if (m->down_after_opt_ms > 0)
 		return m->down_after_opt_ms;
@@ -493,8 +493,8 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	int i;
 
 	s->generated_wall_ms = m->clock.wall_ms(m->clock.ctx);
-	s->refresh_ms = m->refresh_ms;
-	s->paused = m->paused;
+	s->refresh_ms = mon_refresh_ms(m);
+	s->paused = mon_paused(m);
 	s->clusters = cls;
 	s->n_clusters = m->n_clusters;
 	s->nodes = nodes;

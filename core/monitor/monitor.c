@@ -126,7 +126,7 @@ options_apply(struct dd_monitor *m, struct dd_core *core, const struct dd_monito
 
 	if (refresh <= 0)
 		refresh = dd_config_console(dd_core_config(core))->refresh_ms;
-	m->refresh_ms = clamp_refresh(refresh > 0 ? refresh : 1000);
+	atomic_init(&m->refresh_ms, clamp_refresh(refresh > 0 ? refresh : 1000));
 	m->probe_timeout_ms = o->probe_timeout_ms;
 	m->down_after_opt_ms = o->down_after_ms;
 	m->statements_every_ms = o->statements_every_ms > 0 ? o->statements_every_ms : 30000;
@@ -201,6 +201,7 @@ dd_monitor_new(
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->snap_mu, NULL);
 	pthread_mutex_init(&m->build_mu, NULL);
+	pthread_mutex_init(&m->round_mu, NULL);
 	cond_init(&m->job_cv);
 	cond_init(&m->done_cv);
 	cond_init(&m->sched_cv);
@@ -267,6 +268,7 @@ dd_monitor_free(struct dd_monitor *m)
 	pthread_mutex_destroy(&m->mu);
 	pthread_mutex_destroy(&m->snap_mu);
 	pthread_mutex_destroy(&m->build_mu);
+	pthread_mutex_destroy(&m->round_mu);
 	pthread_cond_destroy(&m->job_cv);
 	pthread_cond_destroy(&m->done_cv);
 	pthread_cond_destroy(&m->sched_cv);
@@ -325,7 +327,7 @@ worker_main(void *arg)
 static int64_t
 probe_timeout_ms(const struct dd_monitor *m)
 {
-	int64_t r = m->refresh_ms;
+	int64_t r = mon_refresh_ms(m);
 
 	if (m->probe_timeout_ms > 0)
 		return m->probe_timeout_ms;
@@ -396,7 +398,7 @@ post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_
 }
 
 static void
-run_round(struct dd_monitor *m)
+round_body(struct dd_monitor *m)
 {
 	bool *posted = m->posted, *is_primary = m->is_primary;
 	int64_t start = dd_now_mono_ns(), timeout = probe_timeout_ms(m) * MS_NS;
@@ -428,6 +430,15 @@ run_round(struct dd_monitor *m)
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* One round at a time: the scheduler's, or (one-shot) any caller's of refresh_now. */
+static void
+run_round(struct dd_monitor *m)
+{
+	pthread_mutex_lock(&m->round_mu);
+	round_body(m);
+	pthread_mutex_unlock(&m->round_mu);
+}
+
 static void *
 sched_main(void *arg)
 {
@@ -439,11 +450,11 @@ sched_main(void *arg)
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
 		kicks = m->kicks;
-		if (m->paused) {
+		if (mon_paused(m)) {
 			pthread_mutex_unlock(&m->mu);
 			mon_build_publish(m, false);
 			pthread_mutex_lock(&m->mu);
-			while (!m->stop && m->paused && m->kicks == kicks)
+			while (!m->stop && mon_paused(m) && m->kicks == kicks)
 				pthread_cond_wait(&m->sched_cv, &m->mu);
 			continue;
 		}
@@ -451,8 +462,8 @@ sched_main(void *arg)
 		start = dd_now_mono_ns();
 		run_round(m);
 		pthread_mutex_lock(&m->mu);
-		while (!m->stop && !m->paused && m->kicks == kicks)
-			if (!cond_wait_until(&m->sched_cv, &m->mu, start + m->refresh_ms * MS_NS))
+		while (!m->stop && !mon_paused(m) && m->kicks == kicks)
+			if (!cond_wait_until(&m->sched_cv, &m->mu, start + mon_refresh_ms(m) * MS_NS))
 				break;
 	}
 	pthread_mutex_unlock(&m->mu);
@@ -524,7 +535,7 @@ void
 dd_monitor_set_refresh(struct dd_monitor *m, int64_t refresh_ms)
 {
 	pthread_mutex_lock(&m->mu);
-	m->refresh_ms = clamp_refresh(refresh_ms);
+	atomic_store_explicit(&m->refresh_ms, clamp_refresh(refresh_ms), memory_order_relaxed);
 	m->kicks++;
 	pthread_cond_broadcast(&m->sched_cv);
 	pthread_mutex_unlock(&m->mu);
@@ -533,14 +544,14 @@ dd_monitor_set_refresh(struct dd_monitor *m, int64_t refresh_ms)
 int64_t
 dd_monitor_refresh(const struct dd_monitor *m)
 {
-	return m->refresh_ms;
+	return mon_refresh_ms(m);
 }
 
 void
 dd_monitor_pause(struct dd_monitor *m, bool paused)
 {
 	pthread_mutex_lock(&m->mu);
-	m->paused = paused;
+	atomic_store_explicit(&m->paused, paused, memory_order_relaxed);
 	m->kicks++;
 	pthread_cond_broadcast(&m->sched_cv);
 	pthread_mutex_unlock(&m->mu);
@@ -549,7 +560,7 @@ dd_monitor_pause(struct dd_monitor *m, bool paused)
 bool
 dd_monitor_paused(const struct dd_monitor *m)
 {
-	return m->paused;
+	return mon_paused(m);
 }
 
 void

@@ -10,7 +10,14 @@
  * which of its two result buffers is the fresh one. A worker fills its
  * node's other buffer without the lock and swaps under it; the builder
  * copies fresh buffers under it. m->snap_mu guards the current snapshot
- * pointer only. Nothing does network I/O under either lock.
+ * pointer only; m->build_mu makes one builder at a time (and guards the
+ * builder's scratch); m->round_mu one round at a time (and run_round's
+ * scratch), which matters in one-shot mode, where any thread that calls
+ * dd_monitor_refresh_now runs the round. refresh_ms and paused are atomics:
+ * written under m->mu (with a kick of the scheduler, which reads them under
+ * it), read anywhere through mon_refresh_ms() / mon_paused(). Everything
+ * else is set before the threads start and never changes. Nothing does
+ * network I/O under m->mu or m->snap_mu.
  */
 #ifndef DD_MONITOR_INT_H
 #define DD_MONITOR_INT_H
@@ -173,8 +180,8 @@ struct dd_monitor {
 	struct dd_clock clock;
 	bool oneshot;
 	int64_t down_after_opt_ms, statements_every_ms, retry_optional_ms, probe_timeout_ms;
-	_Atomic int64_t refresh_ms;
-	_Atomic bool paused;
+	_Atomic int64_t refresh_ms; /* mon_refresh_ms() */
+	_Atomic bool paused;        /* mon_paused() */
 	int wake_fd;
 
 	struct mcluster *clusters;
@@ -205,9 +212,23 @@ struct dd_monitor {
 	bool *have_info;
 	struct dd_router_status *rstatus; /* n_clusters */
 	struct outside *outside;          /* build.c's scratch */
-	bool *posted, *is_primary;        /* run_round's scratch (n_nodes) */
+	bool *posted, *is_primary;        /* run_round's scratch (n_nodes), under round_mu */
 	pthread_mutex_t build_mu;         /* one builder at a time */
+	pthread_mutex_t round_mu;         /* one round at a time */
 };
+
+/* The interval in force and the pause flag, from any thread. */
+static inline int64_t
+mon_refresh_ms(const struct dd_monitor *m)
+{
+	return atomic_load_explicit(&m->refresh_ms, memory_order_relaxed);
+}
+
+static inline bool
+mon_paused(const struct dd_monitor *m)
+{
+	return atomic_load_explicit(&m->paused, memory_order_relaxed);
+}
 
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */
