@@ -362,23 +362,23 @@ round_done(const struct dd_monitor *m, uint64_t round, const bool *posted)
  * connection (TCP, TLS handshake, authentication), and at start-up every
  * node's pool, prober and monitor do so at once: so the first probe may take
  * down_after (the time after which a silent node is down), not only the
- * round's share of the interval. The node is "unknown" meanwhile (build.c).
- * One-shot: the one round's deadline is the caller's.
+ * round's share of the interval. The node is "unknown" meanwhile (build.c);
+ * the round does not wait for it, except in one-shot mode (run_round).
  */
 static int64_t
 job_deadline(const struct dd_monitor *m, const struct mnode *nd, int64_t start, int64_t deadline)
 {
 	int64_t first = start + mon_down_after_ms(m) * MS_NS;
 
-	if (nd->answered || m->oneshot || first <= deadline)
+	if (nd->answered || first <= deadline)
 		return deadline;
 	return first;
 }
 
-/* Posts the round's jobs (m->mu held); returns the round number. */
+/* Posts the round's jobs (m->mu held); returns the round number, *latest the latest deadline. */
 static uint64_t
 post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_primary,
-    bool *posted)
+    bool *posted, int64_t *latest)
 {
 	uint64_t round = ++m->round;
 
@@ -392,6 +392,8 @@ post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_
 		nd->job_round = round;
 		nd->job_deadline_ns = job_deadline(m, nd, start, deadline);
 		nd->job_is_primary = is_primary[i];
+		if (nd->job_deadline_ns > *latest)
+			*latest = nd->job_deadline_ns;
 	}
 	pthread_cond_broadcast(&m->job_cv);
 	return round;
@@ -404,13 +406,15 @@ round_body(struct dd_monitor *m)
 	int64_t start = dd_now_mono_ns(), timeout = probe_timeout_ms(m) * MS_NS;
 	int64_t soft =
 	    start + (timeout / 2 < SOFT_WAIT_MS * MS_NS ? timeout / 2 : SOFT_WAIT_MS * MS_NS);
-	int64_t hard = start + timeout + GRACE_MS * MS_NS;
+	int64_t latest = start + timeout, hard;
 	bool partial = false, done;
 	uint64_t round;
 
 	mark_primaries(m, is_primary);
 	pthread_mutex_lock(&m->mu);
-	round = post_jobs(m, start, start + timeout, is_primary, posted);
+	round = post_jobs(m, start, start + timeout, is_primary, posted, &latest);
+	/* one-shot: the only round waits for first contacts too (job_deadline) */
+	hard = (m->oneshot ? latest : start + timeout) + GRACE_MS * MS_NS;
 	while (!(done = round_done(m, round, posted)) && !m->stop) {
 		if (!partial && !cond_wait_until(&m->done_cv, &m->mu, soft)) {
 			/* some are late: show what is there, then wait for them */

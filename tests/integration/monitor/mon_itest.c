@@ -22,6 +22,9 @@
  *               resumed after 0.7 s) is unknown, never down; a stopped node
  *               (my3) is down; a hung one (pg3 paused) is unknown until its
  *               deadline, then down; no other node is ever down;
+ *   first_oneshot the same for the round of a one-shot monitor (`dbdeck
+ *               status`): my2 resumed after 3.5 s (the routers' rounds
+ *               take 1-2 s of it) is up, my3 stopped is down;
  *   own_app     a core named "mt-own-app": a session of that name is
  *               dbdeck's own (hidden from the slow queries), one named
  *               "dbdeck" is not.
@@ -584,6 +587,41 @@ test_first(void)
 	mt_teardown(&T);
 }
 
+static void
+test_first_oneshot(void)
+{
+	const struct dd_snapshot *s;
+	pid_t resumer;
+	int my2, my3;
+
+	mt_harness(&T);
+	T.oneshot = true;
+	it_fault(&T.h, "stop-node", "my3", NULL, "start-node", NULL);
+	it_fault(&T.h, "pause-node", "my2", NULL, "resume-node", NULL);
+	mt_start(&T, REFRESH_MS, NULL, FIRST_DEADLINE_MS);
+	if ((resumer = it_spawn()) == 0) {
+		usleep(3500000);
+		execlp("bash", "bash", T.h.script, "resume-node", T.h.dir, "my2", (char *)NULL);
+		_exit(127);
+	}
+	int64_t t0 = it_now_ms();
+	dd_monitor_refresh_now(T.m, it_now_ms() * 1000000 + 20000 * INT64_C(1000000));
+	diag("refresh_now took %lld ms", (long long)(it_now_ms() - t0));
+	it_wait_child(resumer, 10000);
+	s = dd_monitor_current(T.m);
+	if (!s)
+		bail_out("no snapshot");
+	my2 = mt_node(s, "my2");
+	my3 = mt_node(s, "my3");
+	ok(s->nodes[my2].state == DD_NODE_UP || s->nodes[my2].state == DD_NODE_LAGGING,
+	    "one-shot: my2, paused at start for 3.5 s, is up (%s: %s)",
+	    dd_node_state_name(s->nodes[my2].state), s->nodes[my2].last_error);
+	ok(s->nodes[my3].state == DD_NODE_DOWN, "one-shot: my3, stopped, is down");
+	dd_snapshot_unref(s);
+	it_undo(&T.h, "resume-node", "my2");
+	mt_teardown(&T);
+}
+
 /* ---- dbdeck's own sessions ---- */
 
 static void
@@ -641,6 +679,7 @@ main(int argc, char **argv)
 	    {"slow_my", test_slow_my},
 	    {"statements", test_statements},
 	    {"first", test_first},
+	    {"first_oneshot", test_first_oneshot},
 	    {"own_app", test_own_app},
 	};
 
@@ -651,6 +690,6 @@ main(int argc, char **argv)
 			return tap_done();
 		}
 	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements|first|"
-	         "own_app",
+	         "first_oneshot|own_app",
 	    argv[0]);
 }

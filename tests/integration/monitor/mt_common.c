@@ -100,6 +100,7 @@ mt_start(struct mt *t, int64_t refresh_ms, const char *extra_keys, int64_t down_
 	mo.retry_optional_ms = 2000;
 	mo.statements_every_ms = 2000;
 	mo.down_after_ms = down_after_ms;
+	mo.oneshot = t->oneshot;
 	t->m = dd_monitor_new(t->core, &mo, err, sizeof(err));
 	if (t->m == NULL)
 		bail_out("dd_monitor_new: %s", err);

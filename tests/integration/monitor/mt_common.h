@@ -27,6 +27,7 @@ struct mt {
 	struct dd_core *core;
 	struct dd_monitor *m;
 	const char *app; /* the core's application_name (mt_start); NULL = the default */
+	bool oneshot;    /* a one-shot monitor (mt_start), as `dbdeck status` makes */
 };
 
 /*
