@@ -133,6 +133,8 @@ fill_probe(struct snap_build *b, struct dd_snap_node *sn, const struct probe_res
 	sn->conn_waiting = r->conn_waiting;
 	sn->qps = r->qps;
 	sn->tps = r->tps;
+	sn->load_kind = isnan(r->qps) && !isnan(r->tps) ? DD_RATE_TRANSACTIONS : DD_RATE_QUERIES;
+	sn->load_per_s = sn->load_kind == DD_RATE_TRANSACTIONS ? r->tps : r->qps;
 	sn->cache_hit = r->cache_hit;
 	sn->slow_total = r->slow_total;
 	sn->activity_probe = r->activity;

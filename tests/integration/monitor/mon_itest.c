@@ -443,6 +443,12 @@ stmts_ok(const struct dd_snap_node *n)
 }
 
 static bool
+qps_known(const struct dd_snap_node *n)
+{
+	return !isnan(n->qps);
+}
+
+static bool
 stmts_missing(const struct dd_snap_node *n)
 {
 	return !n->statements_probe.ok && n->statements_probe.why[0];
@@ -464,6 +470,11 @@ test_statements(void)
 			k += strcmp(s->nodes[s->statements[i].node].name, "pg1") == 0;
 		ok(k > 0, "top statements of pg1 are listed (%d)", k);
 		dd_snapshot_unref(s);
+		n = wait_node("pg1", qps_known, 10000, &s);
+		ok(n && n->load_kind == DD_RATE_QUERIES && n->load_per_s == n->qps,
+		    "with it, the node's load figure is its statements per second");
+		if (n)
+			dd_snapshot_unref(s);
 	}
 	extension_dropped = true;
 	if (mt_sql(&T, "psql", "pg1", "DROP EXTENSION pg_stat_statements") != 0)
@@ -487,6 +498,8 @@ test_statements(void)
 		    "everything else on pg1 carries on");
 		ok(isnan(n->qps) && !isnan(n->tps) && !n->statements_probe.ok,
 		    "QPS unknown without it, TPS still known (%.1f/s)", n->tps);
+		ok(n->load_kind == DD_RATE_TRANSACTIONS && n->load_per_s == n->tps,
+		    "the node's load figure is its transactions per second instead");
 		int my2 = mt_node(s, "my2");
 		ok(s->nodes[my2].state != DD_NODE_DOWN && s->nodes[my2].conn_used > 0,
 		    "the other cluster is untouched");
