@@ -14,6 +14,8 @@
 
 #define DEFAULT_DEADLINE_NS INT64_C(5000000000)
 
+void (*mon_cancel_test_hook)(const struct dd_query_target *t);
+
 int
 dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, bool terminate,
     int64_t deadline_ns, char *err, size_t errlen)

@@ -201,8 +201,7 @@ my_statements_sql(struct probe_ctx *c, char **owned)
 
 /* Why the statement digests cannot be read, from the error the server gave. */
 static void
-my_statements_why(
-    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
+my_statements_why(const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
 {
 	(void)cl;
 	if (err->code == 1142 || err->code == 1227 || err->code == 1044)
@@ -243,54 +242,93 @@ my_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_ro
 /* ---- cancel ---- */
 
 /*
- * The thread's TIME_MS and INFO are read: its statement's start (now -
- * TIME_MS) must be within 1.5 s of the target's and its text must hash the
- * same; then KILL QUERY / KILL CONNECTION is sent.
+ * The thread's current statement is read (TIME_MS, INFO, COMMAND and, on
+ * MariaDB 10.0.5 and later, QUERY_ID): its start (now - TIME_MS) must be
+ * within 1.5 s of the target's and its text must hash the same. Then KILL
+ * QUERY ID of the statement that passed the check, so that a statement the
+ * session starts after the check is never the one killed (the server says
+ * "unknown query id" instead). Older servers: KILL QUERY of the thread.
+ * Terminate ends the session (KILL CONNECTION): there is no per-statement
+ * form of it, and the session is the target.
  */
-#define MY_START_SLACK_US INT64_C(1500000)
+#define MY_START_SLACK_US    INT64_C(1500000)
+#define MY_ER_NO_SUCH_THREAD 1094
+#define MY_ER_NO_SUCH_QUERY  1957
+
+/* KILL QUERY ID and information_schema.PROCESSLIST.QUERY_ID: MariaDB 10.0.5. */
+static bool
+my_has_query_id(struct dd_pooled *pc)
+{
+	struct dd_conn *c = dd_pooled_conn(pc);
+
+	return dd_conn_is_mariadb(c) && dd_conn_server_version(c) >= 100005;
+}
+
+/* The verdict on the thread's row; *query_id its statement's (-1 unknown). */
+static int
+my_verdict(
+    const struct cancel_ctx *x, const struct dd_result *res, int64_t now_us, int64_t *query_id)
+{
+	const struct dd_query_target *t = x->t;
+	const char *ms = dd_result_value(res, 0, 0), *cmd = dd_result_value(res, 0, 2);
+	int64_t start_us = now_us - (int64_t)(ms ? strtod(ms, NULL) * 1000.0 : 0);
+	int64_t diff =
+	    start_us > t->started_us ? start_us - t->started_us : t->started_us - start_us;
+
+	*query_id = mon_v_i64(res, 0, 3);
+	if (cmd && strcmp(cmd, "Sleep") == 0) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: the statement has ended (thread %" PRId64 " is idle)", t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	if (diff > MY_START_SLACK_US || mon_text_hash(dd_result_value(res, 0, 1),
+	                                    dd_result_length(res, 0, 1)) != t->text_hash) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: thread %" PRId64 " runs another statement now", t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	return DD_CANCEL_OK;
+}
 
 static int
-my_check(const struct cancel_ctx *x, int64_t now_us)
+my_check(const struct cancel_ctx *x, int64_t now_us, int64_t *query_id)
 {
 	const struct dd_query_target *t = x->t;
 	struct dd_db_error e;
 	struct dd_result *res = NULL;
-	const char *ms, *cmd;
 	char sql[256];
-	int64_t start_us, diff;
-	int rc = DD_CANCEL_CHANGED;
+	int rc;
 
 	snprintf(sql, sizeof(sql),
-	    MON_COMMENT " SELECT TIME_MS, INFO, COMMAND FROM "
+	    MON_COMMENT " SELECT TIME_MS, INFO, COMMAND, %s FROM "
 	                "information_schema.PROCESSLIST WHERE ID = %" PRId64,
-	    t->pid);
+	    my_has_query_id(x->pc) ? "QUERY_ID" : "NULL", t->pid);
 	dd_db_error_clear(&e);
 	if (dd_pool_query(x->pc, sql, x->deadline_ns, &res, &e) < 0) {
-		dd_seterr(x->err, x->errlen, "could not check thread %" PRId64 ": %s", t->pid,
-		    e.message);
+		dd_seterr(
+		    x->err, x->errlen, "could not check thread %" PRId64 ": %s", t->pid, e.message);
 		return DD_CANCEL_FAILED;
 	}
 	if (dd_result_nrows(res) != 1) {
 		dd_seterr(x->err, x->errlen, "refused: thread %" PRId64 " is gone", t->pid);
 		rc = DD_CANCEL_GONE;
-		goto out;
+	} else {
+		rc = my_verdict(x, res, now_us, query_id);
 	}
-	ms = dd_result_value(res, 0, 0);
-	cmd = dd_result_value(res, 0, 2);
-	start_us = now_us - (int64_t)(ms ? strtod(ms, NULL) * 1000.0 : 0);
-	diff = start_us > t->started_us ? start_us - t->started_us : t->started_us - start_us;
-	if (cmd && strcmp(cmd, "Sleep") == 0)
-		dd_seterr(x->err, x->errlen,
-		    "refused: the statement has ended (thread %" PRId64 " is idle)", t->pid);
-	else if (diff > MY_START_SLACK_US || mon_text_hash(dd_result_value(res, 0, 1),
-	                                         dd_result_length(res, 0, 1)) != t->text_hash)
-		dd_seterr(x->err, x->errlen, "refused: thread %" PRId64 " runs another statement now",
-		    t->pid);
-	else
-		rc = DD_CANCEL_OK;
-out:
 	dd_result_free(res);
 	return rc;
+}
+
+/* KILL QUERY ID of the checked statement, KILL QUERY or KILL CONNECTION of the thread. */
+static void
+my_kill_sql(const struct cancel_ctx *x, int64_t query_id, char *sql, size_t len)
+{
+	if (x->terminate)
+		snprintf(sql, len, MON_COMMENT " KILL CONNECTION %" PRId64, x->t->pid);
+	else if (query_id > 0)
+		snprintf(sql, len, MON_COMMENT " KILL QUERY ID %" PRId64, query_id);
+	else
+		snprintf(sql, len, MON_COMMENT " KILL QUERY %" PRId64, x->t->pid);
 }
 
 static int
@@ -298,24 +336,32 @@ my_cancel(const struct cancel_ctx *x)
 {
 	struct dd_monitor *m = x->m;
 	struct dd_db_error e;
+	int64_t query_id = -1;
 	char sql[128];
 	int rc;
 
-	rc = my_check(x, m->clock.wall_ms(m->clock.ctx) * 1000);
+	rc = my_check(x, m->clock.wall_ms(m->clock.ctx) * 1000, &query_id);
 	if (rc != DD_CANCEL_OK)
 		return rc;
-	snprintf(sql, sizeof(sql), MON_COMMENT " KILL %s %" PRId64,
-	    x->terminate ? "CONNECTION" : "QUERY", x->t->pid);
+	if (mon_cancel_test_hook)
+		mon_cancel_test_hook(x->t);
+	my_kill_sql(x, query_id, sql, sizeof(sql));
 	dd_db_error_clear(&e);
-	if (dd_pool_exec(x->pc, sql, x->deadline_ns, NULL, &e) < 0) {
-		if (e.code == 1094) { /* unknown thread id: it ended in between */
-			dd_seterr(x->err, x->errlen, "refused: thread %" PRId64 " is gone", x->t->pid);
-			return DD_CANCEL_GONE;
-		}
-		dd_seterr(x->err, x->errlen, "KILL failed: %s", e.message);
-		return DD_CANCEL_FAILED;
+	if (dd_pool_exec(x->pc, sql, x->deadline_ns, NULL, &e) == 0)
+		return DD_CANCEL_OK;
+	if (e.code == MY_ER_NO_SUCH_THREAD) {
+		dd_seterr(x->err, x->errlen, "refused: thread %" PRId64 " is gone", x->t->pid);
+		return DD_CANCEL_GONE;
 	}
-	return DD_CANCEL_OK;
+	if (e.code == MY_ER_NO_SUCH_QUERY) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: the statement ended after the check (thread %" PRId64
+		    " was not touched)",
+		    x->t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	dd_seterr(x->err, x->errlen, "KILL failed: %s", e.message);
+	return DD_CANCEL_FAILED;
 }
 
 const struct mon_engine mon_engine_my = {

@@ -132,8 +132,7 @@ pg_make_sql(struct mcluster *cl)
 
 /* Why pg_stat_statements cannot be read, from the error it gave. */
 static void
-pg_statements_why(
-    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
+pg_statements_why(const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
 {
 	const char *st = err->sqlstate;
 
@@ -271,8 +270,8 @@ pg_statements_sql(struct probe_ctx *c, char **owned)
 {
 	if (dd_conn_server_version(dd_pooled_conn(c->pc)) >= 130000)
 		return c->nd->cl->sql_statements;
-	*owned = xasprintf(PG_STATEMENTS_FMT, "total_time", "mean_time", pg_statements_where,
-	    MON_TOP_STATEMENTS);
+	*owned = xasprintf(
+	    PG_STATEMENTS_FMT, "total_time", "mean_time", pg_statements_where, MON_TOP_STATEMENTS);
 	return *owned;
 }
 

@@ -283,6 +283,13 @@ struct cancel_ctx {
 	size_t errlen;
 };
 
+/*
+ * A test hook between a cancel's re-check of its target and the act (the
+ * MariaDB KILL; PostgreSQL checks and acts in one statement). NULL (always,
+ * outside the monitor's integration tests).
+ */
+extern void (*mon_cancel_test_hook)(const struct dd_query_target *t);
+
 /* ---- the engines: engine_pg.c, engine_my.c ---- */
 struct snap_build;
 struct dd_role_info;

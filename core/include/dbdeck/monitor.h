@@ -131,13 +131,15 @@ struct dd_query_target {
 void dd_query_target_of(const struct dd_snap_query *q, struct dd_query_target *out);
 
 /*
- * Cancels (terminate false: pg_cancel_backend / KILL QUERY) or ends the
+ * Cancels (terminate false: pg_cancel_backend / KILL QUERY ID) or ends the
  * session of (terminate true: pg_terminate_backend / KILL CONNECTION) the
  * statement t, on its node, over a connection of the node's pool. First
  * checks that the target is still the same statement: the same pid with the
  * same start (PostgreSQL: query_start to the microsecond, and still
- * active; MariaDB: the thread's current statement started now − TIME_MS
- * within 1.5 s of t's and its text hashes the same). Refuses otherwise.
+ * active, in the same statement as the signal; MariaDB: the thread's
+ * current statement started now − TIME_MS within 1.5 s of t's and its text
+ * hashes the same, and the KILL names that statement's QUERY_ID, so one
+ * started after the check is not touched). Refuses otherwise.
  * Blocks for at most deadline_ns (CLOCK_MONOTONIC; 0 = now + 5 s): call it
  * from a job thread, never the UI thread. Returns 0 when the server accepted
  * the request, DD_EXIT-like negative codes below with the reason in err.

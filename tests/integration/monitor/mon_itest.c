@@ -16,6 +16,10 @@
  *               duration; a wrong start time and a finished statement are
  *               refused; cancel stops it (psql gets the cancel error);
  *   slow_my     SLEEP(30) from the mariadb client: the same on MariaDB;
+ *   kill_query_id  MariaDB cancel kills the statement it checked, by query
+ *               id: when the target ends between the check and the KILL
+ *               (a test hook waits there) and the session starts another
+ *               statement, that one is not killed; then it is cancelled;
  *   statements  DROP EXTENSION pg_stat_statements: the statements probe
  *               says why, everything else carries on; CREATE: back;
  *   first       the first round: a node slow to answer (my2 paused at start,
@@ -35,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "monitor/monitor_int.h" /* mon_cancel_test_hook */
 #include "mt_common.h"
 #include "tap.h"
 
@@ -404,6 +409,64 @@ test_slow_my(void)
 	mt_teardown(&T);
 }
 
+/* ---- MariaDB: KILL QUERY ID ---- */
+
+static int64_t kill_after_ms; /* the hook waits until then (it_now_ms) */
+
+/* Between the check and the KILL: the target (SLEEP(6)) ends, SLEEP(30) starts. */
+static void
+wait_for_next_statement(const struct dd_query_target *t)
+{
+	(void)t;
+	while (it_now_ms() < kill_after_ms)
+		usleep(50000);
+}
+
+static void
+test_kill_query_id(void)
+{
+	const char *errfile = "/tmp/dbdeck-mon-itest-killqid.err";
+	const struct dd_snapshot *s = NULL;
+	const struct dd_snap_query *q;
+	struct dd_query_target tg;
+	char err[256];
+	int64_t launched, t0;
+	pid_t pid;
+	int rc;
+
+	mt_setup(&T, REFRESH_MS, NULL);
+	launched = it_now_ms();
+	pid = mt_client_start(
+	    &T, "mariadb", "my1", "SELECT SLEEP(6); SELECT SLEEP(30)", NULL, errfile);
+	q = wait_query("my1", "SLEEP(6)", 1.5, &s);
+	if (!ok(q != NULL, "SLEEP(6) shows as a slow query on my1"))
+		bail_out("no slow query");
+	dd_query_target_of(q, &tg);
+	dd_snapshot_unref(s);
+	if (it_now_ms() - launched > 5000)
+		bail_out("the slow query was seen too late to test the race");
+	kill_after_ms = launched + 7000;
+	mon_cancel_test_hook = wait_for_next_statement;
+	rc = dd_monitor_cancel_query(
+	    T.m, &tg, false, it_now_ms() * 1000000 + INT64_C(20000000000), err, sizeof(err));
+	mon_cancel_test_hook = NULL;
+	ok(rc == DD_CANCEL_CHANGED, "the target ended after the check: refused (%d: %s)", rc, err);
+	ok(it_wait_child(pid, 2000) < 0, "... and the next statement of the session still runs");
+	q = wait_query("my1", "SLEEP(30)", 1.0, &s);
+	ok(q != NULL, "SLEEP(30) shows as a slow query");
+	if (q) {
+		dd_query_target_of(q, &tg);
+		dd_snapshot_unref(s);
+		t0 = it_now_ms();
+		rc = dd_monitor_cancel_query(T.m, &tg, false, 0, err, sizeof(err));
+		is_int(rc, DD_CANCEL_OK, "cancelling it by query id is accepted");
+		rc = it_wait_child(pid, 5000);
+		ok(rc >= 0 && it_now_ms() - t0 < 5000, "the client returns early (exit %d)", rc);
+	}
+	unlink(errfile);
+	mt_teardown(&T);
+}
+
 /* ---- pg_stat_statements missing ---- */
 
 static bool extension_dropped;
@@ -661,7 +724,8 @@ test_own_app(void)
 		for (int i = 0; i < s->n_queries; i++) {
 			const struct dd_snap_query *q = &s->queries[i];
 			own_seen |= strstr(q->text, "/* own */") != NULL;
-			if (strstr(q->text, "/* other */") && strcmp(q->application, "dbdeck") == 0) {
+			if (strstr(q->text, "/* other */") &&
+			    strcmp(q->application, "dbdeck") == 0) {
 				other_seen = true;
 				other_at = other_at < 0 ? it_now_ms() : other_at;
 			}
@@ -690,6 +754,7 @@ main(int argc, char **argv)
 	    {"sigstop", test_sigstop},
 	    {"slow_pg", test_slow_pg},
 	    {"slow_my", test_slow_my},
+	    {"kill_query_id", test_kill_query_id},
 	    {"statements", test_statements},
 	    {"first", test_first},
 	    {"first_oneshot", test_first_oneshot},
@@ -703,6 +768,6 @@ main(int argc, char **argv)
 			return tap_done();
 		}
 	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements|first|"
-	         "first_oneshot|own_app",
+	         "first_oneshot|own_app|kill_query_id",
 	    argv[0]);
 }
