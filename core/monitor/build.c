@@ -228,7 +228,7 @@ fill_node(struct dd_monitor *m, struct snap_build *b, struct dd_snap_node *sn, i
 	sn->read_only = v->read_only;
 	sn->state = node_reach(m, nd, r, v, now_ns, &sn->stale);
 	sn->reachable = sn->state == DD_NODE_UP;
-	sn->last_error = snap_str(b, r->ran && !r->ok                    ? r->error
+	sn->last_error = snap_str(b, r->ran && !r->ok            ? r->error
 	                             : sn->state == DD_NODE_DOWN ? v->last_error
 	                                                         : "");
 	fill_probe(b, sn, r);

@@ -467,7 +467,8 @@ sched_main(void *arg)
 		run_round(m);
 		pthread_mutex_lock(&m->mu);
 		while (!m->stop && !mon_paused(m) && m->kicks == kicks)
-			if (!cond_wait_until(&m->sched_cv, &m->mu, start + mon_refresh_ms(m) * MS_NS))
+			if (!cond_wait_until(
+			        &m->sched_cv, &m->mu, start + mon_refresh_ms(m) * MS_NS))
 				break;
 	}
 	pthread_mutex_unlock(&m->mu);

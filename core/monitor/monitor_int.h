@@ -33,8 +33,8 @@
 #include "dbdeck/router.h"
 #include "dbdeck/snapshot.h"
 
-#define MON_MAX_SLOW       200      /* slow statements kept per node and round */
-#define MON_TOP_STATEMENTS 10       /* by total and by mean time, per node */
+#define MON_MAX_SLOW       200 /* slow statements kept per node and round */
+#define MON_TOP_STATEMENTS 10  /* by total and by mean time, per node */
 #define MON_COMMENT        "/* dbdeck */"
 
 /* ---- reusable string storage: offsets into one growing buffer ---- */
@@ -134,7 +134,7 @@ struct mnode {
 	int64_t job_deadline_ns; /* dd_now_mono_ns() time */
 	bool job_is_primary;
 	bool answered; /* a probe of this node has succeeded (its first deadline is past) */
-	int fresh; /* res[fresh] is the newest finished result */
+	int fresh;     /* res[fresh] is the newest finished result */
 	int stmt_fresh;
 	struct probe_result res[2];
 	struct stmt_set stmts[2];
@@ -169,7 +169,8 @@ struct mcluster {
 	struct dd_router *router;
 	int first_node, n_nodes;
 	struct dd_alert_thresholds th;
-	/* application_name of the core's pools and of its probers (core.h): dbdeck's own sessions */
+	/* application_name of the core's pools and of its probers (core.h): dbdeck's own sessions
+	 */
 	char app[DD_POOL_NAME_MAX], probe_app[DD_POOL_NAME_MAX + 8];
 	/* SQL texts, made once: a round's statement (PG: with pg_stat_statements' calls, or not) */
 	char *sql_round, *sql_round_stmts, *sql_statements;

@@ -17,18 +17,19 @@
 #define NS_MS INT64_C(1000000)
 
 static void
-cluster_text(FILE *f, const struct mt *t, const char *engine, const char *extra,
-    int64_t connect_timeout_ms)
+cluster_text(
+    FILE *f, const struct mt *t, const char *engine, const char *extra, int64_t connect_timeout_ms)
 {
 	bool pg = strcmp(engine, "pg") == 0;
 
 	fprintf(f, "\n[cluster %s]\nengine = %s\nnodes = %s1, %s2, %s3\n", engine,
 	    pg ? "postgresql" : "mariadb", engine, engine, engine);
 	fprintf(f, "database = %s\ncredential = harness\n", t->h.database);
-	fprintf(f, "pool_size = 4\nmin_idle = 1\nmax_overflow = 2\nacquire_timeout = 2s\n"
-	           "connect_timeout = %lldms\nquery_timeout = 5s\nlag_max = 2s\nlag_critical = 30s\n"
-	           "alert_lag_for = 3s\nbreaker_threshold = 3\nbreaker_recovery = 2s\n"
-	           "liveness_idle = 1s\nslow_query = 1s\n",
+	fprintf(f,
+	    "pool_size = 4\nmin_idle = 1\nmax_overflow = 2\nacquire_timeout = 2s\n"
+	    "connect_timeout = %lldms\nquery_timeout = 5s\nlag_max = 2s\nlag_critical = 30s\n"
+	    "alert_lag_for = 3s\nbreaker_threshold = 3\nbreaker_recovery = 2s\n"
+	    "liveness_idle = 1s\nslow_query = 1s\n",
 	    (long long)connect_timeout_ms);
 	if (extra)
 		fprintf(f, "%s\n", extra);
