@@ -6,7 +6,8 @@
  * names a session, not a statement: by the time an operator confirms, the
  * statement may have ended and the session run another one, or the pid may
  * belong to a new session. How each engine checks and acts is its table's
- * cancel (engine_pg.c, engine_my.c); here: the target's validity and the
+ * cancel (engine_pg.c, engine_my.c); here: the read-only refusal (enforced
+ * here, in the core, not only by the UI), the target's validity and the
  * connection.
  */
 #include "monitor/monitor_int.h"
@@ -26,6 +27,12 @@ dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, b
 	struct mnode *nd;
 	int rc;
 
+	if (m->read_only) {
+		dd_seterr(err, errlen,
+		    "refused: read-only (--read-only or read_only = true): no query is "
+		    "cancelled or terminated");
+		return DD_CANCEL_READ_ONLY;
+	}
 	if (t == NULL || t->node < 0 || t->node >= m->n_nodes || t->pid <= 0 ||
 	    m->nodes[t->node].cl->index != t->cluster) {
 		dd_seterr(err, errlen, "no such query target");

@@ -133,6 +133,7 @@ options_apply(struct dd_monitor *m, struct dd_core *core, const struct dd_monito
 	m->retry_optional_ms = o->retry_optional_ms > 0 ? o->retry_optional_ms : 60000;
 	m->clock = o->clock ? *o->clock : *dd_clock_default();
 	m->oneshot = o->oneshot;
+	m->read_only = o->read_only || dd_config_console(dd_core_config(core))->read_only;
 }
 
 static void *worker_main(void *arg);

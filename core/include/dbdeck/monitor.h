@@ -63,6 +63,12 @@ struct dd_monitor_options {
 	 * drives them, and alert durations count as elapsed.
 	 */
 	bool oneshot;
+	/*
+	 * Read-only (`--read-only`): every action (dd_monitor_cancel_query) is
+	 * refused. The config's [console] read_only makes the monitor read-only
+	 * too, whatever this says.
+	 */
+	bool read_only;
 };
 
 /* Fills o with the defaults above (all 0 / NULL / false). */
@@ -139,7 +145,8 @@ void dd_query_target_of(const struct dd_snap_query *q, struct dd_query_target *o
  * active, in the same statement as the signal; MariaDB: the thread's
  * current statement started now − TIME_MS within 1.5 s of t's and its text
  * hashes the same, and the KILL names that statement's QUERY_ID, so one
- * started after the check is not touched). Refuses otherwise.
+ * started after the check is not touched). Refuses otherwise, and always
+ * when the monitor is read-only (before any connection is made).
  * Blocks for at most deadline_ns (CLOCK_MONOTONIC; 0 = now + 5 s): call it
  * from a job thread, never the UI thread. Returns 0 when the server accepted
  * the request, DD_EXIT-like negative codes below with the reason in err.
@@ -149,7 +156,8 @@ enum dd_cancel_result {
 	DD_CANCEL_GONE = -1,    /* no such session any more */
 	DD_CANCEL_CHANGED = -2, /* the session runs another statement now (refused) */
 	DD_CANCEL_FAILED = -3,  /* the node could not be reached, or refused */
-	DD_CANCEL_INVALID = -4, /* bad cluster/node index */
+	DD_CANCEL_INVALID = -4,   /* bad cluster/node index */
+	DD_CANCEL_READ_ONLY = -5, /* the monitor is read-only: no action (refused) */
 };
 int dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, bool terminate,
     int64_t deadline_ns, char *err, size_t errlen);

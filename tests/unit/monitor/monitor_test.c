@@ -8,6 +8,9 @@
  *     runs the round on its own thread);
  *   - the scheduler reading the interval and the pause flag while another
  *     thread changes them and a third reads them and the snapshots.
+ * And read-only mode enforced by the core: dd_monitor_cancel_query refuses
+ * with DD_CANCEL_READ_ONLY when the monitor was made read-only or the
+ * config says [console] read_only, before it looks for a connection.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -21,11 +24,14 @@
 
 #define MS INT64_C(1000000)
 
-static const char config_text[] = "[console]\nrefresh = 100ms\n"
-                                  "[cluster pg]\nengine = postgresql\nnodes = a, b\n"
-                                  "database = app\ncredential = c\nconnect_timeout = 200ms\n"
-                                  "[node a]\nhost = /nonexistent-dbdeck-unit-test/a\n"
-                                  "[node b]\nhost = /nonexistent-dbdeck-unit-test/b\n";
+#define CLUSTER_TEXT                                                                               \
+	"[cluster pg]\nengine = postgresql\nnodes = a, b\n"                                        \
+	"database = app\ncredential = c\nconnect_timeout = 200ms\n"                                \
+	"[node a]\nhost = /nonexistent-dbdeck-unit-test/a\n"                                       \
+	"[node b]\nhost = /nonexistent-dbdeck-unit-test/b\n"
+
+static const char config_text[] = "[console]\nrefresh = 100ms\n" CLUSTER_TEXT;
+static const char config_ro_text[] = "[console]\nrefresh = 100ms\nread_only = true\n" CLUSTER_TEXT;
 
 static int64_t
 now_ns(void)
@@ -46,11 +52,11 @@ credential(void *ctx, const char *name, const char **user, const char **password
 	return 0;
 }
 
-static struct dd_config *cfg;
-static struct dd_core *core;
+static struct dd_config *cfg, *cfg_ro;
+static struct dd_core *core, *core_ro;
 
 static struct dd_monitor *
-monitor(bool oneshot)
+monitor_of(struct dd_core *of, bool oneshot, bool read_only)
 {
 	struct dd_monitor_options mo;
 	struct dd_monitor *m;
@@ -58,10 +64,17 @@ monitor(bool oneshot)
 
 	dd_monitor_options_default(&mo);
 	mo.oneshot = oneshot;
-	m = dd_monitor_new(core, &mo, err, sizeof(err));
+	mo.read_only = read_only;
+	m = dd_monitor_new(of, &mo, err, sizeof(err));
 	if (m == NULL)
 		bail_out("dd_monitor_new: %s", err);
 	return m;
+}
+
+static struct dd_monitor *
+monitor(bool oneshot)
+{
+	return monitor_of(core, oneshot, false);
 }
 
 /* ---- one-shot rounds from two threads ---- */
@@ -148,24 +161,73 @@ test_knobs(void)
 	dd_monitor_free(k.m);
 }
 
-int
-main(void)
+/* ---- read-only ---- */
+
+static int
+cancel_once(struct dd_monitor *m, bool terminate, char *err, size_t errlen)
+{
+	struct dd_query_target t = {.cluster = 0, .node = 1, .pid = 4242, .started_us = 1};
+
+	err[0] = '\0';
+	return dd_monitor_cancel_query(m, &t, terminate, now_ns() + 2000 * MS, err, errlen);
+}
+
+static void
+test_read_only(void)
+{
+	struct dd_monitor *m;
+	char err[256];
+	int rc;
+
+	m = monitor_of(core, true, true);
+	rc = cancel_once(m, false, err, sizeof(err));
+	ok(rc == DD_CANCEL_READ_ONLY && strstr(err, "read-only"),
+	    "read-only monitor (--read-only): cancel refused by the core (%d: %s)", rc, err);
+	is_int(cancel_once(m, true, err, sizeof(err)), DD_CANCEL_READ_ONLY, "and terminate");
+	dd_monitor_free(m);
+
+	m = monitor_of(core_ro, true, false);
+	rc = cancel_once(m, false, err, sizeof(err));
+	ok(rc == DD_CANCEL_READ_ONLY, "[console] read_only = true: refused too (%d: %s)", rc, err);
+	dd_monitor_free(m);
+
+	m = monitor_of(core, true, false);
+	rc = cancel_once(m, false, err, sizeof(err));
+	ok(rc != DD_CANCEL_READ_ONLY && rc != DD_CANCEL_OK,
+	    "not read-only: the cancel goes on (and fails: the node is unreachable) (%d: %s)", rc,
+	    err);
+	dd_monitor_free(m);
+}
+
+static struct dd_core *
+core_from(const char *text, struct dd_config **out)
 {
 	struct dd_diags *d = dd_diags_new();
+	struct dd_core *c;
 	char err[256];
 
-	if (dd_config_load_buffer("monitor_test.ini", config_text, strlen(config_text), &cfg, d) !=
-	    0) {
+	if (dd_config_load_buffer("monitor_test.ini", text, strlen(text), out, d) != 0) {
 		dd_diags_print(d, stdout);
 		bail_out("the test config does not load");
 	}
 	dd_diags_free(d);
-	core = dd_core_new(cfg, credential, NULL, err, sizeof(err));
-	if (core == NULL)
+	c = dd_core_new(*out, credential, NULL, err, sizeof(err));
+	if (c == NULL)
 		bail_out("dd_core_new: %s", err);
+	return c;
+}
+
+int
+main(void)
+{
+	core = core_from(config_text, &cfg);
+	core_ro = core_from(config_ro_text, &cfg_ro);
 	test_oneshot_concurrent();
 	test_knobs();
+	test_read_only();
 	dd_core_free(core);
+	dd_core_free(core_ro);
 	dd_config_free(cfg);
+	dd_config_free(cfg_ro);
 	return tap_done();
 }
