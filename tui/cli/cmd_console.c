@@ -102,6 +102,8 @@ run(const struct cli *cli, struct cli_core *cc)
 	struct dd_monitor_options mo;
 	sigset_t mask;
 	dd_monitor_options_default(&mo);
+	/* the core refuses actions too (it reads [console] read_only itself) */
+	mo.read_only = cli->read_only;
 	/*
 	 * The monitor's and the jobs' threads start with the console's signals
 	 * blocked; console_loop unblocks them in this thread only (sigflags.h).
