@@ -38,8 +38,7 @@ dd_fo_check_state_name(enum dd_fo_check_state s)
 const char *
 dd_fo_action_credential(const struct dd_cluster_config *cc)
 {
-	/* admin_credential arrives with the secrets work: then the admin entry when set */
-	return cc->credential;
+	return cc->admin_credential ? cc->admin_credential : cc->credential;
 }
 
 const char *

@@ -96,6 +96,7 @@ name_node_state(enum dd_node_state s)
 	case DD_NODE_UP: return "up";
 	case DD_NODE_DOWN: return "down";
 	case DD_NODE_LAGGING: return "lagging";
+	case DD_NODE_UNKNOWN: return "unknown";
 	}
 	return "?";
 }

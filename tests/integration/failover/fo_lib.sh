@@ -5,7 +5,7 @@
 #   fo_start ENGINE [--sync]   harness up; sets D, E (pg|my), N1 N2 N3, DBDECK,
 #                              WRITER, HARNESS, HOOK; the vault; conf base
 #   conf NAME [KEY=VALUE]...   writes $D/NAME.ini: the harness config with the
-#                              action credential (harness-admin), replication
+#                              admin_credential (harness-admin), replication
 #                              credential and the harness hooks, plus the keys
 #   dd CONF ARGS...            dbdeck -c $D/CONF.ini --passphrase-file ...
 #   ok RC TEXT [DETAIL]        one TAP line
@@ -61,9 +61,10 @@ fo_start() {
 conf() {
 	local name=$1 kv k line lines=""
 	shift
-	local -A v=([credential]=harness-admin [replication_credential]=harness-repl
+	local -A v=([credential]=harness [admin_credential]=harness-admin
+		[replication_credential]=harness-repl
 		[fence_command]="$HOOK $HARNESS $D fence" [rejoin_command]="$HOOK $HARNESS $D rejoin")
-	local order=(credential replication_credential fence_command rejoin_command)
+	local order=(credential admin_credential replication_credential fence_command rejoin_command)
 	for kv in "$@"; do
 		k=${kv%%=*}
 		[[ -v v[$k] ]] || order+=("$k")
