@@ -74,18 +74,11 @@ int
 fo_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline, char *err, size_t errlen)
 {
 	struct dd_db_error e;
-	char *q;
 
 	dd_db_error_clear(&e);
-	if (dd_conn_exec(c, sql, deadline, NULL, &e) == 0)
+	if (dd_conn_exec_secret(c, sql, deadline, NULL, &e) == 0)
 		return 0;
-	/* the server may quote the statement, password included: keep its words only */
-	q = strpbrk(e.message, "'\"`");
-	if (q != NULL)
-		*q = '\0';
-	dd_seterr(err, errlen, "%s (%s; quoted text withheld)", e.message[0] ? e.message : "failed",
-	    dd_err_class_name(e.cls));
-	dd_db_error_clear(&e);
+	err_from(&e, err, errlen); /* the driver kept no quoted text (driver.h) */
 	return -1;
 }
 
