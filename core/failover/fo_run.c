@@ -226,7 +226,10 @@ add_manual(struct dd_fo_plan *p, const struct fo_step *s, const char *why)
 	char how[700];
 
 	p->eng->manual(p, s, how, sizeof(how));
-	fo_manual(p, "%s%s (%s): %s", p->manual[0] ? " | " : "", s->title, why, how);
+	if (why)
+		fo_manual(p, "%s%s failed (%s): %s", p->manual[0] ? " | " : "", s->title, why, how);
+	else
+		fo_manual(p, "%s%s: %s", p->manual[0] ? " | " : "", s->title, how);
 }
 
 static void
@@ -264,7 +267,7 @@ run_steps(struct dd_fo_plan *p, bool *after, char *first, size_t flen)
 		const struct fo_step *s = &p->steps[i];
 		if (s->kind == FO_REJOIN && !p->rejoin_argv) {
 			dd_job_step(p->job, i, DD_STEP_SKIPPED, "no rejoin_command");
-			add_manual(p, s, "no rejoin_command");
+			add_manual(p, s, NULL);
 			continue;
 		}
 		if (s->kind == FO_HOLD && p->n_routers == 0) {

@@ -4,6 +4,8 @@
  *
  *   writer pg|my SECONDS [PROBE_MS]
  *
+ * SECONDS 0: until SIGTERM or SIGINT (at most 10 minutes), then the same
+ * check and line.
  * Against the harness of $DD_HARNESS_ENV it builds a dd_core over the
  * engine's three nodes (public API only, as an application would), makes
  * table dd_writes(seq) afresh on the primary, and for SECONDS inserts 1, 2, 3, ...
@@ -22,6 +24,7 @@
  * DD_WRITER_NOCREATE=1: the table is neither dropped nor made (a check
  * that a cluster takes no writes: acked must stay 0).
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,15 @@
 #include "dbdeck/router.h"
 #include "harness.h"
 #include "itlib.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static int64_t
 now_ns(void)
@@ -169,8 +181,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	start = now_ns();
-	end = start + (int64_t)atoi(argv[2]) * 1000000000;
-	while (now_ns() < end) {
+	end = start + (int64_t)(atoi(argv[2]) > 0 ? atoi(argv[2]) : 600) * 1000000000;
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	while (now_ns() < end && !stop) {
 		char sql[80];
 		snprintf(sql, sizeof(sql), "INSERT INTO dd_writes (seq) VALUES (%llu)",
 		    (unsigned long long)++seq);
