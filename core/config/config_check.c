@@ -200,6 +200,7 @@ dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 	}
 	check_bounds(cfg->console, diags, file);
 	link_nodes(cfg, diags, file);
+	dd_cfg_check_tls(cfg, diags, file);
 }
 
 size_t

@@ -71,6 +71,7 @@ extern const char *const dd_cfg_engine_choices[];
 extern const char *const dd_cfg_read_policy_choices[];
 extern const char *const dd_cfg_no_replica_choices[];
 extern const char *const dd_cfg_tls_choices[];
+extern const char *const dd_cfg_auth_choices[];
 extern const char *const dd_cfg_colour_choices[];
 
 /* ---- value parsers (config_value.c) -------------------------------------
@@ -154,6 +155,14 @@ int64_t dd_cfg_get_number(const struct cfg_rec *rec, const struct cfg_key *k);
  * cluster/node links and engine-dependent ports. Reports to diags under `file`.
  */
 void dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *file);
+
+/*
+ * The transport-security pass over every node (config_tls.c): the tls
+ * default that follows the host (prefer on loopback), warnings for a
+ * non-loopback node whose certificate is not verified and for auth = any,
+ * and an error for verify-ca/verify-full with no CA at all.
+ */
+void dd_cfg_check_tls(struct dd_config *cfg, struct dd_diags *diags, const char *file);
 
 /* ---- the reference (config_reference.c) ---------------------------------- */
 

@@ -51,6 +51,7 @@ params_of(const struct dd_cluster_config *cc, const struct dd_node_config *nc, c
 	p->user = user;
 	p->password = password;
 	p->tls = nc->tls;
+	p->auth = nc->auth;
 	p->tls_ca = nc->tls_ca;
 	p->tls_cert = nc->tls_cert;
 	p->tls_key = nc->tls_key;

@@ -121,10 +121,11 @@ struct dd_node_config {
 	char *host;
 	int port; /* explicit, else 5432 (postgresql) / 3306 (mariadb, mysql); 0 if in no cluster */
 	int weight;
-	enum dd_tls_mode tls;
-	char *tls_ca;   /* path or NULL */
-	char *tls_cert; /* path or NULL */
-	char *tls_key;  /* path or NULL */
+	enum dd_tls_mode tls;   /* unset: verify-full, or prefer on a loopback host */
+	enum dd_auth_mode auth; /* what the password may become on the wire */
+	char *tls_ca;           /* path or NULL */
+	char *tls_cert;         /* path or NULL */
+	char *tls_key;          /* path or NULL */
 	/* The cluster that lists this node (the first one), or NULL. Borrowed. */
 	const struct dd_cluster_config *cluster;
 };

@@ -136,6 +136,42 @@ static const struct load_case cases[] = {
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
         {":2: error: the line holds a NUL byte",
             ":3: error: the line is longer than 197 characters"}},
+    /* Transport security (config_tls.c); SSL_CERT_FILE names a trust store (main). */
+    {"tls unset on a network host: verify-full, no warning",
+        "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\n", {NULL}},
+    {"tls = require on a network host",
+        "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\ntls = require\n",
+        {":8: warning: node 'n1': tls = require on a host that is not loopback (10.0.0.1) does "
+         "not check the server's certificate: whoever can intercept the traffic can pose as "
+         "the server and read or change every query and result; use tls = verify-full with "
+         "tls_ca (or the system trust store)"}},
+    {"tls = prefer on a network host",
+        "[cluster a]\n" MINI "[node n1]\nhost = db.example.com\ntls = prefer\n",
+        {":8: warning: node 'n1': tls = prefer on a host that is not loopback (db.example.com) "
+         "does not check the server's certificate and goes without TLS when told the server "
+         "has none: whoever can intercept the traffic can read or change every query and "
+         "result; use tls = verify-full with tls_ca (or the system trust store)"}},
+    {"tls = disable on a network host",
+        "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\ntls = disable\n",
+        {":8: warning: node 'n1': tls = disable on a host that is not loopback (10.0.0.1) sends "
+         "every query and result in clear, for anyone on the way to read or change; use tls = "
+         "verify-full with tls_ca (or the system trust store)"}},
+    {"unverified tls on loopback and sockets: no warning",
+        "[cluster a]\nengine = postgresql\nnodes = n1, n2, n3\ndatabase = d\ncredential = c\n"
+        "[node n1]\nhost = 127.0.0.1\ntls = require\n[node n2]\nhost = ::1\ntls = disable\n"
+        "[node n3]\nhost = /run/postgresql\n",
+        {NULL}},
+    {"auth = any without verify-full",
+        "[cluster a]\n" MINI "[node n1]\nhost = 127.0.0.1\nauth = any\n",
+        {":8: warning: node 'n1': auth = any lets the server, or whoever answers in its place "
+         "(tls = prefer does not prove who that is), ask for the password in clear text or as "
+         "an md5 hash and get it; leave auth unset (strict) unless this server needs it"}},
+    {"auth = any with verify-full, or on a socket: no warning",
+        "[cluster a]\nengine = postgresql\nnodes = n1, n2\ndatabase = d\ncredential = c\n"
+        "[node n1]\nhost = 10.0.0.1\nauth = any\n[node n2]\nhost = /run/pg\nauth = any\n",
+        {NULL}},
+    {"bad auth", "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\nauth = maybe\n",
+        {":8: error: auth: 'maybe' is not one of strict, any"}},
     {"inline comments and colons",
         "[cluster a]\n" MINI "fence_command = stop;now ; comment\n[node n1]\nhost: h\n", {NULL}},
 };
@@ -344,6 +380,51 @@ test_unreadable(void)
 	dd_diags_free(d);
 }
 
+/* The typed results of the transport-security pass. */
+static void
+test_tls_values(void)
+{
+	static const char text[] = "[cluster a]\nengine = mariadb\nnodes = a, b, c, d, e\n"
+	                           "database = d\ncredential = c\n"
+	                           "[node a]\nhost = 10.0.0.1\n[node b]\nhost = 127.0.0.1\n"
+	                           "[node c]\nhost = localhost\n[node d]\nhost = /run/my.sock\n"
+	                           "[node e]\nhost = 127.0.0.1\ntls = verify-ca\nauth = any\n";
+	struct dd_diags *d = dd_diags_new();
+	struct dd_config *cfg = NULL;
+
+	dd_config_load_buffer("tls.ini", text, sizeof(text) - 1, &cfg, d);
+	is_int(dd_config_find_node(cfg, "a")->tls, DD_TLS_VERIFY_FULL,
+	    "tls unset, network host: verify-full");
+	is_int(dd_config_find_node(cfg, "b")->tls, DD_TLS_PREFER, "tls unset, 127.0.0.1: prefer");
+	is_int(dd_config_find_node(cfg, "c")->tls, DD_TLS_PREFER, "tls unset, localhost: prefer");
+	is_int(dd_config_find_node(cfg, "d")->tls, DD_TLS_PREFER, "tls unset, a socket: prefer");
+	is_int(dd_config_find_node(cfg, "e")->tls, DD_TLS_VERIFY_CA, "tls set: kept on loopback");
+	is_int(dd_config_find_node(cfg, "a")->auth, DD_AUTH_STRICT, "auth unset: strict");
+	is_int(dd_config_find_node(cfg, "e")->auth, DD_AUTH_ANY, "auth = any");
+	dd_config_free(cfg);
+	dd_diags_free(d);
+
+	/* No system trust store: verify-* without tls_ca can never connect. */
+	static const char none[] = "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\n";
+	char *old = xstrdup(getenv("SSL_CERT_FILE"));
+	setenv("SSL_CERT_FILE", "", 1);
+	d = dd_diags_new();
+	cfg = NULL;
+	is_int(dd_config_load_buffer("none.ini", none, sizeof(none) - 1, &cfg, d), -1,
+	    "verify-full, no tls_ca, no system trust store: an error");
+	char *msg = dd_diags_count(d) ? dd_diag_format(dd_diags_get(d, 0)) : xstrdup("");
+	is_str(msg,
+	    "none.ini:6: error: node 'n1': tls = verify-full needs a CA: set tls_ca to the CA that "
+	    "signed the server's certificate (no system trust store was found; SSL_CERT_FILE "
+	    "names one), or choose a weaker tls on purpose",
+	    "  that says how to set tls_ca or choose a weaker mode");
+	free(msg);
+	dd_config_free(cfg);
+	dd_diags_free(d);
+	setenv("SSL_CERT_FILE", old, 1);
+	free(old);
+}
+
 static void
 test_buffer_and_relative(void)
 {
@@ -373,6 +454,9 @@ main(int argc, char **argv)
 		bail_out("mkdtemp failed");
 	setenv("HOME", "/home/op", 1);
 	unsetenv("DBDECK_CONFIG");
+	/* A trust store (any readable file), so that no case depends on the machine's. */
+	char *store = write_file("store.pem", "", 0);
+	setenv("SSL_CERT_FILE", store, 1);
 	for (size_t i = 0; i < DD_ARRAY_LEN(cases); i++)
 		run_case(&cases[i], i);
 	test_example_values(argv[1]);
@@ -380,6 +464,9 @@ main(int argc, char **argv)
 	test_default_path();
 	test_unreadable();
 	test_buffer_and_relative();
+	test_tls_values();
+	unlink(store);
+	free(store);
 	for (size_t i = 0; i < DD_ARRAY_LEN(cases); i++) {
 		char *p = xasprintf("%s/case%02zu.ini", tmpdir, i);
 		unlink(p);
