@@ -1,5 +1,7 @@
 /*
- * text.h: the one sanitizer for untrusted text (STYLE.md habit 9).
+ * text.h: text transforms. Above all the one sanitizer for untrusted text
+ * (STYLE.md habit 9); also UTF-8 decoding, "did you mean" and the SQL
+ * normaliser, at the end.
  *
  * Everything that comes from a server or a user and reaches a terminal (query
  * text, error messages, user and database names, application_name, client
@@ -53,6 +55,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dbdeck/engine.h"
 
 /* Flags of dd_text_sanitize(). 0 is the safest: ASCII output, one line. */
 #define DD_TEXT_UTF8          0x1u /* output may contain non-ASCII UTF-8 */
@@ -136,5 +140,16 @@ int dd_text_cp_width(uint32_t cp);
  * neighbours is one edit; ASCII case does not count), else NULL.
  */
 const char *dd_text_suggest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * The SQL normaliser (the pool's slow-query log keeps statements through it).
+ * Writes sql with every literal replaced by '?' into out (always terminated,
+ * truncated to outlen - 1): quoted strings ('...', E'...', X'..', $tag$...$tag$,
+ * and "..." for MySQL/MariaDB, where it is a string), numbers (not parts of
+ * names or $n parameters) and comments; runs of white space become one space.
+ * An unterminated literal or comment swallows the rest of the text. sql may
+ * be NULL (an empty result); out is caller-owned.
+ */
+void dd_sql_normalize(enum dd_engine engine, const char *sql, char *out, size_t outlen);
 
 #endif
