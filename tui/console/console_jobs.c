@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "console_util.h"
 #include "dbdeck/text.h"
+#include "dbdeck/util.h"
 
 #define JOBS_QUEUE      8
 #define JOB_DEADLINE_NS INT64_C(5000000000)
@@ -29,14 +29,6 @@ struct jobs {
 	int head, count;
 	int pipe[2];
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void
 jobs_cancel_message(
@@ -70,7 +62,7 @@ run_cancel(struct jobs *j, const struct console_request *req, struct job_result 
 	};
 	char err[256] = "";
 	int rc = dd_monitor_cancel_query(
-	    j->mon, &t, req->terminate, mono_ns() + JOB_DEADLINE_NS, err, sizeof(err));
+	    j->mon, &t, req->terminate, dd_now_mono_ns() + JOB_DEADLINE_NS, err, sizeof(err));
 	res->ok = rc == DD_CANCEL_OK;
 	jobs_cancel_message(req, rc, err, res->message, sizeof(res->message));
 	dd_monitor_log_action(j->mon, req->cluster_name, req->node_name, res->message,
@@ -105,7 +97,7 @@ worker(void *arg)
 struct jobs *
 jobs_start(struct dd_monitor *m, char *err, size_t errlen)
 {
-	struct jobs *j = tui_xcalloc(1, sizeof(*j));
+	struct jobs *j = xcalloc(1, sizeof(*j));
 	j->mon = m;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "dbdeck/text.h"
+#include "dbdeck/util.h"
 #include "theme.h"
 
 #define THEME_MAX_BYTES 65536
@@ -723,8 +724,7 @@ dd_theme_load(const char *path, struct dd_theme *out, char *msgs, size_t msgslen
 		msg_at(&c, 0, "not a regular file");
 		goto out;
 	}
-	if (!(buf = malloc(THEME_MAX_BYTES + 1)))
-		abort();
+	buf = xmalloc(THEME_MAX_BYTES + 1);
 	while ((got = read(fd, buf + len, THEME_MAX_BYTES + 1 - len)) > 0)
 		len += (size_t)got;
 	if (got < 0)

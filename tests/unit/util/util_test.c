@@ -1,8 +1,11 @@
 /*
- * util_test.c: the core helpers: bounded copy, error buffers, clocks.
+ * util_test.c: the helpers of dbdeck/util.h (core, tui and tests share
+ * them): bounded copy, error buffers, clocks, the FNV-1a hash.
  */
+#include <stdlib.h>
+
+#include "dbdeck/util.h"
 #include "tap.h"
-#include "util/util.h"
 
 int
 main(void)
@@ -27,5 +30,14 @@ main(void)
 	int64_t a = dd_now_mono_ns(), b = dd_now_mono_ns();
 	ok(b >= a, "monotonic clock does not go back");
 	ok(dd_now_wall_ms() > 1600000000000LL, "wall clock is in milliseconds since 1970");
+
+	/* Reference values of 64-bit FNV-1a. */
+	ok(dd_fnv1a(DD_FNV1A_INIT, "", 0) == UINT64_C(0xcbf29ce484222325), "fnv1a of nothing");
+	ok(dd_fnv1a(DD_FNV1A_INIT, "a", 1) == UINT64_C(0xaf63dc4c8601ec8c), "fnv1a of 'a'");
+	ok(dd_fnv1a(dd_fnv1a(DD_FNV1A_INIT, "foo", 3), "bar", 3) == UINT64_C(0x85944171f73967e8),
+	    "fnv1a continues from h: foo then bar is foobar");
+	char *d = xstrndup("abcdef", 3);
+	is_str(d, "abc", "xstrndup copies at most n bytes");
+	free(d);
 	return tap_done();
 }
