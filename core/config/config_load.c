@@ -288,11 +288,11 @@ static void
 section_unknown(struct loader *ld, const char *kind, const char *name)
 {
 	static const char *const kinds[] = {"console", "cluster", "node"};
-	const char *near = dd_cfg_suggest(kind, kinds, DD_ARRAY_LEN(kinds));
+	const char *near = dd_text_suggest(kind, kinds, DD_ARRAY_LEN(kinds));
 	char qk[80], qn[80];
 
-	dd_cfg_quote(kind, qk, sizeof(qk));
-	dd_cfg_quote(name, qn, sizeof(qn));
+	dd_text_quote(kind, qk, sizeof(qk));
+	dd_text_quote(name, qn, sizeof(qn));
 	if (near)
 		report(ld, DD_DIAG_ERROR, ld->lineno,
 		    "unknown section [%s%s%s]; did you mean [%s%s%s]?", qk, *name ? " " : "", qn,
@@ -465,7 +465,7 @@ unknown_key(struct loader *ld, const char *name)
 	size_t n = 0;
 	char q[80], where[96];
 
-	dd_cfg_quote(name, q, sizeof(q));
+	dd_text_quote(name, q, sizeof(q));
 	rec_label(ld->cur, where, sizeof(where));
 	for (int s = 0; s < CFG_NSECTIONS; s++) {
 		if (s != (int)ld->cur->kind && dd_cfg_key_find(s, name) >= 0) {
@@ -478,7 +478,7 @@ unknown_key(struct loader *ld, const char *name)
 	for (size_t i = 0; i < dd_cfg_nkeys && n < DD_ARRAY_LEN(cands); i++)
 		if (dd_cfg_keys[i].section == ld->cur->kind)
 			cands[n++] = dd_cfg_keys[i].name;
-	const char *near = dd_cfg_suggest(name, cands, n);
+	const char *near = dd_text_suggest(name, cands, n);
 	if (near)
 		report(ld, DD_DIAG_ERROR, ld->lineno, "unknown key '%s' in %s; did you mean '%s'?",
 		    q, where, near);
@@ -501,7 +501,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
 			report(ld, DD_DIAG_ERROR, ld->lineno,
 			    "'%s' is outside any section (keys go under [console], [cluster NAME] "
 			    "or [node NAME])",
-			    dd_cfg_quote(name, q, sizeof(q)));
+			    dd_text_quote(name, q, sizeof(q)));
 		return 1;
 	}
 	if (!*name) {
