@@ -330,6 +330,12 @@ dd_breaker_state_name(enum dd_breaker_state s)
 }
 
 const char *
+dd_breaker_state_label(enum dd_breaker_state s)
+{
+	return s == DD_BREAKER_HALF_OPEN ? "half-open" : dd_breaker_state_name(s);
+}
+
+const char *
 dd_breaker_hold_name(enum dd_breaker_hold h)
 {
 	switch (h) {

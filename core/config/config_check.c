@@ -130,7 +130,7 @@ unknown_node(
 
 	for (size_t i = 0; i < cfg->nnodes; i++)
 		names[i] = cfg->nodes[i]->u.node.name;
-	const char *near = dd_cfg_suggest(name, names, cfg->nnodes);
+	const char *near = dd_text_suggest(name, names, cfg->nnodes);
 	if (near)
 		dd_diags_add(diags, DD_DIAG_ERROR, file, line,
 		    "nodes: unknown node '%s' (no [node %s] section); did you mean '%s'?", name,

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dbdeck/config.h"
+#include "dbdeck/text.h"
 
 enum cfg_section {
 	CFG_CONSOLE,
@@ -100,19 +101,10 @@ void dd_cfg_format_duration(int64_t ms, char *buf, size_t len);
 /* Frees the items of a list and empties it. */
 void dd_cfg_list_clear(struct dd_str_list *l);
 
-/* Optimal string alignment distance (edits incl. transpositions), capped. */
-size_t dd_cfg_edit_distance(const char *a, const char *b);
 /*
- * The candidate closest to `word` when it is close enough to be a likely
- * typo (distance 1 for short words, up to 3 for long ones), else NULL.
+ * Values, keys and names are quoted in messages with dd_text_quote, and
+ * "did you mean" comes from dd_text_suggest (dbdeck/text.h).
  */
-const char *dd_cfg_suggest(const char *word, const char *const *cands, size_t n);
-
-/*
- * Copies `s` for a message: control characters become '?', and more than
- * 60 bytes are cut with "...". Returns buf.
- */
-const char *dd_cfg_quote(const char *s, char *buf, size_t len);
 
 /* ---- the loaded config (config_load.c, config_check.c) ------------------ */
 

@@ -163,14 +163,10 @@ static struct pg_cancel_job *
 pg_job_new(struct pg_cancel_key *key, int refs)
 {
 	struct pg_cancel_job *job = xcalloc(1, sizeof(*job));
-	pthread_condattr_t ca;
 
 	job->key = (struct pg_cancel_key *)drv_cancel_key_ref(&key->base);
 	pthread_mutex_init(&job->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&job->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	dd_cond_init_mono(&job->cv);
 	atomic_init(&job->refs, refs);
 	return job;
 }
@@ -204,18 +200,11 @@ pg_job_start(struct pg_cancel_job *job)
 static int
 pg_job_wait(struct pg_cancel_job *job, int64_t deadline_ns, struct dd_db_error *err)
 {
-	struct timespec ts;
-	int rc = 0;
+	int rc;
 
-	ts.tv_sec = (time_t)(deadline_ns / 1000000000);
-	ts.tv_nsec = (long)(deadline_ns % 1000000000);
 	pthread_mutex_lock(&job->mu);
-	while (!job->done && rc != ETIMEDOUT) {
-		if (deadline_ns == DD_NO_DEADLINE)
-			rc = pthread_cond_wait(&job->cv, &job->mu);
-		else
-			rc = pthread_cond_timedwait(&job->cv, &job->mu, &ts);
-	}
+	while (!job->done && dd_cond_wait_until(&job->cv, &job->mu, deadline_ns))
+		;
 	if (!job->done)
 		drv_seterr(err, DD_ERR_TIMEOUT, NULL, 0, "deadline passed during cancel");
 	else if (!job->ok)

@@ -9,6 +9,7 @@
  */
 #include "dbdeck/metrics.h"
 
+#include "dbdeck/text.h"
 #include "util/util.h"
 
 #include <math.h>
@@ -162,22 +163,7 @@ valid_name(const char *s, bool colon_ok)
 static bool
 valid_utf8(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	while (*s) {
-		unsigned char c = *s;
-		int n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2
-		      : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
-		if (n < 0)
-			return false;
-		for (int i = 1; i <= n; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-		    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return false;
-		s += n + 1;
-	}
-	return true;
+	return dd_text_utf8_valid(str, strlen(str));
 }
 
 static int

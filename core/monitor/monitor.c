@@ -42,30 +42,6 @@ clamp_refresh(int64_t ms)
 	return ms < REFRESH_MIN_MS ? REFRESH_MIN_MS : ms > REFRESH_MAX_MS ? REFRESH_MAX_MS : ms;
 }
 
-static void
-cond_init(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
-
-/* Waits on cv until deadline_ns (real monotonic clock); false on timeout. */
-static bool
-cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (dd_now_mono_ns() >= deadline_ns)
-		return false;
-	ts.tv_sec = deadline_ns / 1000000000;
-	ts.tv_nsec = deadline_ns % 1000000000;
-	return pthread_cond_timedwait(cv, mu, &ts) != ETIMEDOUT;
-}
-
 /* ---- setup ---- */
 
 static void
@@ -181,9 +157,9 @@ dd_monitor_new(
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->snap_mu, NULL);
 	pthread_mutex_init(&m->build_mu, NULL);
-	cond_init(&m->job_cv);
-	cond_init(&m->done_cv);
-	cond_init(&m->sched_cv);
+	dd_cond_init_mono(&m->job_cv);
+	dd_cond_init_mono(&m->done_cv);
+	dd_cond_init_mono(&m->sched_cv);
 	mon_build_init(m);
 	if (!threads_start(m, err, errlen)) {
 		dd_monitor_free(m);
@@ -369,13 +345,13 @@ run_round(struct dd_monitor *m)
 	pthread_mutex_lock(&m->mu);
 	round = post_jobs(m, start + timeout, is_primary, posted);
 	while (!(done = round_done(m, round, posted)) && !m->stop) {
-		if (!partial && !cond_wait_until(&m->done_cv, &m->mu, soft)) {
+		if (!partial && !dd_cond_wait_until(&m->done_cv, &m->mu, soft)) {
 			/* some are late: show what is there, then wait for them */
 			partial = true;
 			pthread_mutex_unlock(&m->mu);
 			mon_build_publish(m, false);
 			pthread_mutex_lock(&m->mu);
-		} else if (partial && !cond_wait_until(&m->done_cv, &m->mu, hard)) {
+		} else if (partial && !dd_cond_wait_until(&m->done_cv, &m->mu, hard)) {
 			break;
 		}
 	}
@@ -411,7 +387,7 @@ sched_main(void *arg)
 		run_round(m);
 		pthread_mutex_lock(&m->mu);
 		while (!m->stop && !m->paused && m->kicks == kicks)
-			if (!cond_wait_until(&m->sched_cv, &m->mu, start + m->refresh_ms * MS_NS))
+			if (!dd_cond_wait_until(&m->sched_cv, &m->mu, start + m->refresh_ms * MS_NS))
 				break;
 	}
 	pthread_mutex_unlock(&m->mu);
@@ -471,7 +447,7 @@ dd_monitor_refresh_now(struct dd_monitor *m, int64_t deadline_ns)
 	m->kicks++;
 	pthread_cond_broadcast(&m->sched_cv);
 	while (!m->stop && m->rounds_published < want)
-		if (!cond_wait_until(&m->done_cv, &m->mu, deadline_ns)) {
+		if (!dd_cond_wait_until(&m->done_cv, &m->mu, deadline_ns)) {
 			rc = m->rounds_published >= want ? 0 : -1;
 			break;
 		}

@@ -69,13 +69,7 @@ sp_free(struct strpool *sp)
 uint64_t
 mon_text_hash(const char *s, size_t n)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	for (size_t i = 0; s && i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
+	return s ? dd_fnv1a(DD_FNV1A_INIT, s, n) : DD_FNV1A_INIT;
 }
 
 struct pquery *

@@ -131,9 +131,4 @@ void session_ryw_get(struct dd_session *s, const struct dd_router *r, bool *has_
 void session_hold(
     struct dd_session *s, struct dd_router *r, struct dd_pooled *pc, enum dd_intent intent);
 
-/* Condition variable on the monotonic clock; waits until deadline_ns. */
-void router_cond_init(pthread_cond_t *cv);
-/* Returns false when the deadline passed. */
-bool router_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns);
-
 #endif

@@ -24,33 +24,6 @@
 /* Extra wait for workers past the round deadline (the drivers overrun by a few ms). */
 #define PROBE_GRACE_NS INT64_C(250000000)
 
-void
-router_cond_init(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
-
-bool
-router_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (deadline_ns == DD_NO_DEADLINE) {
-		pthread_cond_wait(cv, mu);
-		return true;
-	}
-	if (dd_now_mono_ns() >= deadline_ns)
-		return false;
-	ts.tv_sec = deadline_ns / 1000000000;
-	ts.tv_nsec = deadline_ns % 1000000000;
-	return pthread_cond_timedwait(cv, mu, &ts) != ETIMEDOUT;
-}
-
 /* ---- the worker: one probe of one node ---- */
 
 /* Server messages may span lines; the reasons built from them are one line. */
@@ -192,7 +165,7 @@ run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
 	}
 	pthread_cond_broadcast(&r->job_cv);
 	while (!r->pstop && !round_finished(r, round, posted))
-		if (!router_cond_wait(&r->done_cv, &r->pmu, deadline + PROBE_GRACE_NS))
+		if (!dd_cond_wait_until(&r->done_cv, &r->pmu, deadline + PROBE_GRACE_NS))
 			break;
 	for (i = 0; i < r->n; i++) {
 		if (posted[i] && r->nodes[i].done_round == round) {
@@ -246,7 +219,7 @@ coord_main(void *arg)
 		next = start + r->cfg.probe_interval_ms * 1000000;
 		pthread_mutex_lock(&r->pmu);
 		while (!r->pstop && r->kicks == kicks)
-			if (!router_cond_wait(&r->done_cv, &r->pmu, next))
+			if (!dd_cond_wait_until(&r->done_cv, &r->pmu, next))
 				break;
 		pthread_mutex_unlock(&r->pmu);
 	}

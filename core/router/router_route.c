@@ -269,7 +269,7 @@ wait_first_round(struct dd_router *r, int64_t deadline_ns)
 	while (r->rounds_done == 0 && rc == 0) {
 		if (r->stopping)
 			rc = DD_ROUTER_ERR_SHUTDOWN;
-		else if (!router_cond_wait(&r->round_cv, &r->mu, deadline_ns))
+		else if (!dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
 			rc = r->rounds_done ? 0 : DD_ROUTER_ERR_TIMEOUT;
 	}
 	if (rc == 0 && r->stopping)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbdeck/text.h"
 #include "util/util.h"
 
 struct entry_parts {
@@ -59,25 +60,6 @@ vault_name_ok(struct vault_slice s)
 	return true;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (max n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-	if (len == 0 || len > n || p[0] > 0xf4)
-		return 0;
-	*cp = len == 1 ? p[0] : p[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (p[i] & 0x3f);
-	}
-	if (*cp < min[len] || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A user name reaches screens: well-formed UTF-8, no C0, DEL or C1 controls. */
 static bool
 user_ok(struct vault_slice s)
@@ -87,10 +69,9 @@ user_ok(struct vault_slice s)
 		return false;
 	for (size_t i = 0; i < s.len;) {
 		uint32_t cp;
-		size_t n = utf8_len(p + i, s.len - i, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		i += dd_text_decode(p + i, s.len - i, &cp);
+		if (cp == DD_TEXT_INVALID || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return false;
-		i += n;
 	}
 	return true;
 }

@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "dbdeck/util.h"
 #include "dbdeck/vault.h"
 
 #define DEFAULT_VAULT "/.config/dbdeck/vault"
@@ -311,8 +312,7 @@ tty_twice(const char *prompt, struct cli_secret *out)
 	bool same;
 	if (!tty_ask_checked(prompt, out))
 		return false;
-	if (asprintf(&p2, "Repeat %s", prompt) < 0)
-		abort();
+	p2 = xasprintf("Repeat %s", prompt);
 	if (!tty_ask_checked(p2, &again)) {
 		free(p2);
 		cli_secret_free(out);

@@ -20,6 +20,7 @@
 #include "cli_core.h"
 #include "dbdeck/monitor.h"
 #include "dbdeck/text.h"
+#include "dbdeck/util.h"
 
 #define ROUND_BUDGET_NS INT64_C(8000000000) /* routers' round + ours, with margin */
 #define TEXT_MAX        1024
@@ -33,15 +34,6 @@ usage(FILE *out)
 	             "  --json   machine-readable output (schema in docs/monitoring.md)\n"
 	             "Exit codes: 0 healthy, 1 degraded or unhealthy, 2 usage or unknown cluster,\n"
 	             "3 configuration error, 4 vault error.\n");
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ISO-8601 UTC with milliseconds: 2026-11-23T13:50:00.123Z. */
@@ -245,7 +237,7 @@ status_run(struct cli_core *cc, bool json, bool ascii)
 		cli_error("%s", err);
 		return DD_EXIT_FAILED;
 	}
-	dd_monitor_refresh_now(m, mono_ns() + ROUND_BUDGET_NS);
+	dd_monitor_refresh_now(m, dd_now_mono_ns() + ROUND_BUDGET_NS);
 	s = dd_monitor_current(m);
 	if (s == NULL) {
 		cli_error("no snapshot could be taken");

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cli_vault.h"
 #include "dbdeck/config.h"
+#include "dbdeck/util.h"
 #include "dbdeck/vault.h"
 
 #define MAX_FIELDS 32
@@ -442,7 +443,7 @@ config_vault_path(const struct cli *cli, char **out)
 		cli_error("%s: fix the configuration or give --vault PATH", path);
 		rc = DD_EXIT_CONFIG;
 	} else if (dd_config_console_has(cfg, "vault")) {
-		*out = strdup(dd_config_console(cfg)->vault);
+		*out = xstrdup(dd_config_console(cfg)->vault);
 	}
 	dd_config_free(cfg);
 	dd_diags_free(diags);

@@ -14,11 +14,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "console_jobs.h"
 #include "console_loop.h"
 #include "crt.h"
+#include "dbdeck/util.h"
 #include "fmt.h"
 
 struct loop {
@@ -30,14 +30,6 @@ struct loop {
 	unsigned styles_gen; /* of the styles last given to crt */
 	bool dirty, repaint, quit;
 };
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 take_snapshot(struct loop *l)
@@ -160,7 +152,7 @@ iterate(struct loop *l)
 	};
 	int64_t before = l->c->now_wall_ms;
 	int n = poll(p, 4, timeout_ms(l));
-	l->c->now_wall_ms = wall_ms();
+	l->c->now_wall_ms = dd_now_wall_ms();
 	if (n < 0 && errno != EINTR)
 		l->quit = true;
 	if (l->c->now_wall_ms / 1000 != before / 1000)
@@ -191,7 +183,7 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
 	l.jobs = jobs_start(m, audit, audit_err, err, errlen);
 	if (!l.jobs)
 		return -1;
-	c->now_wall_ms = wall_ms();
+	c->now_wall_ms = dd_now_wall_ms();
 	if (!audit && !c->read_only)
 		console_status(c, DD_STYLE_WARN, "actions are off: %s", audit_err ? audit_err : "");
 	take_snapshot(&l);

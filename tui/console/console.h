@@ -270,11 +270,4 @@ void rows_events(const struct dd_snapshot *s, const char *filter, struct rowset 
 /* Active alerts matching the filter. */
 void rows_alerts(const struct dd_snapshot *s, const char *filter, struct rowset *out);
 
-/* Short names used on screen. */
-const char *name_node_state(enum dd_node_state s);
-const char *name_severity(enum dd_severity s);
-const char *name_health(enum dd_health h);
-const char *name_event_kind(enum dd_event_kind k);
-const char *name_breaker(enum dd_breaker_state b);
-
 #endif

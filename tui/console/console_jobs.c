@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/text.h"
 
@@ -95,10 +95,10 @@ jobs_start(
 	struct dd_jobs *runner = dd_jobs_new(&o, err, errlen);
 	if (!runner)
 		return NULL;
-	struct jobs *j = tui_xcalloc(1, sizeof(*j));
+	struct jobs *j = xcalloc(1, sizeof(*j));
 	j->mon = m;
 	j->audit = audit;
-	tui_strlcpy(j->audit_err, audit_err ? audit_err : "no audit log", sizeof(j->audit_err));
+	dd_strlcpy(j->audit_err, audit_err ? audit_err : "no audit log", sizeof(j->audit_err));
 	j->runner = runner;
 	return j;
 }
@@ -150,7 +150,7 @@ jobs_submit(struct jobs *j, const struct console_request *req, char *why, size_t
 	if (j->n == JOBS_MAX)
 		return refuse(j, req, "too many actions in progress; try again", why, whylen);
 	static const char *const plan[] = {"send the cancel"};
-	struct cancel_ctx *c = tui_xcalloc(1, sizeof(*c));
+	struct cancel_ctx *c = xcalloc(1, sizeof(*c));
 	c->mon = j->mon;
 	c->req = *req;
 	char args[200], err[400];
@@ -177,7 +177,7 @@ bool
 jobs_take(struct jobs *j, struct job_result *out)
 {
 	dd_jobs_ack(j->runner);
-	struct dd_job_status *s = tui_xmalloc(sizeof(*s));
+	struct dd_job_status *s = xmalloc(sizeof(*s));
 	bool found = false;
 	for (int i = 0; i < j->n && !found; i++) {
 		dd_job_read(j->started[i], s);
@@ -185,7 +185,7 @@ jobs_take(struct jobs *j, struct job_result *out)
 			continue;
 		out->ok = s->outcome == DD_JOB_DONE;
 		if (s->text[0])
-			tui_strlcpy(out->message, s->text, sizeof(out->message));
+			dd_strlcpy(out->message, s->text, sizeof(out->message));
 		else
 			dd_job_describe(s, out->message, sizeof(out->message));
 		dd_job_unref(j->started[i]);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "console.h"
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "view.h"
 
 /* How long a status message stays. */
@@ -29,7 +29,7 @@ console_init(
 	c->view = VIEW_OVERVIEW;
 	c->qsort = QSORT_DURATION;
 	c->detail_node = -1;
-	tui_strlcpy(c->config_name, "dbdeck", sizeof(c->config_name));
+	dd_strlcpy(c->config_name, "dbdeck", sizeof(c->config_name));
 	if (color)
 		dd_theme_default(&c->theme);
 	else
@@ -69,7 +69,7 @@ console_show(struct console *c, enum view_id v)
 void
 console_push(struct console *c, enum view_id v)
 {
-	if (c->depth < (int)TUI_LEN(c->back))
+	if (c->depth < (int)DD_ARRAY_LEN(c->back))
 		c->back[c->depth++] = c->view;
 	c->view = v;
 }
@@ -106,7 +106,7 @@ open_prompt(struct console *c, enum prompt_kind k)
 		return;
 	}
 	char *f = view_get(c->view)->filter(c);
-	tui_strlcpy(c->filter_saved, f, sizeof(c->filter_saved));
+	dd_strlcpy(c->filter_saved, f, sizeof(c->filter_saved));
 	lineedit_start(&c->filter_edit, f);
 }
 
@@ -120,10 +120,10 @@ prompt_key(struct console *c, int key)
 	char *f = cmd ? NULL : view_get(c->view)->filter(c);
 	enum le_result r = lineedit_key(e, key);
 	if (r == LE_CHANGED && f)
-		tui_strlcpy(f, e->buf, FILTER_MAX); /* the list narrows as you type */
+		dd_strlcpy(f, e->buf, FILTER_MAX); /* the list narrows as you type */
 	if (r == LE_CANCEL) {
 		if (f)
-			tui_strlcpy(f, c->filter_saved, FILTER_MAX);
+			dd_strlcpy(f, c->filter_saved, FILTER_MAX);
 		c->prompt = PROMPT_NONE;
 	}
 	if (r != LE_ACCEPT)
@@ -161,7 +161,7 @@ cmd_filter(struct console *c, const char *text)
 		console_show(c, VIEW_QUERIES);
 		v = &view_queries;
 	}
-	tui_strlcpy(v->filter(c), text, FILTER_MAX);
+	dd_strlcpy(v->filter(c), text, FILTER_MAX);
 	return REACT_REDRAW;
 }
 

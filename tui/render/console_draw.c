@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console_util.h"
 #include "fmt.h"
 #include "view.h"
 
@@ -44,7 +43,7 @@ top_line(struct console *c, struct screen *scr)
 	    c->config_name, sep, fmt_interval(iv, sizeof(iv), c->refresh_ms));
 	if (c->snap)
 		x += screen_printf(scr, 0, x, DD_STYLE_TITLE, scr->cols, "%s%s", sep,
-		    name_health(c->snap->health));
+		    dd_health_name(c->snap->health));
 	if (c->paused) {
 		x += screen_put(scr, 0, x, DD_STYLE_TITLE, sep, 5);
 		x += screen_put(scr, 0, x, DD_STYLE_WARN, "PAUSED", 10);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbdeck/alerts.h"
 #include "fmt.h"
 #include "view.h"
 #include "widgets.h"
@@ -56,7 +57,7 @@ head(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	    n->state == DD_NODE_UP     ? DD_STYLE_OK
 	    : n->state == DD_NODE_DOWN ? DD_STYLE_CRIT
 	                               : DD_STYLE_WARN,
-	    name_node_state(n->state));
+	    dd_node_state_name(n->state));
 	if (n->stale)
 		pager_text(p, DD_STYLE_STALE, " (stale)");
 	pager_printf(p, DD_STYLE_NORMAL, "%s%s%scluster ", c->gl->sep,
@@ -202,7 +203,7 @@ breaker(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	    n->breaker == DD_BREAKER_CLOSED ? DD_STYLE_OK
 	    : n->breaker == DD_BREAKER_OPEN ? DD_STYLE_CRIT
 	                                    : DD_STYLE_WARN,
-	    name_breaker(n->breaker));
+	    dd_breaker_state_label(n->breaker));
 	pager_printf(
 	    p, DD_STYLE_DIM, " since %s UTC", fmt_utc(t, sizeof(t), n->breaker_since_wall_ms, 1));
 	for (int i = n->n_breaker_history - 1; i >= 0 && i < DD_SNAP_BREAKER_HISTORY; i--) {
@@ -210,7 +211,7 @@ breaker(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		kv(p, i == n->n_breaker_history - 1 ? "history" : "");
 		pager_printf(p, DD_STYLE_DIM, "%s  ", fmt_utc(t, sizeof(t), tr->wall_ms, 1));
 		pager_printf(
-		    p, DD_STYLE_NORMAL, "%s -> %s  ", name_breaker(tr->from), name_breaker(tr->to));
+		    p, DD_STYLE_NORMAL, "%s -> %s  ", dd_breaker_state_label(tr->from), dd_breaker_state_label(tr->to));
 		pager_raw(
 		    p, DD_STYLE_NORMAL, tr->reason, strnlen(tr->reason, sizeof(tr->reason)), 0);
 	}
@@ -288,7 +289,7 @@ events(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		pager_line(p);
 		pager_tab(p, 2);
 		pager_printf(p, DD_STYLE_DIM, "%s  %-7s ", fmt_utc(t, sizeof(t), e->wall_ms, 1),
-		    name_event_kind(e->kind));
+		    dd_event_kind_name(e->kind));
 		pager_raw(p, DD_STYLE_NORMAL, e->message, strlen(e->message), 0);
 	}
 	if (shown == 0) {

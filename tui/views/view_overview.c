@@ -198,11 +198,11 @@ node_row(struct ov_ctx *o, int ni, bool selected)
 	cell(o, OC_NODE, DD_STYLE_NORMAL, name);
 	cell(o, OC_ROLE, role_style[n->role <= DD_ROLE_REPLICA ? n->role : 0],
 	    dd_role_name(n->role));
-	cell(o, OC_STATE, state_style(n), name_node_state(n->state));
+	cell(o, OC_STATE, state_style(n), dd_node_state_name(n->state));
 	pool_cell(o, n, fig);
 	conn_cell(o, n, fig);
 	lag_cells(o, n, cl, fig);
-	cell(o, OC_BREAKER, breaker_style(n->breaker), name_breaker(n->breaker));
+	cell(o, OC_BREAKER, breaker_style(n->breaker), dd_breaker_state_label(n->breaker));
 	cell(o, OC_QPS, fig, fmt_count(buf, sizeof(buf), n->qps));
 	if (selected)
 		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_STYLE_SELECTION);
@@ -229,7 +229,7 @@ cluster_line(struct ov_ctx *o, int k)
 	x += screen_printf(scr, o->y, x, ts, 40, " %s ", name);
 	x +=
 	    screen_printf(scr, o->y, x, bs, 40, " %s%s", dd_engine_name(cl->engine), o->c->gl->sep);
-	x += screen_put(scr, o->y, x, health_style(cl->health), name_health(cl->health), 20);
+	x += screen_put(scr, o->y, x, health_style(cl->health), dd_health_name(cl->health), 20);
 	if (cl->primary >= 0 && cl->primary < o->c->snap->n_nodes) {
 		dd_text_sanitize(name, sizeof(name), o->c->snap->nodes[cl->primary].name,
 		    strlen(o->c->snap->nodes[cl->primary].name), 24, tf);
@@ -283,7 +283,7 @@ alerts_below(struct ov_ctx *o, int bottom)
 		uint16_t st = a->severity == DD_SEV_CRIT   ? DD_STYLE_CRIT
 		              : a->severity == DD_SEV_WARN ? DD_STYLE_WARN
 		                                           : DD_STYLE_NORMAL;
-		int x = screen_printf(o->scr, o->y, 0, st, 6, "%-5s", name_severity(a->severity));
+		int x = screen_printf(o->scr, o->y, 0, st, 6, "%-5s", dd_severity_short_name(a->severity));
 		char where[200];
 		snprintf(
 		    where, sizeof(where), "%s%s%s", a->cluster, a->node[0] ? "/" : "", a->node);

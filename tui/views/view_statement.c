@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "fmt.h"
 #include "view.h"
 
@@ -22,7 +22,7 @@ static void
 head_untrusted(struct console *c, const char *label, const char *raw, size_t len)
 {
 	char clean[160];
-	if (c->stmt_nhead >= (int)TUI_LEN(c->stmt_head))
+	if (c->stmt_nhead >= (int)DD_ARRAY_LEN(c->stmt_head))
 		return;
 	dd_text_sanitize(
 	    clean, sizeof(clean), raw ? raw : "", raw ? len : 0, 120, view_text_flags(c));
@@ -46,7 +46,7 @@ cache_fill(struct console *c, const struct dd_snap_query *q)
 	free(c->stmt_lines);
 	c->stmt_lines = NULL;
 	c->stmt_wrap_cols = 0;
-	c->stmt_text = tui_xmalloc(cap);
+	c->stmt_text = xmalloc(cap);
 	dd_text_sanitize(c->stmt_text, cap, q->text ? q->text : "", q->text ? q->text_len : 0,
 	    0x7fffffff, view_text_flags(c) | DD_TEXT_KEEP_NEWLINES);
 	c->stmt_text_len = strlen(c->stmt_text);
@@ -79,7 +79,7 @@ wrap(struct console *c, int cols)
 		return;
 	free(c->stmt_lines);
 	c->stmt_nlines = dd_text_wrap(c->stmt_text, cols, NULL, 0);
-	c->stmt_lines = tui_xcalloc(c->stmt_nlines ? c->stmt_nlines : 1, sizeof(*c->stmt_lines));
+	c->stmt_lines = xcalloc(c->stmt_nlines ? c->stmt_nlines : 1, sizeof(*c->stmt_lines));
 	dd_text_wrap(c->stmt_text, cols, c->stmt_lines, c->stmt_nlines);
 	c->stmt_wrap_cols = cols;
 }

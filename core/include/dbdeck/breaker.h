@@ -161,6 +161,8 @@ size_t dd_breaker_history(struct dd_breaker *b, struct dd_breaker_transition *ou
 
 /* "closed", "open", "half_open" (the JSON and metrics vocabulary). Static storage. */
 const char *dd_breaker_state_name(enum dd_breaker_state s);
+/* The same as people read it on screen: "closed", "open", "half-open". Static storage. */
+const char *dd_breaker_state_label(enum dd_breaker_state s);
 
 /* "auto", "held_open", "held_closed". Static storage. */
 const char *dd_breaker_hold_name(enum dd_breaker_hold h);

@@ -55,6 +55,8 @@ enum dd_severity {
 const char *dd_health_name(enum dd_health h);
 const char *dd_node_state_name(enum dd_node_state s);
 const char *dd_severity_name(enum dd_severity s);
+/* "info"/"warn"/"crit": at most 5 characters, for columns on screen. */
+const char *dd_severity_short_name(enum dd_severity s);
 
 /* A probe that could not run, and why (missing extension, privilege, timeout). */
 struct dd_snap_probe_status {

@@ -63,6 +63,8 @@ test_defaults(void)
 	is_str(dd_breaker_state_name(DD_BREAKER_CLOSED), "closed", "name closed");
 	is_str(dd_breaker_state_name(DD_BREAKER_OPEN), "open", "name open");
 	is_str(dd_breaker_state_name(DD_BREAKER_HALF_OPEN), "half_open", "name half_open");
+	is_str(dd_breaker_state_label(DD_BREAKER_HALF_OPEN), "half-open", "label half-open (screen)");
+	is_str(dd_breaker_state_label(DD_BREAKER_OPEN), "open", "label open");
 	is_int(DD_BREAKER_CLOSED * 100 + DD_BREAKER_OPEN * 10 + DD_BREAKER_HALF_OPEN, 12,
 	       "state values are the metric's 0, 1, 2");
 }

@@ -1,8 +1,8 @@
 /*
  * clock.c: the real and the manual clock, and the random sources of clock.h.
  *
- * It lives beside retry because retry is the first user of randomness; the
- * breaker, pool and router share the same clock type.
+ * It lives in util/ because any module may take a clock (the breaker, retry,
+ * alerts and the monitor do today); the public header stays dbdeck/clock.h.
  */
 #include "dbdeck/clock.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dbdeck/core.h"
-#include "router/core_int.h"
+#include "cluster/core_int.h"
 #include "util/util.h"
 
 #define PROBE_TIMEOUT_CAP_MS 1000
