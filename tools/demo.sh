@@ -2,13 +2,15 @@
 # demo.sh: `make demo` / `make demo-down`. Starts the demo topology (the test
 # harness: a PostgreSQL primary with two streaming replicas and a MariaDB
 # primary with two GTID replicas, on loopback) in .demo/, writes a config and
-# a vault for it, starts a light write load, and opens the console. The
-# servers keep running until `make demo-down`.
+# a vault for it, starts the demo's application load (demoload, a program on
+# libdbdeck: tools/demoload/) and opens the console. The servers keep running
+# until `make demo-down`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 demo=$root/.demo
 dbdeck=$root/build/tui/dbdeck
+demoload=$root/build/tools/demoload/demoload
 harness=$root/tests/harness/harness.sh
 
 down() {
@@ -27,15 +29,10 @@ up() {
 		bash "$harness" start "$demo"
 		tests/harness/mkvault.sh "$dbdeck" "$demo"
 	fi
-	# A light write load so lag and activity move; bounded, restarted by each `make demo`.
-	(bash "$harness" load "$demo" pg 3600 5 >/dev/null 2>&1 &)
-	(bash "$harness" load "$demo" my 3600 5 >/dev/null 2>&1 &)
-	# Now and then a slow statement on each primary, so the slow-query view has rows.
-	(for _ in $(seq 1 400); do
-		bash "$harness" psql "$demo" pg1 -qc 'select pg_sleep(3)' >/dev/null 2>&1
-		bash "$harness" mariadb "$demo" my1 -e 'select sleep(2)' >/dev/null 2>&1
-		sleep 4
-	done &)
+	# An application's load through libdbdeck's pools, with a deliberately slow
+	# report now and then (tools/demoload/demoload.c); bounded, its output in load.log.
+	nohup "$demoload" --seconds 3600 "$demo/dbdeck.ini" "$demo/passphrase" \
+		</dev/null >>"$demo/load.log" 2>&1 &
 	echo "demo: config $demo/dbdeck.ini, vault $demo/vault"
 	echo "demo: vault passphrase (demo only): $(cat "$demo/passphrase")"
 	echo "demo: 'q' quits the console; 'make demo-down' stops the servers"
