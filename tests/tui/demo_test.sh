@@ -5,7 +5,7 @@
 # shows all six nodes up and both clusters healthy; the demo's own slow
 # report shows in the slow-query view (and no pacing statement); a second
 # `make demo` starts no second load; no alert is raised in the first two
-# minutes; after q, `make demo-down` leaves no server, load or loop process
+# minutes; the load outlives the terminal; after q, `make demo-down` leaves no server, load or loop process
 # of the demo behind (no process whose command line or environment names
 # the demo directory) and removes the directory.
 # usage: demo_test.sh BUILD_DIR SOURCE_ROOT
@@ -116,6 +116,9 @@ tui_keys q
 tui_wait 'EXIT=0' 20
 check $? "q quits the console and make demo exits 0" "$(tui_screen | tail -5)"
 tui_kill_server
+# What a closed terminal or a ^C in it sends the processes it started.
+[[ -n $pid ]] && kill -HUP "$pid" && kill -INT "$pid" && sleep 2 && kill -0 "$pid" 2>/dev/null
+check $? "the load outlives the console and its terminal (SIGHUP, SIGINT)" "$(tail -3 "$DEMO/load.log" 2>&1)"
 down=$(demo_make demo-down 2>&1)
 check $? "make demo-down exits 0" "$down"
 left=$(demo_procs)
