@@ -91,7 +91,7 @@ start_load() {
 	echo "$pid $(proc_start "$pid")" >"$pids/load.pid"
 	echo "demo: load started (pid $pid): a make-believe shop on libdbdeck's pools, log in $demo/load.log"
 	for ((i = 0; i < 200; i++)); do
-		tail -n +$((lines + 1)) "$demo/load.log" | grep -q '^demoload: running' && return
+		tail -n +$((lines + 1)) "$demo/load.log" | grep -q '^demoload: running on all' && return
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "demo: the load stopped at once:" >&2
 			tail -n +$((lines + 1)) "$demo/load.log" | tail -5 >&2

@@ -72,6 +72,7 @@ struct load {
 	long n_workers;
 	struct worker reporter; /* the slow reports and housekeeping */
 	bool started;
+	int tries; /* failed prepares */
 	struct dd_cluster *cl;
 	uint64_t last[5]; /* the counters at the previous report */
 };
@@ -296,7 +297,7 @@ report(struct load *loads, size_t n, int64_t secs)
 		memcpy(l->last, now, sizeof(now));
 		shop_take_error(l->shop, why, sizeof(why));
 		if (why[0]) {
-			dd_text_sanitize(clean, sizeof(clean), why, strlen(why), 200, 0);
+			dd_text_sanitize(clean, sizeof(clean), why, strlen(why), 200, DD_TEXT_UTF8);
 			printf("demoload: %s: last error: %s\n", l->name, clean);
 		}
 	}
@@ -315,30 +316,6 @@ signalled(const sigset_t *set, int64_t ms)
 		return true;
 	}
 	return false;
-}
-
-/* Creates each cluster's table (retried while the clusters come up), then starts its threads. */
-static bool
-start_loads(struct load *loads, size_t n, const sigset_t *set, int64_t end)
-{
-	size_t ready = 0;
-	char err[300], clean[300];
-
-	for (int64_t tries = 0; ready < n && now_ns() < end; tries++) {
-		for (size_t i = 0; i < n; i++) {
-			if (loads[i].started || shop_prepare(loads[i].shop, err, sizeof(err)) != 0)
-				continue;
-			loads[i].started = true;
-			ready++;
-		}
-		if (ready < n && tries % 10 == 9) {
-			dd_text_sanitize(clean, sizeof(clean), err, strlen(err), 200, 0);
-			printf("demoload: waiting for the clusters: %s\n", clean);
-		}
-		if (ready < n && signalled(set, 1000))
-			return false;
-	}
-	return ready > 0;
 }
 
 static void
@@ -368,6 +345,40 @@ launch(struct load *l, size_t index, size_t n_clusters)
 	}
 }
 
+/*
+ * Creates the table of each cluster whose load has not started yet and
+ * starts those that are ready; the others are tried again at the next call
+ * (a cluster still starting, or down). Says every 10th failure.
+ */
+static void
+prepare_pending(struct load *loads, size_t n, size_t *started)
+{
+	char err[300] = "", clean[300];
+	bool all_before = *started == n;
+
+	for (size_t i = 0; i < n; i++) {
+		struct load *l = &loads[i];
+
+		if (l->started)
+			continue;
+		if (shop_prepare(l->shop, err, sizeof(err)) != 0) {
+			if (l->tries++ % 10 == 9) {
+				dd_text_sanitize(
+				    clean, sizeof(clean), err, strlen(err), 200, DD_TEXT_UTF8);
+				printf(
+				    "demoload: %s: waiting for the cluster: %s\n", l->name, clean);
+			}
+			continue;
+		}
+		l->started = true;
+		launch(l, (*started)++, n);
+		printf("demoload: %s: running, %ld threads, %ld requests/s\n", l->name, opt.threads,
+		    opt.rate);
+	}
+	if (!all_before && *started == n)
+		printf("demoload: running on all %zu clusters for %lds\n", n, opt.seconds);
+}
+
 static void
 join(struct load *l)
 {
@@ -384,11 +395,13 @@ static int
 run_load(struct dd_core *core, const sigset_t *set)
 {
 	size_t n = dd_core_cluster_count(core), started = 0;
-	int64_t t0 = now_ns(), end = t0 + opt.seconds * NS_PER_S, last = t0;
+	int64_t end = now_ns() + opt.seconds * NS_PER_S, last = now_ns();
 	struct load loads[MAX_CLUSTERS] = {0};
 
-	if (n > MAX_CLUSTERS)
+	if (n > MAX_CLUSTERS) {
+		printf("demoload: only the first %d clusters get a load\n", MAX_CLUSTERS);
 		n = MAX_CLUSTERS;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct dd_cluster *cl = dd_core_cluster_at(core, i);
 		loads[i].cl = cl;
@@ -396,21 +409,17 @@ run_load(struct dd_core *core, const sigset_t *set)
 		loads[i].shop = shop_new(
 		    dd_cluster_router(cl), dd_cluster_config(cl)->engine, dd_cluster_name(cl));
 	}
-	if (start_loads(loads, n, set, end)) {
-		for (size_t i = 0; i < n; i++)
-			if (loads[i].started)
-				launch(&loads[i], started++, n);
-		printf("demoload: running on %zu cluster(s) for %lds\n", started, opt.seconds);
-		fflush(stdout);
-		while (now_ns() < end && !signalled(set, 1000)) {
-			if (now_ns() - last >= REPORT_EVERY_S * NS_PER_S) {
-				report(loads, n, (now_ns() - last) / NS_PER_S);
-				last = now_ns();
-			}
+	for (;;) {
+		prepare_pending(loads, n, &started);
+		if (now_ns() >= end || signalled(set, 1000))
+			break;
+		if (now_ns() - last >= REPORT_EVERY_S * NS_PER_S) {
+			report(loads, n, (now_ns() - last) / NS_PER_S);
+			last = now_ns();
 		}
-	} else {
-		printf("demoload: no cluster could be prepared; giving up\n");
 	}
+	if (started == 0)
+		printf("demoload: no cluster could be prepared\n");
 	stop_all();
 	for (size_t i = 0; i < n; i++)
 		join(&loads[i]);
