@@ -79,14 +79,24 @@ gather(struct dd_monitor *m, struct outside *o)
 	}
 }
 
-/* The longest acquire wait since the previous final build, from histogram deltas. */
+/*
+ * The longest acquire wait since the previous final build, from histogram
+ * deltas. Not measured until the node has answered and one more final build
+ * has passed: the first acquire opens the pool's connection (TLS, auth, all
+ * nodes at once at start-up), which is no wait for pool capacity, and would
+ * raise pool_wait on a loaded machine (m->mu held: nd->answered).
+ */
 static void
 pool_wait_interval(struct mnode *nd, const struct dd_histogram_snapshot *h)
 {
 	int64_t max = 0;
 	int i;
 
-	if (nd->have_prev_wait && h->count > nd->prev_wait.count) {
+	if (!nd->answered)
+		nd->wait_settle = 2;
+	else if (nd->wait_settle > 0)
+		nd->wait_settle--;
+	if (nd->have_prev_wait && nd->wait_settle == 0 && h->count > nd->prev_wait.count) {
 		if (h->max_ns > nd->prev_wait.max_ns) {
 			max = (int64_t)h->max_ns;
 		} else {

@@ -157,6 +157,7 @@ struct mnode {
 	int lag_hist_n;
 	struct dd_histogram_snapshot prev_wait;
 	bool have_prev_wait;
+	int wait_settle; /* final builds before waits count (pool_wait_interval) */
 	int64_t wait_max_interval_ns;
 };
 

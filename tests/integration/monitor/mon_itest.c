@@ -609,6 +609,21 @@ first_down_events(const struct dd_snapshot *s, const char *node)
 	return k;
 }
 
+/* How many alerts of node the event log says were raised. */
+static int
+first_alerts(const struct dd_snapshot *s, const char *node)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->n_events; i++)
+		if (strcmp(s->events[i].node, node) == 0 &&
+		    s->events[i].kind == DD_EVENT_ALERT_RAISED) {
+			diag("alert on %s: %s", node, s->events[i].message);
+			k++;
+		}
+	return k;
+}
+
 static void
 test_first(void)
 {
@@ -648,6 +663,8 @@ test_first(void)
 	ok(seen[4].down_ms < 0 && first_down_events(last, "my2") == 0,
 	    "my2 answers within its deadline: never down, no down event or alert");
 	ok(seen[4].up_ms >= 0, "my2 is up once it answers");
+	ok(first_alerts(last, "my2") == 0,
+	    "my2: no alert at all (its first acquire opened the connection: no pool_wait)");
 	for (int k = 0; k < 6; k++)
 		if (k != 2 && k != 4 && k != 5)
 			ok(seen[k].down_ms < 0 && first_down_events(last, names[k]) == 0,
