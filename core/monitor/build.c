@@ -7,10 +7,11 @@
  * node's newest probe result into the new snapshot's arena; then decides
  * each node's state and each cluster's health, runs the alert rules, adds
  * their changes to the event log, and swaps the current pointer. Node state:
- * down when the newest probe failed in a way that says so (connect refused,
- * timeout, lost connection) or, when the monitor could not probe (breaker
- * open, pool busy), when the router's own probe failed; lagging when a
- * replica's lag is unknown or above lag_max; else up.
+ * unknown while none of its probes has finished and its deadline has not
+ * passed; down when the newest probe failed in a way that says so (connect
+ * refused, timeout, lost connection) or, when the monitor could not probe
+ * (breaker open, pool busy), when the router's own probe failed; lagging
+ * when a replica's lag is unknown or above lag_max; else up.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ mon_wake(struct dd_monitor *m)
 int64_t
 mon_down_after_ms(const struct dd_monitor *m)
 {
-	int64_t twice = m->refresh_ms * 2;
+	int64_t twice = mon_refresh_ms(m) * 2;
 
 	if (m->down_after_opt_ms > 0)
 		return m->down_after_opt_ms;
@@ -78,14 +79,24 @@ gather(struct dd_monitor *m, struct outside *o)
 	}
 }
 
-/* The longest acquire wait since the previous final build, from histogram deltas. */
+/*
+ * The longest acquire wait since the previous final build, from histogram
+ * deltas. Not measured until the node has answered and one more final build
+ * has passed: the first acquire opens the pool's connection (TLS, auth, all
+ * nodes at once at start-up), which is no wait for pool capacity, and would
+ * raise pool_wait on a loaded machine (m->mu held: nd->answered).
+ */
 static void
 pool_wait_interval(struct mnode *nd, const struct dd_histogram_snapshot *h)
 {
 	int64_t max = 0;
 	int i;
 
-	if (nd->have_prev_wait && h->count > nd->prev_wait.count) {
+	if (!nd->answered)
+		nd->wait_settle = 2;
+	else if (nd->wait_settle > 0)
+		nd->wait_settle--;
+	if (nd->have_prev_wait && nd->wait_settle == 0 && h->count > nd->prev_wait.count) {
 		if (h->max_ns > nd->prev_wait.max_ns) {
 			max = (int64_t)h->max_ns;
 		} else {
@@ -132,6 +143,8 @@ fill_probe(struct snap_build *b, struct dd_snap_node *sn, const struct probe_res
 	sn->conn_waiting = r->conn_waiting;
 	sn->qps = r->qps;
 	sn->tps = r->tps;
+	sn->load_kind = isnan(r->qps) && !isnan(r->tps) ? DD_RATE_TRANSACTIONS : DD_RATE_QUERIES;
+	sn->load_per_s = sn->load_kind == DD_RATE_TRANSACTIONS ? r->tps : r->qps;
 	sn->cache_hit = r->cache_hit;
 	sn->slow_total = r->slow_total;
 	sn->activity_probe = r->activity;
@@ -151,20 +164,32 @@ fill_probe(struct snap_build *b, struct dd_snap_node *sn, const struct probe_res
 	}
 }
 
-/* Reachability from the newest result, or from the router when the monitor could not tell. */
-static bool
-node_reachable(const struct dd_monitor *m, const struct mnode *nd, const struct probe_result *r,
+/*
+ * Up, down or unknown, from the newest result, or from the router when the
+ * monitor could not tell. A node none of whose probes has finished yet is
+ * unknown, not down, until its probe's deadline has passed (the first
+ * probe's allows for opening the connection: monitor.c job_deadline).
+ */
+static enum dd_node_state
+node_reach(const struct dd_monitor *m, const struct mnode *nd, const struct probe_result *r,
     const struct dd_router_node_view *v, int64_t now_ns, bool *stale)
 {
 	*stale = !r->ran || nd->done_round < m->round;
-	if (!r->ran)
-		return v->reachable;
+	if (!r->ran) {
+		if (v->reachable)
+			return DD_NODE_UP;
+		if (nd->job_round == 0 || dd_now_mono_ns() <= nd->job_deadline_ns)
+			return DD_NODE_UNKNOWN;
+		return DD_NODE_DOWN;
+	}
 	if (r->ok)
 		return !*stale || now_ns - r->end_ns <= mon_down_after_ms(m) * 1000000 ||
-		       v->reachable;
+		               v->reachable
+		           ? DD_NODE_UP
+		           : DD_NODE_DOWN;
 	if (r->node_failure)
-		return false;
-	return v->reachable;
+		return DD_NODE_DOWN;
+	return v->reachable ? DD_NODE_UP : DD_NODE_DOWN;
 }
 
 static void
@@ -174,7 +199,6 @@ fill_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_
 	const struct dd_role_info *in = &m->infos[i];
 	const struct dd_router_status *rs = &m->rstatus[cl->index];
 	const struct dd_role_info *pin = NULL;
-	char buf[32];
 
 	sn->lag_bytes = -1;
 	sn->lag_trx = -1;
@@ -184,32 +208,7 @@ fill_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_
 	if (rs->primary >= 0 && m->have_info[cl->first_node + rs->primary])
 		pin = &m->infos[cl->first_node + rs->primary];
 	sn->replay_paused = in->replay_paused;
-	if (cl->engine == DD_ENGINE_POSTGRESQL) {
-		dd_lsn_format(in->receive_lsn, buf, sizeof(buf));
-		sn->receive_pos = in->receive_lsn ? snap_str(b, buf) : "";
-		dd_lsn_format(in->replay_lsn, buf, sizeof(buf));
-		sn->replay_pos = in->replay_lsn ? snap_str(b, buf) : "";
-		if (pin && pin->current_lsn && in->replay_lsn)
-			sn->lag_bytes = pin->current_lsn > in->replay_lsn
-			                    ? (int64_t)(pin->current_lsn - in->replay_lsn)
-			                    : 0;
-		return;
-	}
-	sn->receive_pos = snap_str(b, in->gtid_io_pos);
-	sn->replay_pos = snap_str(b, in->gtid_slave_pos);
-	sn->io_thread = in->io_running ? "Yes" : "No";
-	sn->sql_thread = in->sql_running ? "Yes" : "No";
-	sn->repl_error = snap_str(b, in->last_io_error[0] ? in->last_io_error : in->last_sql_error);
-	if (pin && pin->binlog_set.n > 0) {
-		int64_t d = 0;
-		for (int k = 0; k < pin->binlog_set.n; k++) {
-			uint64_t want = pin->binlog_set.gtid[k].seq;
-			uint64_t have =
-			    dd_gtid_set_seq(&in->slave_set, pin->binlog_set.gtid[k].domain);
-			d += want > have ? (int64_t)(want - have) : 0;
-		}
-		sn->lag_trx = d;
-	}
+	cl->eng->replication(b, sn, in, pin);
 }
 
 static void
@@ -237,9 +236,11 @@ fill_node(struct dd_monitor *m, struct snap_build *b, struct dd_snap_node *sn, i
 	sn->cluster = cl->index;
 	sn->role = v->role;
 	sn->read_only = v->read_only;
-	sn->reachable = node_reachable(m, nd, r, v, now_ns, &sn->stale);
-	sn->last_error =
-	    snap_str(b, r->ran && !r->ok ? r->error : (sn->reachable ? "" : v->last_error));
+	sn->state = node_reach(m, nd, r, v, now_ns, &sn->stale);
+	sn->reachable = sn->state == DD_NODE_UP;
+	sn->last_error = snap_str(b, r->ran && !r->ok            ? r->error
+	                             : sn->state == DD_NODE_DOWN ? v->last_error
+	                                                         : "");
 	fill_probe(b, sn, r);
 	if (!r->ran)
 		sn->probed_wall_ms = v->probe_wall_ms;
@@ -263,13 +264,9 @@ fill_node(struct dd_monitor *m, struct snap_build *b, struct dd_snap_node *sn, i
 	sn->routed_reads = (int64_t)v->routed[DD_INTENT_READ];
 	sn->routed_writes =
 	    (int64_t)(v->routed[DD_INTENT_WRITE] + v->routed[DD_INTENT_TRANSACTION]);
-	if (!sn->reachable)
-		sn->state = DD_NODE_DOWN;
-	else if (sn->role == DD_ROLE_REPLICA &&
-	         (isnan(sn->lag_s) || sn->lag_s * 1000.0 > (double)cl->cc->lag_max_ms))
+	if (sn->state == DD_NODE_UP && sn->role == DD_ROLE_REPLICA &&
+	    (isnan(sn->lag_s) || sn->lag_s * 1000.0 > (double)cl->cc->lag_max_ms))
 		sn->state = DD_NODE_LAGGING;
-	else
-		sn->state = DD_NODE_UP;
 }
 
 /* ---- queries and statements (under m->mu) ---- */
@@ -508,8 +505,8 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	int i;
 
 	s->generated_wall_ms = m->clock.wall_ms(m->clock.ctx);
-	s->refresh_ms = m->refresh_ms;
-	s->paused = m->paused;
+	s->refresh_ms = mon_refresh_ms(m);
+	s->paused = mon_paused(m);
 	s->clusters = cls;
 	s->n_clusters = m->n_clusters;
 	s->nodes = nodes;

@@ -44,6 +44,27 @@ clamp_refresh(int64_t ms)
 
 /* ---- setup ---- */
 
+/* The monitor's table of each engine (monitor_int.h). */
+static const struct mon_engine *const engines[] = {
+    [DD_ENGINE_POSTGRESQL] = &mon_engine_pg,
+    [DD_ENGINE_MARIADB] = &mon_engine_my,
+    [DD_ENGINE_MYSQL] = &mon_engine_my,
+};
+
+/*
+ * The application_name of dbdeck's own sessions: what the core's pools set
+ * (pool.h: the pool config's, else "dbdeck"), and the probers' (core.h: the
+ * same with "-probe").
+ */
+static void
+own_names(struct mcluster *mc, const struct dd_pool *pool)
+{
+	const char *app = dd_pool_get_config(pool)->application_name;
+
+	dd_strlcpy(mc->app, app[0] ? app : "dbdeck", sizeof(mc->app));
+	snprintf(mc->probe_app, sizeof(mc->probe_app), "%.50s-probe", mc->app);
+}
+
 static void
 cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, int index)
 {
@@ -56,10 +77,9 @@ cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, 
 	mc->n_nodes = (int)dd_cluster_node_count(cl);
 	dd_alert_thresholds_of(mc->cc, &mc->th);
 	m->th[index] = mc->th;
-	if (mc->engine == DD_ENGINE_POSTGRESQL)
-		mon_pg_sql(mc);
-	else
-		mon_my_sql(mc);
+	own_names(mc, dd_cluster_pool(cl, 0));
+	mc->eng = engines[mc->engine];
+	mc->eng->make_sql(mc);
 	for (int j = 0; j < mc->n_nodes; j++) {
 		struct mnode *nd = &m->nodes[m->n_nodes];
 		nd->m = m;
@@ -82,13 +102,14 @@ options_apply(struct dd_monitor *m, struct dd_core *core, const struct dd_monito
 
 	if (refresh <= 0)
 		refresh = dd_config_console(dd_core_config(core))->refresh_ms;
-	m->refresh_ms = clamp_refresh(refresh > 0 ? refresh : 1000);
+	atomic_init(&m->refresh_ms, clamp_refresh(refresh > 0 ? refresh : 1000));
 	m->probe_timeout_ms = o->probe_timeout_ms;
 	m->down_after_opt_ms = o->down_after_ms;
 	m->statements_every_ms = o->statements_every_ms > 0 ? o->statements_every_ms : 30000;
 	m->retry_optional_ms = o->retry_optional_ms > 0 ? o->retry_optional_ms : 60000;
 	m->clock = o->clock ? *o->clock : *dd_clock_default();
 	m->oneshot = o->oneshot;
+	m->read_only = o->read_only || dd_config_console(dd_core_config(core))->read_only;
 }
 
 static void *worker_main(void *arg);
@@ -157,6 +178,7 @@ dd_monitor_new(
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->snap_mu, NULL);
 	pthread_mutex_init(&m->build_mu, NULL);
+	pthread_mutex_init(&m->round_mu, NULL);
 	dd_cond_init_mono(&m->job_cv);
 	dd_cond_init_mono(&m->done_cv);
 	dd_cond_init_mono(&m->sched_cv);
@@ -223,6 +245,7 @@ dd_monitor_free(struct dd_monitor *m)
 	pthread_mutex_destroy(&m->mu);
 	pthread_mutex_destroy(&m->snap_mu);
 	pthread_mutex_destroy(&m->build_mu);
+	pthread_mutex_destroy(&m->round_mu);
 	pthread_cond_destroy(&m->job_cv);
 	pthread_cond_destroy(&m->done_cv);
 	pthread_cond_destroy(&m->sched_cv);
@@ -267,6 +290,7 @@ worker_main(void *arg)
 		pthread_mutex_lock(&m->mu);
 		nd->fresh = !nd->fresh;
 		nd->done_round = round;
+		nd->answered |= nd->res[nd->fresh].ok;
 		/* only the last of the round wakes the scheduler */
 		if (round == m->round && m->pending > 0 && --m->pending == 0)
 			pthread_cond_broadcast(&m->done_cv);
@@ -280,7 +304,7 @@ worker_main(void *arg)
 static int64_t
 probe_timeout_ms(const struct dd_monitor *m)
 {
-	int64_t r = m->refresh_ms;
+	int64_t r = mon_refresh_ms(m);
 
 	if (m->probe_timeout_ms > 0)
 		return m->probe_timeout_ms;
@@ -309,9 +333,29 @@ round_done(const struct dd_monitor *m, uint64_t round, const bool *posted)
 	return true;
 }
 
-/* Posts the round's jobs (m->mu held); returns the round number. */
+/*
+ * The deadline of nd's probe in a round that starts at start with this
+ * deadline. Until a node has answered once, its probe must open the pool's
+ * connection (TCP, TLS handshake, authentication), and at start-up every
+ * node's pool, prober and monitor do so at once: so the first probe may take
+ * down_after (the time after which a silent node is down), not only the
+ * round's share of the interval. The node is "unknown" meanwhile (build.c);
+ * the round does not wait for it, except in one-shot mode (run_round).
+ */
+static int64_t
+job_deadline(const struct dd_monitor *m, const struct mnode *nd, int64_t start, int64_t deadline)
+{
+	int64_t first = start + mon_down_after_ms(m) * MS_NS;
+
+	if (nd->answered || first <= deadline)
+		return deadline;
+	return first;
+}
+
+/* Posts the round's jobs (m->mu held); returns the round number, *latest the latest deadline. */
 static uint64_t
-post_jobs(struct dd_monitor *m, int64_t deadline, const bool *is_primary, bool *posted)
+post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_primary,
+    bool *posted, int64_t *latest)
 {
 	uint64_t round = ++m->round;
 
@@ -323,27 +367,31 @@ post_jobs(struct dd_monitor *m, int64_t deadline, const bool *is_primary, bool *
 			continue;
 		m->pending++;
 		nd->job_round = round;
-		nd->job_deadline_ns = deadline;
+		nd->job_deadline_ns = job_deadline(m, nd, start, deadline);
 		nd->job_is_primary = is_primary[i];
+		if (nd->job_deadline_ns > *latest)
+			*latest = nd->job_deadline_ns;
 	}
 	pthread_cond_broadcast(&m->job_cv);
 	return round;
 }
 
 static void
-run_round(struct dd_monitor *m)
+round_body(struct dd_monitor *m)
 {
 	bool *posted = m->posted, *is_primary = m->is_primary;
 	int64_t start = dd_now_mono_ns(), timeout = probe_timeout_ms(m) * MS_NS;
 	int64_t soft =
 	    start + (timeout / 2 < SOFT_WAIT_MS * MS_NS ? timeout / 2 : SOFT_WAIT_MS * MS_NS);
-	int64_t hard = start + timeout + GRACE_MS * MS_NS;
+	int64_t latest = start + timeout, hard;
 	bool partial = false, done;
 	uint64_t round;
 
 	mark_primaries(m, is_primary);
 	pthread_mutex_lock(&m->mu);
-	round = post_jobs(m, start + timeout, is_primary, posted);
+	round = post_jobs(m, start, start + timeout, is_primary, posted, &latest);
+	/* one-shot: the only round waits for first contacts too (job_deadline) */
+	hard = (m->oneshot ? latest : start + timeout) + GRACE_MS * MS_NS;
 	while (!(done = round_done(m, round, posted)) && !m->stop) {
 		if (!partial && !dd_cond_wait_until(&m->done_cv, &m->mu, soft)) {
 			/* some are late: show what is there, then wait for them */
@@ -363,6 +411,15 @@ run_round(struct dd_monitor *m)
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* One round at a time: the scheduler's, or (one-shot) any caller's of refresh_now. */
+static void
+run_round(struct dd_monitor *m)
+{
+	pthread_mutex_lock(&m->round_mu);
+	round_body(m);
+	pthread_mutex_unlock(&m->round_mu);
+}
+
 static void *
 sched_main(void *arg)
 {
@@ -374,11 +431,11 @@ sched_main(void *arg)
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
 		kicks = m->kicks;
-		if (m->paused) {
+		if (mon_paused(m)) {
 			pthread_mutex_unlock(&m->mu);
 			mon_build_publish(m, false);
 			pthread_mutex_lock(&m->mu);
-			while (!m->stop && m->paused && m->kicks == kicks)
+			while (!m->stop && mon_paused(m) && m->kicks == kicks)
 				pthread_cond_wait(&m->sched_cv, &m->mu);
 			continue;
 		}
@@ -386,8 +443,9 @@ sched_main(void *arg)
 		start = dd_now_mono_ns();
 		run_round(m);
 		pthread_mutex_lock(&m->mu);
-		while (!m->stop && !m->paused && m->kicks == kicks)
-			if (!dd_cond_wait_until(&m->sched_cv, &m->mu, start + m->refresh_ms * MS_NS))
+		while (!m->stop && !mon_paused(m) && m->kicks == kicks)
+			if (!dd_cond_wait_until(
+			        &m->sched_cv, &m->mu, start + mon_refresh_ms(m) * MS_NS))
 				break;
 	}
 	pthread_mutex_unlock(&m->mu);
@@ -459,7 +517,7 @@ void
 dd_monitor_set_refresh(struct dd_monitor *m, int64_t refresh_ms)
 {
 	pthread_mutex_lock(&m->mu);
-	m->refresh_ms = clamp_refresh(refresh_ms);
+	atomic_store_explicit(&m->refresh_ms, clamp_refresh(refresh_ms), memory_order_relaxed);
 	m->kicks++;
 	pthread_cond_broadcast(&m->sched_cv);
 	pthread_mutex_unlock(&m->mu);
@@ -468,14 +526,14 @@ dd_monitor_set_refresh(struct dd_monitor *m, int64_t refresh_ms)
 int64_t
 dd_monitor_refresh(const struct dd_monitor *m)
 {
-	return m->refresh_ms;
+	return mon_refresh_ms(m);
 }
 
 void
 dd_monitor_pause(struct dd_monitor *m, bool paused)
 {
 	pthread_mutex_lock(&m->mu);
-	m->paused = paused;
+	atomic_store_explicit(&m->paused, paused, memory_order_relaxed);
 	m->kicks++;
 	pthread_cond_broadcast(&m->sched_cv);
 	pthread_mutex_unlock(&m->mu);
@@ -484,7 +542,7 @@ dd_monitor_pause(struct dd_monitor *m, bool paused)
 bool
 dd_monitor_paused(const struct dd_monitor *m)
 {
-	return m->paused;
+	return mon_paused(m);
 }
 
 void

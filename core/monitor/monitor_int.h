@@ -1,15 +1,23 @@
 /*
  * monitor_int.h: the monitor's internals (not installed), shared by
  * monitor.c (threads, scheduling, public calls), probe.c (one node's probe:
- * pool, deltas, slow-query counting), probe_pg.c / probe_my.c (the SQL of
- * each engine), build.c (snapshot building and alerts), snapshot.c (the
- * refcounted arena a snapshot lives in) and cancel.c.
+ * pool, deltas, slow-query counting), engine_pg.c / engine_my.c (what
+ * differs between the engines, one const struct mon_engine each), build.c
+ * (snapshot building and alerts), snapshot.c (the refcounted arena a
+ * snapshot lives in) and cancel.c.
  *
  * Locks. m->mu guards the round bookkeeping, each node's job fields and
  * which of its two result buffers is the fresh one. A worker fills its
  * node's other buffer without the lock and swaps under it; the builder
  * copies fresh buffers under it. m->snap_mu guards the current snapshot
- * pointer only. Nothing does network I/O under either lock.
+ * pointer only; m->build_mu makes one builder at a time (and guards the
+ * builder's scratch); m->round_mu one round at a time (and run_round's
+ * scratch), which matters in one-shot mode, where any thread that calls
+ * dd_monitor_refresh_now runs the round. refresh_ms and paused are atomics:
+ * written under m->mu (with a kick of the scheduler, which reads them under
+ * it), read anywhere through mon_refresh_ms() / mon_paused(). Everything
+ * else is set before the threads start and never changes. Nothing does
+ * network I/O under m->mu or m->snap_mu.
  */
 #ifndef DD_MONITOR_INT_H
 #define DD_MONITOR_INT_H
@@ -25,9 +33,8 @@
 #include "dbdeck/router.h"
 #include "dbdeck/snapshot.h"
 
-#define MON_MAX_SLOW       200      /* slow statements kept per node and round */
-#define MON_TOP_STATEMENTS 10       /* by total and by mean time, per node */
-#define MON_APP            "dbdeck" /* application_name of the pools (core.c default) */
+#define MON_MAX_SLOW       200 /* slow statements kept per node and round */
+#define MON_TOP_STATEMENTS 10  /* by total and by mean time, per node */
 #define MON_COMMENT        "/* dbdeck */"
 
 /* ---- reusable string storage: offsets into one growing buffer ---- */
@@ -109,6 +116,7 @@ struct stmt_set {
 struct dd_monitor;
 struct mcluster;
 struct outside;
+struct mon_engine;
 
 struct mnode {
 	struct dd_monitor *m;
@@ -123,9 +131,10 @@ struct mnode {
 
 	/* under m->mu */
 	uint64_t job_round, done_round;
-	int64_t job_deadline_ns;
+	int64_t job_deadline_ns; /* dd_now_mono_ns() time */
 	bool job_is_primary;
-	int fresh; /* res[fresh] is the newest finished result */
+	bool answered; /* a probe of this node has succeeded (its first deadline is past) */
+	int fresh;     /* res[fresh] is the newest finished result */
 	int stmt_fresh;
 	struct probe_result res[2];
 	struct stmt_set stmts[2];
@@ -148,6 +157,7 @@ struct mnode {
 	int lag_hist_n;
 	struct dd_histogram_snapshot prev_wait;
 	bool have_prev_wait;
+	int wait_settle; /* final builds before waits count (pool_wait_interval) */
 	int64_t wait_max_interval_ns;
 };
 
@@ -155,10 +165,14 @@ struct mcluster {
 	int index;
 	const char *name;
 	enum dd_engine engine;
+	const struct mon_engine *eng; /* engine_pg.c / engine_my.c */
 	const struct dd_cluster_config *cc;
 	struct dd_router *router;
 	int first_node, n_nodes;
 	struct dd_alert_thresholds th;
+	/* application_name of the core's pools and of its probers (core.h): dbdeck's own sessions
+	 */
+	char app[DD_POOL_NAME_MAX], probe_app[DD_POOL_NAME_MAX + 8];
 	/* SQL texts, made once: a round's statement (PG: with pg_stat_statements' calls, or not) */
 	char *sql_round, *sql_round_stmts, *sql_statements;
 };
@@ -167,9 +181,10 @@ struct dd_monitor {
 	struct dd_core *core;
 	struct dd_clock clock;
 	bool oneshot;
+	bool read_only; /* options or [console] read_only: actions are refused (cancel.c) */
 	int64_t down_after_opt_ms, statements_every_ms, retry_optional_ms, probe_timeout_ms;
-	_Atomic int64_t refresh_ms;
-	_Atomic bool paused;
+	_Atomic int64_t refresh_ms; /* mon_refresh_ms() */
+	_Atomic bool paused;        /* mon_paused() */
 	int wake_fd;
 
 	struct mcluster *clusters;
@@ -200,9 +215,23 @@ struct dd_monitor {
 	bool *have_info;
 	struct dd_router_status *rstatus; /* n_clusters */
 	struct outside *outside;          /* build.c's scratch */
-	bool *posted, *is_primary;        /* run_round's scratch (n_nodes) */
+	bool *posted, *is_primary;        /* run_round's scratch (n_nodes), under round_mu */
 	pthread_mutex_t build_mu;         /* one builder at a time */
+	pthread_mutex_t round_mu;         /* one round at a time */
 };
+
+/* The interval in force and the pause flag, from any thread. */
+static inline int64_t
+mon_refresh_ms(const struct dd_monitor *m)
+{
+	return atomic_load_explicit(&m->refresh_ms, memory_order_relaxed);
+}
+
+static inline bool
+mon_paused(const struct dd_monitor *m)
+{
+	return atomic_load_explicit(&m->paused, memory_order_relaxed);
+}
 
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */
@@ -213,24 +242,30 @@ void mon_stmts_free(struct stmt_set *s);
 /* Adds a slow query row to r (grows r->q). */
 struct pquery *mon_result_add_query(struct probe_result *r);
 
-/* ---- probe_pg.c / probe_my.c: 0, or -1 with err filled ---- */
 struct probe_ctx {
 	struct mnode *nd;
 	struct dd_pooled *pc;
 	int64_t deadline_ns;
 	bool is_primary;
 	struct probe_result *r;
-	struct pcounters now; /* filled by the stats query */
+	struct pcounters now; /* filled by the stats row */
 };
-/* One round's statement (stats, slow queries, replicas); with_statements: PG calls too. */
-int mon_pg_round(struct probe_ctx *c, bool with_statements, struct dd_db_error *err);
-int mon_pg_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err);
-/* Why pg_stat_statements cannot be read, from the error it gave. */
-void mon_pg_statements_why(
-    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len);
-int mon_my_round(struct probe_ctx *c, struct dd_db_error *err);
-int mon_my_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err);
-void mon_my_statements_why(const struct dd_db_error *err, char *why, size_t len);
+/*
+ * Runs a round statement (sql, eng->round_cols columns) and hands every row
+ * to the engine's row reader. 0, or -1 with err when it fails or has no
+ * stats row.
+ */
+int mon_round(struct probe_ctx *c, const char *sql, struct dd_db_error *err);
+/* Forgets the rows read by a failed attempt. */
+void mon_result_clear_rows(struct probe_result *r);
+/* The statements probe's status (why: NULL or "" when ok), shown in the snapshot. */
+void mon_stmts_store(struct mnode *nd, bool ok, const char *why);
+/* The statements probe cannot run (why): say so, and try again after the back-off. */
+void mon_stmts_unavailable(struct mnode *nd, const char *why, int64_t now_ns);
+/* Reads the top statements into the spare set and hands it over, or says why not. */
+void mon_fetch_statements(struct probe_ctx *c, int64_t now_ns);
+/* Whether an optional probe's failure is about the probe (extension, privilege), not the node. */
+bool mon_optional_missing(const struct dd_db_error *err);
 /* Runs sql on c's connection; -1 with err when it fails or has not ncols columns. */
 int mon_run(struct probe_ctx *c, const char *sql, int ncols, struct dd_result **out,
     struct dd_db_error *err);
@@ -238,9 +273,65 @@ int mon_run(struct probe_ctx *c, const char *sql, int ncols, struct dd_result **
 int64_t mon_v_i64(const struct dd_result *res, int row, int col);
 double mon_v_dbl(const struct dd_result *res, int row, int col);
 uint32_t mon_v_str(struct strpool *sp, const struct dd_result *res, int row, int col);
-/* The SQL texts of a cluster (into cl->sql_*). */
-void mon_pg_sql(struct mcluster *cl);
-void mon_my_sql(struct mcluster *cl);
+
+/* ---- cancel.c ---- */
+/* One cancel or terminate request, for the engine's cancel (all borrowed). */
+struct cancel_ctx {
+	struct dd_monitor *m;
+	struct dd_pooled *pc; /* a connection of the target node's pool */
+	const struct dd_query_target *t;
+	bool terminate;
+	int64_t deadline_ns;
+	char *err;
+	size_t errlen;
+};
+
+/*
+ * A test hook between a cancel's re-check of its target and the act (the
+ * MariaDB KILL; PostgreSQL checks and acts in one statement). NULL (always,
+ * outside the monitor's integration tests).
+ */
+extern void (*mon_cancel_test_hook)(const struct dd_query_target *t);
+
+/* ---- the engines: engine_pg.c, engine_my.c ---- */
+struct snap_build;
+struct dd_role_info;
+
+/*
+ * What differs between the engines, for the monitor: one const table per
+ * engine, filled with designated initializers, as the drivers do
+ * (dd_driver_pg, dd_driver_mysql). The rest of the monitor never asks which
+ * engine a cluster runs; it calls cl->eng. Every function returns 0, or -1
+ * with err filled, unless said otherwise.
+ */
+struct mon_engine {
+	const char *name;
+	/* Makes the cluster's SQL texts once (cl->sql_*; monitor.c frees them). */
+	void (*make_sql)(struct mcluster *cl);
+	/* Columns of the round statement (every row has them all). */
+	int round_cols;
+	/* One round: the round statement, the optional probe's bookkeeping (probe.c helpers). */
+	int (*round)(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err);
+	/* Reads row i of the round statement (now_us: the wall clock); true for the stats row. */
+	bool (*read_row)(struct probe_ctx *c, const struct dd_result *res, int i, int64_t now_us);
+	/*
+	 * The statement reading the top statements (5 columns: text, calls,
+	 * total ms, mean ms, rows): cl->sql_statements, or one made for this
+	 * server's version into *owned (freed by the caller).
+	 */
+	const char *(*statements_sql)(struct probe_ctx *c, char **owned);
+	/* Why the top statements cannot be read, from the error the server gave. */
+	void (*statements_why)(
+	    const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len);
+	/* A replica's positions and lag in the snapshot, from the router (primary may be NULL). */
+	void (*replication)(struct snap_build *b, struct dd_snap_node *sn,
+	    const struct dd_role_info *in, const struct dd_role_info *primary);
+	/* Re-checks x->t on the server and cancels or terminates it: enum dd_cancel_result. */
+	int (*cancel)(const struct cancel_ctx *x);
+};
+
+extern const struct mon_engine mon_engine_pg; /* engine_pg.c */
+extern const struct mon_engine mon_engine_my; /* engine_my.c: MariaDB (and MySQL) */
 
 /* ---- build.c ---- */
 /* Builds and publishes a snapshot; final: the round is complete (history advances). */

@@ -1,8 +1,8 @@
 /*
  * probe.c: one probe of one node, run by the node's worker thread every
  * round (monitor.c). It borrows a connection from the node's pool with the
- * round's deadline, runs the engine's few statements (probe_pg.c,
- * probe_my.c), gives the connection back, and turns cumulative counters
+ * round's deadline, runs the engine's round (cl->eng: engine_pg.c,
+ * engine_my.c), gives the connection back, and turns cumulative counters
  * into per-second rates and slow statements into a running count. The
  * optional probe (pg_stat_statements, performance_schema digests) runs only
  * every statements_every_ms, and after a failure only after a back-off, so
@@ -137,6 +137,60 @@ mon_v_str(struct strpool *sp, const struct dd_result *res, int row, int col)
 	return sp_add(sp, dd_result_value(res, row, col), dd_result_length(res, row, col));
 }
 
+int
+mon_round(struct probe_ctx *c, const char *sql, struct dd_db_error *err)
+{
+	const struct mon_engine *eng = c->nd->cl->eng;
+	struct dd_monitor *m = c->nd->m;
+	struct dd_result *res = NULL;
+	bool stats = false;
+	int64_t now_us;
+	int i, n;
+
+	if (mon_run(c, sql, eng->round_cols, &res, err) < 0)
+		return -1;
+	now_us = m->clock.wall_ms(m->clock.ctx) * 1000;
+	n = dd_result_nrows(res);
+	for (i = 0; i < n; i++)
+		if (dd_result_value(res, i, 0) != NULL && eng->read_row(c, res, i, now_us))
+			stats = true;
+	dd_result_free(res);
+	if (!stats) {
+		err->cls = DD_ERR_PERMANENT;
+		dd_strlcpy(err->message, "no stats row", sizeof(err->message));
+		return -1;
+	}
+	return 0;
+}
+
+/* The top statements (the engine's statement, 5 columns) into out. */
+static int
+read_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err)
+{
+	struct dd_result *res = NULL;
+	char *owned = NULL;
+	const char *sql = c->nd->cl->eng->statements_sql(c, &owned);
+	int i, n, rc;
+
+	rc = mon_run(c, sql, 5, &res, err);
+	free(owned);
+	if (rc < 0)
+		return -1;
+	sp_reset(&out->sp);
+	out->n = 0;
+	n = dd_result_nrows(res);
+	for (i = 0; i < n && out->n < 2 * MON_TOP_STATEMENTS; i++) {
+		struct pstmt *s = &out->s[out->n++];
+		s->text = mon_v_str(&out->sp, res, i, 0);
+		s->calls = mon_v_i64(res, i, 1);
+		s->total_ms = mon_v_dbl(res, i, 2);
+		s->mean_ms = mon_v_dbl(res, i, 3);
+		s->rows = mon_v_i64(res, i, 4);
+	}
+	dd_result_free(res);
+	return 0;
+}
+
 /* ---- rates and counts ---- */
 
 static double
@@ -206,9 +260,8 @@ result_reset(struct probe_result *r)
 	r->activity.why[0] = '\0';
 }
 
-/* Forgets rows read by a failed attempt. */
-static void
-result_clear_rows(struct probe_result *r)
+void
+mon_result_clear_rows(struct probe_result *r)
 {
 	r->nq = 0;
 	r->n_peers = 0;
@@ -223,95 +276,47 @@ fail(struct probe_result *r, bool node_failure, const char *what, const struct d
 	snprintf(r->activity.why, sizeof(r->activity.why), "%s: %.140s", what, err->message);
 }
 
-/* Whether pg_stat_statements's failure is about the extension (not the node). */
-static bool
-optional_missing(const struct dd_db_error *err)
+bool
+mon_optional_missing(const struct dd_db_error *err)
 {
 	return err->cls == DD_ERR_PERMANENT;
 }
 
-static void
-stmts_store(struct mnode *nd, bool ok, const char *why)
+void
+mon_stmts_store(struct mnode *nd, bool ok, const char *why)
 {
 	nd->stmt_w.ok = ok;
 	dd_strlcpy(nd->stmt_w.why, why ? why : "", sizeof(nd->stmt_w.why));
 }
 
-/* Reads the top statements into the spare set and hands it over. */
-static void
-fetch_statements(struct probe_ctx *c, int64_t now_ns)
+void
+mon_stmts_unavailable(struct mnode *nd, const char *why, int64_t now_ns)
+{
+	mon_stmts_store(nd, false, why);
+	nd->stmts_available = false;
+	nd->optional_retry_ns = now_ns + nd->m->retry_optional_ms * 1000000;
+}
+
+void
+mon_fetch_statements(struct probe_ctx *c, int64_t now_ns)
 {
 	struct mnode *nd = c->nd;
 	struct dd_monitor *m = nd->m;
 	struct stmt_set *spare = &nd->stmts[!nd->stmt_fresh];
 	struct dd_db_error err;
 	char why[160];
-	int rc;
 
 	dd_db_error_clear(&err);
-	rc = nd->cl->engine == DD_ENGINE_POSTGRESQL ? mon_pg_statements(c, spare, &err)
-	                                            : mon_my_statements(c, spare, &err);
-	if (rc < 0) {
-		if (nd->cl->engine == DD_ENGINE_POSTGRESQL)
-			mon_pg_statements_why(nd->cl, &err, why, sizeof(why));
-		else
-			mon_my_statements_why(&err, why, sizeof(why));
-		stmts_store(nd, false, why);
-		nd->stmts_available = false;
-		nd->optional_retry_ns = now_ns + m->retry_optional_ms * 1000000;
+	if (read_statements(c, spare, &err) < 0) {
+		nd->cl->eng->statements_why(nd->cl, &err, why, sizeof(why));
+		mon_stmts_unavailable(nd, why, now_ns);
 		return;
 	}
-	stmts_store(nd, true, "");
+	mon_stmts_store(nd, true, "");
 	nd->stmts_next_ns = now_ns + m->statements_every_ms * 1000000;
 	pthread_mutex_lock(&m->mu);
 	nd->stmt_fresh = !nd->stmt_fresh;
 	pthread_mutex_unlock(&m->mu);
-}
-
-/* PostgreSQL: the round's statement, with pg_stat_statements' calls when it can. */
-static int
-probe_pg(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
-{
-	struct mnode *nd = c->nd;
-	bool with = nd->stmts_available || now_ns >= nd->optional_retry_ns;
-	char why[160];
-
-	if (mon_pg_round(c, with, err) < 0) {
-		if (!with || !optional_missing(err))
-			return -1;
-		mon_pg_statements_why(nd->cl, err, why, sizeof(why));
-		stmts_store(nd, false, why);
-		nd->stmts_available = false;
-		nd->optional_retry_ns = now_ns + nd->m->retry_optional_ms * 1000000;
-		dd_db_error_clear(err);
-		result_clear_rows(c->r);
-		if (mon_pg_round(c, false, err) < 0)
-			return -1;
-	} else if (with && !nd->stmts_available) {
-		nd->stmts_available = true;
-		nd->stmts_next_ns = 0; /* (back) in: read the top statements now */
-	}
-	if (nd->stmts_available && now_ns >= nd->stmts_next_ns)
-		fetch_statements(c, now_ns);
-	return 0;
-}
-
-static int
-probe_my(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
-{
-	struct mnode *nd = c->nd;
-
-	if (mon_my_round(c, err) < 0)
-		return -1;
-	if (c->r->ps_off) {
-		stmts_store(nd, false,
-		    "performance_schema is OFF (set performance_schema = ON "
-		    "in the server's configuration and restart it)");
-		return 0;
-	}
-	if (now_ns >= nd->stmts_next_ns && now_ns >= nd->optional_retry_ns)
-		fetch_statements(c, now_ns);
-	return 0;
 }
 
 /* Acquire failed: is the node down, or only the pool busy / the breaker open? */
@@ -351,8 +356,7 @@ mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary)
 		acquire_failed(r, rc, &err);
 		goto out;
 	}
-	rc = nd->cl->engine == DD_ENGINE_POSTGRESQL ? probe_pg(&c, now_ns, &err)
-	                                            : probe_my(&c, now_ns, &err);
+	rc = nd->cl->eng->round(&c, now_ns, &err);
 	dd_pool_release(c.pc);
 	if (rc < 0) {
 		fail(r, dd_db_error_is_node_failure(&err) || err.cls == DD_ERR_TIMEOUT, "probe",

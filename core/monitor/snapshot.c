@@ -46,6 +46,7 @@ dd_node_state_name(enum dd_node_state s)
 	case DD_NODE_UP: return "up";
 	case DD_NODE_DOWN: return "down";
 	case DD_NODE_LAGGING: return "lagging";
+	case DD_NODE_UNKNOWN: return "unknown";
 	}
 	return "unknown";
 }

@@ -100,6 +100,8 @@ run(const struct cli *cli, struct cli_core *cc)
 	char err[256];
 	struct dd_monitor_options mo;
 	dd_monitor_options_default(&mo);
+	/* the core refuses actions too (it reads [console] read_only itself) */
+	mo.read_only = cli->read_only;
 	struct dd_monitor *mon = dd_monitor_new(cc->core, &mo, err, sizeof(err));
 	if (!mon) {
 		cli_error("monitor: %s", err);

@@ -46,10 +46,11 @@ jobs_cancel_message(
 	dd_text_sanitize(
 	    why, sizeof(why), err ? err : "", err ? strlen(err) : 0, 120, DD_TEXT_UTF8);
 	snprintf(buf, len, "%s %s: %s (%s)", verb, req->target,
-	    rc == DD_CANCEL_GONE      ? "refused, the session is gone"
-	    : rc == DD_CANCEL_CHANGED ? "refused, it runs another statement now"
-	    : rc == DD_CANCEL_INVALID ? "refused, no such node"
-	                              : "failed",
+	    rc == DD_CANCEL_GONE        ? "refused, the session is gone"
+	    : rc == DD_CANCEL_CHANGED   ? "refused, it runs another statement now"
+	    : rc == DD_CANCEL_INVALID   ? "refused, no such node"
+	    : rc == DD_CANCEL_READ_ONLY ? "refused, read-only"
+	                                : "failed",
 	    why[0] ? why : "no detail");
 }
 

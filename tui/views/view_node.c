@@ -54,9 +54,10 @@ head(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	pager_raw(p, DD_STYLE_ACCENT, n->name, strlen(n->name), 32);
 	pager_printf(p, DD_STYLE_NORMAL, "%s%s%s", c->gl->sep, dd_role_name(n->role), c->gl->sep);
 	pager_text(p,
-	    n->state == DD_NODE_UP     ? DD_STYLE_OK
-	    : n->state == DD_NODE_DOWN ? DD_STYLE_CRIT
-	                               : DD_STYLE_WARN,
+	    n->state == DD_NODE_UP        ? DD_STYLE_OK
+	    : n->state == DD_NODE_DOWN    ? DD_STYLE_CRIT
+	    : n->state == DD_NODE_UNKNOWN ? DD_STYLE_UNKNOWN
+	                                  : DD_STYLE_WARN,
 	    dd_node_state_name(n->state));
 	if (n->stale)
 		pager_text(p, DD_STYLE_STALE, " (stale)");

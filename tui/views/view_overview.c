@@ -3,7 +3,8 @@
  * cluster's accent, engine, health, primary, alert count) and a row per node:
  * role, state, pool bar (active+idle of max, waiting), server connections bar
  * (used of max), replica lag and its sparkline coloured against lag_max /
- * lag_critical, breaker state, QPS. A marker column says what needs a look:
+ * lag_critical, breaker state, QPS (transactions/s marked "t" when the
+ * server counts no statements). A marker column says what needs a look:
  * X critical (down, breaker open, lag past lag_critical), ! warning (lag past
  * lag_max, lagging, breaker half-open), ~ stale (the probe is late). Under the
  * blocks, the active alerts while there is room.
@@ -153,12 +154,23 @@ lag_cells(struct ov_ctx *o, const struct dd_snap_node *n, const struct dd_snap_c
 		    n->lag_history, n->lag_history_len, lmax, lcrit, o->c->gl);
 }
 
+/* The node's load: statements/s, or transactions/s marked "t" when it counts no statements. */
+static const char *
+load_text(char *buf, size_t len, const struct dd_snap_node *n)
+{
+	fmt_count(buf, len, n->load_per_s);
+	if (n->load_kind == DD_RATE_TRANSACTIONS && !isnan(n->load_per_s) && strlen(buf) + 1 < len)
+		strcat(buf, "t");
+	return buf;
+}
+
 static uint16_t
 state_style(const struct dd_snap_node *n)
 {
 	switch (n->state) {
 	case DD_NODE_UP: return DD_STYLE_OK;
 	case DD_NODE_LAGGING: return DD_STYLE_WARN;
+	case DD_NODE_UNKNOWN: return DD_STYLE_UNKNOWN;
 	default: return DD_STYLE_CRIT;
 	}
 }
@@ -203,7 +215,7 @@ node_row(struct ov_ctx *o, int ni, bool selected)
 	conn_cell(o, n, fig);
 	lag_cells(o, n, cl, fig);
 	cell(o, OC_BREAKER, breaker_style(n->breaker), dd_breaker_state_label(n->breaker));
-	cell(o, OC_QPS, fig, fmt_count(buf, sizeof(buf), n->qps));
+	cell(o, OC_QPS, fig, load_text(buf, sizeof(buf), n));
 	if (selected)
 		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_STYLE_SELECTION);
 }

@@ -10,12 +10,12 @@
  * cluster's router (router.h): the router's prober already asks every node
  * for them every interval, and one lag computation serves both routing and
  * display. The monitor adds, per node and refresh, over a connection of the
- * node's pool (application_name "dbdeck"; MariaDB statements carry a
- * dbdeck comment): server version, uptime, connections by state against
- * max_connections, QPS/TPS and cache hit ratio (deltas between refreshes),
- * the replicas a primary sees, and statements running longer than the
- * cluster's slow_query; every minute or so, the top statements by total and
- * mean time. dbdeck's own sessions are left out of the counts by state and of
+ * node's pool (the core's application_name, "dbdeck" by default; MariaDB
+ * statements carry a dbdeck comment): server version, uptime, connections
+ * by state against max_connections, QPS/TPS and cache hit ratio (deltas
+ * between refreshes), the replicas a primary sees, and statements running
+ * longer than the cluster's slow_query; every minute or so, the top
+ * statements by total and mean time. dbdeck's own sessions are left out of the counts by state and of
  * the slow queries. Optional probes that cannot run (missing extension or
  * privilege) say why in the snapshot and are retried only after a back-off.
  * docs/monitoring.md lists every figure and its source on each engine.
@@ -24,7 +24,9 @@
  * deadline of min(refresh, 2 s) minus a margin. A snapshot is published once
  * every node has answered, or after a short wait with the late nodes
  * showing their previous data (stale), and again when they answer or time
- * out. A node that gives no data for longer than down_after is down.
+ * out. A node that gives no data for longer than down_after is down. Until
+ * a node has answered once its probe may take down_after (it has to open a
+ * connection first), and the node is unknown, not down, meanwhile.
  *
  * Threads. Every function is thread-safe. Snapshots may be read from any
  * thread for as long as a reference is held. dd_monitor_free must not run
@@ -61,6 +63,12 @@ struct dd_monitor_options {
 	 * drives them, and alert durations count as elapsed.
 	 */
 	bool oneshot;
+	/*
+	 * Read-only (`--read-only`): every action (dd_monitor_cancel_query) is
+	 * refused. The config's [console] read_only makes the monitor read-only
+	 * too, whatever this says.
+	 */
+	bool read_only;
 };
 
 /* Fills o with the defaults above (all 0 / NULL / false). */
@@ -129,13 +137,16 @@ struct dd_query_target {
 void dd_query_target_of(const struct dd_snap_query *q, struct dd_query_target *out);
 
 /*
- * Cancels (terminate false: pg_cancel_backend / KILL QUERY) or ends the
+ * Cancels (terminate false: pg_cancel_backend / KILL QUERY ID) or ends the
  * session of (terminate true: pg_terminate_backend / KILL CONNECTION) the
  * statement t, on its node, over a connection of the node's pool. First
  * checks that the target is still the same statement: the same pid with the
  * same start (PostgreSQL: query_start to the microsecond, and still
- * active; MariaDB: the thread's current statement started now − TIME_MS
- * within 1.5 s of t's and its text hashes the same). Refuses otherwise.
+ * active, in the same statement as the signal; MariaDB: the thread's
+ * current statement started now − TIME_MS within 1.5 s of t's and its text
+ * hashes the same, and the KILL names that statement's QUERY_ID, so one
+ * started after the check is not touched). Refuses otherwise, and always
+ * when the monitor is read-only (before any connection is made).
  * Blocks for at most deadline_ns (CLOCK_MONOTONIC; 0 = now + 5 s): call it
  * from a job thread, never the UI thread. Returns 0 when the server accepted
  * the request, DD_EXIT-like negative codes below with the reason in err.
@@ -145,7 +156,8 @@ enum dd_cancel_result {
 	DD_CANCEL_GONE = -1,    /* no such session any more */
 	DD_CANCEL_CHANGED = -2, /* the session runs another statement now (refused) */
 	DD_CANCEL_FAILED = -3,  /* the node could not be reached, or refused */
-	DD_CANCEL_INVALID = -4, /* bad cluster/node index */
+	DD_CANCEL_INVALID = -4,   /* bad cluster/node index */
+	DD_CANCEL_READ_ONLY = -5, /* the monitor is read-only: no action (refused) */
 };
 int dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, bool terminate,
     int64_t deadline_ns, char *err, size_t errlen);

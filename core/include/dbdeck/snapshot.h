@@ -43,6 +43,7 @@ enum dd_node_state {
 	DD_NODE_UP,
 	DD_NODE_DOWN,
 	DD_NODE_LAGGING,
+	DD_NODE_UNKNOWN, /* no probe has answered yet, and its deadline has not passed */
 };
 
 enum dd_severity {
@@ -51,12 +52,18 @@ enum dd_severity {
 	DD_SEV_CRIT,
 };
 
-/* "healthy"/"degraded"/"unhealthy", "up"/"down"/"lagging", "info"/"warn"/"critical". */
+/* "healthy"/"degraded"/"unhealthy", "up"/"down"/"lagging"/"unknown", "info"/"warn"/"critical". */
 const char *dd_health_name(enum dd_health h);
 const char *dd_node_state_name(enum dd_node_state s);
 const char *dd_severity_name(enum dd_severity s);
 /* "info"/"warn"/"crit": at most 5 characters, for columns on screen. */
 const char *dd_severity_short_name(enum dd_severity s);
+
+/* What dd_snap_node.load_per_s counts. */
+enum dd_rate_kind {
+	DD_RATE_QUERIES,      /* statements per second (qps) */
+	DD_RATE_TRANSACTIONS, /* transactions per second (tps): the server counts no statements */
+};
 
 /* A probe that could not run, and why (missing extension, privilege, timeout). */
 struct dd_snap_probe_status {
@@ -93,6 +100,12 @@ struct dd_snap_node {
 	int conn_used, conn_max;
 	int conn_active, conn_idle, conn_idle_in_txn, conn_waiting; /* dbdeck's own sessions excluded */
 	double qps, tps;             /* per second since the last refresh; NAN unknown */
+	/*
+	 * The node's load in one figure: qps when known, else tps (PostgreSQL
+	 * counts statements only through pg_stat_statements); NAN when neither is.
+	 */
+	double load_per_s;
+	enum dd_rate_kind load_kind;
 	double cache_hit;            /* 0..1; NAN unknown */
 
 	/* Replication, on a replica. */

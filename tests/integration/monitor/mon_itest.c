@@ -16,8 +16,22 @@
  *               duration; a wrong start time and a finished statement are
  *               refused; cancel stops it (psql gets the cancel error);
  *   slow_my     SLEEP(30) from the mariadb client: the same on MariaDB;
+ *   kill_query_id  MariaDB cancel kills the statement it checked, by query
+ *               id: when the target ends between the check and the KILL
+ *               (a test hook waits there) and the session starts another
+ *               statement, that one is not killed; then it is cancelled;
  *   statements  DROP EXTENSION pg_stat_statements: the statements probe
- *               says why, everything else carries on; CREATE: back.
+ *               says why, everything else carries on; CREATE: back;
+ *   first       the first round: a node slow to answer (my2 paused at start,
+ *               resumed after 0.7 s) is unknown, never down; a stopped node
+ *               (my3) is down; a hung one (pg3 paused) is unknown until its
+ *               deadline, then down; no other node is ever down;
+ *   first_oneshot the same for the round of a one-shot monitor (`dbdeck
+ *               status`): my2 resumed after 3.5 s (the routers' rounds
+ *               take 1-2 s of it) is up, my3 stopped is down;
+ *   own_app     a core named "mt-own-app": a session of that name is
+ *               dbdeck's own (hidden from the slow queries), one named
+ *               "dbdeck" is not.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "monitor/monitor_int.h" /* mon_cancel_test_hook */
 #include "mt_common.h"
 #include "tap.h"
 
@@ -394,6 +409,64 @@ test_slow_my(void)
 	mt_teardown(&T);
 }
 
+/* ---- MariaDB: KILL QUERY ID ---- */
+
+static int64_t kill_after_ms; /* the hook waits until then (it_now_ms) */
+
+/* Between the check and the KILL: the target (SLEEP(6)) ends, SLEEP(30) starts. */
+static void
+wait_for_next_statement(const struct dd_query_target *t)
+{
+	(void)t;
+	while (it_now_ms() < kill_after_ms)
+		usleep(50000);
+}
+
+static void
+test_kill_query_id(void)
+{
+	const char *errfile = "/tmp/dbdeck-mon-itest-killqid.err";
+	const struct dd_snapshot *s = NULL;
+	const struct dd_snap_query *q;
+	struct dd_query_target tg;
+	char err[256];
+	int64_t launched, t0;
+	pid_t pid;
+	int rc;
+
+	mt_setup(&T, REFRESH_MS, NULL);
+	launched = it_now_ms();
+	pid = mt_client_start(
+	    &T, "mariadb", "my1", "SELECT SLEEP(6); SELECT SLEEP(30)", NULL, errfile);
+	q = wait_query("my1", "SLEEP(6)", 1.5, &s);
+	if (!ok(q != NULL, "SLEEP(6) shows as a slow query on my1"))
+		bail_out("no slow query");
+	dd_query_target_of(q, &tg);
+	dd_snapshot_unref(s);
+	if (it_now_ms() - launched > 5000)
+		bail_out("the slow query was seen too late to test the race");
+	kill_after_ms = launched + 7000;
+	mon_cancel_test_hook = wait_for_next_statement;
+	rc = dd_monitor_cancel_query(
+	    T.m, &tg, false, it_now_ms() * 1000000 + INT64_C(20000000000), err, sizeof(err));
+	mon_cancel_test_hook = NULL;
+	ok(rc == DD_CANCEL_CHANGED, "the target ended after the check: refused (%d: %s)", rc, err);
+	ok(it_wait_child(pid, 2000) < 0, "... and the next statement of the session still runs");
+	q = wait_query("my1", "SLEEP(30)", 1.0, &s);
+	ok(q != NULL, "SLEEP(30) shows as a slow query");
+	if (q) {
+		dd_query_target_of(q, &tg);
+		dd_snapshot_unref(s);
+		t0 = it_now_ms();
+		rc = dd_monitor_cancel_query(T.m, &tg, false, 0, err, sizeof(err));
+		is_int(rc, DD_CANCEL_OK, "cancelling it by query id is accepted");
+		rc = it_wait_child(pid, 5000);
+		ok(rc >= 0 && it_now_ms() - t0 < 5000, "the client returns early (exit %d)", rc);
+	}
+	unlink(errfile);
+	mt_teardown(&T);
+}
+
 /* ---- pg_stat_statements missing ---- */
 
 static bool extension_dropped;
@@ -433,6 +506,12 @@ stmts_ok(const struct dd_snap_node *n)
 }
 
 static bool
+qps_known(const struct dd_snap_node *n)
+{
+	return !isnan(n->qps);
+}
+
+static bool
 stmts_missing(const struct dd_snap_node *n)
 {
 	return !n->statements_probe.ok && n->statements_probe.why[0];
@@ -454,6 +533,11 @@ test_statements(void)
 			k += strcmp(s->nodes[s->statements[i].node].name, "pg1") == 0;
 		ok(k > 0, "top statements of pg1 are listed (%d)", k);
 		dd_snapshot_unref(s);
+		n = wait_node("pg1", qps_known, 10000, &s);
+		ok(n && n->load_kind == DD_RATE_QUERIES && n->load_per_s == n->qps,
+		    "with it, the node's load figure is its statements per second");
+		if (n)
+			dd_snapshot_unref(s);
 	}
 	extension_dropped = true;
 	if (mt_sql(&T, "psql", "pg1", "DROP EXTENSION pg_stat_statements") != 0)
@@ -477,6 +561,8 @@ test_statements(void)
 		    "everything else on pg1 carries on");
 		ok(isnan(n->qps) && !isnan(n->tps) && !n->statements_probe.ok,
 		    "QPS unknown without it, TPS still known (%.1f/s)", n->tps);
+		ok(n->load_kind == DD_RATE_TRANSACTIONS && n->load_per_s == n->tps,
+		    "the node's load figure is its transactions per second instead");
 		int my2 = mt_node(s, "my2");
 		ok(s->nodes[my2].state != DD_NODE_DOWN && s->nodes[my2].conn_used > 0,
 		    "the other cluster is untouched");
@@ -487,6 +573,188 @@ test_statements(void)
 	ok(n != NULL, "after CREATE EXTENSION the probe is back (within the back-off)");
 	if (n)
 		dd_snapshot_unref(s);
+	mt_teardown(&T);
+}
+
+/* ---- the first round ---- */
+
+#define FIRST_DEADLINE_MS 4000 /* down_after and connect_timeout of this test */
+
+struct first_seen {
+	int64_t unknown_ms, down_ms, up_ms; /* first seen so, after start; -1 never */
+};
+
+static void
+first_note(struct first_seen *f, const struct dd_snap_node *n, int64_t at_ms)
+{
+	int64_t *slot = n->state == DD_NODE_UNKNOWN ? &f->unknown_ms
+	                : n->state == DD_NODE_DOWN  ? &f->down_ms
+	                                            : &f->up_ms;
+	if (*slot < 0)
+		*slot = at_ms;
+}
+
+/* How many node-down events and node_down alerts of node the event log holds. */
+static int
+first_down_events(const struct dd_snapshot *s, const char *node)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->n_events; i++)
+		if (strcmp(s->events[i].node, node) == 0 &&
+		    (s->events[i].kind == DD_EVENT_NODE_DOWN ||
+		        (s->events[i].kind == DD_EVENT_ALERT_RAISED &&
+		            strstr(s->events[i].message, "is down"))))
+			k++;
+	return k;
+}
+
+/* How many alerts of node the event log says were raised. */
+static int
+first_alerts(const struct dd_snapshot *s, const char *node)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->n_events; i++)
+		if (strcmp(s->events[i].node, node) == 0 &&
+		    s->events[i].kind == DD_EVENT_ALERT_RAISED) {
+			diag("alert on %s: %s", node, s->events[i].message);
+			k++;
+		}
+	return k;
+}
+
+static void
+test_first(void)
+{
+	static const char *const names[6] = {"pg1", "pg2", "pg3", "my1", "my2", "my3"};
+	struct first_seen seen[6];
+	const struct dd_snapshot *s, *last = NULL;
+	int64_t t0, resumed = -1;
+
+	memset(seen, -1, sizeof(seen));
+	mt_harness(&T);
+	it_fault(&T.h, "stop-node", "my3", NULL, "start-node", NULL);
+	it_fault(&T.h, "pause-node", "pg3", NULL, "resume-node", NULL);
+	it_fault(&T.h, "pause-node", "my2", NULL, "resume-node", NULL);
+	t0 = it_now_ms();
+	mt_start(&T, REFRESH_MS, NULL, FIRST_DEADLINE_MS);
+	while (it_now_ms() - t0 < FIRST_DEADLINE_MS + 3000) {
+		/* after the first snapshot (my2 must be seen before it answers), at 0.7 s at least */
+		if (resumed < 0 && last && it_now_ms() - t0 >= 700) {
+			it_undo(&T.h, "resume-node", "my2");
+			resumed = it_now_ms() - t0;
+		}
+		if (!(s = mt_next(&T, 200)))
+			continue;
+		for (int k = 0; k < 6; k++)
+			first_note(&seen[k], &s->nodes[mt_node(s, names[k])], it_now_ms() - t0);
+		dd_snapshot_unref(last);
+		last = s;
+	}
+	if (!last)
+		bail_out("no snapshot");
+	diag("my2 resumed at %lld ms", (long long)resumed);
+	for (int k = 0; k < 6; k++)
+		diag("%s: first unknown %lld, down %lld, up %lld ms", names[k],
+		    (long long)seen[k].unknown_ms, (long long)seen[k].down_ms,
+		    (long long)seen[k].up_ms);
+	ok(seen[4].unknown_ms >= 0, "my2, paused at start: unknown while it has not answered");
+	ok(seen[4].down_ms < 0 && first_down_events(last, "my2") == 0,
+	    "my2 answers within its deadline: never down, no down event or alert");
+	ok(seen[4].up_ms >= 0, "my2 is up once it answers");
+	ok(first_alerts(last, "my2") == 0,
+	    "my2: no alert at all (its first acquire opened the connection: no pool_wait)");
+	for (int k = 0; k < 6; k++)
+		if (k != 2 && k != 4 && k != 5)
+			ok(seen[k].down_ms < 0 && first_down_events(last, names[k]) == 0,
+			    "%s: never down, no down event or alert", names[k]);
+	ok(seen[5].down_ms >= 0 && seen[5].down_ms <= FIRST_DEADLINE_MS + 1000 &&
+	        first_down_events(last, "my3") > 0,
+	    "my3, stopped: down (%lld ms), with its event", (long long)seen[5].down_ms);
+	ok(seen[2].down_ms >= FIRST_DEADLINE_MS,
+	    "pg3, hung: not down before its deadline (%lld ms)", (long long)seen[2].down_ms);
+	ok(seen[2].down_ms >= 0 && seen[2].down_ms <= FIRST_DEADLINE_MS + 2500 &&
+	        first_down_events(last, "pg3") > 0,
+	    "pg3: down once its deadline has passed, with its event");
+	dd_snapshot_unref(last);
+	mt_teardown(&T);
+}
+
+static void
+test_first_oneshot(void)
+{
+	const struct dd_snapshot *s;
+	pid_t resumer;
+	int my2, my3;
+
+	mt_harness(&T);
+	T.oneshot = true;
+	it_fault(&T.h, "stop-node", "my3", NULL, "start-node", NULL);
+	it_fault(&T.h, "pause-node", "my2", NULL, "resume-node", NULL);
+	mt_start(&T, REFRESH_MS, NULL, FIRST_DEADLINE_MS);
+	if ((resumer = it_spawn()) == 0) {
+		usleep(3500000);
+		execlp("bash", "bash", T.h.script, "resume-node", T.h.dir, "my2", (char *)NULL);
+		_exit(127);
+	}
+	int64_t t0 = it_now_ms();
+	dd_monitor_refresh_now(T.m, it_now_ms() * 1000000 + 20000 * INT64_C(1000000));
+	diag("refresh_now took %lld ms", (long long)(it_now_ms() - t0));
+	it_wait_child(resumer, 10000);
+	s = dd_monitor_current(T.m);
+	if (!s)
+		bail_out("no snapshot");
+	my2 = mt_node(s, "my2");
+	my3 = mt_node(s, "my3");
+	ok(s->nodes[my2].state == DD_NODE_UP || s->nodes[my2].state == DD_NODE_LAGGING,
+	    "one-shot: my2, paused at start for 3.5 s, is up (%s: %s)",
+	    dd_node_state_name(s->nodes[my2].state), s->nodes[my2].last_error);
+	ok(s->nodes[my3].state == DD_NODE_DOWN, "one-shot: my3, stopped, is down");
+	dd_snapshot_unref(s);
+	it_undo(&T.h, "resume-node", "my2");
+	mt_teardown(&T);
+}
+
+/* ---- dbdeck's own sessions ---- */
+
+static void
+test_own_app(void)
+{
+	const struct dd_snapshot *s;
+	bool own_seen = false, other_seen = false;
+	int64_t t0, other_at = -1;
+	pid_t other, own;
+
+	mt_harness(&T);
+	T.app = "mt-own-app";
+	mt_start(&T, REFRESH_MS, NULL, 0);
+	own = mt_client_start(&T, "psql", "pg1", "SET application_name = 'mt-own-app'",
+	    "select pg_sleep(8) /* own */", NULL);
+	other = mt_client_start(&T, "psql", "pg1", "SET application_name = 'dbdeck'",
+	    "select pg_sleep(8) /* other */", NULL);
+	/* both run for 8 s: watch until "other" has been seen for 2 s, 7 s at most */
+	for (t0 = it_now_ms(); it_now_ms() - t0 < 7000;) {
+		if (other_at >= 0 && it_now_ms() - other_at > 2000)
+			break;
+		if (!(s = mt_next(&T, 1000)))
+			continue;
+		for (int i = 0; i < s->n_queries; i++) {
+			const struct dd_snap_query *q = &s->queries[i];
+			own_seen |= strstr(q->text, "/* own */") != NULL;
+			if (strstr(q->text, "/* other */") &&
+			    strcmp(q->application, "dbdeck") == 0) {
+				other_seen = true;
+				other_at = other_at < 0 ? it_now_ms() : other_at;
+			}
+		}
+		dd_snapshot_unref(s);
+	}
+	ok(other_seen, "a session of another program named dbdeck is shown as a slow query");
+	ok(other_seen && !own_seen,
+	    "a session with the core's application_name is dbdeck's own: not shown");
+	it_wait_child(own, 10000);
+	it_wait_child(other, 10000);
 	mt_teardown(&T);
 }
 
@@ -504,7 +772,11 @@ main(int argc, char **argv)
 	    {"sigstop", test_sigstop},
 	    {"slow_pg", test_slow_pg},
 	    {"slow_my", test_slow_my},
+	    {"kill_query_id", test_kill_query_id},
 	    {"statements", test_statements},
+	    {"first", test_first},
+	    {"first_oneshot", test_first_oneshot},
+	    {"own_app", test_own_app},
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -513,5 +785,7 @@ main(int argc, char **argv)
 			tests[i].fn();
 			return tap_done();
 		}
-	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements", argv[0]);
+	bail_out("usage: %s lag_pg|idle|lag_my|down|sigstop|slow_pg|slow_my|statements|first|"
+	         "first_oneshot|own_app|kill_query_id",
+	    argv[0]);
 }

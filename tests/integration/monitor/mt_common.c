@@ -17,17 +17,20 @@
 #define NS_MS INT64_C(1000000)
 
 static void
-cluster_text(FILE *f, const struct mt *t, const char *engine, const char *extra)
+cluster_text(
+    FILE *f, const struct mt *t, const char *engine, const char *extra, int64_t connect_timeout_ms)
 {
 	bool pg = strcmp(engine, "pg") == 0;
 
 	fprintf(f, "\n[cluster %s]\nengine = %s\nnodes = %s1, %s2, %s3\n", engine,
 	    pg ? "postgresql" : "mariadb", engine, engine, engine);
 	fprintf(f, "database = %s\ncredential = harness\n", t->h.database);
-	fprintf(f, "pool_size = 4\nmin_idle = 1\nmax_overflow = 2\nacquire_timeout = 2s\n"
-	           "connect_timeout = 1s\nquery_timeout = 5s\nlag_max = 2s\nlag_critical = 30s\n"
-	           "alert_lag_for = 3s\nbreaker_threshold = 3\nbreaker_recovery = 2s\n"
-	           "liveness_idle = 1s\nslow_query = 1s\n");
+	fprintf(f,
+	    "pool_size = 4\nmin_idle = 1\nmax_overflow = 2\nacquire_timeout = 2s\n"
+	    "connect_timeout = %lldms\nquery_timeout = 5s\nlag_max = 2s\nlag_critical = 30s\n"
+	    "alert_lag_for = 3s\nbreaker_threshold = 3\nbreaker_recovery = 2s\n"
+	    "liveness_idle = 1s\nslow_query = 1s\n",
+	    (long long)connect_timeout_ms);
 	if (extra)
 		fprintf(f, "%s\n", extra);
 	for (int i = 1; i <= 3; i++) {
@@ -39,7 +42,7 @@ cluster_text(FILE *f, const struct mt *t, const char *engine, const char *extra)
 }
 
 static void
-load_config(struct mt *t, int64_t refresh_ms, const char *extra)
+load_config(struct mt *t, int64_t refresh_ms, const char *extra, int64_t connect_timeout_ms)
 {
 	struct dd_diags *d = dd_diags_new();
 	char *text = NULL;
@@ -47,8 +50,8 @@ load_config(struct mt *t, int64_t refresh_ms, const char *extra)
 	FILE *f = open_memstream(&text, &len);
 
 	fprintf(f, "[console]\nrefresh = %lldms\n", (long long)refresh_ms);
-	cluster_text(f, t, "pg", extra);
-	cluster_text(f, t, "my", extra);
+	cluster_text(f, t, "pg", extra, connect_timeout_ms);
+	cluster_text(f, t, "my", extra, connect_timeout_ms);
 	fclose(f);
 	if (dd_config_load_buffer("/tmp/dbdeck-monitor-test.ini", text, len, &t->cfg, d) != 0) {
 		dd_diags_print(d, stdout);
@@ -69,11 +72,8 @@ all_up(const struct dd_snapshot *s)
 }
 
 void
-mt_setup(struct mt *t, int64_t refresh_ms, const char *extra_keys)
+mt_harness(struct mt *t)
 {
-	struct dd_monitor_options mo;
-	const struct dd_snapshot *s = NULL;
-	int64_t t0;
 	char err[512];
 
 	memset(t, 0, sizeof(*t));
@@ -81,16 +81,40 @@ mt_setup(struct mt *t, int64_t refresh_ms, const char *extra_keys)
 		bail_out("no harness: %s", err);
 	it_arm(&t->h);
 	it_password(&t->h);
-	load_config(t, refresh_ms, extra_keys);
-	t->core = dd_core_new(t->cfg, it_credential, &t->h, err, sizeof(err));
+}
+
+void
+mt_start(struct mt *t, int64_t refresh_ms, const char *extra_keys, int64_t down_after_ms)
+{
+	struct dd_monitor_options mo;
+	struct dd_core_options co;
+	char err[512];
+
+	/* a first deadline longer than the usual 1 s connect_timeout: so is the connect's */
+	load_config(t, refresh_ms, extra_keys, down_after_ms > 1000 ? down_after_ms : 1000);
+	dd_core_options_default(&co);
+	co.application_name = t->app;
+	t->core = dd_core_new_with(t->cfg, it_credential, &t->h, &co, err, sizeof(err));
 	if (t->core == NULL)
 		bail_out("dd_core_new: %s", err);
 	dd_monitor_options_default(&mo);
 	mo.retry_optional_ms = 2000;
 	mo.statements_every_ms = 2000;
+	mo.down_after_ms = down_after_ms;
+	mo.oneshot = t->oneshot;
 	t->m = dd_monitor_new(t->core, &mo, err, sizeof(err));
 	if (t->m == NULL)
 		bail_out("dd_monitor_new: %s", err);
+}
+
+void
+mt_setup(struct mt *t, int64_t refresh_ms, const char *extra_keys)
+{
+	const struct dd_snapshot *s = NULL;
+	int64_t t0;
+
+	mt_harness(t);
+	mt_start(t, refresh_ms, extra_keys, 0);
 	for (t0 = it_now_ms(); it_now_ms() - t0 < 20000;) {
 		dd_snapshot_unref(s);
 		s = mt_next(t, 2000);

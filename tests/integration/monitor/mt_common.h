@@ -26,6 +26,8 @@ struct mt {
 	struct dd_config *cfg;
 	struct dd_core *core;
 	struct dd_monitor *m;
+	const char *app; /* the core's application_name (mt_start); NULL = the default */
+	bool oneshot;    /* a one-shot monitor (mt_start), as `dbdeck status` makes */
 };
 
 /*
@@ -34,6 +36,13 @@ struct mt {
  * extra_keys: more cluster keys for both clusters (may be NULL).
  */
 void mt_setup(struct mt *t, int64_t refresh_ms, const char *extra_keys);
+/* mt_setup in two steps, without the wait: load the harness (and arm itlib's undos) ... */
+void mt_harness(struct mt *t);
+/*
+ * ... then build the core and start the monitor (down_after_ms: 0 = the
+ * default; connect_timeout is 1 s, or down_after_ms when that is longer).
+ */
+void mt_start(struct mt *t, int64_t refresh_ms, const char *extra_keys, int64_t down_after_ms);
 void mt_teardown(struct mt *t);
 
 /* Waits for the next published snapshot (at most timeout_ms); a new reference or NULL. */

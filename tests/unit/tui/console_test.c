@@ -59,6 +59,13 @@ row_has(int y, const char *needle)
 }
 
 static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+static bool
 screen_has_byte_over(unsigned char limit)
 {
 	for (int y = 0; y < scr.rows; y++) {
@@ -101,6 +108,17 @@ test_overview(void)
 	find_row("pg3");
 	ok(strstr(row, "6.0s!!") != NULL && row[0] == 'X', "lag past lag_critical: 'X' and 6.0s!!");
 	f.nodes[2].lag_s = 0.2;
+	render();
+	find_row("pg2");
+	ok(ends_with(row, " 25"), "QPS: statements per second (%s)", row);
+	f.nodes[1].qps = NAN; /* PostgreSQL without pg_stat_statements */
+	f.nodes[1].tps = 27000;
+	f.nodes[1].load_per_s = 27000;
+	f.nodes[1].load_kind = DD_RATE_TRANSACTIONS;
+	render();
+	find_row("pg2");
+	ok(ends_with(row, " 27kt"),
+	    "no statement count: transactions per second, marked t, never a blank (%s)", row);
 	f.nodes[1].state = DD_NODE_DOWN;
 	f.nodes[1].breaker = DD_BREAKER_OPEN;
 	render();

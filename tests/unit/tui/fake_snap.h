@@ -41,6 +41,8 @@ fake_node(struct fake *f, int i, const char *name, int cluster, enum dd_role rol
 	n->conn_max = 100;
 	n->qps = 12.5 * (i + 1);
 	n->tps = 3;
+	n->load_per_s = n->qps;
+	n->load_kind = DD_RATE_QUERIES;
 	n->cache_hit = 0.99;
 	n->lag_s = role == DD_ROLE_REPLICA ? 0.2 : NAN;
 	n->lag_note = "";

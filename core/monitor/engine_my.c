@@ -1,6 +1,10 @@
 /*
- * probe_my.c: what the monitor asks a MariaDB (or MySQL) node every round.
- * One statement per round, starting with the dbdeck comment so that
+ * engine_my.c: the monitor's MariaDB (and MySQL) table (mon_engine_my):
+ * what it asks a node every round and how the answer is read, why the
+ * statement digests cannot be read, a replica's positions, and cancel. Why
+ * the table is here and not in core/driver: see engine_pg.c.
+ *
+ * The round: one statement per round, starting with the dbdeck comment so that
  * operators (and this probe) can tell it apart in the processlist: a UNION
  * ALL of
  *   's'  one row: version, max_connections, @@performance_schema, the status
@@ -16,6 +20,7 @@
  * threads, the event scheduler, this probe's session and statements carrying
  * the dbdeck comment are left out of the counts by state and the slow list.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +85,8 @@
 	            " (SELECT " MY_DIGEST_COLS MY_DIGEST_FROM                                      \
 	            " ORDER BY AVG_TIMER_WAIT DESC LIMIT %d)) s ORDER BY total_ms DESC"
 
-void
-mon_my_sql(struct mcluster *cl)
+static void
+my_make_sql(struct mcluster *cl)
 {
 	cl->sql_round = xasprintf(
 	    MY_ROUND_FMT, (long long)cl->cc->slow_query_ms, MON_MAX_SLOW + DD_SNAP_MAX_REPL);
@@ -152,66 +157,53 @@ read_query(struct probe_result *r, const struct dd_result *res, int i, int64_t n
 	q->hash = mon_text_hash(sp_get(&r->sp, q->text), q->text_len);
 }
 
-int
-mon_my_round(struct probe_ctx *c, struct dd_db_error *err)
+static bool
+my_read_row(struct probe_ctx *c, const struct dd_result *res, int i, int64_t now_us)
 {
-	struct dd_result *res = NULL;
-	const char *kind, *cmd;
-	bool stats = false;
-	int64_t now_us;
-	int i, n;
+	const char *kind = dd_result_value(res, i, 0), *cmd = dd_result_value(res, i, 5);
 
-	if (mon_run(c, c->nd->cl->sql_round, MY_ROUND_COLS, &res, err) < 0)
-		return -1;
-	now_us = c->nd->m->clock.wall_ms(c->nd->m->clock.ctx) * 1000;
-	n = dd_result_nrows(res);
-	for (i = 0; i < n; i++) {
-		kind = dd_result_value(res, i, 0);
-		cmd = dd_result_value(res, i, 5);
-		if (kind && kind[0] == 's') {
-			read_stats(c, res, i);
-			stats = true;
-		} else if (kind && cmd && strncmp(cmd, "Binlog Dump", 11) == 0) {
-			read_peer(c->r, res, i);
-		} else if (kind) {
-			read_query(c->r, res, i, now_us);
-		}
+	if (kind[0] == 's') {
+		read_stats(c, res, i);
+		return true;
 	}
-	dd_result_free(res);
-	if (!stats) {
-		err->cls = DD_ERR_PERMANENT;
-		dd_strlcpy(err->message, "no stats row", sizeof(err->message));
+	if (cmd && strncmp(cmd, "Binlog Dump", 11) == 0)
+		read_peer(c->r, res, i);
+	else
+		read_query(c->r, res, i, now_us);
+	return false;
+}
+
+/* The round statement; then the digests when due, unless performance_schema is off. */
+static int
+my_round(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
+{
+	struct mnode *nd = c->nd;
+
+	if (mon_round(c, nd->cl->sql_round, err) < 0)
 		return -1;
+	if (c->r->ps_off) {
+		mon_stmts_store(nd, false,
+		    "performance_schema is OFF (set performance_schema = ON "
+		    "in the server's configuration and restart it)");
+		return 0;
 	}
+	if (now_ns >= nd->stmts_next_ns && now_ns >= nd->optional_retry_ns)
+		mon_fetch_statements(c, now_ns);
 	return 0;
 }
 
-int
-mon_my_statements(struct probe_ctx *c, struct stmt_set *out, struct dd_db_error *err)
+static const char *
+my_statements_sql(struct probe_ctx *c, char **owned)
 {
-	struct dd_result *res = NULL;
-	int i, n;
-
-	if (mon_run(c, c->nd->cl->sql_statements, 5, &res, err) < 0)
-		return -1;
-	sp_reset(&out->sp);
-	out->n = 0;
-	n = dd_result_nrows(res);
-	for (i = 0; i < n && out->n < 2 * MON_TOP_STATEMENTS; i++) {
-		struct pstmt *s = &out->s[out->n++];
-		s->text = mon_v_str(&out->sp, res, i, 0);
-		s->calls = mon_v_i64(res, i, 1);
-		s->total_ms = mon_v_dbl(res, i, 2);
-		s->mean_ms = mon_v_dbl(res, i, 3);
-		s->rows = mon_v_i64(res, i, 4);
-	}
-	dd_result_free(res);
-	return 0;
+	(void)owned;
+	return c->nd->cl->sql_statements;
 }
 
-void
-mon_my_statements_why(const struct dd_db_error *err, char *why, size_t len)
+/* Why the statement digests cannot be read, from the error the server gave. */
+static void
+my_statements_why(const struct mcluster *cl, const struct dd_db_error *err, char *why, size_t len)
 {
+	(void)cl;
 	if (err->code == 1142 || err->code == 1227 || err->code == 1044)
 		snprintf(why, len,
 		    "no SELECT privilege on performance_schema "
@@ -223,3 +215,163 @@ mon_my_statements_why(const struct dd_db_error *err, char *why, size_t len)
 	else
 		snprintf(why, len, "statement digests: %s", err->message);
 }
+
+/* ---- in the snapshot ---- */
+
+static void
+my_replication(struct snap_build *b, struct dd_snap_node *sn, const struct dd_role_info *in,
+    const struct dd_role_info *pin)
+{
+	sn->receive_pos = snap_str(b, in->gtid_io_pos);
+	sn->replay_pos = snap_str(b, in->gtid_slave_pos);
+	sn->io_thread = in->io_running ? "Yes" : "No";
+	sn->sql_thread = in->sql_running ? "Yes" : "No";
+	sn->repl_error = snap_str(b, in->last_io_error[0] ? in->last_io_error : in->last_sql_error);
+	if (pin && pin->binlog_set.n > 0) {
+		int64_t d = 0;
+		for (int k = 0; k < pin->binlog_set.n; k++) {
+			uint64_t want = pin->binlog_set.gtid[k].seq;
+			uint64_t have =
+			    dd_gtid_set_seq(&in->slave_set, pin->binlog_set.gtid[k].domain);
+			d += want > have ? (int64_t)(want - have) : 0;
+		}
+		sn->lag_trx = d;
+	}
+}
+
+/* ---- cancel ---- */
+
+/*
+ * The thread's current statement is read (TIME_MS, INFO, COMMAND and, on
+ * MariaDB 10.0.5 and later, QUERY_ID): its start (now - TIME_MS) must be
+ * within 1.5 s of the target's and its text must hash the same. Then KILL
+ * QUERY ID of the statement that passed the check, so that a statement the
+ * session starts after the check is never the one killed (the server says
+ * "unknown query id" instead). Older servers: KILL QUERY of the thread.
+ * Terminate ends the session (KILL CONNECTION): there is no per-statement
+ * form of it, and the session is the target.
+ */
+#define MY_START_SLACK_US    INT64_C(1500000)
+#define MY_ER_NO_SUCH_THREAD 1094
+#define MY_ER_NO_SUCH_QUERY  1957
+
+/* KILL QUERY ID and information_schema.PROCESSLIST.QUERY_ID: MariaDB 10.0.5. */
+static bool
+my_has_query_id(struct dd_pooled *pc)
+{
+	struct dd_conn *c = dd_pooled_conn(pc);
+
+	return dd_conn_is_mariadb(c) && dd_conn_server_version(c) >= 100005;
+}
+
+/* The verdict on the thread's row; *query_id its statement's (-1 unknown). */
+static int
+my_verdict(
+    const struct cancel_ctx *x, const struct dd_result *res, int64_t now_us, int64_t *query_id)
+{
+	const struct dd_query_target *t = x->t;
+	const char *ms = dd_result_value(res, 0, 0), *cmd = dd_result_value(res, 0, 2);
+	int64_t start_us = now_us - (int64_t)(ms ? strtod(ms, NULL) * 1000.0 : 0);
+	int64_t diff =
+	    start_us > t->started_us ? start_us - t->started_us : t->started_us - start_us;
+
+	*query_id = mon_v_i64(res, 0, 3);
+	if (cmd && strcmp(cmd, "Sleep") == 0) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: the statement has ended (thread %" PRId64 " is idle)", t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	if (diff > MY_START_SLACK_US || mon_text_hash(dd_result_value(res, 0, 1),
+	                                    dd_result_length(res, 0, 1)) != t->text_hash) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: thread %" PRId64 " runs another statement now", t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	return DD_CANCEL_OK;
+}
+
+static int
+my_check(const struct cancel_ctx *x, int64_t now_us, int64_t *query_id)
+{
+	const struct dd_query_target *t = x->t;
+	struct dd_db_error e;
+	struct dd_result *res = NULL;
+	char sql[256];
+	int rc;
+
+	snprintf(sql, sizeof(sql),
+	    MON_COMMENT " SELECT TIME_MS, INFO, COMMAND, %s FROM "
+	                "information_schema.PROCESSLIST WHERE ID = %" PRId64,
+	    my_has_query_id(x->pc) ? "QUERY_ID" : "NULL", t->pid);
+	dd_db_error_clear(&e);
+	if (dd_pool_query(x->pc, sql, x->deadline_ns, &res, &e) < 0) {
+		dd_seterr(
+		    x->err, x->errlen, "could not check thread %" PRId64 ": %s", t->pid, e.message);
+		return DD_CANCEL_FAILED;
+	}
+	if (dd_result_nrows(res) != 1) {
+		dd_seterr(x->err, x->errlen, "refused: thread %" PRId64 " is gone", t->pid);
+		rc = DD_CANCEL_GONE;
+	} else {
+		rc = my_verdict(x, res, now_us, query_id);
+	}
+	dd_result_free(res);
+	return rc;
+}
+
+/* KILL QUERY ID of the checked statement, KILL QUERY or KILL CONNECTION of the thread. */
+static void
+my_kill_sql(const struct cancel_ctx *x, int64_t query_id, char *sql, size_t len)
+{
+	if (x->terminate)
+		snprintf(sql, len, MON_COMMENT " KILL CONNECTION %" PRId64, x->t->pid);
+	else if (query_id > 0)
+		snprintf(sql, len, MON_COMMENT " KILL QUERY ID %" PRId64, query_id);
+	else
+		snprintf(sql, len, MON_COMMENT " KILL QUERY %" PRId64, x->t->pid);
+}
+
+static int
+my_cancel(const struct cancel_ctx *x)
+{
+	struct dd_monitor *m = x->m;
+	struct dd_db_error e;
+	int64_t query_id = -1;
+	char sql[128];
+	int rc;
+
+	rc = my_check(x, m->clock.wall_ms(m->clock.ctx) * 1000, &query_id);
+	if (rc != DD_CANCEL_OK)
+		return rc;
+	if (mon_cancel_test_hook)
+		mon_cancel_test_hook(x->t);
+	my_kill_sql(x, query_id, sql, sizeof(sql));
+	dd_db_error_clear(&e);
+	if (dd_pool_exec(x->pc, sql, x->deadline_ns, NULL, &e) == 0)
+		return DD_CANCEL_OK;
+	if (e.code == MY_ER_NO_SUCH_THREAD) {
+		dd_seterr(x->err, x->errlen, "refused: thread %" PRId64 " is gone", x->t->pid);
+		return DD_CANCEL_GONE;
+	}
+	if (e.code == MY_ER_NO_SUCH_QUERY) {
+		dd_seterr(x->err, x->errlen,
+		    "refused: the statement ended after the check (thread %" PRId64
+		    " was not touched)",
+		    x->t->pid);
+		return DD_CANCEL_CHANGED;
+	}
+	dd_seterr(x->err, x->errlen, "KILL failed: %s", e.message);
+	return DD_CANCEL_FAILED;
+}
+
+const struct mon_engine mon_engine_my = {
+    .name = "mariadb",
+    .make_sql = my_make_sql,
+    .round_cols = MY_ROUND_COLS,
+    .round = my_round,
+    .read_row = my_read_row,
+    .statements_sql = my_statements_sql,
+    .statements_why = my_statements_why,
+    .replication = my_replication,
+    .cancel = my_cancel,
+};
