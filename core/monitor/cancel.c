@@ -1,6 +1,7 @@
 /*
  * cancel.c: cancelling or terminating a slow statement (monitor.h), over a
- * connection of the node's pool, never the probe's.
+ * connection of the node's actions pool (the admin_credential's, else the
+ * node's own pool: action_pool), never the probe's.
  *
  * The target is re-checked on the server first, because a pid (thread id)
  * names a session, not a statement: by the time an operator confirms, the
@@ -16,6 +17,20 @@
 #define DEFAULT_DEADLINE_NS INT64_C(5000000000)
 
 void (*mon_cancel_test_hook)(const struct dd_query_target *t);
+
+/*
+ * The pool a cancel or terminate uses: the cluster's admin_credential pool
+ * when it names one (core.h dd_cluster_admin_pool), else the node's own. The
+ * probes never use it, so the probing account needs no right to signal.
+ */
+static struct dd_pool *
+action_pool(struct dd_monitor *m, const struct mnode *nd)
+{
+	struct dd_cluster *cl = dd_core_cluster(m->core, nd->cl->name);
+	struct dd_pool *p = cl ? dd_cluster_admin_pool(cl, nd->in_cluster) : NULL;
+
+	return p ? p : nd->pool;
+}
 
 int
 dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, bool terminate,
@@ -43,7 +58,7 @@ dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, b
 		deadline_ns = dd_now_mono_ns() + DEFAULT_DEADLINE_NS;
 	x.deadline_ns = deadline_ns;
 	dd_db_error_clear(&e);
-	rc = dd_pool_acquire(nd->pool, deadline_ns, &x.pc, &e);
+	rc = dd_pool_acquire(action_pool(m, nd), deadline_ns, &x.pc, &e);
 	if (rc != DD_POOL_OK) {
 		dd_seterr(err, errlen, "%s: no connection: %s", nd->name, e.message);
 		return DD_CANCEL_FAILED;

@@ -2,8 +2,10 @@
 # mkvault.sh DBDECK DIR: makes the vault of a running harness (or the demo):
 # a random passphrase in DIR/passphrase (0600), a vault DIR/vault made with
 # the fast `interactive` KDF (a test and demo vault, not a production one),
-# and the entry `harness` (user dbdeck, the harness's password) that
-# DIR/dbdeck.ini names as the credential of both clusters.
+# the entry `harness` (user dbdeck, the harness's password) that
+# DIR/dbdeck.ini names as the credential of both clusters, and the entry
+# `harness-monitor` (user dbdeck_mon, the monitor-only account, same
+# password) for the least-privilege tests.
 set -euo pipefail
 dbdeck=$1 dir=$2
 umask 077
@@ -12,3 +14,4 @@ rm -f "$dir/vault"
 common=(--vault "$dir/vault" --passphrase-file "$dir/passphrase")
 "$dbdeck" "${common[@]}" vault init --kdf interactive
 "$dbdeck" "${common[@]}" vault set harness --user dbdeck --password-stdin < "$dir/password"
+"$dbdeck" "${common[@]}" vault set harness-monitor --user dbdeck_mon --password-stdin < "$dir/password"

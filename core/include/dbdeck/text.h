@@ -176,4 +176,14 @@ size_t dd_text_edit_distance(const char *a, const char *b);
  */
 void dd_sql_normalize(enum dd_engine engine, const char *sql, char *out, size_t outlen);
 
+/*
+ * Masks, in place, the passwords a server message may quote (redact.c has
+ * the rule): the literal after a word ending in "password" (PASSWORD,
+ * MASTER_PASSWORD, ...) or after IDENTIFIED BY, with optional '=' or '(' in
+ * between, becomes '***'; an unclosed literal is masked to the end. s is a
+ * NUL-terminated string in a buffer of size bytes (a short secret makes the
+ * text longer: its end is cut to fit). Returns the number of values masked.
+ */
+size_t dd_text_redact_secrets(char *s, size_t size);
+
 #endif
