@@ -2,9 +2,10 @@
 # test.sh: `make test`. Builds the sanitizer tree, starts the real-server
 # harness once (with a watchdog on this shell, so even a SIGKILL of this run
 # leaves no server behind), runs every meson suite, stops the harness, and
-# prints as its last line `N passed, M failed` (non-zero exit when M > 0),
-# after a short recap of what failed (test names and their `not ok` lines),
-# so that the tail of a CI log says which check broke.
+# prints as its last line `N passed, M failed, K skipped` (non-zero exit when
+# M > 0), after a short recap of what failed (test names and their `not ok`
+# lines), so that the tail of a CI log says which check broke. The counts
+# come from meson's JSON test log (tools/testlog.py), not from its console.
 #
 #   tools/test.sh                  everything
 #   tools/test.sh --suite unit     one suite (repeatable); the harness starts
@@ -13,6 +14,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${BUILD:-build}
+python=python3
+[ -x /usr/bin/python3 ] && python=/usr/bin/python3 # Debian's, not a user's shim
 asan=build-asan
 suites=()
 while [ $# -gt 0 ]; do
@@ -24,8 +27,8 @@ done
 [ ${#suites[@]} -eq 0 ] && suites=(unit fuzz integration tui asan)
 want() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
-passed=0 failed=0
-recap=()
+passed=0 failed=0 skipped=0
+recap=() skips=()
 hdir=""
 logdir=$root/$build/test-logs
 mkdir -p "$logdir"
@@ -39,37 +42,77 @@ stop_harness() {
 trap 'stop_harness' EXIT
 trap 'echo "test: interrupted" >&2; stop_harness; exit 130' INT TERM HUP
 
-# Adds the counts of one `meson test` run (its summary lines) to the totals.
-count() {
-	local log=$1 ok fail
-	ok=$(awk '/^Ok:/ {a+=$2} /^Expected Fail:/ {a+=$3} END {print a+0}' "$log")
-	fail=$(awk '/^Fail:/ {a+=$2} /^Unexpected Pass:/ {a+=$3} /^Timeout:/ {a+=$2} /^Skipped:/ {a+=$2} END {print a+0}' "$log")
-	if ! grep -qE '^Ok:|No suitable tests defined' "$log"; then
-		fail=$((fail + 1)) # meson itself failed: count the run as one failure
+# A check that could not run: one failure, named in the recap.
+broken() {
+	recap+=("$1")
+	failed=$((failed + 1))
+}
+
+# build_tree LABEL DIR MESON-SETUP-ARGS...: sets up (the first time) and
+# builds another tree, such as the sanitizer one; a failed build is a failure.
+build_tree() {
+	local label=$1 dir=$2; shift 2
+	local blog=$logdir/$label-build.log
+	if { [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" > "$blog" 2>&1; } &&
+		ninja -C "$dir" >> "$blog" 2>&1; then
+		return 0
 	fi
-	passed=$((passed + ok)); failed=$((failed + fail))
+	echo "test: the $label build failed (see $blog)" >&2
+	tail -20 "$blog" >&2
+	broken "$label: the build failed (see $blog)"
+	return 1
 }
 
 # run_suite LABEL BUILDDIR MESON-TEST-ARGS...
+# Runs one `meson test` and adds its results, read from meson's JSON log
+# (meson-logs/testlog.json, one object per test), to the totals. A suite
+# that must run and did not (no test selected, fewer results than tests,
+# every test skipped, or meson failing on its own) counts as a failure.
 run_suite() {
 	local label=$1 dir=$2; shift 2
-	local log=$logdir/$label.log
+	local log=$logdir/$label.log json=$dir/meson-logs/testlog.json
+	local expected rc p="" f="" s="" n="" start=$SECONDS line
+	local -a x
 	echo "== $label" >&2
-	meson test -C "$dir" --no-rebuild --print-errorlogs "$@" 2>&1 | tee "$log" |
-		grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):' >&2
-	count "$log"
-	# meson's full log (every test's output) is rewritten by the next run: keep it.
+	expected=$(meson test -C "$dir" --no-rebuild --list "$@" 2>/dev/null | grep -c ' / ')
+	if [ "$expected" -eq 0 ]; then
+		echo "test: $label: no test selected by \`meson test $*\` in $dir" >&2
+		broken "$label: no test ran (meson test -C $dir $*)"
+		return
+	fi
+	rm -f "$json"
+	meson test -C "$dir" --no-rebuild --print-errorlogs "$@" > "$log" 2>&1
+	rc=$?
+	grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):' "$log" | awk '!seen[$0]++' >&2
+	# meson's logs are rewritten by the next run: keep them.
 	cp "$dir/meson-logs/testlog.txt" "$logdir/$label-testlog.txt" 2>/dev/null
-	# Failed tests by name, then the TAP lines that failed (with a few lines
-	# of their diagnostics).
-	local line
-	while IFS= read -r line; do
-		recap+=("$label: $line")
-	done < <(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|SKIP|UNEXPECTEDPASS) ' "$log" |
-		sed -E 's/^ *[0-9]+\/[0-9]+ +//; s/ +/ /g' | awk '!seen[$0]++'
-		awk '/^test: / {t = $0; sub(/^test: +/, "", t); d = 0} /^(not ok|Bail out!)/ {print "    " t ": " $0; d = 3; next}
-			d > 0 && /^#/ {print "      " $0; d--; next} {d = 0}' "$logdir/$label-testlog.txt" 2>/dev/null |
-			head -12)
+	cp "$json" "$logdir/$label-testlog.json" 2>/dev/null
+	{
+		read -r p f s n
+		while IFS=$'\t' read -r -a x; do
+			if [ "${x[0]}" = skip ]; then
+				skips+=("$label: ${x[1]}")
+				continue
+			fi
+			recap+=("$label: ${x[1]} ${x[2]}")
+			for line in "${x[@]:3}"; do
+				recap+=("    $line")
+			done
+		done
+	} < <("$python" tools/testlog.py "$json" "$expected")
+	if ! [[ "$p$f$s" =~ ^[0-9]+$ ]]; then
+		recap+=("$label: the JSON log could not be read ($json)")
+		p=0 f=1 s=0
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		recap+=("$label: meson test exited with status $rc (see $log)")
+		f=1
+	elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		recap+=("$label: every test was skipped: the suite did not run")
+		f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	echo "== $label: $p passed, $f failed, $s skipped in $((SECONDS - start)) s" >&2
 }
 
 # The vault tamper test changes every byte and cuts every length through the
@@ -94,27 +137,26 @@ if want integration || want tui; then
 	else
 		echo "test: the harness did not start:" >&2
 		tail -20 "$logdir/harness.log" >&2
-		failed=$((failed + 1))
+		broken "harness: did not start (see $logdir/harness.log)"
 	fi
 	stop_harness
 fi
 
 if want asan; then
 	echo "== asan: unit and fuzz suites under ASan+UBSan" >&2
-	if { [ -f $asan/build.ninja ] || meson setup $asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; } &&
-		ninja -C $asan > "$logdir/asan-build.log" 2>&1; then
+	if build_tree asan "$asan" -Db_sanitize=address,undefined -Db_lundef=false; then
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			run_suite asan $asan --suite unit --suite fuzz
-	else
-		echo "test: the sanitizer build failed (see $logdir/asan-build.log)" >&2
-		tail -20 "$logdir/asan-build.log" >&2
-		failed=$((failed + 1))
+			run_suite asan "$asan" --suite unit --suite fuzz
 	fi
 fi
 
+if [ ${#skips[@]} -gt 0 ]; then
+	echo "skipped:"
+	printf '  %s\n' "${skips[@]}" | head -8
+fi
 if [ ${#recap[@]} -gt 0 ]; then
 	echo "what failed:"
-	printf '  %s\n' "${recap[@]}" | head -16
+	printf '  %s\n' "${recap[@]}" | head -24
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
