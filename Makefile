@@ -21,7 +21,14 @@ demo-down:
 	@tools/demo.sh down
 
 test: build
+	@tools/deps.sh --fuzz
 	@tools/test.sh
+
+# The fuzz suite alone: corpus replays, then each libFuzzer target for
+# DD_FUZZ_SECONDS (10 by default) in a clang build.
+fuzz: build
+	@tools/deps.sh --fuzz
+	@tools/test.sh --suite fuzz
 
 bench: build
 	@tools/deps.sh --bench
@@ -31,4 +38,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

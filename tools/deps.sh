@@ -12,8 +12,13 @@ packages=(
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 	tmux procps openssl python3 valgrind
 )
-[ "${1:-}" = "--bench" ] && packages+=(pgbouncer)
-[ "${1:-}" = "--fuzz" ] && packages+=(clang libclang-rt-14-dev)
+for opt in "$@"; do
+	case $opt in
+	--bench) packages+=(pgbouncer) ;;
+	--fuzz) packages+=(clang libclang-rt-14-dev) ;;
+	*) echo "usage: tools/deps.sh [--bench] [--fuzz]" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

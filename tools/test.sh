@@ -10,6 +10,10 @@
 #   tools/test.sh                  everything
 #   tools/test.sh --suite unit     one suite (repeatable); the harness starts
 #                                  only when integration or tui is asked for
+#
+# Suites: unit, fuzz (corpus replays, then every libFuzzer target for
+# $DD_FUZZ_SECONDS, default 10, in a clang build: build-fuzz/), integration,
+# tui, asan (unit and fuzz under ASan+UBSan: build-asan/).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,6 +21,7 @@ build=${BUILD:-build}
 python=python3
 [ -x /usr/bin/python3 ] && python=/usr/bin/python3 # Debian's, not a user's shim
 asan=build-asan
+fuzz=build-fuzz
 suites=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -118,7 +123,18 @@ run_suite() {
 # The vault tamper test changes every byte and cuts every length through the
 # binary here (~630 runs); the sanitizer run below keeps its sampled variant.
 want unit && DD_VAULT_TAMPER_FULL=1 run_suite unit "$build" --suite unit
-want fuzz && run_suite fuzz "$build" --suite fuzz
+# The corpora replayed by the gcc build, then the tree built with clang and
+# libFuzzer (ASan+UBSan), each fuzz target run for $DD_FUZZ_SECONDS on a copy
+# of its corpus (tests/fuzz/fuzz_run.sh). Clang comes from tools/deps.sh --fuzz.
+if want fuzz; then
+	run_suite fuzz "$build" --suite fuzz
+	echo "== fuzz-run: the tree with clang, each libFuzzer target for ${DD_FUZZ_SECONDS:-10} s" >&2
+	if ! command -v clang >/dev/null; then
+		broken "fuzz-run: clang is not installed (tools/deps.sh --fuzz installs it)"
+	elif CC=clang build_tree fuzz-run "$fuzz" -Dfuzz=true -Db_sanitize=address,undefined; then
+		run_suite fuzz-run "$fuzz" --suite fuzz
+	fi
+fi
 
 if want integration || want tui; then
 	hdir=$(mktemp -d /tmp/dbdeck-test.XXXXXX)
