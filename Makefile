@@ -1,6 +1,8 @@
 # The only entry points a newcomer needs (see README.md). meson does the real
 # work; these targets install what is missing, build, and drive the harness.
+# BUILD names the build directory (tools/*.sh read it from the environment).
 BUILD ?= build
+export BUILD
 MESON_SETUP = meson setup $(BUILD)
 
 .PHONY: all deps build demo demo-down test bench fuzz format clean
@@ -38,4 +40,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

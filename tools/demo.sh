@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 demo=$root/.demo
-dbdeck=$root/build/tui/dbdeck
+dbdeck=$(realpath -m "${BUILD:-build}/tui/dbdeck") # $BUILD: the build directory
 harness=$root/tests/harness/harness.sh
 
 down() {

@@ -13,15 +13,19 @@
 #
 # Suites: unit, fuzz (corpus replays, then every libFuzzer target for
 # $DD_FUZZ_SECONDS, default 10, in a clang build: build-fuzz/), integration,
-# tui, asan (unit and fuzz under ASan+UBSan: build-asan/).
+# tui, asan (unit and fuzz under ASan+UBSan: build-asan/). $BUILD names the
+# gcc build directory (default build); the sanitizer trees are $BUILD-asan
+# and $BUILD-fuzz.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# $BUILD (default build) is the gcc tree; the others sit next to it.
 build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
 python=python3
 [ -x /usr/bin/python3 ] && python=/usr/bin/python3 # Debian's, not a user's shim
-asan=build-asan
-fuzz=build-fuzz
+asan=$build-asan
+fuzz=$build-fuzz
 suites=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,7 +39,7 @@ want() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done;
 passed=0 failed=0 skipped=0
 recap=() skips=()
 hdir=""
-logdir=$root/$build/test-logs
+logdir=$build/test-logs
 mkdir -p "$logdir"
 
 stop_harness() {
@@ -79,7 +83,8 @@ run_suite() {
 	local expected rc p="" f="" s="" n="" start=$SECONDS line
 	local -a x
 	echo "== $label" >&2
-	expected=$(meson test -C "$dir" --no-rebuild --list "$@" 2>/dev/null | grep -c ' / ')
+	expected=$(meson test -C "$dir" --no-rebuild --list "$@" 2>/dev/null |
+		grep -cv -e '^$' -e '^No suitable tests defined')
 	if [ "$expected" -eq 0 ]; then
 		echo "test: $label: no test selected by \`meson test $*\` in $dir" >&2
 		broken "$label: no test ran (meson test -C $dir $*)"
@@ -144,7 +149,7 @@ if want integration || want tui; then
 		tail -1 "$logdir/harness.log" >&2
 		export DD_HARNESS_ENV=$hdir/env
 		if [ -x tests/harness/mkvault.sh ]; then
-			tests/harness/mkvault.sh "$root/$build/tui/dbdeck" "$hdir" >> "$logdir/harness.log" 2>&1 ||
+			tests/harness/mkvault.sh "$build/tui/dbdeck" "$hdir" >> "$logdir/harness.log" 2>&1 ||
 				echo "test: could not make the harness vault (see $logdir/harness.log)" >&2
 		fi
 		# One at a time: fault tests stop, pause and kill nodes of the shared harness.
