@@ -13,9 +13,10 @@
 #
 # Suites: unit, fuzz (corpus replays, then every libFuzzer target for
 # $DD_FUZZ_SECONDS, default 10, in a clang build: build-fuzz/), integration,
-# tui, asan (unit and fuzz under ASan+UBSan: build-asan/). $BUILD names the
-# gcc build directory (default build); the sanitizer trees are $BUILD-asan
-# and $BUILD-fuzz.
+# tui, asan (unit and fuzz under ASan+UBSan: build-asan/), tsan (the tests of
+# the meson suite `tsan` under ThreadSanitizer: build-tsan/; some of them need
+# the harness). $BUILD names the gcc build directory (default build); the
+# other trees are $BUILD-asan, $BUILD-fuzz and $BUILD-tsan.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,6 +27,7 @@ python=python3
 [ -x /usr/bin/python3 ] && python=/usr/bin/python3 # Debian's, not a user's shim
 asan=$build-asan
 fuzz=$build-fuzz
+tsan=$build-tsan
 suites=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: tools/test.sh [--suite NAME]..." >&2; exit 2 ;;
 	esac
 done
-[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz integration tui asan)
+[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz integration tui asan tsan)
 want() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 passed=0 failed=0 skipped=0
@@ -141,7 +143,16 @@ if want fuzz; then
 	fi
 fi
 
-if want integration || want tui; then
+# The ThreadSanitizer tree is built before the harness starts; its suite
+# (pool, breaker and router unit tests, the pool integration tests, one
+# monitor and one router integration test) runs against the harness.
+tsan_built=0
+if want tsan; then
+	echo "== tsan: building the tree with ThreadSanitizer" >&2
+	build_tree tsan "$tsan" -Db_sanitize=thread -Db_lundef=false && tsan_built=1
+fi
+
+if want integration || want tui || [ $tsan_built = 1 ]; then
 	hdir=$(mktemp -d /tmp/dbdeck-test.XXXXXX)
 	chmod 755 "$hdir"
 	echo "== harness: starting in $hdir" >&2
@@ -155,10 +166,14 @@ if want integration || want tui; then
 		# One at a time: fault tests stop, pause and kill nodes of the shared harness.
 		want integration && run_suite integration "$build" --suite integration --num-processes 1
 		want tui && run_suite tui "$build" --suite tui --num-processes 1
+		[ $tsan_built = 1 ] &&
+			TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
+				run_suite tsan "$tsan" --suite tsan
 	else
 		echo "test: the harness did not start:" >&2
 		tail -20 "$logdir/harness.log" >&2
 		broken "harness: did not start (see $logdir/harness.log)"
+		[ $tsan_built = 1 ] && broken "tsan: not run (it needs the harness)"
 	fi
 	stop_harness
 fi
