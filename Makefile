@@ -23,7 +23,7 @@ demo-down:
 	@tools/demo.sh down
 
 test: build
-	@tools/deps.sh --fuzz
+	@tools/deps.sh --fuzz --format
 	@tools/test.sh
 
 # The fuzz suite alone: corpus replays, then each libFuzzer target for
@@ -36,8 +36,10 @@ bench: build
 	@tools/deps.sh --bench
 	@tools/bench.sh
 
+# Reformats every tracked .c/.h file; `make test` (suite format) checks it.
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@tools/deps.sh --format
+	@tools/format-check.sh --fix
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-tsan

@@ -22,7 +22,8 @@ for opt in "$@"; do
 	case $opt in
 	--bench) packages+=(pgbouncer) ;;
 	--fuzz) packages+=(clang libclang-rt-14-dev) ;;
-	*) echo "usage: tools/deps.sh [--bench] [--fuzz]" >&2; exit 2 ;;
+	--format) packages+=(clang-format) ;;
+	*) echo "usage: tools/deps.sh [--bench] [--fuzz] [--format]" >&2; exit 2 ;;
 	esac
 done
 

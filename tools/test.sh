@@ -9,14 +9,15 @@
 #
 #   tools/test.sh                  everything
 #   tools/test.sh --suite unit     one suite (repeatable); the harness starts
-#                                  only when integration or tui is asked for
+#                                  only for integration, tui and tsan
 #
-# Suites: unit, fuzz (corpus replays, then every libFuzzer target for
-# $DD_FUZZ_SECONDS, default 10, in a clang build: build-fuzz/), integration,
-# tui, asan (unit and fuzz under ASan+UBSan: build-asan/), tsan (the tests of
-# the meson suite `tsan` under ThreadSanitizer: build-tsan/; some of them need
-# the harness). $BUILD names the gcc build directory (default build); the
-# other trees are $BUILD-asan, $BUILD-fuzz and $BUILD-tsan.
+# Suites: format (tracked .c/.h files against clang-format), unit, fuzz
+# (corpus replays, then every libFuzzer target for $DD_FUZZ_SECONDS, default
+# 10, in a clang build: build-fuzz/), integration, tui, asan (unit and fuzz
+# under ASan+UBSan: build-asan/), tsan (the tests of the meson suite `tsan`
+# under ThreadSanitizer: build-tsan/; some of them need the harness). $BUILD
+# names the gcc build directory (default build); the other trees are
+# $BUILD-asan, $BUILD-fuzz and $BUILD-tsan.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: tools/test.sh [--suite NAME]..." >&2; exit 2 ;;
 	esac
 done
-[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz integration tui asan tsan)
+[ ${#suites[@]} -eq 0 ] && suites=(format unit fuzz integration tui asan tsan)
 want() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 passed=0 failed=0 skipped=0
@@ -126,6 +127,9 @@ run_suite() {
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	echo "== $label: $p passed, $f failed, $s skipped in $((SECONDS - start)) s" >&2
 }
+
+# Every tracked .c/.h file as clang-format would write it (tools/format-check.sh).
+want format && run_suite format "$build" --suite format
 
 # The vault tamper test changes every byte and cuts every length through the
 # binary here (~630 runs); the sanitizer run below keeps its sampled variant.

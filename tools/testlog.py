@@ -26,11 +26,14 @@ def short_name(name):
 
 
 def tap_failures(stdout, limit=3):
-    out, diag = [], 0
+    out, diag, shown, more = [], 0, 0, 0
     for line in stdout.splitlines():
         if line.startswith("not ok") or line.startswith("Bail out!"):
-            if len(out) >= limit * 4:
-                break
+            if shown >= limit:
+                more += 1
+                diag = 0
+                continue
+            shown += 1
             out.append(line)
             diag = 3
         elif diag > 0 and line.startswith("#"):
@@ -38,6 +41,8 @@ def tap_failures(stdout, limit=3):
             diag -= 1
         else:
             diag = 0
+    if more:
+        out.append("(and %d more not ok lines)" % more)
     return out
 
 
