@@ -60,13 +60,24 @@ broken() {
 	failed=$((failed + 1))
 }
 
-# build_tree LABEL DIR MESON-SETUP-ARGS...: sets up (the first time) and
-# builds another tree, such as the sanitizer one; a failed build is a failure.
+# build_tree LABEL DIR SUITES MESON-SETUP-ARGS...: sets up (the first time)
+# and builds another tree, such as a sanitizer one: everything when SUITES
+# is "all", else only what the tests of those meson suites need (the targets
+# `meson test` itself would rebuild: tools/testtargets.py). A failed build
+# is a failure.
 build_tree() {
-	local label=$1 dir=$2; shift 2
-	local blog=$logdir/$label-build.log
+	local label=$1 dir=$2 only=$3 start=$SECONDS; shift 3
+	local blog=$logdir/$label-build.log targets=()
 	if { [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" > "$blog" 2>&1; } &&
-		ninja -C "$dir" >> "$blog" 2>&1; then
+		ninja -C "$dir" build.ninja >> "$blog" 2>&1 && # regenerate if meson files changed
+		if [ "$only" = all ]; then
+			ninja -C "$dir" >> "$blog" 2>&1
+		else
+			# shellcheck disable=SC2086 # SUITES is a list of words
+			mapfile -t targets < <("$python" tools/testtargets.py "$dir" $only) &&
+				[ ${#targets[@]} -gt 0 ] && ninja -C "$dir" "${targets[@]}" >> "$blog" 2>&1
+		fi; then
+		echo "== $label: built in $((SECONDS - start)) s" >&2
 		return 0
 	fi
 	echo "test: the $label build failed (see $blog)" >&2
@@ -134,15 +145,16 @@ want format && run_suite format "$build" --suite format
 # The vault tamper test changes every byte and cuts every length through the
 # binary here (~630 runs); the sanitizer run below keeps its sampled variant.
 want unit && DD_VAULT_TAMPER_FULL=1 run_suite unit "$build" --suite unit
-# The corpora replayed by the gcc build, then the tree built with clang and
-# libFuzzer (ASan+UBSan), each fuzz target run for $DD_FUZZ_SECONDS on a copy
+# The corpora replayed by the gcc build, then the whole tree built with clang
+# and libFuzzer (ASan+UBSan; this is also the check that the tree builds with
+# clang), each fuzz target run for $DD_FUZZ_SECONDS on a copy
 # of its corpus (tests/fuzz/fuzz_run.sh). Clang comes from tools/deps.sh --fuzz.
 if want fuzz; then
 	run_suite fuzz "$build" --suite fuzz
 	echo "== fuzz-run: the tree with clang, each libFuzzer target for ${DD_FUZZ_SECONDS:-10} s" >&2
 	if ! command -v clang >/dev/null; then
 		broken "fuzz-run: clang is not installed (tools/deps.sh --fuzz installs it)"
-	elif CC=clang build_tree fuzz-run "$fuzz" -Dfuzz=true -Db_sanitize=address,undefined; then
+	elif CC=clang build_tree fuzz-run "$fuzz" all -Dfuzz=true -Db_sanitize=address,undefined; then
 		run_suite fuzz-run "$fuzz" --suite fuzz
 	fi
 fi
@@ -153,7 +165,7 @@ fi
 tsan_built=0
 if want tsan; then
 	echo "== tsan: building the tree with ThreadSanitizer" >&2
-	build_tree tsan "$tsan" -Db_sanitize=thread -Db_lundef=false && tsan_built=1
+	build_tree tsan "$tsan" tsan -Db_sanitize=thread -Db_lundef=false && tsan_built=1
 fi
 
 if want integration || want tui || [ $tsan_built = 1 ]; then
@@ -184,7 +196,7 @@ fi
 
 if want asan; then
 	echo "== asan: unit and fuzz suites under ASan+UBSan" >&2
-	if build_tree asan "$asan" -Db_sanitize=address,undefined -Db_lundef=false; then
+	if build_tree asan "$asan" "unit fuzz" -Db_sanitize=address,undefined -Db_lundef=false; then
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			run_suite asan "$asan" --suite unit --suite fuzz
 	fi
