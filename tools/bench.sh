@@ -8,7 +8,7 @@
 #   tools/bench.sh                 every benchmark
 #   tools/bench.sh bench_monitor   the ones named
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$PWD
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac

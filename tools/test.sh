@@ -19,7 +19,7 @@
 # names the gcc build directory (default build); the other trees are
 # $BUILD-asan, $BUILD-fuzz and $BUILD-tsan.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$PWD
 # $BUILD (default build) is the gcc tree; the others sit next to it.
 build=${BUILD:-build}
@@ -94,7 +94,7 @@ build_tree() {
 run_suite() {
 	local label=$1 dir=$2; shift 2
 	local log=$logdir/$label.log json=$dir/meson-logs/testlog.json
-	local expected rc p="" f="" s="" n="" start=$SECONDS line
+	local expected rc p="" f="" s="" start=$SECONDS line
 	local -a x
 	echo "== $label" >&2
 	expected=$(meson test -C "$dir" --no-rebuild --list "$@" 2>/dev/null |
@@ -112,7 +112,7 @@ run_suite() {
 	cp "$dir/meson-logs/testlog.txt" "$logdir/$label-testlog.txt" 2>/dev/null
 	cp "$json" "$logdir/$label-testlog.json" 2>/dev/null
 	{
-		read -r p f s n
+		read -r p f s _
 		while IFS=$'\t' read -r -a x; do
 			if [ "${x[0]}" = skip ]; then
 				skips+=("$label: ${x[1]}")
