@@ -640,7 +640,7 @@ test_first(void)
 	t0 = it_now_ms();
 	mt_start(&T, REFRESH_MS, NULL, FIRST_DEADLINE_MS);
 	while (it_now_ms() - t0 < FIRST_DEADLINE_MS + 3000) {
-		/* after the first snapshot (my2 must be seen before it answers), at 0.7 s at least */
+		/* after the first snapshot (my2 must be seen unknown), at 0.7 s at least */
 		if (resumed < 0 && last && it_now_ms() - t0 >= 700) {
 			it_undo(&T.h, "resume-node", "my2");
 			resumed = it_now_ms() - t0;
