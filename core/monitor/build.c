@@ -371,6 +371,26 @@ fill_cluster(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster 
 		sc->route_reasons[sc->n_route_reasons++] = snap_str(b, o->dec[c][k].reason);
 }
 
+/*
+ * Whether the router's topology of cluster sc may not be complete yet: for
+ * down_after after start, while the router has never reached a node that
+ * the monitor does not know to be down, the router may only have missed
+ * that node's first contact (its probe's deadline includes the connect), so
+ * "no primary" would be a guess. The topology counts as not known then
+ * (degraded, no no_primary alert), as a node counts as unknown.
+ */
+static bool
+first_contacts_pending(
+    const struct dd_monitor *m, const struct dd_snapshot *s, const struct dd_snap_cluster *sc)
+{
+	if (dd_now_mono_ns() - m->started_ns > mon_down_after_ms(m) * 1000000)
+		return false;
+	for (int i = sc->first_node; i < sc->first_node + sc->n_nodes; i++)
+		if (m->views[i].probe_wall_ms == 0 && s->nodes[i].state != DD_NODE_DOWN)
+			return true;
+	return false;
+}
+
 static enum dd_health
 cluster_health(const struct dd_snapshot *s, const struct dd_snap_cluster *sc)
 {
@@ -519,6 +539,8 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	fill_queries(m, b, s);
 	fill_statements(m, b, s);
 	pthread_mutex_unlock(&m->mu);
+	for (i = 0; i < m->n_clusters; i++)
+		cls[i].topology_known &= !first_contacts_pending(m, s, &cls[i]);
 	nch = dd_alerts_eval(m->alerts, s, m->th, ch, MAX_CHANGES);
 	log_changes(m, s, ch, nch, s->generated_wall_ms);
 	fill_alerts(m, b, s, cls);

@@ -152,6 +152,7 @@ dd_monitor_new(
 	m = xcalloc(1, sizeof(*m));
 	options_apply(m, core, opts ? opts : &defaults);
 	m->core = core;
+	m->started_ns = dd_now_mono_ns();
 	m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (m->wake_fd < 0) {
 		dd_seterr(err, errlen, "eventfd: %s", strerror(errno));
