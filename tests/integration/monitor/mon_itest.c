@@ -389,7 +389,15 @@ test_slow_my(void)
 		bail_out("no slow query");
 	check_slow(s, q, launched, "SLEEP");
 	dd_query_target_of(q, &tg);
+	int64_t counted = s->nodes[mt_node(s, "my1")].slow_total;
 	dd_snapshot_unref(s);
+	/* its start comes from TIME_MS anew each round: still one statement */
+	sleep(3);
+	s = mt_next(&T, 3 * REFRESH_MS);
+	is_int(s ? s->nodes[mt_node(s, "my1")].slow_total : -1, counted,
+	    "three rounds later the running SLEEP(30) is still counted once");
+	if (s)
+		dd_snapshot_unref(s);
 	wrong = tg;
 	wrong.text_hash ^= 1;
 	rc = dd_monitor_cancel_query(T.m, &wrong, false, 0, err, sizeof(err));
