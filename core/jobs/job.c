@@ -37,7 +37,7 @@ clean(char *out, size_t outlen, const char *in)
 	    out, outlen, in ? in : "", in ? strlen(in) : 0, (int)outlen - 1, DD_TEXT_UTF8);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vclean(char *out, size_t outlen, const char *fmt, va_list ap)
 {
 	if (!fmt) {
