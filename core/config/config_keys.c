@@ -66,7 +66,7 @@ const struct cfg_key dd_cfg_keys[] = {
 	    .doc = "the encrypted credentials vault (--vault overrides it)"},
 	{.name = "audit_log", .section = CFG_CONSOLE, .type = CFG_PATH,
 	    .def = "~/.local/state/dbdeck/audit.log", .offset = CON(audit_log, char *),
-	    .doc = "append-only log of every operator action"},
+	    .doc = "log of operator actions: JSON lines, 0600, hash-chained (`dbdeck audit`; docs/security.md §11)"},
 	{.name = "read_only", .section = CFG_CONSOLE, .type = CFG_BOOL, .def = "false",
 	    .offset = CON(read_only, bool),
 	    .doc = "true: no action (backup, restore, switchover, ...) can be started"},

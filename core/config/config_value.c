@@ -108,6 +108,12 @@ bad:
 }
 
 bool
+dd_config_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen)
+{
+	return dd_cfg_parse_duration(s, ms, err, errlen);
+}
+
+bool
 dd_cfg_parse_int(const char *s, int64_t *v, char *err, size_t errlen)
 {
 	char q[80];

@@ -11,7 +11,7 @@ out=$("$dd" --version); rc=$?
 out=$("$dd" -V); [ "$out" = "$("$dd" --version)" ]; check $? "-V is --version"
 help=$("$dd" --help); rc=$?
 check $rc "--help exits 0"
-for c in status check-config vault backup backups verify restore switchover failover serve; do
+for c in status check-config vault audit backup backups verify restore switchover failover serve; do
 	grep -qE "^  $c( |$)" <<<"$help"; check $? "--help lists '$c'"
 done
 grep -q -- '--passphrase-file' <<<"$help"; check $? "--help documents --passphrase-file"

@@ -64,5 +64,6 @@ int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_vault(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_audit(struct cli *cli, int argc, char **argv);
 
 #endif

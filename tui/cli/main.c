@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{"check-config", "check-config", "validate the configuration file", cmd_check_config},
 	{"vault", "vault init|set|get|list|rm|passwd", "manage the encrypted credentials vault",
 	    cmd_vault},
+	{"audit", "audit [--json] [--since DURATION] | audit verify",
+	    "print the log of operator actions, or check it", cmd_audit},
 	{"backup", "backup CLUSTER [--verify]", "take a logical backup", NULL},
 	{"backups", "backups CLUSTER [--json]", "list a cluster's backups", NULL},
 	{"verify", "verify CLUSTER [BACKUP]", "re-read and re-hash a backup", NULL},

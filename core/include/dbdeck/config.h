@@ -207,6 +207,13 @@ int dd_config_load(const char *path, struct dd_config **out, struct dd_diags *di
 int dd_config_load_buffer(
     const char *name, const char *buf, size_t len, struct dd_config **out, struct dd_diags *diags);
 
+/*
+ * Parses a duration as the file writes one ("250ms", "5s", "10m", "1h30m":
+ * units ms s m h, largest first) into *ms, for command-line options that
+ * take one (`dbdeck audit --since`). Returns false with the reason in err.
+ */
+bool dd_config_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen);
+
 /* Frees the config and everything it owns. NULL is allowed. */
 void dd_config_free(struct dd_config *cfg);
 
