@@ -6,14 +6,8 @@
  * onto its outcomes.
  */
 #include "backup/backup_int.h"
-#include "util/util.h"
-
-#if __has_include("dbdeck/audit.h")
 #include "dbdeck/audit.h"
-#define HAVE_AUDIT 1
-#else
-#define HAVE_AUDIT 0
-#endif
+#include "util/util.h"
 
 int
 bk_audit_begin(const struct dd_backup_ctx *ctx, const char *action, const char *target,
@@ -22,7 +16,6 @@ bk_audit_begin(const struct dd_backup_ctx *ctx, const char *action, const char *
 	*id = 0;
 	if (!ctx->audit)
 		return 0;
-#if HAVE_AUDIT
 	struct dd_audit_action act = {
 	    .action = action, .cluster = ctx->cluster->name, .target = target, .args = args};
 	char why[BK_ERR_MAX];
@@ -31,11 +24,6 @@ bk_audit_begin(const struct dd_backup_ctx *ctx, const char *action, const char *
 		return -1;
 	}
 	return 0;
-#else
-	(void)action, (void)target, (void)args;
-	dd_seterr(err, errlen, "not started: this build has no audit log");
-	return -1;
-#endif
 }
 
 static const char *
@@ -54,12 +42,7 @@ bk_audit_end(const struct dd_backup_ctx *ctx, uint64_t id, int rc, const char *d
 {
 	if (!ctx->audit)
 		return;
-#if HAVE_AUDIT
 	char why[BK_ERR_MAX];
 	if (dd_audit_end(ctx->audit, id, outcome(rc), detail, why, sizeof(why)) != 0)
 		bk_log(&ctx->hooks, "the audit log's end record failed: %s", why);
-#else
-	(void)id, (void)detail;
-	bk_log(&ctx->hooks, "no audit log: %s", outcome(rc));
-#endif
 }

@@ -94,12 +94,13 @@ dd_backup_prune(const struct dd_backup_ctx *ctx, bool dry_run,
 	    .rctx = rctx,
 	    .err = err,
 	    .errlen = errlen};
-	char args[96];
+	char args[128];
 	uint64_t audit_id = 0;
 	const struct dd_retention *r = &ctx->cluster->retention;
 
-	snprintf(args, sizeof(args), "daily:%d weekly:%d monthly:%d%s", r->daily, r->weekly,
-	    r->monthly, dry_run ? " dry-run" : "");
+	snprintf(args, sizeof(args),
+	    "{\"retention\": \"daily:%d weekly:%d monthly:%d\", \"dry_run\": %s}", r->daily,
+	    r->weekly, r->monthly, dry_run ? "true" : "false");
 	if (bk_audit_begin(ctx, "prune", ctx->cluster->name, args, &audit_id, err, errlen) != 0)
 		return DD_BACKUP_FAILED;
 	int rc = run(&p);

@@ -147,8 +147,8 @@ dd_backup_restore(
 		return DD_BACKUP_FAILED;
 	if (!(r.e = dd_backup_find(&l, o->which, err, errlen)))
 		goto out;
-	snprintf(args, sizeof(args), "backup=%s node=%s%s", r.e->name, o->primary->name,
-	    o->replace ? " replace" : "");
+	snprintf(args, sizeof(args), "{\"backup\": \"%s\", \"node\": \"%s\", \"replace\": %s}",
+	    r.e->name, o->primary->name, o->replace ? "true" : "false");
 	if (bk_audit_begin(ctx, "restore", o->into, args, &audit_id, err, errlen) != 0)
 		goto out;
 	rc = run(&r, err, errlen);

@@ -365,8 +365,8 @@ dd_backup_take(const struct dd_backup_ctx *ctx, const struct dd_node_config *nod
 	int rc;
 
 	t.eng = bk_engine_for(ctx->cluster->engine);
-	snprintf(args, sizeof(args), "node=%s%s", node->name,
-	    ctx->cluster->backup_key ? " encrypted" : "");
+	snprintf(args, sizeof(args), "{\"node\": \"%s\", \"encrypted\": %s}", node->name,
+	    ctx->cluster->backup_key ? "true" : "false");
 	if (bk_audit_begin(ctx, "backup", node->name, args, &audit_id, err, errlen) != 0)
 		return DD_BACKUP_FAILED;
 	rc = run(&t, why_node, err, errlen);

@@ -223,8 +223,8 @@ dd_backup_verify(
 		return DD_BACKUP_FAILED;
 	if (!(e = dd_backup_find(&l, which, err, errlen)))
 		goto out;
-	if (bk_audit_begin(
-	        ctx, "verify", e->name, deep_too ? "deep" : "", &audit_id, err, errlen) != 0)
+	if (bk_audit_begin(ctx, "verify", e->name,
+	        deep_too ? "{\"deep\": true}" : "{\"deep\": false}", &audit_id, err, errlen) != 0)
 		goto out;
 	if (deep_too && (!ctx->cluster->verify_target || !verify_node(ctx->cluster))) {
 		dd_seterr(err, errlen,
