@@ -177,3 +177,47 @@ db_exists() {
 
 # json FILE EXPR: evaluates a Python expression over the JSON in FILE (as d).
 json() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# make_big pg|my DB ROWS: a table of ROWS rows of 512 random bytes each
+# (incompressible), so that a dump of it takes a while.
+make_big() {
+	if [ "$1" = pg ]; then
+		pgq pg1 postgres "create database $2" >/dev/null &&
+			pgq pg1 "$2" "create table big as select i, (select decode(string_agg(md5(random()::text || i::text || j::text), ''), 'hex') from generate_series(1, 32) j) as r from generate_series(1, $3) i" >/dev/null
+	else
+		myq my1 mysql "create database $2" &&
+			myq my1 "$2" "create table big (i int primary key, r blob); insert into big select seq, random_bytes(512) from seq_1_to_$3"
+	fi
+}
+
+# child_of PID NAME: the pid of PID's child process named NAME, or nothing.
+child_of() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		[ "$(cat /proc/"$c"/comm 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
+# wait_for SECONDS CMD...: polls CMD every 20 ms until it succeeds.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.02
+	done
+}
+
+# partial_has_data CLUSTER: a .partial of CLUSTER holds some dump bytes.
+partial_has_data() {
+	local f
+	for f in "$tmp/backups/$1/"*.partial/dump.*; do
+		[ -s "$f" ] && return 0
+	done
+	return 1
+}
+
+# complete_count CLUSTER: finished backup directories of CLUSTER.
+complete_count() { find "$tmp/backups/$1" -mindepth 1 -maxdepth 1 -type d ! -name '*.partial' 2>/dev/null | wc -l; }
+partial_count() { find "$tmp/backups/$1" -mindepth 1 -maxdepth 1 -type d -name '*.partial' 2>/dev/null | wc -l; }
