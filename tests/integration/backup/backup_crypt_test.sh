@@ -61,6 +61,30 @@ for e in pg my; do
 	ok $? "$e: every table's content checksum equals the source's"
 	drop_db $e bktest_enc >/dev/null 2>&1
 
+	# restoring without dbdeck: tools/backup-decrypt.py (docs/backups.md), then the engine's tools
+	if /usr/bin/python3 -c 'import nacl.bindings' 2>/dev/null; then
+		on_exit drop_db $e bktest_manual
+		"$dbdeck" --vault "$dir/vault" --passphrase-file "$dir/passphrase" vault get backup-key \
+			--show-password 2>/dev/null | sed -n 's/^password: //p' >"$tmp/secret"
+		/usr/bin/python3 "$src/tools/backup-decrypt.py" "$path" "$tmp/secret" >"$tmp/plain"
+		rc=$?
+		rm -f "$tmp/secret"
+		if [ $e = pg ]; then
+			pgq pg1 postgres "create database bktest_manual" >/dev/null &&
+				PGPASSFILE=$dir/pgpass pg_restore -h 127.0.0.1 -p "$DD_PG1_PORT" -U dbdeck -w \
+					-d bktest_manual --exit-on-error "$tmp/plain"
+		else
+			myq my1 mysql "create database bktest_manual character set utf8mb4" &&
+				zstd -dc "$tmp/plain" | bash "$DD_HARNESS" mariadb "$dir" my1 -D bktest_manual --binary-mode
+		fi >"$tmp/manual.out" 2>&1
+		[ $rc = 0 ] && diff <(sums $e bktest) <(sums $e bktest_manual) >/dev/null
+		ok $? "$e: restored without dbdeck (backup-decrypt.py, then the engine's own tools)"
+		note <"$tmp/manual.out"
+		drop_db $e bktest_manual >/dev/null 2>&1
+	else
+		skip "$e: restore without dbdeck (no PyNaCl for /usr/bin/python3)"
+	fi
+
 	dd "$tmp/wrong.ini" restore $e latest --into bktest_enc --yes >"$tmp/w.out" 2>&1
 	rc=$?
 	[ $rc = 5 ] && grep -q 'wrong backup key' "$tmp/w.out" && [ "$(db_exists $e bktest_enc)" = 0 ]
