@@ -384,17 +384,38 @@ dd_backup_find(const struct dd_backup_list *l, const char *which, char *err, siz
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct dd_backup_entry *e = &l->v[i];
-		if (latest && e->state == DD_BACKUP_COMPLETE)
+		if (latest && e->state == DD_BACKUP_COMPLETE && e->check != DD_CHECK_FAILED)
 			return e;
 		if (!latest && (strcmp(e->id, which) == 0 || strcmp(e->name, which) == 0) &&
 		    e->state != DD_BACKUP_WRITING && e->state != DD_BACKUP_STALE)
 			return e;
 	}
 	if (latest)
-		dd_seterr(err, errlen, "there is no complete backup");
+		dd_seterr(
+		    err, errlen, "there is no complete backup (that has not failed a verify)");
 	else
 		dd_seterr(err, errlen, "no backup '%s' (see dbdeck backups)", which);
 	return NULL;
+}
+
+int
+dd_backup_newest_good(
+    const struct dd_cluster_config *cluster, int64_t *wall_ms, char *err, size_t errlen)
+{
+	struct dd_backup_list l;
+	int rc = 1;
+
+	*wall_ms = 0;
+	if (dd_backup_list(cluster, &l, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < l.n && rc == 1; i++) {
+		if (l.v[i].state == DD_BACKUP_COMPLETE && l.v[i].check != DD_CHECK_FAILED) {
+			*wall_ms = l.v[i].started_wall_ms;
+			rc = 0;
+		}
+	}
+	dd_backup_list_free(&l);
+	return rc;
 }
 
 const char *

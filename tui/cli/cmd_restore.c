@@ -126,7 +126,7 @@ confirm(void *ctx, const struct dd_backup_entry *e, const char *into, bool exist
 }
 
 static int
-find_backup(const struct cli_bk *b, const char *which)
+find_backup(const struct cli_bk *b, const char *which, char id[16])
 {
 	struct dd_backup_list l;
 	char err[512];
@@ -136,7 +136,10 @@ find_backup(const struct cli_bk *b, const char *which)
 		cli_error("%s", err);
 		return DD_EXIT_FAILED;
 	}
-	if (!dd_backup_find(&l, which, err, sizeof(err))) {
+	const struct dd_backup_entry *e = dd_backup_find(&l, which, err, sizeof(err));
+	if (e) {
+		snprintf(id, 16, "%s", e->id);
+	} else {
 		cli_error("%s", err);
 		rc = DD_EXIT_USAGE;
 	}
@@ -153,18 +156,19 @@ run(struct cli_bk *b, const struct opts *o)
 	    .replace = o->replace,
 	    .confirm = confirm,
 	    .confirm_ctx = &c};
-	char why[256], err[1024];
+	char why[256], err[1024], id[16];
 	int rc;
 
-	if ((rc = find_backup(b, o->which)) != DD_EXIT_OK)
+	if ((rc = find_backup(b, o->which, id)) != DD_EXIT_OK)
 		return rc;
+	ro.which = id; /* "latest" now means this one, whatever is taken meanwhile */
 	if (!(ro.primary = cli_bk_pick_node(b, true, why, sizeof(why))))
 		return DD_EXIT_FAILED;
 	b->what = "restoring";
 	rc = dd_backup_restore(&b->ctx, &ro, err, sizeof(err));
 	cli_bk_clear_bar(b);
 	if (rc == DD_BACKUP_OK)
-		printf("restored backup %s of cluster %s into database %s on %s\n", o->which,
+		printf("restored backup %s of cluster %s into database %s on %s\n", id,
 		    b->cluster->name, o->into, ro.primary->name);
 	else
 		cli_error("restore %s: %s", rc == DD_BACKUP_REFUSED ? "refused" : "failed", err);

@@ -29,7 +29,7 @@ usage(FILE *out)
 
 /* The backup must exist before the action is audited: else exit 2. */
 static int
-find_backup(const struct cli_bk *b, const char *which)
+find_backup(const struct cli_bk *b, const char *which, char id[16])
 {
 	struct dd_backup_list l;
 	char err[512];
@@ -39,7 +39,10 @@ find_backup(const struct cli_bk *b, const char *which)
 		cli_error("%s", err);
 		return DD_EXIT_FAILED;
 	}
-	if (!dd_backup_find(&l, which, err, sizeof(err))) {
+	const struct dd_backup_entry *e = dd_backup_find(&l, which, err, sizeof(err));
+	if (e) {
+		snprintf(id, 16, "%s", e->id);
+	} else {
 		cli_error("%s", err);
 		rc = DD_EXIT_USAGE;
 	}
@@ -51,20 +54,20 @@ static int
 run(const struct cli *cli, const char *cluster, const char *which, bool deep)
 {
 	struct cli_bk b;
-	char err[1024];
+	char err[1024], id[16];
 	int rc;
 
 	rc = cli_bk_open(cli, cluster, (deep ? CLI_BK_VAULT : 0) | CLI_BK_AUDIT,
 	    deep ? "a deep verify" : NULL, &b);
 	if (rc == DD_EXIT_OK)
-		rc = find_backup(&b, which);
+		rc = find_backup(&b, which, id);
 	if (rc == DD_EXIT_OK) {
 		cli_bk_signals(&b);
 		b.what = "verifying";
-		rc = dd_backup_verify(&b.ctx, which, deep, err, sizeof(err));
+		rc = dd_backup_verify(&b.ctx, id, deep, err, sizeof(err));
 		cli_bk_clear_bar(&b);
 		if (rc == DD_BACKUP_OK)
-			printf("backup %s of cluster %s: verified%s\n", which, cluster,
+			printf("backup %s of cluster %s: verified%s\n", id, cluster,
 			    deep ? " (restored into a scratch database; row counts match)"
 			         : " (size and SHA-256 match the manifest)");
 		else

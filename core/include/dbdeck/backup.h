@@ -197,11 +197,20 @@ int dd_backup_list(
 void dd_backup_list_free(struct dd_backup_list *l);
 
 /*
- * The entry named by `which`: "latest" (the newest complete backup), an id, or
- * a directory name. Borrowed from l; NULL when none matches (reason in err).
+ * The entry named by `which`: "latest" (the newest complete backup that has
+ * not FAILED a verify), an id, or a directory name (any state but a .partial). Borrowed from l; NULL when none matches (reason in err).
  */
 const struct dd_backup_entry *dd_backup_find(
     const struct dd_backup_list *l, const char *which, char *err, size_t errlen);
+
+/*
+ * The start time of the cluster's newest good backup (complete, not FAILED by
+ * a verify) into *wall_ms: for the backup_stale alert and
+ * db_backup_age_seconds. Returns 0, 1 when there is none, -1 when backup_dir
+ * cannot be read (reason in err).
+ */
+int dd_backup_newest_good(const struct dd_cluster_config *cluster, int64_t *wall_ms, char *err,
+    size_t errlen);
 
 /* "unverified", "verified", "FAILED". Static storage. */
 const char *dd_backup_check_name(enum dd_backup_check c);

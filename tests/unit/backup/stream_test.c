@@ -321,6 +321,73 @@ test_source(void)
 	ok(strstr(why, "b: lag unknown") != NULL, "unknown lag counts as too much: %s", why);
 }
 
+static void
+fake_backup(const char *cdir, const char *name, const char *id, int64_t t, bool manifest)
+{
+	struct bk_manifest m;
+	char path[600], err[512];
+
+	snprintf(path, sizeof(path), "%s/%s", cdir, name);
+	mkdir(path, 0700);
+	if (!manifest)
+		return;
+	fill_manifest(&m);
+	snprintf(m.id, sizeof(m.id), "%s", id);
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	m.started_wall_ms = t;
+	if (bk_manifest_write(path, &m, err, sizeof(err)) != 0)
+		bail_out("%s", err);
+	bk_manifest_clear(&m);
+}
+
+static void
+test_catalog(void)
+{
+	char name[] = "orders";
+	struct dd_cluster_config c = {.name = name, .retention = {.daily = 1}};
+	struct dd_backup_ctx ctx = {.cluster = &c};
+	struct dd_backup_list l;
+	char cdir[300], path[600], err[512];
+	int64_t t;
+
+	c.backup_dir = dir;
+	snprintf(cdir, sizeof(cdir), "%s/orders", dir);
+	mkdir(cdir, 0700);
+	fake_backup(cdir, "20250101T020000Z-0a1b2c3d", "0a1b2c3d", INT64_C(1735696800000), true);
+	fake_backup(cdir, "20250102T020000Z-11111111", "11111111", INT64_C(1735783200000), true);
+	snprintf(path, sizeof(path), "%s/20250102T020000Z-11111111", cdir);
+	bk_check_write(path, false, false, "damaged", err, sizeof(err));
+	fake_backup(cdir, "20250103T020000Z-22222222.partial", "", 0, false);
+	fake_backup(cdir, "20250104T020000Z-33333333", "", 0, false);
+	fake_backup(cdir, "notes", "", 0, false);
+	ok(dd_backup_list(&c, &l, err, sizeof(err)) == 0 && l.n == 4, "four backups listed");
+	ok(l.n == 4 && l.v[0].state == DD_BACKUP_DAMAGED && l.v[1].state == DD_BACKUP_STALE &&
+	        l.v[2].check == DD_CHECK_FAILED && l.v[3].state == DD_BACKUP_COMPLETE &&
+	        l.v[3].check == DD_CHECK_UNVERIFIED,
+	    "newest first: damaged, stale, FAILED, unverified");
+	const struct dd_backup_entry *e = dd_backup_find(&l, "latest", err, sizeof(err));
+	ok(e && strcmp(e->id, "0a1b2c3d") == 0, "latest skips a FAILED backup");
+	ok(!dd_backup_find(&l, "22222222", err, sizeof(err)) &&
+	        dd_backup_find(&l, "20250104T020000Z-33333333", err, sizeof(err)),
+	    "a .partial cannot be named; a damaged one can, by id or name");
+	dd_backup_list_free(&l);
+	ok(dd_backup_newest_good(&c, &t, err, sizeof(err)) == 0 && t == INT64_C(1735696800000),
+	    "the newest good backup");
+	ok(dd_backup_prune(&ctx, false, NULL, NULL, err, sizeof(err)) == DD_BACKUP_OK,
+	    "prune with daily:1");
+	ok(dd_backup_list(&c, &l, err, sizeof(err)) == 0 && l.n == 2 &&
+	        l.v[0].state == DD_BACKUP_DAMAGED && strcmp(l.v[1].id, "0a1b2c3d") == 0,
+	    "prune removed the FAILED one and the stale .partial, kept the damaged one");
+	for (size_t i = 0; i < l.n; i++)
+		bk_remove_dir(l.v[i].path, err, sizeof(err));
+	dd_backup_list_free(&l);
+	snprintf(path, sizeof(path), "%s/notes", cdir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/.lock", cdir);
+	unlink(path);
+	rmdir(cdir);
+}
+
 int
 main(void)
 {
@@ -333,6 +400,8 @@ main(void)
 	test_pwfiles();
 	test_db_names();
 	test_source();
-	rmdir(dir);
+	test_catalog();
+	if (rmdir(dir) != 0)
+		ok(false, "the test's directory is left empty");
 	return tap_done();
 }
