@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +40,6 @@ struct dd_audit {
 	size_t n_pend, cap_pend;
 };
 
-static const char *
-user_name(uid_t uid, char *buf, size_t len)
-{
-	struct passwd *pw = getpwuid(uid);
-	if (pw && pw->pw_name)
-		dd_strlcpy(buf, pw->pw_name, len);
-	else
-		snprintf(buf, len, "%u", (unsigned)uid);
-	return buf;
-}
-
 /* The opened file must be a regular file, the user's, without group/other bits. */
 static int
 check_file(const char *path, const struct stat *st, char *err, size_t errlen)
@@ -66,8 +54,8 @@ check_file(const char *path, const struct stat *st, char *err, size_t errlen)
 		dd_seterr(err, errlen,
 		    "audit log %s: owned by %s (uid %u), not by the current user %s (uid %u); "
 		    "if it is yours, run: chown %s %s",
-		    path, user_name(st->st_uid, owner, sizeof(owner)), (unsigned)st->st_uid,
-		    user_name(uid, me, sizeof(me)), (unsigned)uid, me, path);
+		    path, audit_user_name(st->st_uid, owner, sizeof(owner)), (unsigned)st->st_uid,
+		    audit_user_name(uid, me, sizeof(me)), (unsigned)uid, me, path);
 		return -1;
 	}
 	if (st->st_mode & 077) {

@@ -30,6 +30,9 @@ struct audit_who {
 	long long pid;
 };
 
+/* The login name of uid (getpwuid_r, sanitized), else "uid N". Returns buf. */
+const char *audit_user_name(uid_t uid, char *buf, size_t len);
+
 /* Fills w from getpwuid(getuid()), $SUDO_USER, $SSH_CONNECTION / $SSH_CLIENT, the host name. */
 void audit_who_read(struct audit_who *w);
 

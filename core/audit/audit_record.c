@@ -47,15 +47,23 @@ ssh_address(char *out, size_t outlen)
 	clean(out, outlen, first, 46);
 }
 
+const char *
+audit_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res && res->pw_name)
+		clean(buf, len, res->pw_name, 32);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+	return buf;
+}
+
 void
 audit_who_read(struct audit_who *w)
 {
 	memset(w, 0, sizeof(*w));
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		clean(w->operator_name, sizeof(w->operator_name), pw->pw_name, 32);
-	else
-		snprintf(w->operator_name, sizeof(w->operator_name), "uid %u", (unsigned)getuid());
+	audit_user_name(getuid(), w->operator_name, sizeof(w->operator_name));
 	clean(w->sudo_user, sizeof(w->sudo_user), getenv("SUDO_USER"), 32);
 	ssh_address(w->ssh_client, sizeof(w->ssh_client));
 	char host[256];

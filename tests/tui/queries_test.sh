@@ -4,7 +4,8 @@
 # 1 MB statement render sanitized and leave the screen intact; the 1 MB one
 # opens whole in the statement view. Cancel from the slow-query view: Esc in
 # the dialog leaves the query running; confirming stops it, and the action is
-# in the events log.
+# in the events log and the audit log; with an audit log that cannot be
+# opened, the cancel is refused and the query keeps running.
 # usage: queries_test.sh DBDECK SOURCE_ROOT
 . "$(dirname "$0")/lib.sh"
 tui_init queries "$1" "$2"
@@ -111,5 +112,28 @@ check $? "the query was cancelled (psql got the cancel error)" "$(cat "$TUI_TMP/
 kill -0 "$big_pid" 2>/dev/null; check $? "the other query still runs"
 tui_keys 3
 tui_wait "action +pg/pg1 +cancel pid $pid" 5; check $? "the action is in the events log" "$(tui_screen | head -12)"
+# ---- the audit log has the cancel, start and end ----
+"$TUI_DBDECK" -c "$TUI_CONFIG" audit --since 10m >"$TUI_TMP/audit.out" 2>&1
+grep -qE " cancel +pg +pid $pid on pg1.* done +[0-9.]+m?s +done in [0-9.]+m?s: cancel pid $pid on pg1" "$TUI_TMP/audit.out"
+check $? "dbdeck audit shows the cancel and its outcome" "$(cat "$TUI_TMP/audit.out")"
+"$TUI_DBDECK" -c "$TUI_CONFIG" audit verify >"$TUI_TMP/verify.out" 2>&1
+check $? "and its chain verifies" "$(cat "$TUI_TMP/verify.out")"
+
+# ---- without a usable audit log, actions are refused and nothing is sent ----
+ln -s "$DD_HARNESS_DIR/audit.log" "$TUI_TMP/audit-link.log"
+sed "s|^audit_log = .*|audit_log = $TUI_TMP/audit-link.log|" "$TUI_CONFIG" >"$TUI_TMP/noaudit.ini"
+TUI_CONF_OVERRIDE=$TUI_TMP/noaudit.ini tui_start --
+tui_ready 30 || bail "the console did not show the nodes: $(tui_screen)"
+tui_wait 'actions are off: audit log .*symbolic link' 5
+check $? "a console whose audit log is a symlink says actions are off" "$(tui_screen | tail -3)"
+tui_keys 2 / b i g p g Enter
+tui_wait '^1 slow query of' 5
+tui_keys c
+tui_wait 'Cancel this query\?' 3
+tui_keys Tab Enter
+tui_wait 'cancel refused: audit log .*symbolic link' 5
+check $? "a cancel is refused, naming the audit log" "$(tui_screen | tail -3)"
+sleep 1
+kill -0 "$big_pid" 2>/dev/null; check $? "and the query still runs"
 
 tap_done

@@ -1,10 +1,11 @@
 /*
  * cmd_console.c: `dbdeck [-c FILE] [--read-only] [--ascii] [--no-color]`, the
- * full-screen console. Loads the config, opens the vault and builds the core
- * and its monitor (cli_core.h) while the terminal is still a plain one, so
- * that any error is printed normally; then hands the terminal to crt.c and
- * runs the loop (console.c). On the way out the terminal is given back
- * first, then the monitor and the core are shut down.
+ * full-screen console. Loads the config, opens the vault, builds the core
+ * and its monitor (cli_core.h) and opens the audit log (unless read-only)
+ * while the terminal is still a plain one, so that any error is printed
+ * normally; then hands the terminal to crt.c and runs the loop (console.c).
+ * On the way out the terminal is given back first, then the monitor and the
+ * core are shut down.
  *
  * Colours: none with --no-color, with NO_COLOR set (no-color.org: present and
  * not empty), or on a terminal without colours: the mono theme. Glyphs:
@@ -26,6 +27,7 @@
 #include "console_loop.h"
 #include "console_util.h"
 #include "crt.h"
+#include "dbdeck/audit.h"
 #include "dbdeck/monitor.h"
 
 static void
@@ -105,6 +107,12 @@ run(const struct cli *cli, struct cli_core *cc)
 	}
 	const struct dd_console_config *conf = dd_config_console(cc->cfg);
 	int rc = DD_EXIT_OK;
+	/* Actions need the audit log; without it the console still monitors. */
+	struct dd_audit *audit = NULL;
+	char audit_err[300] = "the console is read-only";
+	if (!cli->read_only && !conf->read_only &&
+	    dd_audit_open(&audit, conf->audit_log, audit_err, sizeof(audit_err)) != 0)
+		audit = NULL;
 	if (crt_open(conf->log_file, !cli->no_color && !no_color_env(), err, sizeof(err)) != 0) {
 		cli_error("%s", err);
 		rc = DD_EXIT_FAILED;
@@ -112,7 +120,7 @@ run(const struct cli *cli, struct cli_core *cc)
 	}
 	struct console c;
 	console_setup(&c, cli, cc->cfg, crt_colors());
-	if (console_loop(&c, mon, err, sizeof(err)) != 0)
+	if (console_loop(&c, mon, audit, audit_err, err, sizeof(err)) != 0)
 		rc = DD_EXIT_FAILED;
 	crt_close();
 	console_free(&c);
@@ -120,6 +128,7 @@ run(const struct cli *cli, struct cli_core *cc)
 		cli_error("%s", err);
 out:
 	dd_monitor_free(mon);
+	dd_audit_close(audit);
 	return rc;
 }
 

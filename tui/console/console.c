@@ -4,10 +4,11 @@
  * One iteration: read the clock once; take a new snapshot when the monitor
  * signalled one (unless paused: then the screen and the selection hold
  * still); draw when anything changed; wait in poll() on the terminal, the
- * monitor's eventfd, the signal pipe and the job pipe until the next second
+ * monitor's eventfd, the signal pipe and the job runner's eventfd until the next second
  * (the clock) or the status message's expiry. Keys become console_key()
  * calls; their requests are carried out here: refresh and pause go to the
- * monitor (which only sets a value), actions go to the job thread.
+ * monitor (which only sets a value), actions become core jobs
+ * (console_jobs.h), each with its audit records.
  */
 #include <errno.h>
 #include <poll.h>
@@ -77,7 +78,7 @@ static void
 do_request(struct loop *l)
 {
 	struct console_request *r = &l->c->req;
-	char iv[24];
+	char iv[24], why[400];
 	switch (r->kind) {
 	case REQ_REFRESH:
 		dd_monitor_set_refresh(l->mon, r->refresh_ms);
@@ -90,9 +91,8 @@ do_request(struct loop *l)
 			take_snapshot(l);
 		break;
 	case REQ_CANCEL_QUERY:
-		if (!jobs_submit(l->jobs, r))
-			console_status(
-			    l->c, DD_STYLE_WARN, "too many actions in progress; try again");
+		if (!jobs_submit(l->jobs, r, why, sizeof(why)))
+			console_status(l->c, DD_STYLE_WARN, "%s", why);
 		break;
 	case REQ_NONE: break;
 	}
@@ -184,13 +184,16 @@ iterate(struct loop *l)
 }
 
 int
-console_loop(struct console *c, struct dd_monitor *m, char *err, size_t errlen)
+console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
+    const char *audit_err, char *err, size_t errlen)
 {
 	struct loop l = {.c = c, .mon = m, .dirty = true, .styles_gen = c->styles_gen - 1};
-	l.jobs = jobs_start(m, err, errlen);
+	l.jobs = jobs_start(m, audit, audit_err, err, errlen);
 	if (!l.jobs)
 		return -1;
 	c->now_wall_ms = wall_ms();
+	if (!audit && !c->read_only)
+		console_status(c, DD_STYLE_WARN, "actions are off: %s", audit_err ? audit_err : "");
 	take_snapshot(&l);
 	while (!l.quit) {
 		if (l.dirty)

@@ -3,7 +3,7 @@
  * that change and draw it. The picture:
  *
  *   console.c (loop)  waits in poll() on the terminal, the monitor's wake-up
- *                     descriptor and the job pipe; takes snapshots; turns
+ *                     descriptor and the job runner's; takes snapshots; turns
  *                     keys into console_key() calls; carries out requests.
  *   console_state.c   key dispatch: views' handlers return reaction flags
  *                     (REACT_*) and never draw; requests for the loop (cancel
@@ -58,7 +58,7 @@ enum view_id {
 
 enum req_kind {
 	REQ_NONE,
-	REQ_CANCEL_QUERY, /* cancel or terminate a query (job thread) */
+	REQ_CANCEL_QUERY, /* cancel or terminate a query (a core job) */
 	REQ_REFRESH,      /* a new refresh interval */
 	REQ_PAUSE,        /* pause or resume the monitor */
 };

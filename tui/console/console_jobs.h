@@ -1,10 +1,11 @@
 /*
- * console_jobs.h: the console's job thread. Actions that talk to a server
- * (cancel or terminate a query; later backups and switchovers) never run on
- * the UI thread: the loop submits them here, one worker thread carries them
- * out in order (each bounded by a deadline), logs every result in the
- * monitor's event log (dd_monitor_log_action), and hands the result back
- * through a pipe that the loop polls.
+ * console_jobs.h: the console's side of core/jobs. Actions that talk to a
+ * server (cancel or terminate a query; later backups and switchovers) never
+ * run on the UI thread: the loop submits them here as jobs of a dd_jobs
+ * runner, each with its audit records (an action whose start record cannot
+ * be written is refused and never reaches the server). Each result is logged
+ * in the monitor's event log (dd_monitor_log_action) and handed back to the
+ * loop, which polls the runner's wake-up descriptor.
  */
 #ifndef DD_CONSOLE_JOBS_H
 #define DD_CONSOLE_JOBS_H
@@ -13,8 +14,10 @@
 #include <stddef.h>
 
 #include "console.h"
+#include "dbdeck/jobs.h"
 #include "dbdeck/monitor.h"
 
+struct dd_audit;
 struct jobs;
 
 struct job_result {
@@ -22,19 +25,31 @@ struct job_result {
 	char message[400]; /* for the status line (sanitized) */
 };
 
-/* Starts the worker. m is borrowed until jobs_stop. Returns NULL with err on failure. */
-struct jobs *jobs_start(struct dd_monitor *m, char *err, size_t errlen);
-/* Waits for the job in progress (bounded by its deadline), stops and frees. NULL is a no-op. */
+/*
+ * Starts the runner. m and audit are borrowed until jobs_stop; audit may be
+ * NULL when the log could not be opened, and audit_err (copied) says why:
+ * every action is then refused with that reason. Returns NULL with err on
+ * failure.
+ */
+struct jobs *jobs_start(
+    struct dd_monitor *m, struct dd_audit *audit, const char *audit_err, char *err, size_t errlen);
+/* Cancels what still runs, waits (bounded by the actions' deadlines), stops and frees. NULL ok. */
 void jobs_stop(struct jobs *j);
-/* Readable when a result waits. */
+/* Readable when a result may wait (the runner's wake-up descriptor). */
 int jobs_fd(const struct jobs *j);
-/* Queues a request (copied). False when the queue is full. */
-bool jobs_submit(struct jobs *j, const struct console_request *req);
-/* The next result, if any (never blocks). */
+/*
+ * Starts the action of req (copied). False when it was refused (no audit
+ * record, too many actions at once); why (sanitized) says so, and the
+ * events log has it too.
+ */
+bool jobs_submit(struct jobs *j, const struct console_request *req, char *why, size_t whylen);
+/* The next finished action's result, if any (never blocks). */
 bool jobs_take(struct jobs *j, struct job_result *out);
 
 /* The events-log text of a cancel's outcome (pure; unit-tested). */
 void jobs_cancel_message(
     const struct console_request *req, int rc, const char *err, char *buf, size_t len);
+/* The job outcome of a dd_monitor_cancel_query result (pure). */
+enum dd_job_outcome jobs_cancel_outcome(int rc);
 
 #endif
