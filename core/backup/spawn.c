@@ -375,7 +375,11 @@ bk_tool_version(const char *path, char *out, size_t len)
 int
 bk_cancelled(const struct dd_backup_hooks *h)
 {
-	return h && h->cancel ? atomic_load(h->cancel) : 0;
+	int v = h && h->cancel ? atomic_load(h->cancel) : 0;
+
+	if (!v && h && h->cancelled && h->cancelled(h->ctx))
+		v = -1; /* not a signal: "cancelled" */
+	return v;
 }
 
 void

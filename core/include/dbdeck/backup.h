@@ -63,11 +63,13 @@ struct dd_backup_progress {
  * called at most about five times a second. cancel, when not NULL, is polled
  * at least every 200 ms: a non-zero value stops the operation cleanly (the
  * child is killed, nothing half-written is left) with DD_BACKUP_CANCELLED;
- * the value is named in the message when it is a signal number.
+ * the value is named in the message when it is a signal number. cancelled,
+ * when not NULL, is asked as well (a job runner's flag: dd_job_cancelled).
  */
 struct dd_backup_hooks {
 	void (*log)(void *ctx, const char *line);
 	void (*progress)(void *ctx, const struct dd_backup_progress *p);
+	bool (*cancelled)(void *ctx);
 	void *ctx;
 	const atomic_int *cancel;
 };
