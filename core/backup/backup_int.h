@@ -91,10 +91,12 @@ void bk_child_kill(struct bk_child *c);
 bool bk_find_tool(const char *tool, char *out, size_t len);
 
 /*
- * Runs `tool --version` and returns its first stdout line (sanitized) in
- * out; "" when it cannot be run.
+ * `tool --version`, started (0, or -1 when it cannot be) and later read: its
+ * first stdout line (sanitized) into out, "" when it failed. Run alongside
+ * other work: the line waits in the pipe.
  */
-void bk_tool_version(const char *path, char *out, size_t len);
+int bk_tool_version_start(const char *path, struct bk_child *c);
+void bk_tool_version_finish(struct bk_child *c, char *out, size_t len);
 
 /* The signal number of a raised cancel flag; 0 when not raised. */
 int bk_cancelled(const struct dd_backup_hooks *h);

@@ -347,28 +347,33 @@ bk_child_kill(struct bk_child *c)
 	close_fd(&c->err_fd);
 }
 
-void
-bk_tool_version(const char *path, char *out, size_t len)
+int
+bk_tool_version_start(const char *path, struct bk_child *c)
 {
 	char *argv[] = {(char *)path, (char *)"--version", NULL};
-	char *envp[] = {(char *)"LC_ALL=C", NULL};
-	struct dd_backup_hooks quiet = {0};
-	struct bk_child c;
+	char *envp[] = {(char *)"LC_ALL=C", (char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
+	static const struct dd_backup_hooks quiet = {0};
+	char err[128];
+
+	return bk_spawn(path, argv, envp, -1, BK_IO_READ, &quiet, c, err, sizeof(err));
+}
+
+void
+bk_tool_version_finish(struct bk_child *c, char *out, size_t len)
+{
 	char buf[512], err[128];
 	size_t got = 0;
 
 	out[0] = '\0';
-	if (bk_spawn(path, argv, envp, -1, BK_IO_READ, &quiet, &c, err, sizeof(err)) != 0)
-		return;
-	fcntl(c.data_fd, F_SETFL, 0); /* blocking: a few bytes, then EOF */
+	fcntl(c->data_fd, F_SETFL, 0); /* blocking: a few bytes, then EOF */
 	for (ssize_t n; got < sizeof(buf) - 1; got += (size_t)n) {
-		n = read(c.data_fd, buf + got, sizeof(buf) - 1 - got);
+		n = read(c->data_fd, buf + got, sizeof(buf) - 1 - got);
 		if (n <= 0)
 			break;
 	}
 	buf[got] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	if (bk_child_finish(&c, err, sizeof(err)) == 0)
+	if (bk_child_finish(c, err, sizeof(err)) == 0)
 		dd_text_sanitize(out, len, buf, strlen(buf), (int)len - 1, 0);
 }
 

@@ -21,11 +21,12 @@
 #include "backup/backup_int.h"
 #include "util/util.h"
 
-#define SS_ABYTES  crypto_secretstream_xchacha20poly1305_ABYTES
-#define SS_HEADER  crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define IO_CHUNK   (1024 * 1024)
-#define ZSTD_LEVEL 3
-#define METER_NS   INT64_C(200000000)
+#define SS_ABYTES    crypto_secretstream_xchacha20poly1305_ABYTES
+#define SS_HEADER    crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define IO_CHUNK     (1024 * 1024)
+#define ZSTD_LEVEL   3
+#define METER_NS     INT64_C(200000000)
+#define WRITE_BEHIND (UINT64_C(8) << 20)
 
 struct bk_writer {
 	int fd;
@@ -38,6 +39,7 @@ struct bk_writer {
 	unsigned char *sealed; /* BK_CHUNK + ABYTES */
 	crypto_hash_sha256_state sha;
 	uint64_t raw, stored;
+	uint64_t flushed; /* bytes handed to write-back so far */
 };
 
 static void
@@ -49,6 +51,26 @@ io_error(const char *what, const char *path, int e, char *err, size_t errlen)
 	                   : e == EROFS  ? " (a read-only file system)"
 	                                 : "";
 	dd_seterr(err, errlen, "cannot %s %s: %s%s", what, path, strerror(e), hint);
+}
+
+/*
+ * Write-behind: every WRITE_BEHIND bytes, the range before is handed to the
+ * kernel's write-back (sync_file_range, no wait) and the range before that,
+ * written by now, is dropped from the page cache. The final fsync then has
+ * little left to do, and a large backup does not push the servers' data out
+ * of the cache. Best effort: errors show at fsync.
+ */
+static void
+write_behind(struct bk_writer *w)
+{
+	if (w->stored - w->flushed < WRITE_BEHIND)
+		return;
+	sync_file_range(
+	    w->fd, (off_t)w->flushed, (off_t)(w->stored - w->flushed), SYNC_FILE_RANGE_WRITE);
+	if (w->flushed >= WRITE_BEHIND)
+		posix_fadvise(
+		    w->fd, (off_t)(w->flushed - WRITE_BEHIND), WRITE_BEHIND, POSIX_FADV_DONTNEED);
+	w->flushed = w->stored;
 }
 
 /* The last stage: hash and write all of it. */
@@ -68,6 +90,7 @@ put(struct bk_writer *w, const unsigned char *p, size_t n, char *err, size_t err
 		n -= (size_t)k;
 		w->stored += (uint64_t)k;
 	}
+	write_behind(w);
 	return 0;
 }
 
@@ -139,6 +162,9 @@ bk_writer_open(const char *path, bool zstd, const unsigned char *data_key, char 
 		w->zc = ZSTD_createCCtx();
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, ZSTD_LEVEL);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
+		/* Compression on a worker thread while this one reads, hashes and writes
+		 * (as `tool | zstd` runs two processes); ignored by a single-threaded libzstd. */
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers, 1);
 		w->zout = xmalloc(ZSTD_CStreamOutSize());
 	}
 	if (data_key) {

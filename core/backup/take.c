@@ -41,6 +41,8 @@ struct take {
 	int pwfd;
 	struct bk_child child;
 	bool child_running;
+	struct bk_child version; /* `tool --version`, read at the end */
+	bool version_running;
 	struct bk_writer *w;
 };
 
@@ -300,7 +302,7 @@ fill_manifest_head(struct take *t, const char *why_node)
 	dd_strlcpy(t->m.tool, t->eng->dump_tool, sizeof(t->m.tool));
 	dd_strlcpy(t->m.dump_format, t->eng->format, sizeof(t->m.dump_format));
 	dd_strlcpy(t->m.compression, t->eng->zstd ? "zstd" : "none", sizeof(t->m.compression));
-	bk_tool_version(t->tool, t->m.tool_version, sizeof(t->m.tool_version));
+	t->version_running = bk_tool_version_start(t->tool, &t->version) == 0;
 }
 
 static int
@@ -319,6 +321,9 @@ run(struct take *t, const char *why_node, char *err, size_t errlen)
 		return -1;
 	if ((rc = dump(t, err, errlen)) != 0)
 		return rc;
+	if (t->version_running)
+		bk_tool_version_finish(&t->version, t->m.tool_version, sizeof(t->m.tool_version));
+	t->version_running = false;
 	return seal_backup(t, err, errlen);
 }
 
@@ -329,6 +334,8 @@ cleanup(struct take *t, bool failed)
 
 	if (t->child_running)
 		bk_child_kill(&t->child);
+	if (t->version_running)
+		bk_child_kill(&t->version);
 	bk_writer_abort(t->w);
 	if (t->pwfd >= 0)
 		close(t->pwfd);
