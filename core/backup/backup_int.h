@@ -159,6 +159,8 @@ struct bk_engine {
 	void (*sql_count)(const char *db, const struct bk_table *t, char *buf, size_t len);
 	/* Counting needs a connection to the restored database itself (PG). */
 	bool count_in_db;
+	/* Where statements about whole databases connect: always there, whatever was dropped. */
+	const char *admin_db;
 };
 
 const struct bk_engine *bk_engine_for(enum dd_engine e);
@@ -343,7 +345,7 @@ int bk_data_key(const struct dd_backup_ctx *ctx, const struct bk_manifest *m, un
 int bk_feed(const struct dd_backup_ctx *ctx, const struct bk_manifest *m, const char *dir,
     const unsigned char *dk, const struct dd_node_config *node, const char *db, bool no_binlog,
     char *err, size_t errlen);
-/* Database statements over a connection to the cluster's database on node. */
+/* Database statements over a connection to the engine's admin database on node. */
 int bk_db_exists(const struct dd_backup_ctx *ctx, const struct dd_node_config *node, const char *db,
     bool *exists, char *err, size_t errlen);
 /* Creates db; first drops a leftover of the same name when drop_first (a scratch copy). */

@@ -368,6 +368,7 @@ static const struct bk_engine engine_pg = {
     .sql_drop = pg_drop,
     .sql_count = pg_count,
     .count_in_db = true,
+    .admin_db = "postgres",
 };
 
 static const struct bk_engine engine_my = {
@@ -394,6 +395,7 @@ static const struct bk_engine engine_my = {
     .sql_drop = my_drop,
     .sql_count = my_count,
     .count_in_db = false,
+    .admin_db = "information_schema",
 };
 
 const struct bk_engine *

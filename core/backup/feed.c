@@ -3,7 +3,9 @@
  * --single-transaction --exit-on-error, or mariadb --binary-mode), shared by
  * restore and deep verify; and the statements about whole databases
  * (exists, create with the source's encoding, drop), each over a short
- * connection of its own to the cluster's database on the node.
+ * connection of its own to the engine's admin database on the node
+ * (postgres, information_schema), which is there even when the cluster's own
+ * database was dropped: the case a restore is for.
  *
  * The reader decrypts and decompresses while it hashes the stored bytes; the
  * tool's stdin is a non-blocking pipe fed under poll() with its stderr
@@ -205,11 +207,12 @@ static int
 db_statement(const struct dd_backup_ctx *ctx, const struct dd_node_config *node, const char *sql,
     bool scratch, char *value, size_t vlen, char *err, size_t errlen)
 {
-	const char *session = bk_engine_for(ctx->cluster->engine)->sql_scratch_session;
+	const struct bk_engine *eng = bk_engine_for(ctx->cluster->engine);
+	const char *session = eng->sql_scratch_session;
 	struct dd_conn *c = NULL;
 	int rc;
 
-	if (bk_connect(ctx, node, ctx->cluster->database, &c, err, errlen) != 0)
+	if (bk_connect(ctx, node, eng->admin_db, &c, err, errlen) != 0)
 		return -1;
 	if (scratch && session && bk_exec(c, session, DDL_TIMEOUT_MS, err, errlen) != 0)
 		rc = -1;

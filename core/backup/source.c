@@ -3,7 +3,8 @@
  * monitor: the reachable, up replica with the smallest known lag within
  * lag_max (a dump reads every table: better on a replica than on the
  * primary), else the primary. Unknown lag counts as too much, as for routing.
- * Also the one place that says which vault entry the backup actions use.
+ * For a restore, the primary found by asking the nodes directly. Also the
+ * one place that says which vault entry the backup actions use.
  */
 #include <math.h>
 #include <stdio.h>
@@ -88,4 +89,54 @@ dd_backup_choose_source(
 	    "no node can be backed up: no usable replica (%s) and no primary%s%s", notes,
 	    c->topology_note[0] ? " — " : "", c->topology_note);
 	return -1;
+}
+
+/* What node n says it is, as text for a message; true when a writable primary. */
+static bool
+probe_node(const struct dd_backup_ctx *ctx, const struct dd_node_config *n, char *note, size_t len)
+{
+	const struct bk_engine *eng = bk_engine_for(ctx->cluster->engine);
+	struct dd_conn *c = NULL;
+	struct dd_role_info ri;
+	struct dd_db_error e;
+	char err[BK_ERR_MAX];
+
+	if (bk_connect(ctx, n, eng->admin_db, &c, err, sizeof(err)) != 0) {
+		snprintf(note, len, "%s: %s", n->name, err);
+		return false;
+	}
+	bool ok = dd_conn_probe_role(
+	              c, dd_now_mono_ns() + ctx->cluster->query_timeout_ms * 1000000, &ri, &e) == 0;
+	dd_conn_close(c, dd_now_mono_ns() + INT64_C(1000000000));
+	if (!ok)
+		snprintf(note, len, "%s: %s", n->name, e.message);
+	else
+		snprintf(note, len, "%s: %s%s", n->name, dd_role_name(ri.role),
+		    ri.read_only ? " (read-only)" : "");
+	return ok && ri.role == DD_ROLE_PRIMARY && !ri.read_only;
+}
+
+const struct dd_node_config *
+dd_backup_find_primary(const struct dd_backup_ctx *ctx, char *why, size_t whylen)
+{
+	const struct dd_cluster_config *c = ctx->cluster;
+	const struct dd_node_config *found = NULL;
+	char notes[2048] = "", note[BK_ERR_MAX + 80];
+	int n = 0;
+
+	for (size_t i = 0; i < c->n_nodes; i++) {
+		if (probe_node(ctx, c->nodes[i], note, sizeof(note))) {
+			found = c->nodes[i];
+			n++;
+		}
+		add_note(notes, sizeof(notes), note);
+	}
+	if (n == 1) {
+		dd_seterr(why, whylen, "%s is the primary", found->name);
+		return found;
+	}
+	dd_seterr(why, whylen, "%s (%s)",
+	    n == 0 ? "no node is a writable primary" : "more than one node says it is the primary",
+	    notes);
+	return NULL;
 }

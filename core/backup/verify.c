@@ -108,8 +108,7 @@ count_tables(const struct dd_backup_ctx *ctx, const struct bk_manifest *m,
 	char sql[1024], v[32], why[BK_ERR_MAX], note[BK_ERR_MAX + 200];
 	int bad = 0;
 
-	if (bk_connect(ctx, node, eng->count_in_db ? scratch : ctx->cluster->database, &c, err,
-	        errlen) != 0)
+	if (bk_connect(ctx, node, eng->count_in_db ? scratch : eng->admin_db, &c, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < m->n_tables && !bk_cancelled(&ctx->hooks); i++) {
 		eng->sql_count(scratch, &m->tables[i], sql, sizeof(sql));

@@ -11,6 +11,7 @@
 # faster). Prints a table and
 #   RESULT backup_pg_vs_pg_dump <ratio>           RESULT backup_pg_enc_vs_pg_dump <ratio>
 #   RESULT backup_my_vs_mariadb_dump <ratio>      RESULT backup_my_enc_vs_mariadb_dump <ratio>
+# BENCH_KEEP=1 keeps the data for the next run (which then reuses it).
 # A benchmark, not a test: it never fails on a timing.
 set -uo pipefail
 export LC_ALL=C
@@ -25,6 +26,7 @@ dir=$DD_HARNESS_DIR
 tmp=$(mktemp -d /tmp/dbdeck-bench-backup.XXXXXX)
 mkdir -m 0700 "$tmp/backups" "$tmp/base"
 cleanup() {
+	[ -n "${BENCH_KEEP:-}" ] && { rm -rf "$tmp"; return; }
 	bash "$DD_HARNESS" psql "$dir" pg1 -d postgres -qc 'drop database if exists bkbench' >/dev/null 2>&1
 	bash "$DD_HARNESS" mariadb "$dir" my1 -e 'set session sql_log_bin = 0; drop database if exists bkbench' >/dev/null 2>&1
 	rm -rf "$tmp"
@@ -36,7 +38,13 @@ trap 'exit 130' INT TERM HUP
 
 # The data: text of several shapes, numbers and times, about 200 bytes a row.
 # Unlogged (PostgreSQL) and out of the binlog (MariaDB): the replicas stay idle.
+have=$(bash "$DD_HARNESS" psql "$dir" pg1 -d bkbench -tAc 'select count(*) from orders' 2>/dev/null)
+if [ "$have" = "$rows" ]; then
+	echo "bench_backup: reusing the $rows rows left by BENCH_KEEP=1"
+else
 echo "bench_backup: making $rows rows per engine..."
+bash "$DD_HARNESS" psql "$dir" pg1 -d postgres -qc 'drop database if exists bkbench' >/dev/null
+bash "$DD_HARNESS" mariadb "$dir" my1 -e 'set session sql_log_bin = 0; drop database if exists bkbench' >/dev/null
 bash "$DD_HARNESS" psql "$dir" pg1 -d postgres -qc 'create database bkbench' >/dev/null || exit 1
 bash "$DD_HARNESS" psql "$dir" pg1 -d bkbench -q -v ON_ERROR_STOP=1 -c "
 create unlogged table orders as select i as id, md5(i::text) as ref, md5((i * 7)::text) as token,
@@ -51,6 +59,7 @@ create table bkbench.orders (id int primary key, ref char(32), token char(32), c
 insert into bkbench.orders select seq, md5(seq), md5(seq * 7), concat('customer ', seq % 50000, ' of region ', seq % 17),
   repeat(char(65 + seq % 26), 40 + seq % 30), (seq % 1000) * 1.25, '2025-01-01' + interval (seq * 17) second
 from seq_1_to_$rows; analyze table bkbench.orders;" >/dev/null || exit 1
+fi
 pg_mb=$(bash "$DD_HARNESS" psql "$dir" pg1 -d bkbench -tAc "select pg_database_size('bkbench') / 1048576")
 my_mb=$(bash "$DD_HARNESS" mariadb "$dir" my1 -N -e "select (data_length + index_length) div 1048576 from information_schema.tables where table_schema = 'bkbench'")
 

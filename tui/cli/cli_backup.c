@@ -239,26 +239,15 @@ vault_credential(void *ctx, const char *name, const char **user, const char **pa
 }
 
 static const struct dd_node_config *
-choose(struct cli_bk *b, const struct dd_snapshot *s, bool primary_only, char *why, size_t len)
+choose(struct cli_bk *b, const struct dd_snapshot *s, char *why, size_t len)
 {
-	const struct dd_snap_cluster *c = &s->clusters[0];
-	int i;
+	int i = dd_backup_choose_source(s, b->cluster->name, b->cluster->lag_max_ms, why, len);
 
-	if (primary_only) {
-		i = c->primary;
-		if (i < 0)
-			snprintf(why, len, "cluster %s has no primary%s%s", b->cluster->name,
-			    c->topology_note[0] ? ": " : "", c->topology_note);
-		else
-			snprintf(why, len, "the primary");
-	} else {
-		i = dd_backup_choose_source(s, b->cluster->name, b->cluster->lag_max_ms, why, len);
-	}
 	return i < 0 ? NULL : dd_config_find_node(b->cfg, s->nodes[i].name);
 }
 
 const struct dd_node_config *
-cli_bk_pick_node(struct cli_bk *b, bool primary_only, char *why, size_t whylen)
+cli_bk_pick_node(struct cli_bk *b, char *why, size_t whylen)
 {
 	struct dd_core_options co;
 	struct dd_monitor_options mo;
@@ -279,7 +268,7 @@ cli_bk_pick_node(struct cli_bk *b, bool primary_only, char *why, size_t whylen)
 	if (m) {
 		dd_monitor_refresh_now(m, mono_ns() + ROUND_BUDGET_NS);
 		const struct dd_snapshot *s = dd_monitor_current(m);
-		if (s && s->n_clusters == 1 && !(n = choose(b, s, primary_only, why, whylen)))
+		if (s && s->n_clusters == 1 && !(n = choose(b, s, why, whylen)))
 			cli_error("%s", why);
 		dd_snapshot_unref(s);
 		dd_monitor_free(m);

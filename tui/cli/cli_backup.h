@@ -2,7 +2,7 @@
  * cli_backup.h: what the backup commands (backup, backups, verify, restore,
  * prune; one cmd_*.c each) share: loading the config and the cluster,
  * opening the vault for the credential and the backup key, the audit log,
- * one monitor round to choose a node, signals that cancel cleanly, the
+ * one monitor round to choose the source node, signals that cancel cleanly, the
  * progress bar on a terminal, and the mapping of results to exit codes.
  * Every backup operation itself is a core call (dbdeck/backup.h).
  */
@@ -51,12 +51,10 @@ void cli_bk_signals(struct cli_bk *b);
 
 /*
  * One monitor round of the cluster (a core built for it and freed again):
- * the node to back up from (dd_backup_choose_source), or with primary_only
- * the primary. Returns the node, or NULL with the reason printed. why gets
- * the reason of the choice.
+ * the node to back up from (dd_backup_choose_source). Returns the node, or
+ * NULL with the reason printed. why gets the reason of the choice.
  */
-const struct dd_node_config *cli_bk_pick_node(
-    struct cli_bk *b, bool primary_only, char *why, size_t whylen);
+const struct dd_node_config *cli_bk_pick_node(struct cli_bk *b, char *why, size_t whylen);
 
 /* The exit code of a dd_backup_rc. */
 int cli_bk_exit(int rc);

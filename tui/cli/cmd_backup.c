@@ -158,7 +158,7 @@ run(struct cli_bk *b, const struct opts *o)
 	json_t *out = NULL;
 	int rc;
 
-	node = o->node ? given_node(b, o->node) : cli_bk_pick_node(b, false, why, sizeof(why));
+	node = o->node ? given_node(b, o->node) : cli_bk_pick_node(b, why, sizeof(why));
 	if (!node && o->node)
 		return DD_EXIT_USAGE;
 	if (!node) {

@@ -156,14 +156,16 @@ run(struct cli_bk *b, const struct opts *o)
 	    .replace = o->replace,
 	    .confirm = confirm,
 	    .confirm_ctx = &c};
-	char why[256], err[1024], id[16];
+	char why[1024], err[1024], id[16];
 	int rc;
 
 	if ((rc = find_backup(b, o->which, id)) != DD_EXIT_OK)
 		return rc;
 	ro.which = id; /* "latest" now means this one, whatever is taken meanwhile */
-	if (!(ro.primary = cli_bk_pick_node(b, true, why, sizeof(why))))
+	if (!(ro.primary = dd_backup_find_primary(&b->ctx, why, sizeof(why)))) {
+		cli_error("restore failed: %s", why);
 		return DD_EXIT_FAILED;
+	}
 	b->what = "restoring";
 	rc = dd_backup_restore(&b->ctx, &ro, err, sizeof(err));
 	cli_bk_clear_bar(b);

@@ -114,6 +114,16 @@ const char *dd_backup_credential_name(const struct dd_cluster_config *cfg);
 int dd_backup_choose_source(
     const struct dd_snapshot *s, const char *cluster, int64_t lag_max_ms, char *why, size_t whylen);
 
+/*
+ * The cluster's primary, found by asking each node over dbdeck's own
+ * connection to the engine's admin database (postgres, information_schema)
+ * with ctx's credential, so it works when the cluster's own database is
+ * gone: the one node that says it is a writable primary. NULL with the reason
+ * in why when there is none or more than one. Borrowed from ctx->cluster.
+ */
+const struct dd_node_config *dd_backup_find_primary(const struct dd_backup_ctx *ctx, char *why,
+    size_t whylen);
+
 /* ---- take --------------------------------------------------------------- */
 
 struct dd_backup_result {

@@ -67,6 +67,12 @@ for e in pg my; do
 	dd "$tmp/a.ini" restore $e "$id" --into bktest_copy --replace --yes >/dev/null 2>&1 &&
 		diff <(sums $e bktest) <(sums $e bktest_copy) >/dev/null
 	ok $? "$e: --replace restores over it"
+	before=$(sums $e bktest)
+	drop_db $e bktest >/dev/null 2>&1
+	dd "$tmp/a.ini" restore $e "$id" --into bktest --yes >"$tmp/r5.out" 2>&1 &&
+		[ "$(sums $e bktest)" = "$before" ]
+	ok $? "$e: the cluster's own database dropped: restore --into it brings it back"
+	note <"$tmp/r5.out"
 	dd "$tmp/a.ini" restore $e "$id" --into 'bad-name' --yes >/dev/null 2>&1
 	[ $? = 2 ]
 	ok $? "$e: --into an invalid name exits 2"
