@@ -11,6 +11,7 @@
  *   catalog.c   the directory of a cluster's backups, locks, the check record
  *   retention.c grandfather-father-son, pure
  *   take.c, verify.c, restore.c, prune.c, source.c: the operations
+ *   job.c       the operations as jobs of the runner (jobs.h)
  */
 #ifndef DD_BACKUP_INT_H
 #define DD_BACKUP_INT_H

@@ -121,8 +121,8 @@ int dd_backup_choose_source(
  * gone: the one node that says it is a writable primary. NULL with the reason
  * in why when there is none or more than one. Borrowed from ctx->cluster.
  */
-const struct dd_node_config *dd_backup_find_primary(const struct dd_backup_ctx *ctx, char *why,
-    size_t whylen);
+const struct dd_node_config *dd_backup_find_primary(
+    const struct dd_backup_ctx *ctx, char *why, size_t whylen);
 
 /* ---- take --------------------------------------------------------------- */
 
@@ -210,7 +210,8 @@ void dd_backup_list_free(struct dd_backup_list *l);
 
 /*
  * The entry named by `which`: "latest" (the newest complete backup that has
- * not FAILED a verify), an id, or a directory name (any state but a .partial). Borrowed from l; NULL when none matches (reason in err).
+ * not FAILED a verify), an id, or a directory name (any state but a .partial). Borrowed from l;
+ * NULL when none matches (reason in err).
  */
 const struct dd_backup_entry *dd_backup_find(
     const struct dd_backup_list *l, const char *which, char *err, size_t errlen);
@@ -221,8 +222,8 @@ const struct dd_backup_entry *dd_backup_find(
  * db_backup_age_seconds. Returns 0, 1 when there is none, -1 when backup_dir
  * cannot be read (reason in err).
  */
-int dd_backup_newest_good(const struct dd_cluster_config *cluster, int64_t *wall_ms, char *err,
-    size_t errlen);
+int dd_backup_newest_good(
+    const struct dd_cluster_config *cluster, int64_t *wall_ms, char *err, size_t errlen);
 
 /* "unverified", "verified", "FAILED". Static storage. */
 const char *dd_backup_check_name(enum dd_backup_check c);
@@ -297,5 +298,48 @@ bool dd_backup_db_name_valid(const char *name);
 int dd_backup_prune(const struct dd_backup_ctx *ctx, bool dry_run,
     void (*report)(void *rctx, const struct dd_backup_entry *e, bool deleted), void *rctx,
     char *err, size_t errlen);
+
+/* ---- as jobs of the runner (jobs.h), for the console ------------------------ */
+
+struct dd_jobs;
+struct dd_job;
+
+enum dd_backup_action {
+	DD_BACKUP_ACT_TAKE,
+	DD_BACKUP_ACT_VERIFY,
+	DD_BACKUP_ACT_RESTORE,
+};
+
+/*
+ * One action for dd_backup_submit. ctx: cluster, credential and key as for
+ * the direct calls (borrowed: they must outlive the job); its hooks and audit
+ * are ignored (the job's own are used). node: the source of a take, the
+ * primary of a restore. A restore job asks no confirmation: the caller asks
+ * before submitting.
+ */
+struct dd_backup_job {
+	enum dd_backup_action action;
+	struct dd_backup_ctx ctx;
+	const struct dd_node_config *node;
+	char why[256];    /* take: why this node */
+	bool prune_after; /* take: apply the retention after a good backup */
+	char which[64];   /* verify, restore: an id, a name or "latest" */
+	bool deep;        /* verify */
+	char into[64];    /* restore */
+	bool replace;     /* restore */
+};
+
+/*
+ * Queues the action on runner as a job of kind "backup", "verify" or
+ * "restore", exclusive per cluster, with its plan (take: dump NODE [, apply
+ * the retention]; verify: re-read [, restore a scratch copy]; restore: check,
+ * restore into DATABASE), audited by the runner when audit is not NULL. The
+ * job's outcome follows the result (done, failed, refused, cancelled), its
+ * log gets the hooks' lines, its steps the progress. a is copied. Returns
+ * DD_JOBS_OK with *out (may be NULL; dd_job_unref) or a dd_jobs_result with
+ * the reason in err.
+ */
+int dd_backup_submit(struct dd_jobs *runner, const struct dd_backup_job *a, struct dd_audit *audit,
+    struct dd_job **out, char *err, size_t errlen);
 
 #endif
