@@ -41,7 +41,7 @@ struct take {
 	int pwfd;
 	struct bk_child child;
 	bool child_running;
-	struct bk_child version; /* `tool --version`, read at the end */
+	struct bk_child version; /* `tool --version`, read before the dump starts */
 	bool version_running;
 	struct bk_writer *w;
 };
@@ -319,11 +319,11 @@ run(struct take *t, const char *why_node, char *err, size_t errlen)
 	if (make_partial(t, err, errlen) != 0 || read_facts(t, err, errlen) != 0 ||
 	    make_key(t, err, errlen) != 0)
 		return -1;
-	if ((rc = dump(t, err, errlen)) != 0)
-		return rc;
-	if (t->version_running)
+	if (t->version_running) /* it ran alongside the facts and the key */
 		bk_tool_version_finish(&t->version, t->m.tool_version, sizeof(t->m.tool_version));
 	t->version_running = false;
+	if ((rc = dump(t, err, errlen)) != 0)
+		return rc;
 	return seal_backup(t, err, errlen);
 }
 

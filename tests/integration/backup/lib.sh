@@ -190,11 +190,12 @@ make_big() {
 	fi
 }
 
-# child_of PID NAME: the pid of PID's child process named NAME, or nothing.
+# child_of PID NAME: the pid of PID's live (not zombie) child named NAME, or nothing.
 child_of() {
 	local c
 	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		[ "$(cat /proc/"$c"/comm 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
+		[ "$(cat /proc/"$c"/comm 2>/dev/null)" = "$2" ] &&
+			[ "$(awk '{ print $3 }' /proc/"$c"/stat 2>/dev/null)" != Z ] && { echo "$c"; return 0; }
 	done
 	return 1
 }
