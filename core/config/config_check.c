@@ -222,22 +222,33 @@ dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 	link_nodes(cfg, diags, file);
 }
 
+/* 1 when key `key` of cr names an entry has_credential does not know (diag added). */
+static size_t
+check_credential(const struct dd_config *cfg, const struct cfg_rec *cr, const char *key,
+    const char *name, bool (*has_credential)(void *ctx, const char *name), void *ctx,
+    struct dd_diags *diags)
+{
+	int ki = dd_cfg_key_find(CFG_CLUSTER, key);
+
+	if (!key_good(cr, (size_t)ki) || !name || has_credential(ctx, name))
+		return 0;
+	dd_diags_add(diags, DD_DIAG_ERROR, cfg->path, cr->key_line[ki],
+	    "%s '%s' is not in the vault (add it with: dbdeck vault set %s)", key, name, name);
+	return 1;
+}
+
 size_t
 dd_config_check_credentials(const struct dd_config *cfg,
     bool (*has_credential)(void *ctx, const char *name), void *ctx, struct dd_diags *diags)
 {
-	int ki = dd_cfg_key_find(CFG_CLUSTER, "credential");
 	size_t missing = 0;
 
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		const struct cfg_rec *cr = cfg->clusters[i];
-		const char *name = cr->u.cluster.credential;
-		if (!key_good(cr, (size_t)ki) || !name || has_credential(ctx, name))
-			continue;
-		dd_diags_add(diags, DD_DIAG_ERROR, cfg->path, cr->key_line[ki],
-		    "credential '%s' is not in the vault (add it with: dbdeck vault set %s)", name,
-		    name);
-		missing++;
+		missing += check_credential(cfg, cr, "credential", cr->u.cluster.credential,
+		    has_credential, ctx, diags);
+		missing += check_credential(cfg, cr, "admin_credential",
+		    cr->u.cluster.admin_credential, has_credential, ctx, diags);
 	}
 	dd_diags_sort(diags);
 	return missing;

@@ -86,6 +86,10 @@ const struct cfg_key dd_cfg_keys[] = {
 	{.name = "credential", .section = CFG_CLUSTER, .type = CFG_NAME, .flags = CFG_REQUIRED,
 	    .offset = CLU(credential, char *),
 	    .doc = "the vault entry holding the user and password (never a password itself)"},
+	{.name = "admin_credential", .section = CFG_CLUSTER, .type = CFG_NAME,
+	    .flags = CFG_OPTIONAL, .def_doc = "credential", .offset = CLU(admin_credential, char *),
+	    .doc = "the vault entry used only by actions (cancel, terminate); probing and the "
+	           "pools use credential"},
 	{.name = "pool_size", .section = CFG_CLUSTER, .type = CFG_INT, .def = "20", .min = 1,
 	    .max = 1000, .unit = "connections", .offset = CLU(pool_size, int),
 	    .doc = "connections kept per node at most (before overflow)"},

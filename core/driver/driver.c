@@ -11,11 +11,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dbdeck/text.h"
 #include "util/util.h"
 
 const struct dd_driver *
@@ -79,6 +81,7 @@ void
 drv_seterr(struct dd_db_error *err, enum dd_err_class cls, const char *sqlstate, int code,
     const char *fmt, ...)
 {
+	char full[1024]; /* the whole text first: a password is masked before any cut */
 	va_list ap;
 	size_t n;
 
@@ -88,8 +91,11 @@ drv_seterr(struct dd_db_error *err, enum dd_err_class cls, const char *sqlstate,
 	if (sqlstate)
 		dd_strlcpy(err->sqlstate, sqlstate, sizeof(err->sqlstate));
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vsnprintf(full, sizeof(full), fmt, ap);
 	va_end(ap);
+	dd_text_redact_secrets(full, sizeof(full)); /* a server message may quote one */
+	dd_strlcpy(err->message, full, sizeof(err->message));
+	sodium_memzero(full, sizeof(full));
 	/* Server messages end with a newline (libpq); drop trailing space. */
 	n = strlen(err->message);
 	while (n > 0 && (err->message[n - 1] == '\n' || err->message[n - 1] == ' '))

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbdeck/text.h"
 #include "util/util.h"
 
 /* The value in row 0 of the first column named a (or b); NULL if absent/NULL. */
@@ -94,6 +95,9 @@ fill_replica_status(const struct dd_result *r, struct dd_role_info *out)
 	    out->last_sql_error, sizeof(out->last_sql_error), col_value(r, "Last_SQL_Error", NULL));
 	copy_text(
 	    out->last_io_error, sizeof(out->last_io_error), col_value(r, "Last_IO_Error", NULL));
+	/* A failed replicated statement is quoted in full: mask a password in it. */
+	dd_text_redact_secrets(out->last_sql_error, sizeof(out->last_sql_error));
+	dd_text_redact_secrets(out->last_io_error, sizeof(out->last_io_error));
 	copy_text(out->gtid_io_pos, sizeof(out->gtid_io_pos),
 	    col_value(r, "Gtid_IO_Pos", "Retrieved_Gtid_Set"));
 	parse_set(out->gtid_io_pos, &out->io_set);

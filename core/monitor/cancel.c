@@ -149,6 +149,20 @@ my_check_and_kill(struct dd_monitor *m, struct dd_pooled *pc, const struct dd_qu
 	return DD_CANCEL_OK;
 }
 
+/*
+ * The pool a cancel or terminate uses: the cluster's admin_credential pool
+ * when it names one (core.h dd_cluster_admin_pool), else the node's own. The
+ * probes never use it, so the probing account needs no right to signal.
+ */
+static struct dd_pool *
+action_pool(struct dd_monitor *m, const struct mnode *nd)
+{
+	struct dd_cluster *cl = dd_core_cluster(m->core, nd->cl->name);
+	struct dd_pool *p = cl ? dd_cluster_admin_pool(cl, nd->in_cluster) : NULL;
+
+	return p ? p : nd->pool;
+}
+
 int
 dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, bool terminate,
     int64_t deadline_ns, char *err, size_t errlen)
@@ -167,7 +181,7 @@ dd_monitor_cancel_query(struct dd_monitor *m, const struct dd_query_target *t, b
 	if (deadline_ns <= 0)
 		deadline_ns = dd_now_mono_ns() + DEFAULT_DEADLINE_NS;
 	dd_db_error_clear(&e);
-	rc = dd_pool_acquire(nd->pool, deadline_ns, &pc, &e);
+	rc = dd_pool_acquire(action_pool(m, nd), deadline_ns, &pc, &e);
 	if (rc != DD_POOL_OK) {
 		dd_seterr(err, errlen, "%s: no connection: %s", nd->name, e.message);
 		return DD_CANCEL_FAILED;

@@ -21,11 +21,41 @@
  * idle connections simply take parked ones too (pool_unpark_all): an
  * acquire that finds the idle list empty, a waiter right after it queues,
  * drain, and every maintenance pass (so idle and lifetime retirement see
- * them). The race between a park and a waiter that queues is closed
- * Dekker-style with sequentially consistent atomics: the parker publishes
- * the slot, then re-reads fast_ok; the waiter clears fast_ok (under the
- * lock), then sweeps the entries. At least one of them sees the other, and
- * the swap decides who has the slot.
+ * them). The race between a park and a waiter that queues (or a drain) is
+ * closed Dekker-style: the parker publishes the slot, then re-reads fast_ok;
+ * the waiter clears fast_ok (under the lock), then sweeps the entries. At
+ * least one of them sees the other, and the swap decides who has the slot.
+ *
+ * Why "at least one sees the other" holds in the C11 model, as a litmus
+ * (store buffering; s != NULL, fast_ok true and a->parked NULL at first):
+ *
+ *     parker (pool_park)                 waiter (queue, drain; holds p->mu)
+ *     A: CAS a->parked NULL->s  seq_cst  C: store fast_ok = false   seq_cst
+ *     B: r1 = load fast_ok      seq_cst  F: fence                   seq_cst
+ *                                        D: r2 = load a->parked     relaxed
+ *     forbidden: r1 == true && r2 == NULL
+ *
+ * A, B, C and F are in the single total order S of seq_cst operations,
+ * which agrees with program order (A before B, C before F). If A precedes F
+ * in S, D (after the fence F) reads A's value or a later one (the C11/C++11
+ * model, [atomics.order]: a load sequenced after a seq_cst fence sees the
+ * last seq_cst modification before that fence in S, or a later one): the
+ * waiter sees s, or whoever swapped it out first owns it. Otherwise C < F < A < B, and B, a seq_cst load, reads C's
+ * false (or a later store, made under p->mu once nobody waits): the parker
+ * sees the waiter and takes its slot back. When fast_ok was already false
+ * and this waiter stored nothing, the store that cleared it was made under
+ * p->mu before this waiter took the lock, so it happens before F and
+ * precedes F in S all the same.
+ *
+ * Without F the outcome is allowed: D is relaxed, outside S, and nothing
+ * makes it see A. On AArch64 C is an STLR and D a plain LDR, which may be
+ * satisfied before the STLR is visible (only LDAR waits for it), so the
+ * waiter would sleep beside a parked connection until maintenance or its
+ * timeout. On x86 a seq_cst store is an XCHG, a full barrier, so no test
+ * there can show the difference; the reasoning above is the proof. The
+ * fence costs nothing on the fast path: it is in pool_unpark_all, which
+ * runs only under p->mu (queueing, an empty idle list, maintenance, drain),
+ * and the parker's side was seq_cst already.
  */
 #include "pool/pool_int.h"
 
@@ -183,6 +213,8 @@ pool_take_parked(struct dd_pool *p, int64_t now)
 void
 pool_unpark_all(struct dd_pool *p)
 {
+	/* F of the litmus at the top: the sweep's loads come after fast_ok's store. */
+	atomic_thread_fence(memory_order_seq_cst);
 	for (int i = 0; i < POOL_AFFINITY_N; i++) {
 		struct pool_affinity *a = &p->affinity[i];
 		struct dd_pooled *s;

@@ -1,9 +1,9 @@
 /*
  * core.c: the dd_core object (core.h). It maps the config file's cluster and
  * node keys onto pools (struct dd_pool_config, struct dd_conn_params) and a
- * router per cluster, owns them, and shuts them down in order: routers first
- * (their probers hold their own connections), then the pools are drained and
- * freed. The Prometheus exposition of all of it is in core_prom.c.
+ * router per cluster (and, with admin_credential, the actions' small pools),
+ * owns them, and shuts them down in order: routers first (their probers hold
+ * their own connections), then the pools are drained and freed. The Prometheus exposition of all of it is in core_prom.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,8 @@
 #include "util/util.h"
 
 #define PROBE_TIMEOUT_CAP_MS 1000
+#define ADMIN_POOL_MAX       2     /* an action and a backup at once */
+#define ADMIN_IDLE_MS        30000 /* no privileged session left open long */
 
 void
 dd_core_options_default(struct dd_core_options *o)
@@ -109,6 +111,51 @@ cluster_pools(struct dd_core *core, struct dd_cluster *cl, const char *user, con
 	return true;
 }
 
+/*
+ * The actions' pools of a cluster that names an admin_credential: a small
+ * pool per node (at most 2 connections, none kept open, idle ones closed
+ * after 30 s), so that the privileged account has no session on the
+ * servers between actions, costs no thread or connection while unused
+ * beyond the pool's maintenance, and gets the pools' deadlines, TLS,
+ * breaker and reset for free. Probing and the application's statements
+ * never use it. Returns false (err set) when a pool cannot be made.
+ */
+static bool
+cluster_admin_pools(struct dd_core *core, struct dd_cluster *cl, dd_credential_fn get,
+    void *ctx, char *err, size_t errlen)
+{
+	const struct dd_cluster_config *cc = cl->cc;
+	const char *user = NULL, *password = NULL;
+	struct dd_pool_config pc;
+	struct dd_conn_params p;
+	char perr[256];
+
+	if (cc->admin_credential == NULL)
+		return true;
+	if (get(ctx, cc->admin_credential, &user, &password) != 0 || user == NULL) {
+		dd_seterr(err, errlen, "cluster %s: no credential named '%s' (admin_credential)",
+		    cc->name, cc->admin_credential);
+		return false;
+	}
+	pool_config_of(cc, core->admin_app, &pc);
+	pc.min_idle = 0;
+	pc.max_size = ADMIN_POOL_MAX;
+	pc.max_overflow = 0;
+	pc.idle_timeout_ms = ADMIN_IDLE_MS;
+	cl->admin_pools = xcalloc(cl->n, sizeof(*cl->admin_pools));
+	for (size_t i = 0; i < cl->n; i++) {
+		params_of(cc, cc->nodes[i], user, password ? password : "", core->admin_app, &p);
+		cl->admin_pools[i] =
+		    dd_pool_new(NULL, cc->engine, &p, &pc, cc->nodes[i]->name, perr, sizeof(perr));
+		if (cl->admin_pools[i] == NULL) {
+			dd_seterr(err, errlen, "cluster %s, node %s (admin): %s", cc->name,
+			    cc->nodes[i]->name, perr);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool
 cluster_build(struct dd_core *core, struct dd_cluster *cl, dd_credential_fn get, void *ctx,
     char *err, size_t errlen)
@@ -131,7 +178,8 @@ cluster_build(struct dd_core *core, struct dd_cluster *cl, dd_credential_fn get,
 		return false;
 	}
 	cl->pools = xcalloc(cl->n, sizeof(*cl->pools));
-	if (!cluster_pools(core, cl, user, password ? password : "", rn, err, errlen))
+	if (!cluster_pools(core, cl, user, password ? password : "", rn, err, errlen) ||
+	    !cluster_admin_pools(core, cl, get, ctx, err, errlen))
 		return false;
 	router_config_of(core, cl->cc, &rc);
 	cl->router = dd_router_new(&rc, rn, cl->n, rerr, sizeof(rerr));
@@ -155,6 +203,7 @@ core_setup(struct dd_core *core, const struct dd_config *cfg, const struct dd_co
 	dd_strlcpy(
 	    core->app, o->application_name ? o->application_name : "dbdeck", sizeof(core->app));
 	snprintf(core->probe_app, sizeof(core->probe_app), "%.50s-probe", core->app);
+	snprintf(core->admin_app, sizeof(core->admin_app), "%.50s-admin", core->app);
 }
 
 struct dd_core *
@@ -216,6 +265,10 @@ dd_core_shutdown(struct dd_core *core, int64_t deadline_ns)
 		for (j = 0; core->clusters[i]->pools && j < core->clusters[i]->n; j++)
 			if (core->clusters[i]->pools[j])
 				left += dd_pool_drain(core->clusters[i]->pools[j], deadline_ns);
+	for (i = 0; i < core->n; i++)
+		for (j = 0; core->clusters[i]->admin_pools && j < core->clusters[i]->n; j++)
+			if (core->clusters[i]->admin_pools[j])
+				left += dd_pool_drain(core->clusters[i]->admin_pools[j], deadline_ns);
 	core->shut_down = true;
 	return left;
 }
@@ -228,7 +281,10 @@ cluster_free(struct dd_cluster *cl)
 	dd_router_free(cl->router);
 	for (j = 0; j < cl->n && cl->pools; j++)
 		dd_pool_free(cl->pools[j]);
+	for (j = 0; j < cl->n && cl->admin_pools; j++)
+		dd_pool_free(cl->admin_pools[j]);
 	free(cl->pools);
+	free(cl->admin_pools);
 	free(cl);
 }
 
@@ -304,4 +360,18 @@ struct dd_pool *
 dd_cluster_pool(struct dd_cluster *cl, size_t i)
 {
 	return i < cl->n ? cl->pools[i] : NULL;
+}
+
+bool
+dd_cluster_has_admin(const struct dd_cluster *cl)
+{
+	return cl->admin_pools != NULL;
+}
+
+struct dd_pool *
+dd_cluster_admin_pool(struct dd_cluster *cl, size_t i)
+{
+	if (i >= cl->n)
+		return NULL;
+	return cl->admin_pools ? cl->admin_pools[i] : cl->pools[i];
 }

@@ -11,6 +11,7 @@ struct dd_cluster {
 	const struct dd_cluster_config *cc; /* borrowed from the core's config */
 	size_t n;                           /* nodes */
 	struct dd_pool **pools;             /* n, owned */
+	struct dd_pool **admin_pools;       /* n, owned; NULL without admin_credential */
 	struct dd_router *router;           /* owned */
 };
 
@@ -22,6 +23,7 @@ struct dd_core {
 	int64_t probe_timeout_ms; /* 0 = per cluster: min(connect_timeout, 1 s) */
 	char app[64];             /* application_name of the pools */
 	char probe_app[64];       /* of the probers */
+	char admin_app[64];       /* of the actions' connections (admin_credential) */
 	bool shut_down;
 };
 

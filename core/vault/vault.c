@@ -277,6 +277,16 @@ dd_vault_save(struct dd_vault *v, char *err, size_t errlen)
 }
 
 int
+dd_vault_check_secret_fd(int fd, const char *path, char *err, size_t errlen)
+{
+	char why[WHY_LEN];
+	int rc = vault_file_check_fd(fd, path, why, sizeof(why));
+	if (rc != 0)
+		dd_seterr(err, errlen, "%s: %s", path, why);
+	return rc;
+}
+
+int
 dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err,
     size_t errlen)
 {
@@ -291,8 +301,13 @@ dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err
 		sodium_free(kek);
 		return fail(err, errlen, v->path, rc, why);
 	}
+	/*
+	 * A new data key too: with the old one, a copy of the old file and the
+	 * old passphrase would open every later version of the vault.
+	 */
 	sodium_free(v->kek);
 	v->kek = kek;
+	crypto_aead_xchacha20poly1305_ietf_keygen(v->dek);
 	v->h = h;
 	return 0;
 }

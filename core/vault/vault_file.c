@@ -2,7 +2,9 @@
  * vault_file.c: reading the vault file safely and writing it atomically.
  *
  * Reads refuse what OpenSSH and libpq refuse for their secrets: a symlink
- * (lstat + O_NOFOLLOW), another owner, any group/other permission bit. Writes
+ * (lstat + O_NOFOLLOW), another owner, any group/other permission bit, and
+ * (like OpenSSH for ~/.ssh) a directory that someone else owns or may write
+ * to. Writes
  * go to a fresh temp file (O_EXCL, 0600) in the same directory, are fsync'd,
  * renamed (or, when creating, hard-linked so an existing vault is never
  * replaced) over the vault, and the directory is fsync'd. Writers hold an
@@ -40,6 +42,19 @@ user_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
+/* Splits path into a new directory string and a pointer to the base name. */
+static char *
+dir_of(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		*base = path;
+		return xstrdup(".");
+	}
+	*base = slash + 1;
+	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
+
 static int
 check_owner_mode(const char *path, const struct stat *st, char *why, size_t whylen)
 {
@@ -61,6 +76,59 @@ check_owner_mode(const char *path, const struct stat *st, char *why, size_t whyl
 	return 0;
 }
 
+static int
+errno_code(int e)
+{
+	return e == ENOENT ? DD_VAULT_ERR_MISSING : DD_VAULT_ERR_IO;
+}
+
+/*
+ * The directory a vault is in, checked as OpenSSH checks ~/.ssh: owned by the
+ * current user or root, and writable by nobody else (whoever can write to it
+ * can replace or remove the vault, or plant a file for the next write).
+ */
+static int
+check_dir(const char *dir, const struct stat *st, char *why, size_t whylen)
+{
+	char owner[64];
+	uid_t uid = geteuid();
+	if (st->st_uid != uid && st->st_uid != 0) {
+		dd_seterr(why, whylen,
+		    "its directory %s is owned by %s (uid %u), neither the current user nor root; "
+		    "keep the vault in a directory of your own",
+		    dir, user_name(st->st_uid, owner, sizeof(owner)), (unsigned)st->st_uid);
+		return DD_VAULT_ERR_PERMISSIONS;
+	}
+	if (st->st_mode & 022) {
+		dd_seterr(why, whylen,
+		    "its directory %s has mode %04o: others can write to it and replace the vault; "
+		    "run: chmod go-w %s",
+		    dir, (unsigned)(st->st_mode & 07777), dir);
+		return DD_VAULT_ERR_PERMISSIONS;
+	}
+	return 0;
+}
+
+/* check_dir for the directory of path's file. */
+static int
+check_parent(const char *path, char *why, size_t whylen)
+{
+	const char *base;
+	char *dir = dir_of(path, &base);
+	struct stat st;
+	int rc = 0;
+
+	if (stat(dir, &st) != 0) {
+		int e = errno;
+		dd_seterr(why, whylen, "directory %s: %s", dir, strerror(e));
+		rc = errno_code(e);
+	} else {
+		rc = check_dir(dir, &st, why, whylen);
+	}
+	free(dir);
+	return rc;
+}
+
 static void
 file_id_of(const struct stat *st, struct vault_file_id *id)
 {
@@ -75,12 +143,6 @@ file_id_same(const struct vault_file_id *a, const struct vault_file_id *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	    a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
-
-static int
-errno_code(int e)
-{
-	return e == ENOENT ? DD_VAULT_ERR_MISSING : DD_VAULT_ERR_IO;
 }
 
 /* lstat-level checks: exists, not a symlink, a regular file. */
@@ -134,7 +196,7 @@ vault_file_read(const char *path, uint8_t **buf, size_t *len, struct vault_file_
 {
 	struct stat lst, st;
 	int fd = -1, rc = check_path(path, &lst, why, whylen);
-	if (rc != 0)
+	if (rc != 0 || (rc = check_parent(path, why, whylen)) != 0)
 		return rc;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -167,6 +229,17 @@ vault_file_read(const char *path, uint8_t **buf, size_t *len, struct vault_file_
 out:
 	close(fd);
 	return rc;
+}
+
+int
+vault_file_check_fd(int fd, const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		dd_seterr(why, whylen, "%s", strerror(errno));
+		return DD_VAULT_ERR_IO;
+	}
+	return check_owner_mode(path, &st, why, whylen);
 }
 
 int
@@ -206,19 +279,6 @@ vault_file_mkparents(const char *path, char *why, size_t whylen)
 	}
 	free(p);
 	return rc;
-}
-
-/* Splits path into a new directory string and a pointer to the base name. */
-static char *
-dir_of(const char *path, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash) {
-		*base = path;
-		return xstrdup(".");
-	}
-	*base = slash + 1;
-	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
 /* With the directory locked, any ".BASE.tmp.*" is a dead writer's leftover. */
@@ -348,6 +408,7 @@ vault_file_write(const char *path, const uint8_t *buf, size_t len,
 {
 	const char *base;
 	char *dir = dir_of(path, &base);
+	struct stat st;
 	int rc = DD_VAULT_ERR_IO;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -359,6 +420,13 @@ vault_file_write(const char *path, const uint8_t *buf, size_t len,
 		dd_seterr(why, whylen, "names a directory, not a file");
 		goto out;
 	}
+	if (fstat(dfd, &st) != 0) {
+		dd_seterr(why, whylen, "directory %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((rc = check_dir(dir, &st, why, whylen)) != 0)
+		goto out;
+	rc = DD_VAULT_ERR_IO;
 	while (flock(dfd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
 			dd_seterr(why, whylen, "cannot lock directory %s: %s", dir, strerror(errno));

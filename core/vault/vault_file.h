@@ -36,6 +36,12 @@ int vault_file_read(const char *path, uint8_t **buf, size_t *len, struct vault_f
 int vault_file_write(const char *path, const uint8_t *buf, size_t len,
     const struct vault_file_id *expect, struct vault_file_id *id, char *why, size_t whylen);
 
+/*
+ * The vault file's owner and mode rule for another open secret file (fstat,
+ * so a symlink is judged by its target). Returns 0 or DD_VAULT_ERR_PERMISSIONS.
+ */
+int vault_file_check_fd(int fd, const char *path, char *why, size_t whylen);
+
 /* Fails with DD_VAULT_ERR_EXISTS when something (even a symlink) is at path. */
 int vault_file_absent(const char *path, char *why, size_t whylen);
 

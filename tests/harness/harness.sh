@@ -160,8 +160,8 @@ check_tools() {
 	command -v openssl >/dev/null || die "missing openssl (install openssl)"
 }
 
-# prepare_dir: create DIR and the node directories, owned by the server
-# account, and check that account can reach DIR through its parents.
+# prepare_dir: create DIR and the node directories (these owned by the
+# server account), and check that account can reach DIR through its parents.
 prepare_dir() {
 	local n
 	if [[ -e $H_DIR ]]; then
@@ -173,7 +173,9 @@ prepare_dir() {
 	for n in "${H_NODES[@]}"; do
 		mkdir -m 0700 "$H_DIR/$n"
 	done
-	own_by_server "$H_DIR" "${H_NODES[@]/#/$H_DIR/}"
+	# DIR itself stays the caller's: it holds the vault, whose directory
+	# dbdeck requires to be owned by the user or root (docs/security.md §5).
+	own_by_server "${H_NODES[@]/#/$H_DIR/}"
 	if is_root && ! runuser -u "$H_ACCOUNT" -- test -w "$H_DIR/pg1"; then
 		rm -rf "$H_DIR"
 		die "account $H_ACCOUNT cannot reach $H_DIR: its parent directories must be world-traversable (try a DIR under /tmp)"

@@ -174,7 +174,9 @@ my_install() {
 	own_by_server -R "$H_DIR/my1/data" "$H_DIR/my2/data" "$H_DIR/my3/data"
 }
 
-# my_init_primary PASSWORD: operator account and database on my1; prints
+# my_init_primary PASSWORD: operator account, database and the monitor-only
+# account dbdeck_mon (PROCESS, SLAVE MONITOR, and SHOW VIEW on app so that app
+# can be its default database: docs/security.md §12) on my1; prints
 # my1's GTID position afterwards. SQL holding the password goes to the
 # client on stdin, and the accounts are created from the password's hash so
 # that the binlog (and the replicas' relay logs) never hold it in clear.
@@ -194,6 +196,9 @@ my_init_primary() {
 		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck'@'localhost' WITH GRANT OPTION;" \
 		"REVOKE READ_ONLY ADMIN ON *.* FROM 'dbdeck'@'127.0.0.1', 'dbdeck'@'localhost';" \
 		"CREATE DATABASE app;" \
+		"CREATE USER 'dbdeck_mon'@'127.0.0.1' IDENTIFIED BY PASSWORD '$hash';" \
+		"GRANT PROCESS, SLAVE MONITOR ON *.* TO 'dbdeck_mon'@'127.0.0.1';" \
+		"GRANT SHOW VIEW ON app.* TO 'dbdeck_mon'@'127.0.0.1';" \
 		"ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;" \
 		"SELECT @@gtid_binlog_pos;" | my_root my1
 }

@@ -168,7 +168,14 @@ pg_stop() {
 	pg_wait_orphans "$node"
 }
 
-# pg_init_primary: initdb, configure and start pg1, create database app.
+# The monitor-only account (docs/security.md §12): pg_monitor and nothing
+# else, with the operator's password (its SCRAM verifier is copied, so the
+# password itself is never in a statement).
+PG_MONITOR_ROLE="DO \$\$ BEGIN EXECUTE format('CREATE ROLE dbdeck_mon LOGIN PASSWORD %L IN ROLE pg_monitor',
+	(SELECT rolpassword FROM pg_authid WHERE rolname = 'dbdeck')); END \$\$"
+
+# pg_init_primary: initdb, configure and start pg1, create database app and
+# the monitor-only role dbdeck_mon.
 pg_init_primary() {
 	local data
 	data=$(pg_data pg1)
@@ -190,6 +197,7 @@ pg_init_primary() {
 	# checkpoint, and the other backup's checkpoint may recycle it first.
 	pg_q pg1 postgres "CREATE DATABASE app" &&
 		pg_q pg1 app "CREATE EXTENSION pg_stat_statements" &&
+		pg_q pg1 postgres "$PG_MONITOR_ROLE" &&
 		pg_q pg1 postgres "SELECT pg_create_physical_replication_slot('pg2', true),
 			pg_create_physical_replication_slot('pg3', true)" >/dev/null || {
 		msg "pg1: creating database app or the replication slots failed"

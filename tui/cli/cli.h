@@ -27,6 +27,8 @@ struct cli {
 	bool read_only;              /* --read-only */
 	bool ascii;                  /* --ascii */
 	bool no_color;               /* --no-color */
+	bool allow_core_dumps;       /* --allow-core-dumps: unlock even if hardening failed */
+	const char *harden_error;    /* why dd_process_harden failed, or NULL */
 };
 
 /* getopt_long values of the common options (above the ASCII range). */
@@ -36,6 +38,7 @@ enum {
 	CLI_OPT_READ_ONLY,
 	CLI_OPT_ASCII,
 	CLI_OPT_NO_COLOR,
+	CLI_OPT_ALLOW_CORE_DUMPS,
 };
 
 /* Spliced into each command's struct option array, before its own entries. */
@@ -45,7 +48,8 @@ enum {
 	    {"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE}, \
 	    {"read-only", no_argument, NULL, CLI_OPT_READ_ONLY},                   \
 	    {"ascii", no_argument, NULL, CLI_OPT_ASCII},                           \
-	    {"no-color", no_argument, NULL, CLI_OPT_NO_COLOR}
+	    {"no-color", no_argument, NULL, CLI_OPT_NO_COLOR},                     \
+	    {"allow-core-dumps", no_argument, NULL, CLI_OPT_ALLOW_CORE_DUMPS}
 
 /* Short options matching CLI_COMMON_LONGOPTS ("c:"), to prefix a command's own. */
 #define CLI_COMMON_SHORTOPTS "c:"

@@ -4,6 +4,8 @@
  * lives: the pools read the password from its secure memory at every
  * connect, and it is wiped when cli_core_close closes the vault.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "cli_core.h"
 #include "cli_vault.h"
 #include "dbdeck/vault.h"
+#include "sigflags.h"
 
 /* The monotonic clock, for the drain deadline (util.h is core-internal). */
 static int64_t
@@ -77,6 +80,7 @@ cli_core_open(const struct cli *cli, struct dd_config *cfg, const struct dd_core
 	struct dd_diags *diags;
 	const char *vault_path = NULL;
 	char err[512];
+	sigset_t mask;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -94,7 +98,10 @@ cli_core_open(const struct cli *cli, struct dd_config *cfg, const struct dd_core
 		goto fail;
 	}
 	dd_diags_free(diags);
+	/* The core's threads never take the console's signals (sigflags.h). */
+	sigflags_block(&mask);
 	out->core = dd_core_new_with(cfg, vault_credential, out->vault, opts, err, sizeof(err));
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (out->core == NULL) {
 		cli_error("%s", err);
 		rc = DD_EXIT_FAILED;

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -165,15 +164,17 @@ cli_secret_from_fd(int fd, const char *what, struct cli_secret *out)
 bool
 cli_secret_from_file(const char *path, const char *what, struct cli_secret *out)
 {
-	struct stat st;
+	char err[1024];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		cli_error("cannot open %s file %s: %s", what, path, strerror(errno));
 		return false;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
-		cli_error("warning: %s file %s has mode %04o (group/other access); run: chmod 600 %s",
-		    what, path, (unsigned)(st.st_mode & 07777), path);
+	if (dd_vault_check_secret_fd(fd, path, err, sizeof(err)) != 0) {
+		cli_error("%s file %s", what, err);
+		close(fd);
+		return false;
+	}
 	int r = read_line(fd, out, NULL), e = errno;
 	close(fd);
 	errno = e;
@@ -367,12 +368,31 @@ cli_vault_passphrase(const struct cli *cli, bool interactive, bool twice,
 }
 
 int
+cli_vault_guard(const struct cli *cli)
+{
+	if (!cli->harden_error)
+		return DD_EXIT_OK;
+	if (cli->allow_core_dumps) {
+		cli_error("warning: unlocking the vault with core dumps possible (--allow-core-dumps)");
+		return DD_EXIT_OK;
+	}
+	cli_error("refusing to unlock the vault: process hardening failed (%s), so a crash could "
+	          "write its secrets to a core file; fix that, or accept the risk with "
+	          "--allow-core-dumps",
+	    cli->harden_error);
+	return DD_EXIT_REFUSED;
+}
+
+int
 cli_vault_open(const struct cli *cli, const char *config_vault_path, bool interactive,
     struct dd_vault **out)
 {
 	char path[4096], err[1024];
 	struct cli_secret pass = {0};
+	int guard = cli_vault_guard(cli);
 	*out = NULL;
+	if (guard != DD_EXIT_OK)
+		return guard;
 	if (!cli_vault_path(cli, config_vault_path, path, sizeof(path)))
 		return DD_EXIT_VAULT;
 	if (!cli_vault_passphrase(cli, interactive, false, &pass))

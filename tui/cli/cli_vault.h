@@ -54,9 +54,18 @@ bool cli_vault_passphrase(const struct cli *cli, bool interactive, bool twice,
     struct cli_secret *out);
 
 /*
+ * Whether a passphrase may be read and the vault unlocked: yes when process
+ * hardening worked (cli->harden_error NULL) or --allow-core-dumps was given
+ * (then a warning). Otherwise prints why and returns DD_EXIT_REFUSED (5):
+ * a crash could write the unlocked secrets to a core file. Call before
+ * reading any passphrase.
+ */
+int cli_vault_guard(const struct cli *cli);
+
+/*
  * Resolves the path, gets the passphrase (file / env file / terminal when
  * interactive) and opens the vault. On failure prints one line to stderr and
- * returns DD_EXIT_VAULT; on success *out is the caller's (dd_vault_close) and
+ * returns DD_EXIT_VAULT (DD_EXIT_REFUSED from cli_vault_guard); on success *out is the caller's (dd_vault_close) and
  * returns DD_EXIT_OK.
  */
 int cli_vault_open(const struct cli *cli, const char *config_vault_path, bool interactive,

@@ -15,6 +15,8 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #include "crt.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/monitor.h"
+#include "sigflags.h"
 
 static void
 usage(FILE *out)
@@ -99,9 +102,16 @@ run(const struct cli *cli, struct cli_core *cc)
 {
 	char err[256];
 	struct dd_monitor_options mo;
+	sigset_t mask;
 	dd_monitor_options_default(&mo);
+	/*
+	 * The monitor's and the jobs' threads start with the console's signals
+	 * blocked; console_loop unblocks them in this thread only (sigflags.h).
+	 */
+	sigflags_block(&mask);
 	struct dd_monitor *mon = dd_monitor_new(cc->core, &mo, err, sizeof(err));
 	if (!mon) {
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
 		cli_error("monitor: %s", err);
 		return DD_EXIT_FAILED;
 	}
@@ -129,6 +139,7 @@ run(const struct cli *cli, struct cli_core *cc)
 out:
 	dd_monitor_free(mon);
 	dd_audit_close(audit);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL); /* after crt_close put the old actions back */
 	return rc;
 }
 

@@ -5,10 +5,11 @@
  * table per cluster or as JSON (docs/monitoring.md has the schema), and
  * exits 0 when everything is healthy, 1 when degraded or unhealthy, 2 for a
  * usage error or an unknown cluster, 3 for a config error, 4 for a vault
- * error. Alerts are evaluated in one-shot mode: their durations count as
+ * error; 1 also when the output could not be written. Alerts are evaluated in one-shot mode: their durations count as
  * elapsed, so the current state shows at once. Every server-provided string
  * goes through the sanitizer, for the terminal and for JSON alike.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,8 +32,8 @@ usage(FILE *out)
 	             "Probes every node of every cluster (or of CLUSTER) once and prints roles,\n"
 	             "states, lag, breakers, pool and connection use, and the active alerts.\n"
 	             "  --json   machine-readable output (schema in docs/monitoring.md)\n"
-	             "Exit codes: 0 healthy, 1 degraded or unhealthy, 2 usage or unknown cluster,\n"
-	             "3 configuration error, 4 vault error.\n");
+	             "Exit codes: 0 healthy, 1 degraded or unhealthy (or the output could not be\n"
+	             "written), 2 usage or unknown cluster, 3 configuration error, 4 vault error.\n");
 }
 
 static int64_t
@@ -228,7 +229,23 @@ print_text(const struct dd_snapshot *s, bool ascii)
 
 /* ---- the command ---- */
 
-/* Probes once and prints; returns the exit code of the health. */
+/*
+ * Whether everything printed reached stdout: a full disk or a closed pipe
+ * (SIGPIPE is ignored) must not pass for a healthy status with truncated
+ * output. Says why on stderr when not.
+ */
+static bool
+output_written(void)
+{
+	int e = fflush(stdout) == 0 ? 0 : errno;
+
+	if (e == 0 && !ferror(stdout))
+		return true;
+	cli_error("writing the status failed: %s", e ? strerror(e) : "write error");
+	return false;
+}
+
+/* Probes once and prints; returns the exit code of the health (1 when the output failed). */
 static int
 status_run(struct cli_core *cc, bool json, bool ascii)
 {
@@ -256,6 +273,8 @@ status_run(struct cli_core *cc, bool json, bool ascii)
 		else
 			print_text(s, ascii);
 		rc = s->health == DD_HEALTH_HEALTHY ? DD_EXIT_OK : DD_EXIT_FAILED;
+		if (!output_written())
+			rc = DD_EXIT_FAILED;
 	}
 	dd_snapshot_unref(s);
 	dd_monitor_free(m);

@@ -113,9 +113,12 @@ run_init(struct cli *cli, struct vopts *o)
 		cli_error("vault %s: already exists; refusing to overwrite it", o->path);
 		return DD_EXIT_VAULT;
 	}
+	int rc = cli_vault_guard(cli);
+	if (rc != DD_EXIT_OK)
+		return rc;
 	if (!cli_vault_passphrase(cli, true, true, &pass))
 		return DD_EXIT_VAULT;
-	int rc = dd_vault_create(o->path, pass.buf, pass.len, o->kdf, err, sizeof(err));
+	rc = dd_vault_create(o->path, pass.buf, pass.len, o->kdf, err, sizeof(err));
 	cli_secret_free(&pass);
 	if (rc != 0) {
 		cli_error("%s", err);

@@ -1,9 +1,11 @@
 /*
  * main.c: entry point of the dbdeck binary. Hardens the process (no core
- * dumps), parses the options common to every command, and dispatches through
- * one table of commands (DESIGN.md §5). A command whose `run` is NULL is listed
+ * dumps; when that fails it says so, and the vault stays locked unless
+ * --allow-core-dumps: cli_vault_guard), parses the options common to every
+ * command, and dispatches through one table of commands (DESIGN.md §5). A command whose `run` is NULL is listed
  * in --help as "not yet" and refuses to run with a clear message.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,7 @@ cli_common_opt(struct cli *cli, int opt, const char *arg)
 	case CLI_OPT_READ_ONLY: cli->read_only = true; return true;
 	case CLI_OPT_ASCII: cli->ascii = true; return true;
 	case CLI_OPT_NO_COLOR: cli->no_color = true; return true;
+	case CLI_OPT_ALLOW_CORE_DUMPS: cli->allow_core_dumps = true; return true;
 	default: return false;
 	}
 }
@@ -97,6 +100,9 @@ usage(FILE *out)
 	    "      --read-only          no action can be started from the console\n"
 	    "      --ascii              no UTF-8 bars or sparklines\n"
 	    "      --no-color           monochrome (also NO_COLOR)\n"
+	    "      --allow-core-dumps   unlock the vault even when core dumps could not\n"
+	    "                           be turned off (a crash may then write secrets\n"
+	    "                           to disk); without it, exit 5\n"
 	    "  -h, --help               this help\n"
 	    "  -V, --version            print the version\n"
 	    "\n"
@@ -122,10 +128,19 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	static char harden_err[160];
 	struct cli cli = {0};
 	int opt;
 
-	dd_process_harden();
+	if (dd_process_harden(harden_err, sizeof(harden_err)) != 0) {
+		cli.harden_error = harden_err;
+		cli_error("warning: process hardening failed: %s; core dumps are possible", harden_err);
+	}
+	/*
+	 * A closed pipe or socket is an error to report (EPIPE), not a silent
+	 * death: `dbdeck status | head` then says so and exits 1.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/* '+': stop at the first non-option, the command name. */
 	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "hV", longopts, NULL)) != -1) {
 		if (cli_common_opt(&cli, opt, optarg))

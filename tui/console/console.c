@@ -20,6 +20,7 @@
 #include "console_loop.h"
 #include "crt.h"
 #include "fmt.h"
+#include "sigflags.h"
 
 struct loop {
 	struct console *c;
@@ -191,6 +192,7 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
 	l.jobs = jobs_start(m, audit, audit_err, err, errlen);
 	if (!l.jobs)
 		return -1;
+	sigflags_unblock(); /* every other thread started with them blocked */
 	c->now_wall_ms = wall_ms();
 	if (!audit && !c->read_only)
 		console_status(c, DD_STYLE_WARN, "actions are off: %s", audit_err ? audit_err : "");
@@ -200,6 +202,7 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
 			draw(&l);
 		iterate(&l);
 	}
+	sigflags_block(NULL); /* taken again only after crt_close (cmd_console.c) */
 	jobs_stop(l.jobs);
 	c->snap = NULL;
 	dd_snapshot_unref(l.snap);

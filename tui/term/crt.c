@@ -2,8 +2,9 @@
  * crt.c: the terminal (crt.h). Everything curses is here: newterm, the
  * colour pairs, wget_wch, and the copy of the in-memory screen to the
  * terminal. Also the terminal's safety: stderr redirected while curses owns
- * the screen, clean exits on SIGTERM/SIGHUP/SIGINT/SIGQUIT through the loop,
- * and an async-signal-safe restore on crash signals.
+ * the screen, clean exits on SIGTERM/SIGHUP/SIGINT/SIGQUIT through the loop
+ * (sigflags.c), and an async-signal-safe restore on crash signals; every
+ * handler's previous action is put back at crt_close.
  */
 #include "crt.h"
 
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "sigflags.h"
 
 #define RESET_MAX 256
 
@@ -41,22 +43,7 @@ static struct {
 	int nstyles;
 } crt = {.saved_stderr = -1, .sigpipe = {-1, -1}};
 
-static volatile sig_atomic_t crt_sigs;
-
 /* ---- signals ------------------------------------------------------------ */
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	crt_sigs |= sig == SIGWINCH ? CRT_SIG_RESIZE : CRT_SIG_QUIT;
-	if (crt.sigpipe[1] >= 0) {
-		char b = 1;
-		ssize_t w = write(crt.sigpipe[1], &b, 1);
-		(void)w;
-	}
-	errno = saved;
-}
 
 /* Async-signal-safe: write(2) and tcsetattr(3) only, then the default action. */
 static void
@@ -71,31 +58,34 @@ on_crash(int sig)
 	raise(sig); /* SA_RESETHAND made the action the default one */
 }
 
-static const int quit_signals[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGWINCH};
 static const int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+#define NCRASH (sizeof(crash_signals) / sizeof(crash_signals[0]))
+static struct sigaction crash_old[NCRASH];
 
-static void
+/* The quit and resize signals become flags (sigflags.h); crashes restore the terminal. */
+static int
 signals_install(void)
 {
 	struct sigaction sa;
+
+	if (sigflags_install(crt.sigpipe[1]) != 0)
+		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_signal;
-	for (size_t i = 0; i < sizeof(quit_signals) / sizeof(quit_signals[0]); i++)
-		sigaction(quit_signals[i], &sa, NULL);
 	sa.sa_handler = on_crash;
 	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
-		sigaction(crash_signals[i], &sa, NULL);
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i], &sa, &crash_old[i]);
+	return 0;
 }
 
+/* Puts back the actions found at crt_open (not the defaults). */
 static void
 signals_restore(void)
 {
-	for (size_t i = 0; i < sizeof(quit_signals) / sizeof(quit_signals[0]); i++)
-		signal(quit_signals[i], SIG_DFL);
-	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
-		signal(crash_signals[i], SIG_DFL);
+	sigflags_restore();
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i], &crash_old[i], NULL);
 }
 
 /* ---- stderr ------------------------------------------------------------- */
@@ -205,8 +195,14 @@ crt_open(const char *log_path, bool want_color, char *err, size_t errlen)
 		return -1;
 	}
 	crt.have_termios = tcgetattr(STDIN_FILENO, &crt.termios) == 0;
+	if (signals_install() != 0) { /* before newterm: ncurses keeps our handlers */
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		close(crt.sigpipe[0]);
+		close(crt.sigpipe[1]);
+		crt.sigpipe[0] = crt.sigpipe[1] = -1;
+		return -1;
+	}
 	stderr_redirect(log_path);
-	signals_install(); /* before newterm: ncurses keeps our SIGWINCH handler */
 	crt.term = newterm(NULL, stdout, stdin);
 	if (!crt.term) {
 		signals_restore();
@@ -266,10 +262,16 @@ unsigned
 crt_take_signals(void)
 {
 	char buf[64];
+	unsigned f, s = 0;
+
+	/* Drain first: a signal after the drain leaves its flag and a byte for the next poll. */
 	while (read(crt.sigpipe[0], buf, sizeof(buf)) > 0)
 		;
-	unsigned s = (unsigned)crt_sigs;
-	crt_sigs = 0;
+	f = sigflags_take();
+	if (f & SIGFLAG_WINCH)
+		s |= CRT_SIG_RESIZE;
+	if (f & (SIGFLAG_TERM | SIGFLAG_HUP | SIGFLAG_INT | SIGFLAG_QUIT))
+		s |= CRT_SIG_QUIT;
 	return s;
 }
 

@@ -6,9 +6,12 @@
  *
  *   - stderr goes to the log file (opened 0600) while curses owns the screen,
  *     and comes back after endwin;
- *   - SIGTERM, SIGHUP, SIGINT and SIGQUIT are turned into a byte on a pipe
- *     (crt_signal_fd) so that the loop leaves cleanly through crt_close;
+ *   - SIGTERM, SIGHUP, SIGINT and SIGQUIT are turned into a flag and a byte
+ *     on a pipe (crt_signal_fd, sigflags.h) so that the loop leaves cleanly
+ *     through crt_close; the caller blocks them (sigflags_block) before it
+ *     starts any thread and unblocks them in the loop's thread only;
  *   - SIGWINCH likewise, so that a resize wakes the loop at once;
+ *   - crt_close puts back the actions these signals had before crt_open;
  *   - a crash (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL) restores the
  *     terminal from the handler with async-signal-safe calls only (write(2)
  *     of the sgr0/cnorm/rmkx/rmcup strings captured at start, tcsetattr of

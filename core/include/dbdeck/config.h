@@ -138,7 +138,8 @@ struct dd_cluster_config {
 	size_t n_nodes;
 	const struct dd_node_config **nodes;
 	char *database;
-	char *credential; /* a vault entry name */
+	char *credential;       /* a vault entry name */
+	char *admin_credential; /* the actions' vault entry, or NULL (then credential) */
 	int pool_size;
 	int min_idle;
 	int max_overflow;
@@ -218,7 +219,8 @@ bool dd_config_parse_duration(const char *s, int64_t *ms, char *err, size_t errl
 void dd_config_free(struct dd_config *cfg);
 
 /*
- * Checks that each cluster's `credential` names an entry for which
+ * Checks that each cluster's `credential` (and `admin_credential`, when
+ * set) names an entry for which
  * has_credential(ctx, name) is true (the CLI passes the vault's lookup).
  * Adds an error at the key's line for each one missing. Returns the number
  * of missing credentials.

@@ -57,7 +57,8 @@ void dd_core_options_default(struct dd_core_options *o);
 /*
  * Builds the core for every cluster of cfg (borrowed until dd_core_free; it
  * must have loaded without errors). get_credential(ctx, ...) is called once
- * per cluster, here. Starts the pools' maintenance threads and the routers'
+ * per cluster for `credential`, and once more for `admin_credential` when
+ * set, here. Starts the pools' maintenance threads and the routers'
  * probers; does no network I/O on the caller's thread. Returns a new core
  * (dd_core_free), or NULL with the reason in err (unknown credential, a pool
  * or thread that cannot be created). opts NULL = defaults.
@@ -98,6 +99,19 @@ struct dd_router *dd_cluster_router(struct dd_cluster *cl);
 /* Nodes in the cluster's `nodes` order; the same indexes as the router's. */
 size_t dd_cluster_node_count(const struct dd_cluster *cl);
 struct dd_pool *dd_cluster_pool(struct dd_cluster *cl, size_t i);
+
+/*
+ * The pool that actions use on node i (cancel, terminate; backup, restore,
+ * switchover and failover as they come): with the cluster's
+ * admin_credential, a small pool of that account's connections (at most 2,
+ * none kept idle past 30 s, application_name "<app>-admin"); without it,
+ * the node's own pool (dd_cluster_pool), i.e. the credential. Probing and
+ * routed statements never use the admin pool. Borrowed until dd_core_free;
+ * NULL when i is out of range.
+ */
+struct dd_pool *dd_cluster_admin_pool(struct dd_cluster *cl, size_t i);
+/* Whether the cluster names an admin_credential (its actions have pools of their own). */
+bool dd_cluster_has_admin(const struct dd_cluster *cl);
 
 /*
  * Appends every counter of the core to p in the Prometheus text format, with

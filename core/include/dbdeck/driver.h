@@ -72,7 +72,10 @@ enum dd_err_class {
  * Filled on every failure. sqlstate is "" when unknown; PostgreSQL client-side
  * connection failures carry 08001 (cannot connect) or 08006 (lost). code is the
  * MySQL/MariaDB error number (0 for PostgreSQL). message is the server's or
- * the library's text, truncated, never containing a secret.
+ * the library's text, truncated, never containing a secret: a password it
+ * quotes after its keyword (PASSWORD '...', IDENTIFIED BY '...',
+ * MASTER_PASSWORD='...') is masked (dd_text_redact_secrets), and statements
+ * that carry a secret go through dd_conn_exec_secret.
  */
 struct dd_db_error {
 	enum dd_err_class cls;
@@ -346,6 +349,25 @@ int dd_conn_query(struct dd_conn *c, const char *sql, int64_t deadline_ns, struc
 /* Runs a statement, discarding any rows; *affected (may be NULL) gets the count. */
 int dd_conn_exec(struct dd_conn *c, const char *sql, int64_t deadline_ns, int64_t *affected,
     struct dd_db_error *err);
+
+/*
+ * dd_conn_exec for a statement that carries a secret (CHANGE MASTER TO ...
+ * MASTER_PASSWORD='...', ALTER ROLE ... PASSWORD '...'; sql itself is the
+ * caller's, best in sodium_malloc memory). On failure err keeps the class,
+ * code, SQLSTATE and the server's words up to the first quote, never quoted
+ * text, which may be the statement's (dd_db_error_withhold_quoted).
+ */
+int dd_conn_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline_ns,
+    int64_t *affected, struct dd_db_error *err);
+
+/*
+ * Cuts err's message at its first quote (' " `) and says the rest was
+ * withheld: for the error of a statement that carries a secret, which the
+ * server may quote. Every driver message already has a password that follows
+ * its keyword masked (dd_text_redact_secrets); this also covers a quote that
+ * starts at the secret itself.
+ */
+void dd_db_error_withhold_quoted(struct dd_db_error *err);
 
 /*
  * Returns the session to a clean state: ROLLBACK when a transaction is open,

@@ -137,4 +137,14 @@ int dd_text_cp_width(uint32_t cp);
  */
 const char *dd_text_suggest(const char *word, const char *const *cands, size_t n);
 
+/*
+ * Masks, in place, the passwords a server message may quote (redact.c has
+ * the rule): the literal after a word ending in "password" (PASSWORD,
+ * MASTER_PASSWORD, ...) or after IDENTIFIED BY, with optional '=' or '(' in
+ * between, becomes '***'; an unclosed literal is masked to the end. s is a
+ * NUL-terminated string in a buffer of size bytes (a short secret makes the
+ * text longer: its end is cut to fit). Returns the number of values masked.
+ */
+size_t dd_text_redact_secrets(char *s, size_t size);
+
 #endif

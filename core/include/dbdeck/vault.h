@@ -87,8 +87,9 @@ int dd_vault_create(const char *path, const char *pass, size_t passlen, enum dd_
 
 /*
  * Opens and decrypts the vault at `path` with the KDF parameters stored in it.
- * Refuses a symlink, a file owned by another user, or any group/other mode
- * bit. `pass` is borrowed. On success *out is a new vault the caller closes
+ * Refuses a symlink, a file owned by another user, any group/other mode bit,
+ * and a directory owned by someone else than the user or root or writable by
+ * group/other. `pass` is borrowed. On success *out is a new vault the caller closes
  * with dd_vault_close. Returns 0 or a negative dd_vault_err (reason in err,
  * one line, never containing a secret).
  */
@@ -136,9 +137,19 @@ int dd_vault_remove(struct dd_vault *v, const char *name, char *err, size_t errl
 int dd_vault_save(struct dd_vault *v, char *err, size_t errlen);
 
 /*
- * Re-wraps the data key under `newpass` (borrowed, not empty) with a fresh
- * salt and the vault's KDF parameters. In memory only: dd_vault_save writes
- * it. Returns 0 or a negative dd_vault_err.
+ * Checks an open file that holds a secret of the vault's (a passphrase file)
+ * by the vault file's own rule: owned by the current user, no group/other
+ * mode bit. `path` names it in the message. Returns 0, or
+ * DD_VAULT_ERR_PERMISSIONS / DD_VAULT_ERR_IO with "PATH: why" in err.
+ */
+int dd_vault_check_secret_fd(int fd, const char *path, char *err, size_t errlen);
+
+/*
+ * Changes the passphrase: a fresh salt, a key-encryption key derived from
+ * `newpass` (borrowed, not empty) with the vault's KDF parameters, and a new
+ * random data key, so that an old copy of the file with the old passphrase
+ * opens nothing written after the change. In memory only: dd_vault_save
+ * writes it. Returns 0 or a negative dd_vault_err.
  */
 int dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err,
     size_t errlen);

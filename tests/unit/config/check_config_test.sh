@@ -109,6 +109,14 @@ DBDECK_PASSPHRASE_FILE=$pass run check-config -c "$example" --vault "$vault"
 check "all credentials present (\$DBDECK_PASSPHRASE_FILE): exit 0" [ "$rc" -eq 0 ]
 check "all credentials present: said so" grep -q "^credentials: every cluster's credential is in the vault$" "$tmp/out"
 
+# admin_credential is checked like credential.
+sed 's/^credential = catalog-ops$/credential = catalog-ops\nadmin_credential = catalog-admin/' \
+	"$example" > "$tmp/admin.ini"
+run check-config -c "$tmp/admin.ini" --vault "$vault" --passphrase-file "$pass"
+check "an admin_credential missing from the vault: exit 3" [ "$rc" -eq 3 ]
+check "an admin_credential missing: named" grep -q \
+	"error: admin_credential 'catalog-admin' is not in the vault (add it with: dbdeck vault set catalog-admin)" "$tmp/err"
+
 # Without --vault, the config's own `vault` key is used (here not the default path).
 mkdir -p "$tmp/elsewhere"
 cp "$vault" "$tmp/elsewhere/vault"

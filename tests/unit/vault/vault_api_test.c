@@ -119,6 +119,77 @@ test_entry_rules(void)
 	free(p);
 }
 
+/*
+ * The data key unwrapped from `file` with `pass`, into dek (secure memory).
+ * What someone holding a copy of that file and its passphrase has.
+ */
+static void
+stolen_dek(const uint8_t *file, size_t len, const char *pass, uint8_t *dek)
+{
+	struct vault_header h;
+	struct vault_entries e;
+	uint8_t *kek = vault_smalloc(VAULT_KEY_LEN);
+	char err[512];
+
+	vault_entries_init(&e);
+	if (vault_header_read(file, len, &h, err, sizeof(err)) != 0 ||
+	    vault_derive_kek(&h, pass, strlen(pass), kek, err, sizeof(err)) != 0 ||
+	    vault_decode(file, len, kek, dek, &e, err, sizeof(err)) != 0)
+		bail_out("old copy: %s", err);
+	vault_entries_free(&e);
+	sodium_free(kek);
+}
+
+/* Whether `dek` decrypts the sealed entries of `file`. */
+static bool
+dek_opens(const uint8_t *file, size_t len, const uint8_t *dek)
+{
+	size_t n = len - VAULT_PREFIX_LEN;
+	uint8_t *plain = vault_smalloc(n);
+	bool opened = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
+	                  file + VAULT_PREFIX_LEN, n, file, VAULT_PREFIX_LEN,
+	                  file + VAULT_OFF_ENONCE, dek) == 0;
+	sodium_free(plain);
+	return opened;
+}
+
+/*
+ * A copy of the vault from before a passphrase change, with the old
+ * passphrase, opens nothing written after the change (issue 11): a rekey
+ * makes a new data key, not only a new wrap of the old one.
+ */
+static void
+test_rekey_forward(const char *p)
+{
+	size_t oldlen, newlen;
+	uint8_t *dek = vault_smalloc(VAULT_KEY_LEN), *old, *cur;
+	char err[512];
+	struct dd_vault *v = NULL;
+
+	if (dd_vault_open(p, "new pass", 8, &v, err, sizeof(err)) != 0)
+		bail_out("open: %s", err);
+	old = test_slurp(p, &oldlen); /* the copy someone keeps, with "new pass" */
+	stolen_dek(old, oldlen, "new pass", dek);
+	ok(dek_opens(old, oldlen, dek), "rekey: the old copy's data key opens the old copy");
+	is_int(dd_vault_rekey(v, "third pass", 10, err, sizeof(err)), 0, "rekey again");
+	test_set(v, "c", "uc", "written after the change");
+	is_int(dd_vault_save(v, err, sizeof(err)), 0, "save an entry after the change");
+	dd_vault_close(v);
+	cur = test_slurp(p, &newlen);
+	ok(!dek_opens(cur, newlen, dek),
+	    "rekey: the old copy and the old passphrase cannot open what was written after");
+	is_int(dd_vault_open(p, "new pass", 8, &v, err, sizeof(err)), DD_VAULT_ERR_WRONG_PASSPHRASE,
+	    "nor can the old passphrase open the new file");
+	is_int(dd_vault_open(p, "third pass", 10, &v, err, sizeof(err)), 0, "the new one does");
+	ok(v && dd_vault_count(v) == 3 && strcmp(dd_vault_get(v, "a")->password, "pa") == 0 &&
+	        strcmp(dd_vault_get(v, "c")->password, "written after the change") == 0,
+	    "with every entry, old and new");
+	dd_vault_close(v);
+	sodium_free(dek);
+	free(old);
+	free(cur);
+}
+
 static void
 test_rekey(void)
 {
@@ -138,6 +209,7 @@ test_rekey(void)
 	ok(v && dd_vault_count(v) == 2 && strcmp(dd_vault_get(v, "b")->password, "pb") == 0,
 	    "rekey kept every entry");
 	dd_vault_close(v);
+	test_rekey_forward(p);
 	is_int(dd_vault_create(p, "x", 1, DD_VAULT_KDF_INTERACTIVE, err, sizeof(err)),
 	    DD_VAULT_ERR_EXISTS, "create refuses an existing vault");
 	free(p);

@@ -118,7 +118,20 @@ r vault list --vault "$V" --passphrase-file "$tmp/pp-crlf"
 [ $rc = 0 ]; check $? "a CRLF passphrase file works"
 cp "$tmp/pp" "$tmp/pp-open"; chmod 644 "$tmp/pp-open"
 r vault list --vault "$V" --passphrase-file "$tmp/pp-open"
-[ $rc = 0 ] && grep -q "warning: passphrase file .* mode 0644" <<<"$err"; check $? "a 0644 passphrase file works with a warning ($err)"
+[ $rc = 4 ] && [ "$err" = "dbdeck: passphrase file $tmp/pp-open: mode 0644 allows group/other access; run: chmod 600 $tmp/pp-open" ]
+check $? "a 0644 passphrase file is refused: exit 4 with the fix ($err)"
+chmod 640 "$tmp/pp-open"
+r vault passwd --vault "$V" --passphrase-file "$tmp/pp" --new-passphrase-file "$tmp/pp-open"
+[ $rc = 4 ] && grep -q "new passphrase file .* mode 0640" <<<"$err" && oneline
+check $? "so is a 0640 new-passphrase file ($err)"
+if [ "$(id -u)" = 0 ]; then
+	chmod 600 "$tmp/pp-open"; chown nobody "$tmp/pp-open"
+	r vault list --vault "$V" --passphrase-file "$tmp/pp-open"
+	[ $rc = 4 ] && grep -q "passphrase file $tmp/pp-open: owned by nobody" <<<"$err" && oneline
+	check $? "a passphrase file owned by someone else is refused: exit 4 ($err)"
+else
+	skip "a passphrase file owned by someone else: needs root to chown"
+fi
 
 # --- path and passphrase sources ----------------------------------------------
 DBDECK_VAULT=$V DBDECK_PASSPHRASE_FILE=$tmp/pp r vault get orders-ops
@@ -148,6 +161,26 @@ if [ "$(id -u)" = 0 ]; then
 	chown root "$V"
 else
 	skip "a vault owned by someone else: needs root to chown"
+fi
+
+# The vault's directory, checked as OpenSSH checks ~/.ssh.
+D=$(dirname "$V")
+chmod 770 "$D"; rv vault list
+[ $rc = 4 ] && [ "$err" = "dbdeck: vault $V: its directory $D has mode 0770: others can write to it and replace the vault; run: chmod go-w $D" ]
+check $? "a group-writable vault directory refused: exit 4 with the fix ($err)"
+chmod 703 "$D"; r vault init --kdf interactive --vault "$D/other" --passphrase-file "$tmp/pp"
+[ $rc = 4 ] && grep -q "has mode 0703: others can write" <<<"$err" && oneline && [ ! -e "$D/other" ]
+check $? "a world-writable one too, also when creating a vault there ($err)"
+chmod 755 "$D"; rv vault list
+[ $rc = 0 ]; check $? "a directory others may read but not write is fine (as for ~/.ssh)"
+chmod 700 "$D"
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$D"; rv vault list
+	[ $rc = 4 ] && grep -q "its directory $D is owned by nobody (uid [0-9]*), neither the current user nor root" <<<"$err" && oneline
+	check $? "a vault directory owned by someone else refused: exit 4 ($err)"
+	chown root "$D"
+else
+	skip "a vault directory owned by someone else: needs root to chown"
 fi
 
 # --- secrets stay out of argv, the environment and the vault bytes ------------
