@@ -16,8 +16,7 @@
 const char *
 dd_backup_credential_name(const struct dd_cluster_config *cfg)
 {
-	/* admin_credential (issue 12) once the config has it; credential otherwise. */
-	return cfg->credential;
+	return cfg->admin_credential ? cfg->admin_credential : cfg->credential;
 }
 
 static const struct dd_snap_cluster *

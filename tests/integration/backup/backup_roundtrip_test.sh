@@ -90,6 +90,20 @@ for e in pg my; do
 	ok $? "$e: verify --deep without verify_target exits 5 with a clear message"
 done
 
+# admin_credential: the backup uses it when set (the monitor-only credential cannot dump)
+bk_ini "$tmp/mon.ini"
+sed -i 's/^credential = harness$/credential = harness-monitor/' "$tmp/mon.ini"
+bk_ini "$tmp/adm.ini" pg:admin_credential=harness my:admin_credential=harness
+sed -i 's/^credential = harness$/credential = harness-monitor/' "$tmp/adm.ini"
+for e in pg my; do
+	dd "$tmp/mon.ini" backup $e --node ${e}1 >"$tmp/mon.out" 2>&1
+	rc=$?
+	dd "$tmp/adm.ini" backup $e --node ${e}1 >"$tmp/adm.out" 2>&1
+	[ $rc = 1 ] && [ $? = 0 ]
+	ok $? "$e: with the monitor-only credential the dump fails ($rc); with admin_credential it works"
+	note <"$tmp/mon.out"
+done
+
 # the audit log: a start and an end record per action, the chain intact
 python3 - "$tmp/audit.log" >"$tmp/audit.out" 2>&1 <<'EOF'
 import json, sys
