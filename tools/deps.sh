@@ -14,7 +14,7 @@ set -euo pipefail
 
 packages=(
 	gcc make pkg-config meson ninja-build
-	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev
+	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev libzstd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 	tmux procps openssl python3 valgrind
 )

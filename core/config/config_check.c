@@ -167,6 +167,25 @@ link_cluster(struct dd_config *cfg, struct cfg_rec *cr, struct dd_diags *diags, 
 	}
 }
 
+/* verify_target must name one of the cluster's own nodes (a deep verify restores there). */
+static void
+check_verify_target(const struct cfg_rec *cr, struct dd_diags *diags, const char *file)
+{
+	const struct dd_cluster_config *c = &cr->u.cluster;
+	int ki = dd_cfg_key_find(CFG_CLUSTER, "verify_target");
+
+	if (!c->verify_target || !key_good(cr, (size_t)ki))
+		return;
+	for (size_t i = 0; i < c->node_names.n; i++)
+		if (strcmp(c->node_names.v[i], c->verify_target) == 0)
+			return;
+	const char *near =
+	    dd_text_suggest(c->verify_target, (const char *const *)c->node_names.v, c->node_names.n);
+	dd_diags_add(diags, DD_DIAG_ERROR, file, cr->key_line[ki],
+	    "verify_target: '%s' is not one of cluster %s's nodes%s%s%s", c->verify_target, c->name,
+	    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+}
+
 /* Links every cluster's nodes; warns of unused nodes unless a nodes list was rejected. */
 static void
 link_nodes(struct dd_config *cfg, struct dd_diags *diags, const char *file)
@@ -176,6 +195,7 @@ link_nodes(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		link_cluster(cfg, cfg->clusters[i], diags, file);
+		check_verify_target(cfg->clusters[i], diags, file);
 		lists_good = lists_good && !cfg->clusters[i]->key_bad[ki];
 	}
 	for (size_t i = 0; lists_good && i < cfg->nnodes; i++) {

@@ -176,7 +176,7 @@ my_install() {
 
 # my_init_primary PASSWORD: operator account, database and the monitor-only
 # account dbdeck_mon (PROCESS, SLAVE MONITOR, and SHOW VIEW on app so that app
-# can be its default database: docs/security.md §11) on my1; prints
+# can be its default database: docs/security.md §12) on my1; prints
 # my1's GTID position afterwards. SQL holding the password goes to the
 # client on stdin, and the accounts are created from the password's hash so
 # that the binlog (and the replicas' relay logs) never hold it in clear.

@@ -168,7 +168,7 @@ pg_stop() {
 	pg_wait_orphans "$node"
 }
 
-# The monitor-only account (docs/security.md §11): pg_monitor and nothing
+# The monitor-only account (docs/security.md §12): pg_monitor and nothing
 # else, with the operator's password (its SCRAM verifier is copied, so the
 # password itself is never in a statement).
 PG_MONITOR_ROLE="DO \$\$ BEGIN EXECUTE format('CREATE ROLE dbdeck_mon LOGIN PASSWORD %L IN ROLE pg_monitor',

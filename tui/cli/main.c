@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "dbdeck/process.h"
 
+#define CLI_HELP_INDENT "                                                     " /* 2 + 50 + 1 */
+
 struct command {
 	const char *name;
 	const char *usage;
@@ -29,10 +31,15 @@ static const struct command commands[] = {
 	    cmd_vault},
 	{"audit", "audit [--json] [--since DURATION] | audit verify",
 	    "print the log of operator actions, or check it", cmd_audit},
-	{"backup", "backup CLUSTER [--verify]", "take a logical backup", NULL},
-	{"backups", "backups CLUSTER [--json]", "list a cluster's backups", NULL},
-	{"verify", "verify CLUSTER [BACKUP]", "re-read and re-hash a backup", NULL},
-	{"restore", "restore CLUSTER BACKUP --into DATABASE [--yes]", "restore a backup", NULL},
+	{"backup", "backup CLUSTER [--node NODE] [--verify] [--json]", "take a logical backup",
+	    cmd_backup},
+	{"backups", "backups CLUSTER [--json]", "list a cluster's backups", cmd_backups},
+	{"verify", "verify CLUSTER [BACKUP] [--deep]", "re-hash a backup; --deep: restore a copy",
+	    cmd_verify},
+	{"restore", "restore CLUSTER BACKUP --into DATABASE [--replace] [--yes]",
+	    "restore a backup into a database", cmd_restore},
+	{"prune", "prune CLUSTER [--dry-run]", "apply the retention to a cluster's backups",
+	    cmd_prune},
 	{"switchover", "switchover CLUSTER --to NODE [--dry-run] [--yes]",
 	    "planned change of primary", NULL},
 	{"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes]",
@@ -76,8 +83,10 @@ usage(FILE *out)
 	    "Without a command, opens the full-screen console.\n"
 	    "\n"
 	    "Commands:\n");
+	/* A usage longer than its column puts the summary on the next line. */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-50s %s%s\n", commands[i].usage, commands[i].summary,
+		fprintf(out, "  %-50s%s%s%s\n", commands[i].usage,
+		    strlen(commands[i].usage) < 50 ? " " : "\n" CLI_HELP_INDENT, commands[i].summary,
 		    commands[i].run ? "" : " (not yet)");
 	fprintf(out,
 	    "\n"

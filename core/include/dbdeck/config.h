@@ -169,6 +169,9 @@ struct dd_cluster_config {
 	int alert_slow_rate; /* new slow statements per minute */
 	char *backup_dir;    /* path */
 	struct dd_retention retention;
+	char *backup_key;          /* a vault entry: encrypt backups; NULL when not set */
+	int64_t backup_max_age_ms; /* the newest good backup older than this is stale */
+	char *verify_target;       /* a node of the cluster for deep verify; NULL when not set */
 	char *fence_command; /* NULL when not set */
 	char *theme;         /* NULL: the console's theme */
 	enum dd_colour accent;

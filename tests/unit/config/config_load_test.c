@@ -124,6 +124,15 @@ static const struct load_case cases[] = {
         {":6: error: retention: 'daily:7 hourly:2' is not a retention (use e.g. daily:30 "
          "weekly:12 monthly:12)",
             ":9: error: port: 70000 is out of range (1..65535)"}},
+    {"verify_target not a node of the cluster",
+        "[cluster a]\n" MINI "verify_target = n2\n" NODE1 "[node n2]\nhost = h\n",
+        {":6: error: verify_target: 'n2' is not one of cluster a's nodes (did you mean 'n1'?)",
+            ":9: warning: node 'n2' is in no cluster's nodes list; it is not used"}},
+    {"bad backup keys",
+        "[cluster a]\n" MINI "backup_key = a b\nbackup_max_age = 10s\n" NODE1,
+        {":6: error: backup_key: 'a b' is not a valid name (1 to 64 letters, digits, '.', '_' "
+         "or '-')",
+            ":7: error: backup_max_age: 10s is out of range (1m..720h)"}},
     {"path with ~user", "[console]\nvault = ~root/vault\n",
         {":2: error: vault: '~root/vault': only ~ and ~/ are expanded (to $HOME)"}},
     {"control characters are not echoed", "[console]\ntheme = a\x1b[2Jb\n",
@@ -294,6 +303,12 @@ test_example_values(const char *root)
 	        catalog->retention.monthly == 0,
 	    "catalog retention");
 	is_str(catalog->backup_dir, "/var/backups/dbdeck", "catalog backup_dir default");
+	is_str(catalog->backup_key, "catalog-backup", "catalog backup_key");
+	is_str(catalog->verify_target, "maria-c", "catalog verify_target");
+	is_int(catalog->backup_max_age_ms, 26 * 3600 * 1000, "catalog backup_max_age");
+	ok(orders->backup_key == NULL && orders->verify_target == NULL,
+	    "orders backup_key and verify_target unset");
+	is_int(orders->backup_max_age_ms, 26 * 3600 * 1000, "orders backup_max_age default");
 	is_int(catalog->lag_critical_ms, 90000, "catalog lag_critical");
 	ok(dd_config_find_node(c, "maria-c") == catalog->nodes[2] && !dd_config_find_node(c, "x"),
 	    "find_node");
