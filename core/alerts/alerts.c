@@ -481,8 +481,8 @@ rule_topology(
 	    note[0] ? ": " : "", note);
 	settle(ev, none, hold(ev, &none->held_ns, no_primary, th->down_for_ms), DD_SEV_CRIT, msg,
 	    ci, -1, DD_RULE_NO_PRIMARY);
-	snprintf(msg, sizeof(msg), "cluster %s has %d writable primaries%s%.160s", cl->name,
-	    cl->n_primaries, note[0] ? ": " : "", note);
+	snprintf(msg, sizeof(msg), "cluster %s has %d writable primaries: %.190s", cl->name,
+	    cl->n_primaries, note[0] ? note : "SPLIT-BRAIN (no writes routed)");
 	settle(ev, many, hold(ev, &many->held_ns, multi, th->down_for_ms), DD_SEV_CRIT, msg, ci, -1,
 	    DD_RULE_MULTIPLE_PRIMARIES);
 }

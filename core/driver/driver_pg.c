@@ -516,7 +516,9 @@ static const char pg_probe_sql[] =
     " pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
     " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,"
     " (extract(epoch from pg_last_xact_replay_timestamp()) * 1000)::bigint,"
-    " (extract(epoch from now()) * 1000)::bigint";
+    " (extract(epoch from now()) * 1000)::bigint,"
+    " CASE WHEN pg_is_in_recovery() THEN NULL ELSE"
+    " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END";
 
 static uint64_t
 pg_lsn_at(const struct dd_result *r, int col)
@@ -551,7 +553,7 @@ pg_probe_role(
 
 	if (pg_run(pg_of(c), pg_probe_sql, 0, deadline_ns, &r, NULL, err) < 0)
 		return -1;
-	if (dd_result_nrows(r) != 1 || dd_result_ncols(r) != 8) {
+	if (dd_result_nrows(r) != 1 || dd_result_ncols(r) != 9) {
 		dd_result_free(r);
 		drv_seterr(err, DD_ERR_PERMANENT, NULL, 0, "role probe: unexpected result");
 		return -1;
@@ -564,6 +566,7 @@ pg_probe_role(
 	out->replay_paused = pg_bool_at(r, 5);
 	out->last_replay_ms = pg_ms_at(r, 6);
 	out->server_now_ms = pg_ms_at(r, 7);
+	out->timeline = pg_ms_at(r, 8) > 0 ? (uint32_t)pg_ms_at(r, 8) : 0;
 	out->applied.kind = DD_POS_LSN;
 	out->applied.lsn = out->role == DD_ROLE_REPLICA ? out->replay_lsn : out->current_lsn;
 	dd_result_free(r);

@@ -36,6 +36,7 @@ dd_router_err_name(int code)
 	case DD_ROUTER_ERR_QUERY: return "query";
 	case DD_ROUTER_ERR_SHUTDOWN: return "shutdown";
 	case DD_ROUTER_ERR_INVALID: return "invalid";
+	case DD_ROUTER_ERR_HELD: return "held";
 	}
 	return "unknown";
 }
@@ -309,7 +310,44 @@ dd_router_status(struct dd_router *r, struct dd_router_status *out)
 	out->no_replica = r->cfg.no_replica;
 	out->lag_max_ms = r->cfg.lag_max_ms;
 	out->reenter_ms = (int64_t)((double)r->cfg.lag_max_ms * r->cfg.reenter_factor);
+	out->writes_held = r->held;
+	dd_strlcpy(out->held_why, r->held_why, sizeof(out->held_why));
 	pthread_mutex_unlock(&r->mu);
+}
+
+void
+dd_router_hold_writes(struct dd_router *r, bool hold, const char *why)
+{
+	pthread_mutex_lock(&r->mu);
+	r->held = hold;
+	dd_strlcpy(r->held_why, hold && why ? why : "", sizeof(r->held_why));
+	if (!hold)
+		pthread_cond_broadcast(&r->round_cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+dd_router_note_promotion(struct dd_router *r, const char *name, int64_t wall_ms)
+{
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->nodes[i].name, name) == 0 && wall_ms > r->nodes[i].promoted_ms)
+			r->nodes[i].promoted_ms = wall_ms;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+router_kick(struct dd_router *r)
+{
+	int64_t now = dd_now_mono_ns(), last = atomic_load(&r->last_kick_ns);
+
+	if (now - last < INT64_C(50000000) ||
+	    !atomic_compare_exchange_strong(&r->last_kick_ns, &last, now))
+		return;
+	pthread_mutex_lock(&r->pmu);
+	r->kicks++;
+	pthread_cond_broadcast(&r->done_cv);
+	pthread_mutex_unlock(&r->pmu);
 }
 
 static void

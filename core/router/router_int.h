@@ -56,6 +56,7 @@ struct rnode {
 	bool in_read_set;
 	char why[DD_RL_WHY_MAX];
 	uint64_t routed[3], fallback, ryw, failed;
+	int64_t promoted_ms; /* dd_router_note_promotion: when dbdeck promoted it; 0 never */
 
 	/* prober (r->pmu) */
 	pthread_t thread;
@@ -85,7 +86,10 @@ struct dd_router {
 	enum dd_topology topo;
 	int primary; /* -1 none */
 	int writable;
-	char topo_why[160];
+	char topo_why[240];
+	bool held; /* dd_router_hold_writes */
+	_Atomic int64_t last_kick_ns; /* router_kick's rate limit */
+	char held_why[120];
 	struct dd_rl_lsn_history hist; /* PG: the primary's positions */
 	int hist_primary;              /* the node hist and ghist belong to */
 	struct dd_rl_gtid_history ghist; /* MariaDB: the primary's binlog positions */
@@ -117,6 +121,12 @@ void router_prober_stop(struct dd_router *r);
 /* Applies one finished round (res[i] per node, NULL = not run) under r->mu. */
 void router_apply_round(
     struct dd_router *r, const struct rnode_result *res, int64_t start_ns, int64_t end_ns);
+
+/*
+ * Starts a probe round now without waiting for it (router.c), at most once
+ * per 50 ms: writes that fail because the primary changed call it.
+ */
+void router_kick(struct dd_router *r);
 
 /* router_route.c */
 /* Acquire skipping nodes in exclude (bit i = node i). */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "router/router_int.h"
 #include "util/util.h"
@@ -56,28 +57,52 @@ brief_of(bool at_connect, enum dd_err_class cls, char *out, size_t len)
 	snprintf(out, len, "%s %s", at_connect ? "connect" : "probe", what);
 }
 
+/* Opens the node's probe connection; false (res filled) when it cannot. */
+static bool
+probe_connect(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns,
+    struct rnode_result *res, struct dd_db_error *err)
+{
+	if (dd_conn_open(engine, &nd->params, deadline_ns, &nd->conn, err) == 0)
+		return true;
+	dd_seterr(res->error, sizeof(res->error), "connect: %s: %s", dd_err_class_name(err->cls),
+	    err->message);
+	brief_of(true, err->cls, res->brief, sizeof(res->brief));
+	return false;
+}
+
+static void
+probe_close(struct rnode *nd)
+{
+	dd_conn_close(nd->conn, dd_now_mono_ns() + 100000000);
+	nd->conn = NULL;
+}
+
 static void
 probe_node(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns, struct rnode_result *res)
 {
 	struct dd_db_error err;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->start_ns = dd_now_mono_ns();
 	res->wall_ms = dd_now_wall_ms();
 	dd_db_error_clear(&err);
-	if (nd->conn == NULL &&
-	    dd_conn_open(engine, &nd->params, deadline_ns, &nd->conn, &err) != 0) {
-		dd_seterr(res->error, sizeof(res->error), "connect: %s: %s",
-		    dd_err_class_name(err.cls), err.message);
-		brief_of(true, err.cls, res->brief, sizeof(res->brief));
+	if (nd->conn == NULL && !probe_connect(nd, engine, deadline_ns, res, &err))
 		goto fail;
+	rc = dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err);
+	if (rc != 0 && err.cls == DD_ERR_CONN_LOST) {
+		/* the server ended the session (a KILL, a fence, a restart): once more, afresh */
+		probe_close(nd);
+		dd_db_error_clear(&err);
+		if (!probe_connect(nd, engine, deadline_ns, res, &err))
+			goto fail;
+		rc = dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err);
 	}
-	if (dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err) != 0) {
+	if (rc != 0) {
 		dd_seterr(res->error, sizeof(res->error), "probe: %s: %s",
 		    dd_err_class_name(err.cls), err.message);
 		brief_of(false, err.cls, res->brief, sizeof(res->brief));
-		dd_conn_close(nd->conn, dd_now_mono_ns() + 100000000);
-		nd->conn = NULL;
+		probe_close(nd);
 		goto fail;
 	}
 	res->ok = true;
@@ -302,6 +327,52 @@ writable_primary(const struct rnode *nd)
 	return nd->probed && nd->info.role == DD_ROLE_PRIMARY && !nd->info.read_only;
 }
 
+/* Which of two writable primaries is newer: a, b, or -1 when it cannot be told. */
+static int
+newer_of(const struct dd_router *r, int a, int b, char *how, size_t len)
+{
+	const struct rnode *x = &r->nodes[a], *y = &r->nodes[b];
+	uint32_t ta = x->info.timeline, tb = y->info.timeline;
+
+	if (ta && tb && ta != tb) {
+		snprintf(how, len, "timeline %u > %u", ta > tb ? ta : tb, ta > tb ? tb : ta);
+		return ta > tb ? a : b;
+	}
+	if (x->promoted_ms != y->promoted_ms) {
+		int n = x->promoted_ms > y->promoted_ms ? a : b;
+		time_t t = (time_t)(r->nodes[n].promoted_ms / 1000);
+		struct tm tm;
+		char when[32] = "?";
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(how, len, "promoted by dbdeck at %s", when);
+		return n;
+	}
+	return -1;
+}
+
+/* The SPLIT-BRAIN text: both names, writes refused, and which one to keep. */
+static void
+split_brain_text(struct dd_router *r, int fresh, int f1, int f2)
+{
+	char how[64], more[24] = "";
+	int keep = newer_of(r, f1, f2, how, sizeof(how));
+
+	if (fresh > 2)
+		snprintf(more, sizeof(more), " and %d more", fresh - 2);
+	if (keep < 0)
+		dd_seterr(r->topo_why, sizeof(r->topo_why),
+		    "SPLIT-BRAIN: %s and %s%s accept writes (none routed); which is newer is "
+		    "unknown: compare their data, keep one, fence and rejoin the other",
+		    r->nodes[f1].name, r->nodes[f2].name, more);
+	else
+		dd_seterr(r->topo_why, sizeof(r->topo_why),
+		    "SPLIT-BRAIN: %s and %s%s accept writes (none routed); keep %s (%s), fence "
+		    "and rejoin %s",
+		    r->nodes[f1].name, r->nodes[f2].name, more, r->nodes[keep].name, how,
+		    r->nodes[keep == f1 ? f2 : f1].name);
+}
+
 /*
  * One writable primary among the reachable nodes → it. None reachable → the
  * one last known, if exactly one. Several → none: writes are refused until
@@ -336,10 +407,7 @@ update_topology(struct dd_router *r)
 	} else if (fresh > 1) {
 		r->topo = DD_TOPO_MULTI_PRIMARY;
 		r->primary = -1;
-		dd_seterr(r->topo_why, sizeof(r->topo_why),
-		    "%d nodes say they are a writable "
-		    "primary (%s, %s): writes refused",
-		    fresh, r->nodes[f1].name, r->nodes[f2].name);
+		split_brain_text(r, fresh, f1, f2);
 	} else {
 		r->topo = stale > 1 ? DD_TOPO_MULTI_PRIMARY : DD_TOPO_NO_PRIMARY;
 		r->primary = -1;

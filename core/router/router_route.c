@@ -23,7 +23,7 @@ struct plan {
 	enum dd_route_kind kind[PLAN_MAX];
 	bool tail_fallback;      /* the last entry is the primary after the replicas */
 	int err;                 /* n == 0: why nothing can be tried */
-	char main[200];          /* "round-robin", "primary: read-your-writes, ..." */
+	char main[300];          /* "round-robin", "primary: read-your-writes, ..." */
 	char notes[360];         /* "; pg3 out: lag 3.2 s > lag_max 1 s" */
 	int64_t default_wait_ms; /* acquire_timeout of the first entry's pool */
 };
@@ -277,6 +277,16 @@ wait_first_round(struct dd_router *r, int64_t deadline_ns)
 	return rc;
 }
 
+/* Waits while writes are held; DD_ROUTER_ERR_HELD at the deadline. */
+static int
+wait_writes(struct dd_router *r, int64_t deadline_ns)
+{
+	while (r->held && !r->stopping)
+		if (!dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
+			return r->held ? DD_ROUTER_ERR_HELD : 0;
+	return r->stopping ? DD_ROUTER_ERR_SHUTDOWN : 0;
+}
+
 /* Tries the plan's entries in order; returns the entry used or -1 (*rc set). */
 static int
 acquire_along(struct dd_router *r, const struct plan *p, int64_t deadline_ns,
@@ -336,20 +346,28 @@ router_acquire_ex(struct dd_router *r, struct dd_session *s, enum dd_intent inte
 		return DD_ROUTER_ERR_INVALID;
 	if (s != NULL)
 		session_ryw_get(s, r, &ryw.has, &ryw.pos, &ryw.write_ns);
+	int64_t wait_until = deadline_ns == DD_POOL_DEFAULT_DEADLINE
+	                         ? dd_now_mono_ns() +
+	                               dd_pool_get_config(r->nodes[0].pool)->acquire_timeout_ms *
+	                                   1000000
+	                         : deadline_ns;
+	char held[sizeof(r->held_why)] = "";
 	pthread_mutex_lock(&r->mu);
-	rc = wait_first_round(
-	    r, deadline_ns == DD_POOL_DEFAULT_DEADLINE
-	           ? dd_now_mono_ns() +
-	                 dd_pool_get_config(r->nodes[0].pool)->acquire_timeout_ms * 1000000
-	           : deadline_ns);
+	rc = wait_first_round(r, wait_until);
+	if (rc == 0 && intent != DD_INTENT_READ)
+		rc = wait_writes(r, wait_until);
+	if (rc == DD_ROUTER_ERR_HELD)
+		dd_strlcpy(held, r->held_why, sizeof(held));
 	if (rc == 0)
 		plan_make(r, intent, &ryw, &r->pick, exclude, &p);
 	pthread_mutex_unlock(&r->mu);
 	if (rc != 0) {
 		memset(&p, 0, sizeof(p));
-		snprintf(p.main, sizeof(p.main), "%s",
+		snprintf(p.main, sizeof(p.main), "%s%s",
 		    rc == DD_ROUTER_ERR_SHUTDOWN ? "the router is stopping"
-		                                 : "no probe round has finished yet");
+		    : rc == DD_ROUTER_ERR_HELD   ? "writes held: "
+		                                 : "no probe round has finished yet",
+		    held);
 	} else if (p.n == 0) {
 		rc = p.err;
 	} else {
@@ -360,6 +378,10 @@ router_acquire_ex(struct dd_router *r, struct dd_session *s, enum dd_intent inte
 		if (used >= 0)
 			rc = 0;
 	}
+	if (intent != DD_INTENT_READ && (rc == DD_ROUTER_ERR_NO_PRIMARY ||
+	                                    rc == DD_ROUTER_ERR_UNAVAILABLE ||
+	                                    rc == DD_ROUTER_ERR_TIMEOUT))
+		router_kick(r);
 	decision_fill(r, &d, intent, &p, used, rc, failures);
 	d.tried = tried;
 	record(r, &d, &p, used);

@@ -173,6 +173,13 @@ route_error(struct dd_db_error *err, int rc, const struct dd_route_decision *d)
 	dd_seterr(err->message, sizeof(err->message), "%s: %s", dd_router_err_name(rc), d->reason);
 }
 
+/* A write refused as read-only: the primary was fenced or has become a replica. */
+static bool
+read_only_error(const struct dd_db_error *e)
+{
+	return strcmp(e->sqlstate, "25006") == 0 || e->code == 1290 || e->code == 1792;
+}
+
 static int
 run(struct dd_router *r, struct dd_session *s, enum dd_intent intent, const char *sql,
     int64_t deadline_ns, struct dd_result **out, int64_t *affected, struct dd_route_decision *why,
@@ -206,6 +213,8 @@ run(struct dd_router *r, struct dd_session *s, enum dd_intent intent, const char
 			break;
 		}
 		rc = DD_ROUTER_ERR_QUERY;
+		if (intent != DD_INTENT_READ && (dd_db_error_is_node_failure(&e) || read_only_error(&e)))
+			router_kick(r);
 		if (!dd_db_error_is_node_failure(&e) || dd_now_mono_ns() >= deadline_ns)
 			break;
 		exclude |= UINT64_C(1) << d.node;

@@ -21,6 +21,8 @@ H_LIBDIR=${H_SELF%/*}
 . "$H_LIBDIR/pg.sh"
 # shellcheck source=mariadb.sh
 . "$H_LIBDIR/mariadb.sh"
+# shellcheck source=rejoin.sh
+. "$H_LIBDIR/rejoin.sh"
 
 H_MARK=.dbdeck-harness
 
@@ -28,8 +30,11 @@ usage() {
 	cat <<EOF
 usage: ${H_SELF##*/} COMMAND DIR [ARGS...]
 
-  start DIR [--watch PID]       start all six servers in DIR (new or empty);
-                                with --watch, stop them when PID dies
+  start DIR [--watch PID] [--sync]
+                                start all six servers in DIR (new or empty);
+                                with --watch, stop them when PID dies; with
+                                --sync, a commit waits for one replica
+                                (synchronous / semi-synchronous replication)
   stop DIR                      stop everything and remove DIR (idempotent)
   status DIR                    one line per node: name port pid state
   stop-node DIR NODE            clean stop of one node
@@ -42,6 +47,9 @@ usage: ${H_SELF##*/} COMMAND DIR [ARGS...]
   my-read-only DIR NODE on|off           SET GLOBAL read_only (as root: the
                                          operator lacks READ_ONLY ADMIN)
   load DIR pg|my SECONDS [ROWS_PER_SEC]  write load on the primary (default 20/s)
+  fence DIR NODE                hard fence: stop the node (no-op when down)
+  rejoin DIR NODE --primary NODE2        make NODE a streaming replica of NODE2
+                                (PostgreSQL: pg_rewind; MariaDB: reclone)
   psql DIR NODE [ARGS...]       psql to NODE over TCP as the operator
   mariadb DIR NODE [ARGS...]    mariadb client to NODE over TCP as the operator
 
@@ -255,6 +263,10 @@ cmd_start() {
 			pid_alive "$2" || die "--watch: no process $2"
 			watch=$2
 			shift 2
+			;;
+		--sync)
+			H_SYNC=1
+			shift
 			;;
 		*) usage_error "start: unknown argument '$1'" ;;
 		esac
@@ -569,6 +581,8 @@ main() {
 	my-sql-thread) cmd_my_sql_thread "$@" ;;
 	my-read-only) cmd_my_read_only "$@" ;;
 	load) cmd_load "$@" ;;
+	fence) cmd_fence "$@" ;;
+	rejoin) cmd_rejoin "$@" ;;
 	psql) cmd_psql "$@" ;;
 	mariadb) cmd_mariadb "$@" ;;
 	__watchdog) cmd_watchdog "$@" ;;

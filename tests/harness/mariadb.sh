@@ -195,6 +195,8 @@ my_init_primary() {
 		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck'@'127.0.0.1' WITH GRANT OPTION;" \
 		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck'@'localhost' WITH GRANT OPTION;" \
 		"REVOKE READ_ONLY ADMIN ON *.* FROM 'dbdeck'@'127.0.0.1', 'dbdeck'@'localhost';" \
+		"CREATE USER 'dbdeck_admin'@'127.0.0.1' IDENTIFIED BY PASSWORD '$hash';" \
+		"GRANT ALL PRIVILEGES ON *.* TO 'dbdeck_admin'@'127.0.0.1';" \
 		"CREATE DATABASE app;" \
 		"CREATE USER 'dbdeck_mon'@'127.0.0.1' IDENTIFIED BY PASSWORD '$hash';" \
 		"GRANT PROCESS, SLAVE MONITOR ON *.* TO 'dbdeck_mon'@'127.0.0.1';" \
@@ -269,4 +271,33 @@ my_setup() {
 		nap 0.1
 	done
 	trace "my: replicas replicating"
+	my_sync_on
+}
+
+# my_sync_on: with --sync, semi-synchronous replication once the replicas
+# run: a commit is acknowledged only after a replica has the event
+# (AFTER_SYNC), with no fallback to asynchronous within a test's time. Set
+# live and written to every my.cnf, so that a restart keeps it. The master
+# side is on on my1 only: on a replica (log_slave_updates) it would hold
+# every commit of its own SQL thread waiting for an acknowledgement from
+# replicas it does not have. A promotion moves it (dbdeck's does; so does
+# `rejoin`, which turns it off on the rejoined node).
+my_sync_on() {
+	local n on
+	((${H_SYNC:-0})) || return 0
+	for n in my1 my2 my3; do
+		on=OFF
+		[[ $n == my1 ]] && on=ON
+		printf '%s\n' "rpl_semi_sync_master_enabled = $on" "rpl_semi_sync_slave_enabled = ON" \
+			"rpl_semi_sync_master_wait_point = AFTER_SYNC" \
+			"rpl_semi_sync_master_timeout = 600000" >>"$H_DIR/$n/my.cnf"
+		my_root "$n" -e "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC;
+			SET GLOBAL rpl_semi_sync_master_timeout = 600000;
+			SET GLOBAL rpl_semi_sync_slave_enabled = ON;
+			SET GLOBAL rpl_semi_sync_master_enabled = $on" || return 1
+	done
+	for n in my2 my3; do
+		my_root "$n" -e "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD" || return 1
+	done
+	trace "my: semi-synchronous replication on"
 }

@@ -57,14 +57,16 @@ ssl = on
 ssl_cert_file = '$H_DIR/tls/server.pem'
 ssl_key_file = '$H_DIR/tls/server.key'
 include_if_exists = 'harness_node.conf'
+include_if_exists = 'harness_sync.conf'
 EOF
 }
 
-# pg_node_conf NODE: the per-node file (port, socket, and for a replica its
-# upstream). postgresql.auto.conf still wins, so ALTER SYSTEM SET
-# primary_conninfo (a switchover) overrides what is written here.
+# pg_node_conf NODE [UPSTREAM]: the per-node file (port, socket, and for a
+# replica its upstream, pg1 unless UPSTREAM says otherwise: a rejoin).
+# postgresql.auto.conf still wins, so ALTER SYSTEM SET primary_conninfo (a
+# switchover) overrides what is written here.
 pg_node_conf() {
-	local node=$1 port name f
+	local node=$1 up=${2:-pg1} port name f
 	port=$(node_port "$node")
 	f=$(pg_data "$node")/harness_node.conf
 	name="$H_DIR/$node"
@@ -73,8 +75,8 @@ pg_node_conf() {
 		echo "port = $port"
 		echo "unix_socket_directories = '$H_DIR/$node'"
 		echo "cluster_name = '$name'"
-		if [[ $node != pg1 ]]; then
-			echo "primary_conninfo = 'host=127.0.0.1 port=$(node_port pg1) user=dbdeck passfile=$H_DIR/pgpass sslmode=disable application_name=$node'"
+		if [[ $node != "$up" ]]; then
+			echo "primary_conninfo = 'host=127.0.0.1 port=$(node_port "$up") user=dbdeck passfile=$H_DIR/pgpass sslmode=disable application_name=$node'"
 			echo "primary_slot_name = '$node'"
 		fi
 	} >"$f"
@@ -168,6 +170,15 @@ pg_stop() {
 	pg_wait_orphans "$node"
 }
 
+# pg_admin_role: dbdeck_admin, a superuser with the operator's password
+# (its SCRAM verifier copied: SCRAM does not bind the user name), for
+# dbdeck's actions (admin_credential, entry harness-admin of mkvault.sh).
+pg_admin_role() {
+	pg_q pg1 postgres "CREATE ROLE dbdeck_admin LOGIN SUPERUSER" >/dev/null &&
+		pg_q pg1 postgres "DO \$\$ BEGIN EXECUTE format('ALTER ROLE dbdeck_admin PASSWORD %L',
+			(SELECT rolpassword FROM pg_authid WHERE rolname = 'dbdeck')); END \$\$" >/dev/null
+}
+
 # The monitor-only account (docs/security.md §12): pg_monitor and nothing
 # else, with the operator's password (its SCRAM verifier is copied, so the
 # password itself is never in a statement).
@@ -198,6 +209,7 @@ pg_init_primary() {
 	pg_q pg1 postgres "CREATE DATABASE app" &&
 		pg_q pg1 app "CREATE EXTENSION pg_stat_statements" &&
 		pg_q pg1 postgres "$PG_MONITOR_ROLE" &&
+		pg_admin_role &&
 		pg_q pg1 postgres "SELECT pg_create_physical_replication_slot('pg2', true),
 			pg_create_physical_replication_slot('pg3', true)" >/dev/null || {
 		msg "pg1: creating database app or the replication slots failed"
@@ -232,6 +244,22 @@ pg_streaming_count() {
 		WHERE state = 'streaming' AND application_name IN ('pg2', 'pg3')" 2>/dev/null
 }
 
+# pg_sync_on: with --sync, once both replicas stream, a commit waits until
+# one standby has flushed it. Every node gets the file (the names of all
+# three, so it holds whichever node is primary); not before the replicas
+# stream, or the set-up's own statements would wait for them.
+pg_sync_on() {
+	local n f
+	((${H_SYNC:-0})) || return 0
+	for n in pg1 pg2 pg3; do
+		f=$(pg_data "$n")/harness_sync.conf
+		echo "synchronous_standby_names = 'ANY 1 (pg1, pg2, pg3)'" >"$f"
+		own_by_server "$f"
+		pg_q "$n" postgres "SELECT pg_reload_conf()" >/dev/null || return 1
+	done
+	trace "pg: synchronous replication on"
+}
+
 # pg_setup DEADLINE_US: the whole PostgreSQL side of "start".
 pg_setup() {
 	local deadline=$1 n pids=() rc=0 p
@@ -246,7 +274,11 @@ pg_setup() {
 	((rc == 0)) || return 1
 	while :; do
 		n=$(pg_streaming_count) || n=0
-		[[ $n == 2 ]] && { trace "pg: replicas streaming"; return 0; }
+		if [[ $n == 2 ]]; then
+			trace "pg: replicas streaming"
+			pg_sync_on
+			return
+		fi
 		if ((${EPOCHREALTIME/./} > deadline)); then
 			msg "PostgreSQL replicas not streaming after ${H_TIMEOUT}s ($n of 2)"
 			pg_q pg1 postgres "SELECT application_name, state FROM pg_stat_replication" >&2 || true

@@ -17,6 +17,7 @@ enum dd_exit {
 	DD_EXIT_CONFIG = 3,
 	DD_EXIT_VAULT = 4,
 	DD_EXIT_REFUSED = 5,
+	DD_EXIT_INCOMPLETE = 6, /* an action stopped half way; its output says what is left */
 };
 
 /* Options common to every command; each may be given before or after it. */
@@ -74,5 +75,7 @@ int cmd_backups(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_prune(struct cli *cli, int argc, char **argv);
+int cmd_switchover(struct cli *cli, int argc, char **argv);
+int cmd_failover(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cli_core.h"
 #include "cli_vault.h"
 #include "dbdeck/util.h"
+#include "dbdeck/failover.h"
 #include "dbdeck/vault.h"
 #include "sigflags.h"
 
@@ -50,9 +51,8 @@ vault_has(void *ctx, const char *name)
 	return dd_vault_has(ctx, name);
 }
 
-/* dd_credential_fn over the vault: user and password stay in its secure memory. */
-static int
-vault_credential(void *ctx, const char *name, const char **user, const char **password)
+int
+cli_vault_credential(void *ctx, const char *name, const char **user, const char **password)
 {
 	const struct dd_credential *c = dd_vault_get(ctx, name);
 
@@ -90,13 +90,15 @@ cli_core_open(const struct cli *cli, struct dd_config *cfg, const struct dd_core
 	dd_diags_free(diags);
 	/* The core's threads never take the console's signals (sigflags.h). */
 	sigflags_block(&mask);
-	out->core = dd_core_new_with(cfg, vault_credential, out->vault, opts, err, sizeof(err));
+	out->core = dd_core_new_with(cfg, cli_vault_credential, out->vault, opts, err, sizeof(err));
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (out->core == NULL) {
 		cli_error("%s", err);
 		rc = DD_EXIT_FAILED;
 		goto fail;
 	}
+	/* which primary dbdeck promoted last, for a SPLIT-BRAIN report (MariaDB) */
+	dd_fo_note_promotions(out->core, dd_config_console(cfg)->audit_log);
 	return DD_EXIT_OK;
 fail:
 	cli_core_close(out, 0);

@@ -40,6 +40,12 @@ int cli_core_open(const struct cli *cli, struct dd_config *cfg, const struct dd_
     bool interactive, struct cli_core *out);
 
 /*
+ * dd_credential_fn over an open vault (ctx: the struct dd_vault): user and
+ * password stay in its secure memory, borrowed until it is closed.
+ */
+int cli_vault_credential(void *ctx, const char *name, const char **user, const char **password);
+
+/*
  * Shuts the core down (waiting for borrowed connections until now +
  * drain_ms), frees it, closes the vault (wiping it) and frees the config.
  */

@@ -40,10 +40,10 @@ static const struct command commands[] = {
 	    "restore a backup into a database", cmd_restore},
 	{"prune", "prune CLUSTER [--dry-run]", "apply the retention to a cluster's backups",
 	    cmd_prune},
-	{"switchover", "switchover CLUSTER --to NODE [--dry-run] [--yes]",
-	    "planned change of primary", NULL},
-	{"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes]",
-	    "promote a replica when the primary is gone", NULL},
+	{"switchover", "switchover CLUSTER --to NODE [--dry-run] [--yes] [--json]",
+	    "planned change of primary", cmd_switchover},
+	{"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
+	    "promote a replica when the primary is gone", cmd_failover},
 	{"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
 };
 
@@ -107,7 +107,8 @@ usage(FILE *out)
 	    "  -V, --version            print the version\n"
 	    "\n"
 	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 config error, 4 vault error,\n"
-	    "5 refused by a safety check.\n");
+	    "5 refused by a safety check, 6 incomplete (an action stopped half way;\n"
+	    "its output says what a person must still do).\n");
 }
 
 static const struct command *

@@ -266,6 +266,7 @@ struct dd_role_info {
 	bool replay_paused;     /* replica: pg_is_wal_replay_paused() */
 	int64_t last_replay_ms; /* replica: pg_last_xact_replay_timestamp(), epoch ms; -1 = NULL */
 	int64_t server_now_ms;  /* now() on the server, epoch ms */
+	uint32_t timeline;      /* primary: the timeline it writes (a promotion adds one); 0 unknown */
 
 	/* MariaDB / MySQL */
 	bool has_replica_status;

@@ -39,6 +39,10 @@
  * shows the position replayed; to the primary while none has. When the
  * position could not be read, its reads stay on the primary for ryw_window.
  *
+ * A primary change. A routed write (dd_router_exec/query) that fails with
+ * a node failure or a read-only error starts a probe round at once, so the
+ * router finds a new primary without waiting for the probe interval.
+ *
  * Threads. Every function is thread-safe; a struct dd_session is used by one
  * thread at a time.
  */
@@ -78,9 +82,13 @@ enum dd_router_err {
 	DD_ROUTER_ERR_QUERY = -5,       /* (query helpers) the statement failed */
 	DD_ROUTER_ERR_SHUTDOWN = -6,    /* the router is stopping */
 	DD_ROUTER_ERR_INVALID = -7,     /* bad argument */
+	DD_ROUTER_ERR_HELD = -8,        /* writes held (a switchover) past the deadline: retry */
 };
 
-/* "ok", "no_primary", "no_replica", "timeout", "unavailable", "query", "shutdown", "invalid". */
+/*
+ * "ok", "no_primary", "no_replica", "timeout", "unavailable", "query", "shutdown", "invalid",
+ * "held".
+ */
 const char *dd_router_err_name(int code);
 
 /* ---- settings ---- */
@@ -149,6 +157,27 @@ struct dd_pool *dd_router_node_pool(struct dd_router *r, size_t i);
  * DD_ROUTER_ERR_TIMEOUT / DD_ROUTER_ERR_SHUTDOWN.
  */
 int dd_router_probe_now(struct dd_router *r, int64_t deadline_ns);
+
+/*
+ * Holds writes (failover.h: a switchover or failover of this cluster runs in
+ * this process) or lets them flow again. While held, write and transaction
+ * acquisitions wait until the hold ends or their deadline passes (the
+ * default deadline: the pool's acquire_timeout), then fail with
+ * DD_ROUTER_ERR_HELD, a transient error: try again. Reads go on. why (may
+ * be NULL) is copied into the decisions' reasons. Releasing wakes the
+ * waiters, which then plan with the router's current view: release after a
+ * probe round has seen the new primary (dd_router_probe_now).
+ */
+void dd_router_hold_writes(struct dd_router *r, bool hold, const char *why);
+
+/*
+ * Records that dbdeck promoted node `name` at wall_ms (failover.h does, in
+ * this process; `dbdeck status` and the console from the audit log), so
+ * that a SPLIT-BRAIN report can say which primary is newer where the
+ * engine cannot tell (MariaDB; PostgreSQL compares timelines). Unknown
+ * names are ignored.
+ */
+void dd_router_note_promotion(struct dd_router *r, const char *name, int64_t wall_ms);
 
 /* ---- sessions ---- */
 
@@ -254,7 +283,7 @@ enum dd_topology {
 	DD_TOPO_UNKNOWN,       /* no probe round finished yet */
 	DD_TOPO_OK,            /* exactly one writable primary */
 	DD_TOPO_NO_PRIMARY,    /* no node says it is a writable primary */
-	DD_TOPO_MULTI_PRIMARY, /* more than one does: writes refused */
+	DD_TOPO_MULTI_PRIMARY, /* more than one does (SPLIT-BRAIN): writes refused, reads go on */
 };
 
 /* "unknown", "ok", "no_primary", "multiple_primaries". Static. */
@@ -264,7 +293,7 @@ struct dd_router_status {
 	enum dd_topology topology;
 	int primary;                /* node index writes go to; -1 none */
 	int writable_primaries;     /* reachable nodes that are writable primaries */
-	char why[160];              /* e.g. "pg1 and pg2 both say primary" */
+	char why[240]; /* e.g. "SPLIT-BRAIN: pg1 and pg2 accept writes (none routed); keep pg2 ..." */
 	uint64_t rounds;            /* probe rounds finished */
 	int64_t last_round_wall_ms; /* 0 = none yet */
 	int64_t last_round_ms;      /* how long the last round took */
@@ -272,6 +301,8 @@ struct dd_router_status {
 	enum dd_no_replica no_replica;
 	int64_t lag_max_ms;
 	int64_t reenter_ms; /* lag at or below which a replica comes back */
+	bool writes_held;   /* dd_router_hold_writes */
+	char held_why[120];
 };
 
 void dd_router_status(struct dd_router *r, struct dd_router_status *out);

@@ -5,9 +5,12 @@
  * router_apply_round, and dd_route_explain / dd_router_nodes /
  * dd_router_status are checked: reads on replicas, writes on the primary,
  * the lag budget with hysteresis, open breakers, the no-replica policies,
- * read-your-writes with known and unknown positions, and split brain.
+ * read-your-writes with known and unknown positions, split brain, and
+ * writes held during a switchover (dd_router_hold_writes).
  */
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "dbdeck/pool.h"
 #include "dbdeck/router.h"
@@ -292,9 +295,23 @@ test_topology(void)
 	ok(st.topology == DD_TOPO_MULTI_PRIMARY && st.primary == -1 && st.writable_primaries == 2,
 	    "two writable primaries → visible, no primary chosen");
 	explain_is(r, DD_INTENT_WRITE, NULL,
-	    "write \u2192 none (no primary: 2 nodes say they are "
-	    "a writable primary (pg1, pg2): writes refused)",
+	    "write \u2192 none (no primary: SPLIT-BRAIN: pg1 and pg2 accept writes (none "
+	    "routed); which is newer is unknown: compare their data, keep one, fence and "
+	    "rejoin the other)",
 	    "split brain refuses writes");
+	res[0].info.timeline = 3;
+	res[1].info.timeline = 4;
+	router_apply_round(r, res, S(2), S(2));
+	dd_router_status(r, &st);
+	ok(strstr(st.why, "keep pg2 (timeline 4 > 3), fence and rejoin pg1") != NULL,
+	    "split brain: the newer timeline is the one to keep (%s)", st.why);
+	res[0].info.timeline = res[1].info.timeline = 0;
+	dd_router_note_promotion(r, "pg1", 1700000000000);
+	router_apply_round(r, res, S(3), S(3));
+	dd_router_status(r, &st);
+	ok(strstr(st.why, "keep pg1 (promoted by dbdeck at 2023-11-14T22:13:20Z), fence and "
+	                  "rejoin pg2") != NULL,
+	    "split brain: without timelines, the one dbdeck promoted (%s)", st.why);
 	res[1].info.read_only = true;
 	router_apply_round(r, res, S(2), S(2));
 	dd_router_status(r, &st);
@@ -355,6 +372,64 @@ test_mysql(void)
 	free_pools();
 }
 
+static void *
+release_later(void *arg)
+{
+	struct timespec ts = {0, 200000000};
+
+	nanosleep(&ts, NULL);
+	dd_router_hold_writes(arg, false, NULL);
+	return NULL;
+}
+
+/* Writes held: they wait for the hold, fail with "held" at their deadline; reads do not wait. */
+static void
+test_hold(void)
+{
+	uint64_t replay[N] = {0, 1000, 1000};
+	int64_t age[N] = {0, 50, 50};
+	struct dd_route_decision d;
+	struct dd_router_status st;
+	struct dd_pooled *pc;
+	struct dd_router *r;
+	pthread_t t;
+	int64_t t0;
+	int rc;
+
+	make_pools(names_pg, DD_ENGINE_POSTGRESQL);
+	r = make_router(names_pg, DD_ENGINE_POSTGRESQL, DD_READ_POLICY_ROUND_ROBIN,
+	    DD_NO_REPLICA_PRIMARY, NULL);
+	pg_round(r, S(10), 0, 1000, replay, age);
+	dd_router_hold_writes(r, true, "switchover of pg in progress");
+	dd_router_status(r, &st);
+	ok(st.writes_held && strcmp(st.held_why, "switchover of pg in progress") == 0,
+	    "hold: shown in the status");
+	t0 = dd_now_mono_ns();
+	rc = dd_router_acquire(r, NULL, DD_INTENT_WRITE, t0 + 100000000, &pc, &d);
+	ok(rc == DD_ROUTER_ERR_HELD && dd_now_mono_ns() - t0 >= 95000000 && pc == NULL,
+	    "hold: a write waits until its deadline, then fails with held (%s)",
+	    dd_router_err_name(rc));
+	ok(strstr(d.reason, "writes held: switchover of pg in progress") != NULL,
+	    "hold: the decision says why (%s)", d.reason);
+	t0 = dd_now_mono_ns();
+	rc = dd_router_acquire(r, NULL, DD_INTENT_READ, t0 + 100000000, &pc, &d);
+	ok(rc != DD_ROUTER_ERR_HELD, "hold: reads do not wait for it (%s)", dd_router_err_name(rc));
+	dd_router_release(r, NULL, pc);
+	pthread_create(&t, NULL, release_later, r);
+	t0 = dd_now_mono_ns();
+	rc = dd_router_acquire(r, NULL, DD_INTENT_TRANSACTION, t0 + S(5), &pc, &d);
+	int64_t waited = dd_now_mono_ns() - t0;
+	pthread_join(t, NULL);
+	ok(rc != DD_ROUTER_ERR_HELD && waited >= 150000000 && strstr(d.reason, "write") == NULL &&
+	        strstr(d.reason, "held") == NULL,
+	    "hold: released from another thread, the waiting transaction goes on to the "
+	    "primary (%s, %s)",
+	    dd_router_err_name(rc), d.reason);
+	dd_router_release(r, NULL, pc);
+	dd_router_free(r);
+	free_pools();
+}
+
 int
 main(void)
 {
@@ -362,5 +437,6 @@ main(void)
 	test_pg_ryw();
 	test_topology();
 	test_mysql();
+	test_hold();
 	return tap_done();
 }

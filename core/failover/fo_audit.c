@@ -1,0 +1,46 @@
+/*
+ * fo_audit.c: what dbdeck recorded when it promoted, read back from the
+ * audit log, for the SPLIT-BRAIN rule of engines whose servers cannot say
+ * which primary is newer (MariaDB): the end record of the latest
+ * switchover or failover of each cluster that got past its promotion
+ * (outcome done or incomplete) names the node it promoted (its target).
+ */
+#include <string.h>
+
+#include "dbdeck/audit.h"
+#include "dbdeck/router.h"
+#include "failover/fo_int.h"
+#include "util/util.h"
+
+struct latest {
+	struct dd_core *core;
+};
+
+static int
+one(const struct dd_audit_record *r, void *ctx)
+{
+	struct latest *l = ctx;
+	struct dd_cluster *cl;
+
+	if (r->bad || !r->phase || strcmp(r->phase, "end") != 0 || !r->action || !r->cluster ||
+	    !r->target || !r->outcome || r->time_ms < 0)
+		return 0;
+	if (strcmp(r->action, "switchover") != 0 && strcmp(r->action, "failover") != 0)
+		return 0;
+	if (strcmp(r->outcome, "done") != 0 && strcmp(r->outcome, "incomplete") != 0)
+		return 0;
+	cl = dd_core_cluster(l->core, r->cluster);
+	if (cl)
+		dd_router_note_promotion(dd_cluster_router(cl), r->target, r->time_ms);
+	return 0;
+}
+
+void
+dd_fo_note_promotions(struct dd_core *core, const char *audit_path)
+{
+	struct latest l = {.core = core};
+	char err[160];
+
+	if (audit_path)
+		dd_audit_read(audit_path, one, &l, err, sizeof(err));
+}

@@ -1,0 +1,202 @@
+/*
+ * fo_unit_test.c: the failover module's pure parts and its hook runner,
+ * without a server: dd_fo_hook_split (argv without a shell), conninfo
+ * rewriting (only host and port change, secrets kept as they are), SQL
+ * quoting, the lock holder text, and fo_hook_run (exit status, the exact
+ * environment, no inherited descriptor, the timeout that kills the hook's
+ * whole process group).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "failover/fo_int.h"
+#include "tap.h"
+
+static void
+split_is(const char *cmd, int want_n, const char *const *want, const char *name)
+{
+	char **v = NULL, err[128] = "";
+	int n = dd_fo_hook_split(cmd, &v, err, sizeof(err));
+	bool same = n == want_n;
+
+	for (int i = 0; same && i < n; i++)
+		same = strcmp(v[i], want[i]) == 0;
+	ok(same && (n < 0 || v[n] == NULL), "split: %s", name);
+	if (!same)
+		for (int i = 0; i < n; i++)
+			diag("  word %d: [%s]", i, v[i]);
+	dd_fo_argv_free(v);
+}
+
+static void
+test_split(void)
+{
+	split_is("/usr/local/bin/fence --node x", 3,
+	    (const char *const[]){"/usr/local/bin/fence", "--node", "x"}, "blanks separate words");
+	split_is("  a \t b  ", 2, (const char *const[]){"a", "b"}, "runs of blanks, tabs");
+	split_is("ssh 'db host' \"a b\"", 3, (const char *const[]){"ssh", "db host", "a b"},
+	    "quotes group words");
+	split_is("x $(rm -rf /) `id` ; | && > *", 10,
+	    (const char *const[]){"x", "$(rm", "-rf", "/)", "`id`", ";", "|", "&&", ">", "*"},
+	    "shell syntax is plain text");
+	split_is("a\\ b \"q\\\"uote\\\\\" 'it''s'", 3,
+	    (const char *const[]){"a b", "q\"uote\\", "its"}, "backslash and adjacent quotes");
+	split_is("'unterminated", -1, NULL, "unterminated quote is an error");
+	split_is("   ", -1, NULL, "empty command is an error");
+}
+
+static void
+test_conninfo(void)
+{
+	char out[512], host[64];
+	int port;
+
+	ok(fo_conninfo_repoint("host=10.0.0.1 port=5432 user=repl passfile=/p application_name=pg3",
+	       "10.0.0.2", 5433, out, sizeof(out)) &&
+	        strcmp(out, "user='repl' passfile='/p' application_name='pg3' host='10.0.0.2' "
+	                    "port='5433'") == 0,
+	    "conninfo: host and port replaced, the rest kept (%s)", out);
+	ok(fo_conninfo_repoint("hostaddr=1.2.3.4 password='it''s' sslmode = require", "h", 1, out,
+	       sizeof(out)) == false,
+	    "conninfo: '' inside a quoted value is not libpq syntax: refused");
+	ok(fo_conninfo_repoint("hostaddr=1.2.3.4 password='it\\'s \\\\x' sslmode = require", "h", 1,
+	       out, sizeof(out)) &&
+	        strcmp(out, "password='it\\'s \\\\x' sslmode='require' host='h' port='1'") == 0,
+	    "conninfo: escapes kept, hostaddr dropped (%s)", out);
+	ok(!fo_conninfo_repoint("postgresql://a:5432/x", "h", 1, out, sizeof(out)),
+	    "conninfo: the URI form is not rewritten");
+	fo_conninfo_target("user=x host=db1 port=6000", host, sizeof(host), &port);
+	ok(strcmp(host, "db1") == 0 && port == 6000, "conninfo: target host and port");
+}
+
+static void
+test_quote(void)
+{
+	char buf[64] = "X = ";
+
+	ok(fo_quote(buf, sizeof(buf), "a'b\\c", true) && strcmp(buf, "X = 'a''b\\\\c'") == 0,
+	    "quote: MariaDB literal (%s)", buf);
+	strcpy(buf, "");
+	ok(fo_quote(buf, sizeof(buf), "a'b\\c", false) && strcmp(buf, "'a''b\\c'") == 0,
+	    "quote: PostgreSQL literal (%s)", buf);
+	char tiny[6] = "";
+	ok(!fo_quote(tiny, sizeof(tiny), "abcdef", true), "quote: too long is refused");
+}
+
+static void
+test_holder(void)
+{
+	char h[FO_HOLDER_MAX], d[200];
+
+	fo_lock_holder_text(h, sizeof(h));
+	ok(strncmp(h, "ddlock h=", 9) == 0 && strlen(h) <= 63, "holder text fits application_name");
+	fo_lock_describe("ddlock h=bastion p=4242 u=alice t=1700000000", d, sizeof(d));
+	is_str(d, "host bastion, pid 4242, operator alice, since 2023-11-14T22:13:20Z",
+	    "holder described");
+}
+
+/* ---- fo_hook_run ---- */
+
+static char c_name[] = "orders", n1_name[] = "db1", n2_name[] = "db2";
+static char n1_host[] = "10.0.0.1", n2_host[] = "10.0.0.2";
+static struct dd_cluster_config cc = {.name = c_name, .hook_timeout_ms = 5000};
+static struct dd_node_config n1 = {.name = n1_name, .host = n1_host, .port = 5432};
+static struct dd_node_config n2 = {.name = n2_name, .host = n2_host, .port = 5433};
+
+static struct dd_fo_plan *
+plan(void)
+{
+	struct dd_fo_plan *p = calloc(1, sizeof(*p));
+
+	p->cc = &cc;
+	p->n = 2;
+	p->nodes[0].nc = &n1;
+	p->nodes[1].nc = &n2;
+	p->action = DD_FO_FAILOVER;
+	return p;
+}
+
+static int
+run(struct dd_fo_plan *p, const char *cmd, char *err, size_t len)
+{
+	char **argv;
+
+	if (dd_fo_hook_split(cmd, &argv, err, len) < 0)
+		return -2;
+	p->fence_argv = argv;
+	int rc = fo_hook_run(p, argv, 0, 1, err, len);
+	p->fence_argv = NULL;
+	dd_fo_argv_free(argv);
+	return rc;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void
+test_hook(void)
+{
+	struct dd_fo_plan *p = plan();
+	char err[256], cmd[512], path[] = "/tmp/dd-fo-unit.XXXXXX";
+	int fd = mkstemp(path);
+
+	setenv("DD_SECRET_TEST", "hunter2", 1);
+	ok(run(p, "/bin/true", err, sizeof(err)) == 0, "hook: exit 0 is done");
+	ok(run(p, "/bin/sh -c 'exit 3'", err, sizeof(err)) == -1 && strstr(err, "exited 3"),
+	    "hook: exit 3 fails (%s)", err);
+	ok(run(p, "no-such-hook-xyz", err, sizeof(err)) == -1 && strstr(err, "not found"),
+	    "hook: a missing program (%s)", err);
+	snprintf(
+	    cmd, sizeof(cmd), "/bin/sh -c 'env | sort > %s; ls /proc/self/fd >> %s'", path, path);
+	ok(run(p, cmd, err, sizeof(err)) == 0, "hook: env written");
+	const char *got = slurp(path);
+	ok(strstr(got, "DBDECK_ACTION=failover\nDBDECK_CLUSTER=orders\nDBDECK_NODE=db1\n"
+	               "DBDECK_NODE_HOST=10.0.0.1\nDBDECK_NODE_PORT=5432\nDBDECK_PRIMARY=db2\n"
+	               "DBDECK_PRIMARY_HOST=10.0.0.2\nDBDECK_PRIMARY_PORT=5433\n") != NULL,
+	    "hook: the DBDECK_* variables");
+	ok(strstr(got, "DD_SECRET_TEST") == NULL && strstr(got, "HOME=") == NULL,
+	    "hook: nothing else from dbdeck's environment");
+	/* sh adds PWD, SHLVL and _; ls lists 0 1 2 and its own directory descriptor */
+	ok(strstr(got, "\n0\n1\n2\n3\n") != NULL && strstr(got, "\n4\n") == NULL,
+	    "hook: no descriptor beyond stdin, stdout, stderr");
+	cc.hook_timeout_ms = 300;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	snprintf(cmd, sizeof(cmd), "/bin/sh -c 'sleep 30 & sleep 31; echo late > %s'", path);
+	int rc = run(p, cmd, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	ok(rc == -1 && strstr(err, "timed out after 0.3 s") && s < 3,
+	    "hook: killed at hook_timeout (%s, %.1f s)", err, s);
+	ok(system("pgrep -x -f 'sleep 3[01]' >/dev/null") != 0,
+	    "hook: its whole process group is gone");
+	cc.hook_timeout_ms = 5000;
+	close(fd);
+	unlink(path);
+	free(p);
+}
+
+int
+main(void)
+{
+	test_split();
+	test_conninfo();
+	test_quote();
+	test_holder();
+	test_hook();
+	return tap_done();
+}
