@@ -16,7 +16,7 @@ packages=(
 	gcc make pkg-config meson ninja-build
 	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev libzstd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
-	tmux procps openssl python3 valgrind
+	tmux procps openssl python3 python3-nacl valgrind
 )
 for opt in "$@"; do
 	case $opt in
@@ -41,6 +41,8 @@ present() {
 	libsodium-dev) pc libsodium ;;
 	libinih-dev) pc inih ;;
 	libjansson-dev) pc jansson ;;
+	libzstd-dev) pc libzstd ;;
+	python3-nacl) /usr/bin/python3 -c 'import nacl' 2>/dev/null ;;
 	postgresql-15) [ -x "$pgbin/postgres" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ;;
 	postgresql-client-15) [ -x "$pgbin/psql" ] && [ -x "$pgbin/pg_basebackup" ] ;;
 	mariadb-server) has mariadbd || [ -x /usr/sbin/mariadbd ] ;;

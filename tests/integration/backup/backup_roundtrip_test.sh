@@ -73,6 +73,10 @@ for e in pg my; do
 		[ "$(sums $e bktest)" = "$before" ]
 	ok $? "$e: the cluster's own database dropped: restore --into it brings it back"
 	note <"$tmp/r5.out"
+	setsid -w "$dbdeck" -c "$tmp/a.ini" --passphrase-file "$dir/passphrase" restore $e "$id" \
+		--into bktest_x </dev/null >"$tmp/r6.out" 2>&1
+	[ $? = 5 ] && grep -q 'give --yes' "$tmp/r6.out" && [ "$(db_exists $e bktest_x)" = 0 ]
+	ok $? "$e: without --yes and without a terminal to ask on: refused (5), nothing restored"
 	dd "$tmp/a.ini" restore $e "$id" --into 'bad-name' --yes >/dev/null 2>&1
 	[ $? = 2 ]
 	ok $? "$e: --into an invalid name exits 2"
