@@ -179,8 +179,8 @@ check_verify_target(const struct cfg_rec *cr, struct dd_diags *diags, const char
 	for (size_t i = 0; i < c->node_names.n; i++)
 		if (strcmp(c->node_names.v[i], c->verify_target) == 0)
 			return;
-	const char *near =
-	    dd_text_suggest(c->verify_target, (const char *const *)c->node_names.v, c->node_names.n);
+	const char *near = dd_text_suggest(
+	    c->verify_target, (const char *const *)c->node_names.v, c->node_names.n);
 	dd_diags_add(diags, DD_DIAG_ERROR, file, cr->key_line[ki],
 	    "verify_target: '%s' is not one of cluster %s's nodes%s%s%s", c->verify_target, c->name,
 	    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -246,8 +246,8 @@ dd_config_check_credentials(const struct dd_config *cfg,
 
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		const struct cfg_rec *cr = cfg->clusters[i];
-		missing += check_credential(cfg, cr, "credential", cr->u.cluster.credential,
-		    has_credential, ctx, diags);
+		missing += check_credential(
+		    cfg, cr, "credential", cr->u.cluster.credential, has_credential, ctx, diags);
 		missing += check_credential(cfg, cr, "admin_credential",
 		    cr->u.cluster.admin_credential, has_credential, ctx, diags);
 	}

@@ -28,8 +28,8 @@
 struct loader {
 	struct dd_config *cfg;
 	struct dd_diags *diags;
-	const char *name; /* the file, for messages */
-	int lineno; /* the line being read */
+	const char *name;       /* the file, for messages */
+	int lineno;             /* the line being read */
 	struct cfg_rec *cur;    /* the section keys go to; NULL before any or in a bad one */
 	bool bad_section;       /* inside a section that was rejected: ignore its keys */
 	struct cfg_rec **spare; /* duplicate sections: checked, then dropped */
@@ -368,7 +368,8 @@ on_error(void *user, int line, enum dd_ini_error e)
 	switch (e) {
 	case DD_INI_NUL: report(ld, DD_DIAG_ERROR, line, "the line holds a NUL byte"); break;
 	case DD_INI_TOO_LONG:
-		report(ld, DD_DIAG_ERROR, line, "the line is longer than %d characters", CFG_MAX_LINE);
+		report(
+		    ld, DD_DIAG_ERROR, line, "the line is longer than %d characters", CFG_MAX_LINE);
 		break;
 	case DD_INI_NO_BRACKET:
 		report(ld, DD_DIAG_ERROR, line, "missing ']' in the section header");
@@ -478,10 +479,10 @@ base_dir_of(const char *path)
 }
 
 static const struct dd_ini_ops ini_ops = {
-	.max_line = CFG_MAX_LINE,
-	.section = on_section,
-	.key = on_key,
-	.error = on_error,
+    .max_line = CFG_MAX_LINE,
+    .section = on_section,
+    .key = on_key,
+    .error = on_error,
 };
 
 int

@@ -72,8 +72,8 @@ struct my_call {
 	MYSQL *my;
 	int64_t deadline_ns;
 	bool timed_out;
-	int spins;            /* _cont calls after the socket was shut down */
-	bool tls;             /* a connect that may negotiate TLS */
+	int spins;             /* _cont calls after the socket was shut down */
+	bool tls;              /* a connect that may negotiate TLS */
 	struct my_guard guard; /* over TLS the library blocks: my_guard.c */
 };
 

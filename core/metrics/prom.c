@@ -27,9 +27,9 @@ struct strvec {
 struct dd_prom {
 	char *text;
 	size_t len, cap;
-	struct strvec families;   /* names written so far */
-	struct strvec series;     /* canonical label sets of the current family */
-	char *cur_name;           /* current family, or NULL */
+	struct strvec families; /* names written so far */
+	struct strvec series;   /* canonical label sets of the current family */
+	char *cur_name;         /* current family, or NULL */
 	enum dd_prom_type cur_type;
 	char err[256];
 };
@@ -223,8 +223,8 @@ format_value(char *out, size_t outlen, double v)
 static void
 format_le(char *out, size_t outlen, int64_t ns)
 {
-	snprintf(out, outlen, "%lld.%09lld", (long long)(ns / 1000000000),
-	         (long long)(ns % 1000000000));
+	snprintf(
+	    out, outlen, "%lld.%09lld", (long long)(ns / 1000000000), (long long)(ns % 1000000000));
 	size_t n = strlen(out);
 	while (out[n - 1] == '0')
 		out[--n] = '\0';
@@ -235,7 +235,7 @@ format_le(char *out, size_t outlen, int64_t ns)
 /* Writes `name{l1="v1",...,le="x"} value\n`; le may be NULL. */
 static void
 put_line(struct dd_prom *p, const char *suffix, const struct dd_prom_label *l, size_t n,
-         const char *le, const char *value)
+    const char *le, const char *value)
 {
 	puts_(p, p->cur_name);
 	puts_(p, suffix);
@@ -364,7 +364,7 @@ dd_prom_sample(struct dd_prom *p, const struct dd_prom_label *labels, size_t n, 
 
 int
 dd_prom_histogram(struct dd_prom *p, const struct dd_prom_label *labels, size_t n,
-                  const struct dd_histogram_snapshot *s)
+    const struct dd_histogram_snapshot *s)
 {
 	char num[64], sum[64], le[32];
 	uint64_t cum = 0;

@@ -8,8 +8,8 @@
  * closes (with their reason), and checks that the move is legal. The stats
  * snapshot therefore reads the lists' counts under the lock and needs no
  * bookkeeping of its own, but for the fast path's parked connections
- * (pool_park.c): listed ACTIVE, flagged in the slot, counted idle. Acquire/release live in pool_acquire.c, the
- * maintenance thread in pool_maint.c, statements in pool_query.c.
+ * (pool_park.c): listed ACTIVE, flagged in the slot, counted idle. Acquire/release live in
+ * pool_acquire.c, the maintenance thread in pool_maint.c, statements in pool_query.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -180,7 +180,8 @@ pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state to, 
 	slot_count_transition(p, from, to, reason);
 	if (to == SLOT_GONE) {
 		p->queries_gone += atomic_load_explicit(&s->queries, memory_order_relaxed);
-		p->fast_acquires_gone += atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
+		p->fast_acquires_gone +=
+		    atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
 		pool_affinity_forget(p, s);
 	}
 	pool_fast_sync(p);
@@ -592,7 +593,8 @@ slot_counts(const struct dd_pool *p, uint64_t *queries, uint64_t *fast_acquires)
 		for (int i = 0; i < p->lists[st].n; i++) {
 			const struct dd_pooled *s = p->lists[st].v[i];
 			*queries += atomic_load_explicit(&s->queries, memory_order_relaxed);
-			*fast_acquires += atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
+			*fast_acquires +=
+			    atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
 		}
 }
 

@@ -171,8 +171,8 @@ struct dd_pool {
 	 * pool_fast_sync() when one of them changes.
 	 */
 	atomic_bool fast_ok;
-	int64_t liveness_ns;                       /* cfg.liveness_idle_ms in ns; -1 = never */
-	int max_size;                              /* cfg.max_size */
+	int64_t liveness_ns; /* cfg.liveness_idle_ms in ns; -1 = never */
+	int max_size;        /* cfg.max_size */
 	const struct dd_driver *drv;
 	enum dd_engine engine;
 	int64_t maint_period_ns;

@@ -238,7 +238,8 @@ static void
 feed_breakers(struct dd_router *r, const struct rnode_result *res)
 {
 	for (size_t i = 0; i < r->n; i++)
-		dd_pool_report_probe(r->nodes[i].pool, res[i].ok, res[i].node_failure, res[i].error);
+		dd_pool_report_probe(
+		    r->nodes[i].pool, res[i].ok, res[i].node_failure, res[i].error);
 }
 
 static void *

@@ -53,7 +53,7 @@ vault_name_ok(struct vault_slice s)
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 		bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 		if (!okc)
 			return false;
 	}
@@ -111,18 +111,18 @@ static int
 parts_check(const struct entry_parts *e, char *err, size_t errlen)
 {
 	if (!vault_name_ok(e->name)) {
-		dd_seterr(err, errlen,
-		    "invalid entry name: use 1-64 letters, digits, '.', '_' or '-'");
+		dd_seterr(
+		    err, errlen, "invalid entry name: use 1-64 letters, digits, '.', '_' or '-'");
 		return DD_VAULT_ERR_INVALID;
 	}
 	if (!user_ok(e->user)) {
-		dd_seterr(err, errlen, "invalid user: 1-%d bytes of UTF-8 without control characters",
-		    VAULT_USER_MAX);
+		dd_seterr(err, errlen,
+		    "invalid user: 1-%d bytes of UTF-8 without control characters", VAULT_USER_MAX);
 		return DD_VAULT_ERR_INVALID;
 	}
 	if (e->pass.len > VAULT_SECRET_MAX || has_nul(e->pass)) {
-		dd_seterr(err, errlen, "invalid password: at most %d bytes, no NUL",
-		    VAULT_SECRET_MAX);
+		dd_seterr(
+		    err, errlen, "invalid password: at most %d bytes, no NUL", VAULT_SECRET_MAX);
 		return DD_VAULT_ERR_INVALID;
 	}
 	return fields_check(e, err, errlen);
@@ -327,8 +327,8 @@ rd_entry(struct reader *r, struct entry_parts *e)
 }
 
 static int
-parse_one(struct reader *r, struct entry_parts *e, struct vault_entries *out, size_t i,
-    char *err, size_t errlen)
+parse_one(struct reader *r, struct entry_parts *e, struct vault_entries *out, size_t i, char *err,
+    size_t errlen)
 {
 	char why[160];
 	if (!rd_entry(r, e)) {
@@ -350,8 +350,8 @@ parse_one(struct reader *r, struct entry_parts *e, struct vault_entries *out, si
 }
 
 int
-vault_entries_parse(const uint8_t *p, size_t len, struct vault_entries *out, char *err,
-    size_t errlen)
+vault_entries_parse(
+    const uint8_t *p, size_t len, struct vault_entries *out, char *err, size_t errlen)
 {
 	struct reader r = {p, len, 0, false};
 	struct entry_parts *e = xcalloc(1, sizeof(*e));

@@ -183,7 +183,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc)
 			tls_mode = argv[++i];
 		else
-			return fprintf(stderr, "usage: bench_monitor [--core-only] [--tls MODE]\n"), 2;
+			return fprintf(stderr, "usage: bench_monitor [--core-only] [--tls MODE]\n"),
+			       2;
 	}
 	if (seconds <= 0)
 		seconds = 60;

@@ -43,14 +43,16 @@ enum {
 };
 
 /* Spliced into each command's struct option array, before its own entries. */
-#define CLI_COMMON_LONGOPTS                                                        \
-	{"config", required_argument, NULL, 'c'},                                  \
-	    {"vault", required_argument, NULL, CLI_OPT_VAULT},                     \
-	    {"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE}, \
-	    {"read-only", no_argument, NULL, CLI_OPT_READ_ONLY},                   \
-	    {"ascii", no_argument, NULL, CLI_OPT_ASCII},                           \
-	    {"no-color", no_argument, NULL, CLI_OPT_NO_COLOR},                     \
-	    {"allow-core-dumps", no_argument, NULL, CLI_OPT_ALLOW_CORE_DUMPS}
+#define CLI_COMMON_LONGOPTS                                                                        \
+	{"config", required_argument, NULL, 'c'},                                                  \
+	    {"vault", required_argument, NULL, CLI_OPT_VAULT},                                     \
+	    {"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE},                 \
+	    {"read-only", no_argument, NULL, CLI_OPT_READ_ONLY},                                   \
+	    {"ascii", no_argument, NULL, CLI_OPT_ASCII},                                           \
+	    {"no-color", no_argument, NULL, CLI_OPT_NO_COLOR},                                     \
+	{                                                                                          \
+		"allow-core-dumps", no_argument, NULL, CLI_OPT_ALLOW_CORE_DUMPS                    \
+	}
 
 /* Short options matching CLI_COMMON_LONGOPTS ("c:"), to prefix a command's own. */
 #define CLI_COMMON_SHORTOPTS "c:"

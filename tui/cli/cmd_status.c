@@ -5,9 +5,9 @@
  * table per cluster or as JSON (docs/monitoring.md has the schema), and
  * exits 0 when everything is healthy, 1 when degraded or unhealthy, 2 for a
  * usage error or an unknown cluster, 3 for a config error, 4 for a vault
- * error; 1 also when the output could not be written. Alerts are evaluated in one-shot mode: their durations count as
- * elapsed, so the current state shows at once. Every server-provided string
- * goes through the sanitizer, for the terminal and for JSON alike.
+ * error; 1 also when the output could not be written. Alerts are evaluated in one-shot mode: their
+ * durations count as elapsed, so the current state shows at once. Every server-provided string goes
+ * through the sanitizer, for the terminal and for JSON alike.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -29,12 +29,13 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: dbdeck status [CLUSTER] [--json] [-c FILE] [--passphrase-file F]\n"
-	             "Probes every node of every cluster (or of CLUSTER) once and prints roles,\n"
-	             "states, lag, breakers, pool and connection use, and the active alerts.\n"
-	             "  --json   machine-readable output (schema in docs/monitoring.md)\n"
-	             "Exit codes: 0 healthy, 1 degraded or unhealthy (or the output could not be\n"
-	             "written), 2 usage or unknown cluster, 3 configuration error, 4 vault error.\n");
+	fprintf(out,
+	    "usage: dbdeck status [CLUSTER] [--json] [-c FILE] [--passphrase-file F]\n"
+	    "Probes every node of every cluster (or of CLUSTER) once and prints roles,\n"
+	    "states, lag, breakers, pool and connection use, and the active alerts.\n"
+	    "  --json   machine-readable output (schema in docs/monitoring.md)\n"
+	    "Exit codes: 0 healthy, 1 degraded or unhealthy (or the output could not be\n"
+	    "written), 2 usage or unknown cluster, 3 configuration error, 4 vault error.\n");
 }
 
 /* ISO-8601 UTC with milliseconds: 2026-11-23T13:50:00.123Z. */

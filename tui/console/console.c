@@ -177,8 +177,8 @@ iterate(struct loop *l)
 }
 
 int
-console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
-    const char *audit_err, char *err, size_t errlen)
+console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, const char *audit_err,
+    char *err, size_t errlen)
 {
 	struct loop l = {.c = c, .mon = m, .dirty = true, .styles_gen = c->styles_gen - 1};
 	l.jobs = jobs_start(m, audit, audit_err, err, errlen);

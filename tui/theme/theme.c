@@ -569,10 +569,10 @@ on_error(void *user, int line, enum dd_ini_error e)
 }
 
 static const struct dd_ini_ops ini_ops = {
-	.max_line = THEME_MAX_LINE,
-	.section = on_section,
-	.key = on_key,
-	.error = on_error,
+    .max_line = THEME_MAX_LINE,
+    .section = on_section,
+    .key = on_key,
+    .error = on_error,
 };
 
 /* Every role left at 'default' takes the colours of normal. */

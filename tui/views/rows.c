@@ -107,8 +107,8 @@ rows_nodes(const struct dd_snapshot *s, const char *filter, struct rowset *out)
 		                     ? s->clusters[n->cluster].name
 		                     : "";
 		struct filter_field f[] = {field("node", n->name), field("cluster", cl),
-		    field("role", dd_role_name(n->role)), field("state", dd_node_state_name(n->state)),
-		    field("host", n->host)};
+		    field("role", dd_role_name(n->role)),
+		    field("state", dd_node_state_name(n->state)), field("host", n->host)};
 		if (filter_match(filter, f, (int)DD_ARRAY_LEN(f)))
 			rowset_push(out, i, rows_node_id(i));
 	}
@@ -239,7 +239,8 @@ rows_events(const struct dd_snapshot *s, const char *filter, struct rowset *out)
 		const struct dd_snap_event *e = &s->events[i];
 		struct filter_field f[] = {field("cluster", e->cluster), field("node", e->node),
 		    field("kind", dd_event_kind_name(e->kind)),
-		    field("severity", dd_severity_short_name(e->severity)), field("message", e->message)};
+		    field("severity", dd_severity_short_name(e->severity)),
+		    field("message", e->message)};
 		if (filter_match(filter, f, (int)DD_ARRAY_LEN(f)))
 			rowset_push(out, i, (uint64_t)e->wall_ms ^ ((uint64_t)i << 48));
 	}

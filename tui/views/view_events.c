@@ -50,7 +50,8 @@ alert_lines(struct console *c, struct pager *p)
 		const struct dd_snap_alert *a = &c->snap->alerts[c->rows.idx[i]];
 		if (!pager_line(p))
 			continue;
-		pager_printf(p, sev_style(a->severity), "%-5s", dd_severity_short_name(a->severity));
+		pager_printf(
+		    p, sev_style(a->severity), "%-5s", dd_severity_short_name(a->severity));
 		pager_tab(p, 6);
 		pager_text(p, DD_STYLE_DIM, fmt_utc(t, sizeof(t), a->since_wall_ms, 2));
 		pager_tab(p, 21);
@@ -80,7 +81,8 @@ event_lines(struct console *c, struct pager *p)
 			continue;
 		pager_text(p, DD_STYLE_DIM, fmt_utc(t, sizeof(t), e->wall_ms, 2));
 		pager_tab(p, 15);
-		pager_printf(p, sev_style(e->severity), "%-5s", dd_severity_short_name(e->severity));
+		pager_printf(
+		    p, sev_style(e->severity), "%-5s", dd_severity_short_name(e->severity));
 		pager_tab(p, 21);
 		pager_text(p, e->kind == DD_EVENT_ACTION ? DD_STYLE_ACCENT : DD_STYLE_NORMAL,
 		    dd_event_kind_name(e->kind));

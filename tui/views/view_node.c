@@ -211,8 +211,8 @@ breaker(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		const struct dd_breaker_transition *tr = &n->breaker_history[i];
 		kv(p, i == n->n_breaker_history - 1 ? "history" : "");
 		pager_printf(p, DD_STYLE_DIM, "%s  ", fmt_utc(t, sizeof(t), tr->wall_ms, 1));
-		pager_printf(
-		    p, DD_STYLE_NORMAL, "%s -> %s  ", dd_breaker_state_label(tr->from), dd_breaker_state_label(tr->to));
+		pager_printf(p, DD_STYLE_NORMAL, "%s -> %s  ", dd_breaker_state_label(tr->from),
+		    dd_breaker_state_label(tr->to));
 		pager_raw(
 		    p, DD_STYLE_NORMAL, tr->reason, strnlen(tr->reason, sizeof(tr->reason)), 0);
 	}

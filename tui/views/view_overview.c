@@ -295,7 +295,8 @@ alerts_below(struct ov_ctx *o, int bottom)
 		uint16_t st = a->severity == DD_SEV_CRIT   ? DD_STYLE_CRIT
 		              : a->severity == DD_SEV_WARN ? DD_STYLE_WARN
 		                                           : DD_STYLE_NORMAL;
-		int x = screen_printf(o->scr, o->y, 0, st, 6, "%-5s", dd_severity_short_name(a->severity));
+		int x = screen_printf(
+		    o->scr, o->y, 0, st, 6, "%-5s", dd_severity_short_name(a->severity));
 		char where[200];
 		snprintf(
 		    where, sizeof(where), "%s%s%s", a->cluster, a->node[0] ? "/" : "", a->node);

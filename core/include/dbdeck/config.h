@@ -172,12 +172,12 @@ struct dd_cluster_config {
 	char *backup_key;          /* a vault entry: encrypt backups; NULL when not set */
 	int64_t backup_max_age_ms; /* the newest good backup older than this is stale */
 	char *verify_target;       /* a node of the cluster for deep verify; NULL when not set */
-	char *fence_command;          /* NULL when not set */
-	char *rejoin_command;         /* NULL when not set */
-	int64_t hook_timeout_ms;      /* fence_command / rejoin_command deadline */
+	char *fence_command;       /* NULL when not set */
+	char *rejoin_command;      /* NULL when not set */
+	int64_t hook_timeout_ms;   /* fence_command / rejoin_command deadline */
 	int64_t switchover_timeout_ms; /* catch-up and replicas resuming, per wait */
-	char *replication_credential; /* vault entry for CHANGE MASTER; NULL when not set */
-	char *theme;         /* NULL: the console's theme */
+	char *replication_credential;  /* vault entry for CHANGE MASTER; NULL when not set */
+	char *theme;                   /* NULL: the console's theme */
 	enum dd_colour accent;
 };
 

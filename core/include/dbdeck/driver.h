@@ -266,7 +266,7 @@ struct dd_role_info {
 	bool replay_paused;     /* replica: pg_is_wal_replay_paused() */
 	int64_t last_replay_ms; /* replica: pg_last_xact_replay_timestamp(), epoch ms; -1 = NULL */
 	int64_t server_now_ms;  /* now() on the server, epoch ms */
-	uint32_t timeline;      /* primary: the timeline it writes (a promotion adds one); 0 unknown */
+	uint32_t timeline; /* primary: the timeline it writes (a promotion adds one); 0 unknown */
 
 	/* MariaDB / MySQL */
 	bool has_replica_status;
@@ -370,8 +370,8 @@ int dd_conn_exec(struct dd_conn *c, const char *sql, int64_t deadline_ns, int64_
  * code, SQLSTATE and the server's words up to the first quote, never quoted
  * text, which may be the statement's (dd_db_error_withhold_quoted).
  */
-int dd_conn_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline_ns,
-    int64_t *affected, struct dd_db_error *err);
+int dd_conn_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline_ns, int64_t *affected,
+    struct dd_db_error *err);
 
 /*
  * Cuts err's message at its first quote (' " `) and says the rest was

@@ -62,8 +62,8 @@ try_mode(enum dd_tls_mode mode, const char *cafile, const char *host, struct dd_
 }
 
 static void
-expect(enum dd_tls_mode mode, const char *cafile, const char *host, const char *want,
-    const char *what)
+expect(
+    enum dd_tls_mode mode, const char *cafile, const char *host, const char *want, const char *what)
 {
 	struct dd_db_error e;
 	const char *got = try_mode(mode, cafile, host, &e);

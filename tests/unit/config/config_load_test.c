@@ -128,8 +128,7 @@ static const struct load_case cases[] = {
         "[cluster a]\n" MINI "verify_target = n2\n" NODE1 "[node n2]\nhost = h\n",
         {":6: error: verify_target: 'n2' is not one of cluster a's nodes (did you mean 'n1'?)",
             ":9: warning: node 'n2' is in no cluster's nodes list; it is not used"}},
-    {"bad backup keys",
-        "[cluster a]\n" MINI "backup_key = a b\nbackup_max_age = 10s\n" NODE1,
+    {"bad backup keys", "[cluster a]\n" MINI "backup_key = a b\nbackup_max_age = 10s\n" NODE1,
         {":6: error: backup_key: 'a b' is not a valid name (1 to 64 letters, digits, '.', '_' "
          "or '-')",
             ":7: error: backup_max_age: 10s is out of range (1m..720h)"}},

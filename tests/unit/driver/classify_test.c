@@ -131,11 +131,11 @@ test_pg_connect_messages(void)
 static void
 test_my_tls_messages(void)
 {
-	is_int(dd_mysql_classify(2026, "TLS/SSL error: self-signed certificate in certificate chain",
-	           true),
+	is_int(dd_mysql_classify(
+	           2026, "TLS/SSL error: self-signed certificate in certificate chain", true),
 	    DD_ERR_AUTH, "my 2026 wrong CA -> auth");
-	is_int(dd_mysql_classify(2026, "TLS/SSL error: Validation of SSL server certificate failed",
-	           true),
+	is_int(dd_mysql_classify(
+	           2026, "TLS/SSL error: Validation of SSL server certificate failed", true),
 	    DD_ERR_AUTH, "my 2026 wrong host name -> auth");
 	is_int(dd_mysql_classify(2026, "TLS/SSL error: unexpected eof while reading", true),
 	    DD_ERR_TRANSIENT, "my 2026 handshake cut short -> transient");

@@ -368,7 +368,8 @@ test_suggest_keys(void)
 	static const char *const longer[] = {"acquire_timeout", "connect_timeout"};
 
 	is_int((long long)dd_text_edit_distance("pool_sise", "pool_size"), 1, "edit: substitution");
-	is_int((long long)dd_text_edit_distance("pool_szie", "pool_size"), 1, "edit: transposition");
+	is_int(
+	    (long long)dd_text_edit_distance("pool_szie", "pool_size"), 1, "edit: transposition");
 	is_int((long long)dd_text_edit_distance("", "abc"), 3, "edit: from empty");
 	is_int((long long)dd_text_edit_distance("abc", ""), 3, "edit: to empty");
 	is_int((long long)dd_text_edit_distance("Pool_Size", "pool_size"), 0, "edit: ignores case");
@@ -383,7 +384,8 @@ test_suggest_keys(void)
 	ok(dd_text_suggest("timeout", keys, 3) == NULL, "no suggestion when nothing is close");
 	ok(dd_text_suggest("", keys, 3) == NULL, "no suggestion for an empty word");
 	is_str(dd_text_suggest("n2", nodes, 2), "n1", "a short name one edit away");
-	ok(dd_text_suggest("y", nodes, 2) == NULL, "never a candidate rewritten whole ('y' for 'x')");
+	ok(dd_text_suggest("y", nodes, 2) == NULL,
+	    "never a candidate rewritten whole ('y' for 'x')");
 	is_str(dd_text_suggest("aquire_tmeout", longer, 2), "acquire_timeout",
 	    "two edits on a long word");
 	is_str(dd_text_suggest("aquiretmeout", longer, 2), "acquire_timeout",
@@ -416,7 +418,8 @@ static void
 test_utf8_valid(void)
 {
 	ok(dd_text_utf8_valid("", 0), "valid: empty");
-	ok(dd_text_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), "valid: 2, 3, 4 bytes");
+	ok(dd_text_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+	    "valid: 2, 3, 4 bytes");
 	ok(dd_text_utf8_valid("\xc2\x9b", 2), "valid: C1 is well formed");
 	ok(!dd_text_utf8_valid("\xc0\xaf", 2), "invalid: overlong");
 	ok(!dd_text_utf8_valid("\xed\xa0\x80", 3), "invalid: surrogate");

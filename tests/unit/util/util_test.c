@@ -56,7 +56,8 @@ main(void)
 {
 	char buf[8];
 
-	is_int((long long)dd_strlcpy(buf, "abcdefghij", sizeof(buf)), 10, "strlcpy returns source length");
+	is_int((long long)dd_strlcpy(buf, "abcdefghij", sizeof(buf)), 10,
+	    "strlcpy returns source length");
 	is_str(buf, "abcdefg", "strlcpy truncates and terminates");
 	dd_strlcpy(buf, "", sizeof(buf));
 	is_str(buf, "", "strlcpy of the empty string");
