@@ -320,9 +320,7 @@ int bk_remove_dir(const char *path, char *err, size_t errlen);
 /* Records a verify result beside a backup (check.json, atomically). */
 int bk_check_write(
     const char *dir, bool ok, bool deep, const char *detail, char *err, size_t errlen);
-/* Formats ms since the epoch as 2026-05-23T13:45:00Z. */
-void bk_iso_time(int64_t wall_ms, char *buf, size_t len);
-/* Parses what bk_iso_time writes; -1 on error. */
+/* Parses what dd_iso_time_ms writes; -1 on error. */
 int64_t bk_parse_iso_time(const char *s);
 
 /* ---- verify.c, feed.c: shared by verify and restore ---------------------- */

@@ -29,18 +29,6 @@
 #define PARTIAL    ".partial"
 #define CHECK_FILE "check.json"
 
-void
-bk_iso_time(int64_t wall_ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", base, (int)(wall_ms % 1000));
-}
-
 int64_t
 bk_parse_iso_time(const char *s)
 {
@@ -238,7 +226,7 @@ bk_check_write(const char *dir, bool ok, bool deep, const char *detail, char *er
 	json_t *o;
 	int rc = -1;
 
-	bk_iso_time(dd_now_wall_ms(), at, sizeof(at));
+	dd_iso_time_ms(dd_now_wall_ms(), at, sizeof(at));
 	o = json_pack("{s:s, s:s, s:b, s:s}", "result", ok ? "verified" : "failed", "at", at,
 	    "deep", deep, "detail", detail ? detail : "");
 	bk_join(path, sizeof(path), dir, CHECK_FILE);

@@ -38,7 +38,7 @@ timeval(int64_t ms)
 {
 	char buf[40];
 
-	bk_iso_time(ms, buf, sizeof(buf));
+	dd_iso_time_ms(ms, buf, sizeof(buf));
 	return json_string(buf);
 }
 

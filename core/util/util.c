@@ -135,6 +135,21 @@ dd_now_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+dd_iso_time_ms(int64_t wall_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char base[32];
+
+	if (!gmtime_r(&t, &tm)) {
+		dd_strlcpy(buf, "", len);
+		return;
+	}
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)(wall_ms % 1000));
+}
+
 uint64_t
 dd_fnv1a(uint64_t h, const void *p, size_t n)
 {

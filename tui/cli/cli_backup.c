@@ -16,6 +16,7 @@
 #include "cli_backup.h"
 #include "cli_core.h"
 #include "cli_vault.h"
+#include "dbdeck/util.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/core.h"
 #include "dbdeck/monitor.h"
@@ -69,14 +70,11 @@ cli_bk_time(int64_t wall_ms, char *buf, size_t len)
 json_t *
 cli_bk_json_time(int64_t wall_ms)
 {
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	char base[32], buf[40];
+	char buf[40];
 
-	if (wall_ms <= 0 || !gmtime_r(&t, &tm))
+	if (wall_ms <= 0)
 		return json_null();
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, sizeof(buf), "%s.%03dZ", base, (int)(wall_ms % 1000));
+	dd_iso_time_ms(wall_ms, buf, sizeof(buf));
 	return json_string(buf);
 }
 

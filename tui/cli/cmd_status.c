@@ -38,19 +38,6 @@ usage(FILE *out)
 	    "written), 2 usage or unknown cluster, 3 configuration error, 4 vault error.\n");
 }
 
-/* ISO-8601 UTC with milliseconds: 2026-11-23T13:50:00.123Z. */
-static void
-iso_time(int64_t wall_ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", base, (int)(wall_ms % 1000));
-}
-
 /* Server text made safe: valid UTF-8 (or ASCII), one line, no control characters. */
 static const char *
 clean(const char *s, bool ascii, char *buf, size_t len)
@@ -122,7 +109,7 @@ json_alert(const struct dd_snap_alert *a)
 	json_t *o = json_object();
 	char since[40];
 
-	iso_time(a->since_wall_ms, since, sizeof(since));
+	dd_iso_time_ms(a->since_wall_ms, since, sizeof(since));
 	json_object_set_new(o, "severity", json_string(dd_severity_name(a->severity)));
 	json_object_set_new(o, "cluster", a->cluster[0] ? jstr(a->cluster) : json_null());
 	json_object_set_new(o, "node", a->node[0] ? jstr(a->node) : json_null());
@@ -139,7 +126,7 @@ print_json(const struct dd_snapshot *s)
 	char at[40];
 	int rc;
 
-	iso_time(s->generated_wall_ms, at, sizeof(at));
+	dd_iso_time_ms(s->generated_wall_ms, at, sizeof(at));
 	json_object_set_new(root, "status", json_string(dd_health_name(s->health)));
 	json_object_set_new(root, "generated_at", json_string(at));
 	for (int i = 0; i < s->n_clusters; i++)
@@ -211,12 +198,12 @@ print_text(const struct dd_snapshot *s, bool ascii)
 	printf("alerts: %d\n", s->n_alerts);
 	for (int i = 0; i < s->n_alerts; i++) {
 		const struct dd_snap_alert *al = &s->alerts[i];
-		iso_time(al->since_wall_ms, when, sizeof(when));
+		dd_iso_time_ms(al->since_wall_ms, when, sizeof(when));
 		printf("  %-8s %-18s %s/%s  %s\n", dd_severity_name(al->severity), al->rule,
 		    clean(al->cluster, ascii, b, 64), clean(al->node, ascii, c, 64),
 		    clean(al->message, ascii, a, 150));
 	}
-	iso_time(s->generated_wall_ms, when, sizeof(when));
+	dd_iso_time_ms(s->generated_wall_ms, when, sizeof(when));
 	printf("status: %s (%s)\n", dd_health_name(s->health), when);
 }
 

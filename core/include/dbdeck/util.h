@@ -43,6 +43,12 @@ void dd_seterr(char *err, size_t errlen, const char *fmt, ...)
 int64_t dd_now_mono_ns(void);
 /* Wall clock in milliseconds since the epoch (UTC): for display only. */
 int64_t dd_now_wall_ms(void);
+/*
+ * Writes wall_ms (milliseconds since the epoch) as ISO 8601 UTC with
+ * milliseconds, 2026-11-23T13:50:00.123Z, into buf (always terminated; 25
+ * bytes hold it). The one format of times in JSON, manifests and the audit log.
+ */
+void dd_iso_time_ms(int64_t wall_ms, char *buf, size_t len);
 
 /*
  * FNV-1a, 64 bits, over n bytes at p, continuing from h (start with

@@ -85,5 +85,10 @@ main(void)
 	char *d = xstrndup("abcdef", 3);
 	is_str(d, "abc", "xstrndup copies at most n bytes");
 	free(d);
+	char iso[32];
+	dd_iso_time_ms(INT64_C(1700000000123), iso, sizeof(iso));
+	is_str(iso, "2023-11-14T22:13:20.123Z", "ISO 8601 UTC with milliseconds");
+	dd_iso_time_ms(INT64_C(1700000000123), iso, 11);
+	is_str(iso, "2023-11-14", "cut to the buffer, terminated");
 	return tap_done();
 }
