@@ -27,8 +27,8 @@ console_init(
 	c->read_only = read_only;
 	c->refresh_ms = refresh_ms > 0 ? refresh_ms : 1000;
 	c->view = VIEW_OVERVIEW;
-	c->qsort = QSORT_DURATION;
-	c->detail_node = -1;
+	c->queries.sort = QSORT_DURATION;
+	c->detail.node = -1;
 	dd_strlcpy(c->config_name, "dbdeck", sizeof(c->config_name));
 	if (color)
 		dd_theme_default(&c->theme);
@@ -42,10 +42,10 @@ void
 console_free(struct console *c)
 {
 	rowset_free(&c->rows);
-	free(c->stmt_text);
-	free(c->stmt_lines);
-	c->stmt_text = NULL;
-	c->stmt_lines = NULL;
+	free(c->stmt.text);
+	free(c->stmt.lines);
+	c->stmt.text = NULL;
+	c->stmt.lines = NULL;
 }
 
 void

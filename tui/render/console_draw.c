@@ -82,7 +82,7 @@ tabs_line(struct console *c, struct screen *scr)
 	x += tab(c, scr, x, VIEW_EVENTS, c->snap ? c->snap->n_alerts : -1);
 	x += tab(c, scr, x, VIEW_HELP, -1);
 	if (c->view == VIEW_NODE) {
-		const char *n = view_node_name(c, c->detail_node);
+		const char *n = view_node_name(c, c->detail.node);
 		char clean[64];
 		dd_text_sanitize(clean, sizeof(clean), n, strlen(n), 30, view_text_flags(c));
 		screen_printf(

@@ -40,7 +40,7 @@ static void
 alert_lines(struct console *c, struct pager *p)
 {
 	char t[32];
-	rows_alerts(c->snap, c->events_filter, &c->rows);
+	rows_alerts(c->snap, c->events.filter, &c->rows);
 	header(p, "ACTIVE ALERTS", c->rows.n, "");
 	if (c->rows.n == 0) {
 		pager_line(p);
@@ -68,7 +68,7 @@ static void
 event_lines(struct console *c, struct pager *p)
 {
 	char t[32];
-	rows_events(c->snap, c->events_filter, &c->rows);
+	rows_events(c->snap, c->events.filter, &c->rows);
 	pager_line(p);
 	header(p, "EVENTS", c->rows.n, ", newest first");
 	if (c->rows.n == 0) {
@@ -97,10 +97,10 @@ static void
 ev_draw(struct console *c, struct screen *scr, int y, int h)
 {
 	struct pager p;
-	pager_begin(&p, scr, y, h, 0, scr->cols, c->events_top, c->gl->utf8);
-	if (c->events_filter[0]) {
+	pager_begin(&p, scr, y, h, 0, scr->cols, c->events.top, c->gl->utf8);
+	if (c->events.filter[0]) {
 		char f[96];
-		dd_text_sanitize(f, sizeof(f), c->events_filter, strlen(c->events_filter), 60,
+		dd_text_sanitize(f, sizeof(f), c->events.filter, strlen(c->events.filter), 60,
 		    view_text_flags(c));
 		pager_line(&p);
 		pager_text(&p, DD_STYLE_DIM, "filter: ");
@@ -115,13 +115,13 @@ ev_draw(struct console *c, struct screen *scr, int y, int h)
 static unsigned
 ev_act(struct console *c, enum action a, int h)
 {
-	return view_page_scroll(c, &c->events_top, a, h) ? REACT_REDRAW : REACT_UNKNOWN;
+	return view_page_scroll(c, &c->events.top, a, h) ? REACT_REDRAW : REACT_UNKNOWN;
 }
 
 static char *
 ev_filter(struct console *c)
 {
-	return c->events_filter;
+	return c->events.filter;
 }
 
 const struct view view_events = {

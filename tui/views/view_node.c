@@ -303,11 +303,11 @@ events(struct console *c, struct pager *p, const struct dd_snap_node *n)
 static void
 nd_draw(struct console *c, struct screen *scr, int y, int h)
 {
-	if (!c->snap || c->detail_node < 0 || c->detail_node >= c->snap->n_nodes)
+	if (!c->snap || c->detail.node < 0 || c->detail.node >= c->snap->n_nodes)
 		return;
-	const struct dd_snap_node *n = &c->snap->nodes[c->detail_node];
+	const struct dd_snap_node *n = &c->snap->nodes[c->detail.node];
 	struct pager p;
-	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->detail_top, c->gl->utf8);
+	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->detail.top, c->gl->utf8);
 	head(c, &p, n);
 	server(c, &p, n);
 	section(&p, "REPLICATION");
@@ -318,7 +318,7 @@ nd_draw(struct console *c, struct screen *scr, int y, int h)
 	pool(&p, n);
 	breaker(c, &p, n);
 	routing(c, &p, n);
-	statements(c, &p, c->detail_node);
+	statements(c, &p, c->detail.node);
 	events(c, &p, n);
 	c->page_lines = pager_count(&p);
 	c->page_height = h;
@@ -327,15 +327,15 @@ nd_draw(struct console *c, struct screen *scr, int y, int h)
 static unsigned
 nd_act(struct console *c, enum action a, int h)
 {
-	if (view_page_scroll(c, &c->detail_top, a, h))
+	if (view_page_scroll(c, &c->detail.top, a, h))
 		return REACT_REDRAW;
 	if ((a == ACT_PREV || a == ACT_NEXT) && c->snap && c->snap->n_nodes > 0) {
 		int n = c->snap->n_nodes;
-		c->detail_node = (c->detail_node + (a == ACT_NEXT ? 1 : n - 1)) % n;
-		c->detail_top = 0;
+		c->detail.node = (c->detail.node + (a == ACT_NEXT ? 1 : n - 1)) % n;
+		c->detail.top = 0;
 		/* The overview's selection follows, so Esc lands on this node. */
-		c->node_sel.id = rows_node_id(c->detail_node);
-		c->node_sel.has = true;
+		c->overview.sel.id = rows_node_id(c->detail.node);
+		c->overview.sel.has = true;
 		return REACT_REDRAW;
 	}
 	return REACT_UNKNOWN;

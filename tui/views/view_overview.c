@@ -276,8 +276,8 @@ line_of_row(const struct console *c, int r)
 static void
 rebuild(struct console *c)
 {
-	rows_nodes(c->snap, c->node_filter, &c->rows);
-	sel_sync(&c->node_sel, c->rows.ids, c->rows.n);
+	rows_nodes(c->snap, c->overview.filter, &c->rows);
+	sel_sync(&c->overview.sel, c->rows.ids, c->rows.n);
 }
 
 static void
@@ -319,12 +319,13 @@ ov_draw(struct console *c, struct screen *scr, int y, int h)
 	int list_h = h - 1;
 	if (c->rows.n == 0) {
 		screen_put(scr, y + 2, 2, DD_STYLE_DIM,
-		    c->node_filter[0] ? "no node matches the filter (/ to change it)" : "no nodes",
+		    c->overview.filter[0] ? "no node matches the filter (/ to change it)"
+		                          : "no nodes",
 		    scr->cols - 4);
 		return;
 	}
 	/* Scroll in lines: keep the selected row (and its cluster title) in view. */
-	struct selection *sel = &c->node_sel;
+	struct selection *sel = &c->overview.sel;
 	int sline = line_of_row(c, sel->row), total = line_of_row(c, c->rows.n - 1) + 1;
 	if (sline - 1 < sel->top)
 		sel->top = sline - 1 < 0 ? 0 : sline - 1;
@@ -362,11 +363,11 @@ cluster_jump(const struct console *c, int dir)
 {
 	if (c->rows.n == 0)
 		return 0;
-	int r = c->node_sel.row, k = c->snap->nodes[c->rows.idx[r]].cluster;
+	int r = c->overview.sel.row, k = c->snap->nodes[c->rows.idx[r]].cluster;
 	if (dir > 0) {
 		while (r < c->rows.n && c->snap->nodes[c->rows.idx[r]].cluster == k)
 			r++;
-		return r < c->rows.n ? r : c->node_sel.row;
+		return r < c->rows.n ? r : c->overview.sel.row;
 	}
 	while (r > 0 && c->snap->nodes[c->rows.idx[r - 1]].cluster == k)
 		r--;
@@ -385,7 +386,7 @@ ov_act(struct console *c, enum action a, int h)
 	if (!c->snap)
 		return REACT_UNKNOWN;
 	rebuild(c);
-	struct selection *s = &c->node_sel;
+	struct selection *s = &c->overview.sel;
 	int page = h > 4 ? h - 3 : 1;
 	switch (a) {
 	case ACT_UP: sel_move(s, c->rows.ids, c->rows.n, -1); break;
@@ -402,8 +403,8 @@ ov_act(struct console *c, enum action a, int h)
 	case ACT_OPEN:
 		if (c->rows.n == 0)
 			return REACT_NONE;
-		c->detail_node = c->rows.idx[s->row];
-		c->detail_top = 0;
+		c->detail.node = c->rows.idx[s->row];
+		c->detail.top = 0;
 		console_push(c, VIEW_NODE);
 		break;
 	default: return REACT_UNKNOWN;
@@ -414,7 +415,7 @@ ov_act(struct console *c, enum action a, int h)
 static char *
 ov_filter(struct console *c)
 {
-	return c->node_filter;
+	return c->overview.filter;
 }
 
 const struct view view_overview = {
