@@ -134,6 +134,7 @@ struct dd_fo_plan {
 	struct dd_job *job;
 	char holder[FO_HOLDER_MAX]; /* this process's lock holder text */
 	uint64_t target_lsn;        /* PostgreSQL: the old primary's last position */
+	uint32_t new_timeline;      /* PostgreSQL: the timeline the new primary writes */
 	char target_gtid[256];      /* MariaDB: its gtid_binlog_pos at the fence */
 	int locked;                 /* nodes whose lock we hold */
 	bool promoted;

@@ -29,6 +29,12 @@
 #include "util/util.h"
 
 #define SQL_MAX 2048
+/*
+ * A replica whose lag cannot be timed (no transaction replayed since it
+ * started) passes when it is at most this much WAL behind (Patroni's
+ * maximum_lag_on_failover default).
+ */
+#define PG_LAG_BYTES_OK 1048576
 
 static int
 pg_inspect(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline)
@@ -82,7 +88,11 @@ pg_check_lag(struct dd_fo_plan *p, const struct fo_node *c)
 	                      ? pri->info.current_lsn - c->info.replay_lsn
 	                      : 0;
 
-	if (lag < 0)
+	if (lag < 0 && behind <= PG_LAG_BYTES_OK)
+		fo_check(p, "lag", DD_FO_CHECK_OK, false,
+		    "%s is %" PRIu64 " bytes of WAL behind (no replayed transaction to time it)",
+		    c->nc->name, behind);
+	else if (lag < 0)
 		fo_check(p, "lag", DD_FO_CHECK_FAIL, true,
 		    "%s's lag is unknown (%" PRIu64 " bytes of WAL behind)", c->nc->name, behind);
 	else if (lag > p->cc->lag_max_ms)
@@ -270,10 +280,17 @@ pg_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	}
 	/* a node fenced once (an earlier switchover) must not stay read-only */
 	if (fo_exec(c, "ALTER SYSTEM RESET default_transaction_read_only", deadline, err, len) ||
-	    fo_exec(c, "SELECT pg_reload_conf()", deadline, err, len) ||
-	    fo_value(c, "SELECT pg_is_in_recovery()", deadline, v, sizeof(v), err, len))
+	    fo_exec(c, "SELECT pg_reload_conf()", deadline, err, len))
 		return -1;
-	return v[0] == 'f' ? 0 : (dd_seterr(err, len, "still in recovery"), -1);
+	/* the timeline it writes now (its control file may still name the old one) */
+	if (fo_value(c,
+	        "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, "
+	        "8))::bit(32)::bigint",
+	        deadline, v, sizeof(v), err, len) != 0)
+		return -1;
+	p->new_timeline = (uint32_t)strtoul(v, NULL, 10);
+	fo_log(p, "%s writes timeline %u", fo_name(p, s->node), p->new_timeline);
+	return 0;
 }
 
 static bool
@@ -354,17 +371,20 @@ pg_replicating(struct dd_fo_plan *p, int node, char *err, size_t len)
 	if (!c)
 		return 0; /* a rejoin restarts it: not yet */
 	dd_db_error_clear(&e);
-	if (dd_conn_query(c, "SELECT status, sender_port FROM pg_stat_wal_receiver",
+	/* streaming from it, and WAL of its new timeline received: the slot, the history work */
+	if (dd_conn_query(c, "SELECT status, sender_port, received_tli FROM pg_stat_wal_receiver",
 	        dd_now_mono_ns() + INT64_C(2000000000), &r, &e) != 0) {
 		dd_seterr(err, len, "%s", e.message);
 		return 0;
 	}
 	if (dd_result_nrows(r) == 1 && strcmp(fo_text(r, 0, 0, ""), "streaming") == 0 &&
-	    atoi(fo_text(r, 0, 1, "0")) == p->nodes[p->candidate].nc->port)
+	    atoi(fo_text(r, 0, 1, "0")) == p->nodes[p->candidate].nc->port &&
+	    strtoul(fo_text(r, 0, 2, "0"), NULL, 10) >= p->new_timeline)
 		rc = 1;
 	else
-		dd_seterr(err, len, "WAL receiver: %s",
-		    dd_result_nrows(r) == 1 ? fo_text(r, 0, 0, "?") : "not running");
+		dd_seterr(err, len, "WAL receiver: %s, timeline %s of %u",
+		    dd_result_nrows(r) == 1 ? fo_text(r, 0, 0, "?") : "not running",
+		    dd_result_nrows(r) == 1 ? fo_text(r, 0, 2, "?") : "-", p->new_timeline);
 	dd_result_free(r);
 	return rc;
 }

@@ -19,5 +19,12 @@ grep -q 'Exit codes' <<<"$help"; check $? "--help documents the exit codes"
 "$dd" no-such-command 2>/dev/null; [ $? = 2 ]; check $? "an unknown command exits 2"
 err=$("$dd" no-such-command 2>&1 >/dev/null); grep -q "unknown command 'no-such-command'" <<<"$err"; check $? "an unknown command is named"
 "$dd" --no-such-option >/dev/null 2>&1; [ $? = 2 ]; check $? "an unknown option exits 2"
+# switchover / failover: usage errors need no configuration
+"$dd" switchover >/dev/null 2>&1; [ $? = 2 ]; check $? "switchover without CLUSTER exits 2"
+err=$("$dd" switchover pg 2>&1); [ $? = 2 ] && grep -q -- '--to NODE is required' <<<"$err"; check $? "switchover without --to exits 2 and says so"
+err=$("$dd" switchover pg --to x --no-fence 2>&1); [ $? = 2 ]; check $? "switchover has no --no-fence ($err)"
+err=$("$dd" failover pg --no-fence 2>&1); [ $? = 2 ] && grep -q 'SPLIT-BRAIN' <<<"$err"; check $? "failover --no-fence without --yes exits 2 and says why"
+out=$("$dd" failover --help); [ $? = 0 ] && grep -q '6 incomplete' <<<"$out" && grep -q -- '--no-fence' <<<"$out"; check $? "failover --help: options and exit codes"
+grep -q '6 incomplete' <<<"$help"; check $? "--help documents exit 6 (incomplete)"
 echo "1..$n"
 exit $fail

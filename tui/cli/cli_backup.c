@@ -214,15 +214,6 @@ cli_bk_close(struct cli_bk *b)
 
 /* ---- one monitor round ----------------------------------------------------------- */
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* dd_credential_fn over the vault: user and password stay in its secure memory. */
 static int
 vault_credential(void *ctx, const char *name, const char **user, const char **password)
@@ -264,7 +255,7 @@ cli_bk_pick_node(struct cli_bk *b, char *why, size_t whylen)
 	mo.oneshot = true;
 	struct dd_monitor *m = dd_monitor_new(core, &mo, err, sizeof(err));
 	if (m) {
-		dd_monitor_refresh_now(m, mono_ns() + ROUND_BUDGET_NS);
+		dd_monitor_refresh_now(m, dd_now_mono_ns() + ROUND_BUDGET_NS);
 		const struct dd_snapshot *s = dd_monitor_current(m);
 		if (s && s->n_clusters == 1 && !(n = choose(b, s, why, whylen)))
 			cli_error("%s", why);
@@ -273,7 +264,7 @@ cli_bk_pick_node(struct cli_bk *b, char *why, size_t whylen)
 	} else {
 		cli_error("%s", err);
 	}
-	dd_core_shutdown(core, mono_ns() + INT64_C(2000000000));
+	dd_core_shutdown(core, dd_now_mono_ns() + INT64_C(2000000000));
 	dd_core_free(core);
 	return n;
 }

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "cli_core.h"
 #include "console.h"
+#include "console_jobs.h"
 #include "console_loop.h"
 #include "dbdeck/util.h"
 #include "crt.h"
@@ -132,7 +133,9 @@ run(const struct cli *cli, struct cli_core *cc)
 	}
 	struct console c;
 	console_setup(&c, cli, cc->cfg, crt_colors());
-	if (console_loop(&c, mon, audit, audit_err, err, sizeof(err)) != 0)
+	struct jobs_failover fo = {
+	    .cfg = cc->cfg, .cred = cli_vault_credential, .cred_ctx = cc->vault, .core = cc->core};
+	if (console_loop(&c, mon, audit, audit_err, &fo, err, sizeof(err)) != 0)
 		rc = DD_EXIT_FAILED;
 	crt_close();
 	console_free(&c);

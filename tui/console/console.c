@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "console_jobs.h"
 #include "console_loop.h"
+#include "console_util.h"
 #include "crt.h"
 #include "dbdeck/util.h"
 #include "fmt.h"
@@ -26,6 +28,8 @@ struct loop {
 	struct console *c;
 	struct dd_monitor *mon;
 	struct jobs *jobs;
+	struct dd_fo_plan *plan;        /* planned, waiting for the typed dialog's answer */
+	uint64_t act_id, act_version;   /* of the action's state last shown */
 	const struct dd_snapshot *snap; /* our reference */
 	struct screen scr;
 	unsigned styles_gen; /* of the styles last given to crt */
@@ -87,9 +91,55 @@ do_request(struct loop *l)
 		if (!jobs_submit(l->jobs, r, why, sizeof(why)))
 			console_status(l->c, DD_STYLE_WARN, "%s", why);
 		break;
+	case REQ_PLAN:
+		if (!jobs_plan(l->jobs, r->failover, r->cluster_name, r->fo_to, why, sizeof(why)))
+			console_status(l->c, DD_STYLE_WARN, "%s", why);
+		break;
+	case REQ_RUN_PLAN: {
+		struct dd_fo_plan *p = l->plan;
+		l->plan = NULL;
+		if (p && !jobs_run_plan(l->jobs, p, why, sizeof(why)))
+			console_status(l->c, DD_STYLE_WARN, "%s", why);
+		break;
+	}
 	case REQ_NONE: break;
 	}
 	memset(r, 0, sizeof(*r));
+}
+
+/* The typed dialog of a plan: the pre-checks that did not pass, the steps. */
+static void
+plan_dialog(struct loop *l, const struct job_result *res)
+{
+	struct console *c = l->c;
+	struct dialog *d = &c->dlg;
+	const struct dd_fo_check *k;
+	size_t nk = dd_fo_plan_checks(res->plan, &k), ok = 0, steps;
+	char t[120];
+
+	snprintf(t, sizeof(t), "%s of %s: %s -> %s?", res->failover ? "Failover" : "Switchover",
+	    res->cluster, dd_fo_plan_old_primary(res->plan), dd_fo_plan_candidate(res->plan));
+	dialog_typed(d, t, res->failover ? "Fail over" : "Switch over", res->cluster);
+	for (size_t i = 0; i < nk; i++)
+		ok += k[i].state == DD_FO_CHECK_OK;
+	dialog_line(d, "pre-checks: %zu ok%s", ok, ok < nk ? "; the others:" : "");
+	for (size_t i = 0; i < nk; i++)
+		if (k[i].state != DD_FO_CHECK_OK) {
+			char label[48];
+			snprintf(label, sizeof(label), "  %s %s",
+			    dd_fo_check_state_name(k[i].state), k[i].name);
+			dialog_line_untrusted(
+			    d, label, k[i].message, strlen(k[i].message), c->gl->utf8);
+		}
+	steps = dd_fo_plan_step_count(res->plan);
+	for (size_t i = 0; i < steps && d->nlines < DIALOG_LINES; i++)
+		dialog_line(d, "%2zu. %s", i + 1, dd_fo_plan_step(res->plan, i));
+	memset(&c->pending, 0, sizeof(c->pending));
+	c->pending.kind = REQ_RUN_PLAN;
+	c->pending.failover = res->failover;
+	snprintf(c->pending.cluster_name, sizeof(c->pending.cluster_name), "%s", res->cluster);
+	dd_fo_plan_free(l->plan);
+	l->plan = res->plan;
 }
 
 static void
@@ -124,10 +174,30 @@ static void
 on_jobs(struct loop *l)
 {
 	struct job_result res;
+	struct dd_job_status *st = xmalloc(sizeof(*st));
 	while (jobs_take(l->jobs, &res)) {
-		console_status(l->c, res.ok ? DD_STYLE_OK : DD_STYLE_WARN, "%s", res.message);
+		l->dirty = true;
+		char why[DD_JOB_TEXT_MAX];
+		if (res.plan && dd_fo_plan_refused(res.plan, why, sizeof(why))) {
+			console_status(l->c, DD_STYLE_WARN, "%s of %s refused: %.300s",
+			    res.failover ? "failover" : "switchover", res.cluster, why);
+			dd_fo_plan_free(res.plan);
+		} else if (res.plan) {
+			plan_dialog(l, &res);
+		} else {
+			console_status(
+			    l->c, res.ok ? DD_STYLE_OK : DD_STYLE_WARN, "%s", res.message);
+		}
+	}
+	/* the action's panel: shown at its start, updated as its steps move */
+	if (jobs_action_read(l->jobs, st) &&
+	    (st->id != l->act_id || st->version != l->act_version)) {
+		console_action_show(l->c, st);
+		l->act_id = st->id;
+		l->act_version = st->version;
 		l->dirty = true;
 	}
+	free(st);
 }
 
 /* Until the next second of the clock, or the status message's end if sooner. */
@@ -178,12 +248,14 @@ iterate(struct loop *l)
 
 int
 console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, const char *audit_err,
-    char *err, size_t errlen)
+    const struct jobs_failover *fo, char *err, size_t errlen)
 {
 	struct loop l = {.c = c, .mon = m, .dirty = true, .styles_gen = c->styles_gen - 1};
 	l.jobs = jobs_start(m, audit, audit_err, err, errlen);
 	if (!l.jobs)
 		return -1;
+	if (fo)
+		jobs_failover_setup(l.jobs, fo);
 	sigflags_unblock(); /* every other thread started with them blocked */
 	c->now_wall_ms = dd_now_wall_ms();
 	if (!audit && !c->read_only)
@@ -196,6 +268,7 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, co
 	}
 	sigflags_block(NULL); /* taken again only after crt_close (cmd_console.c) */
 	jobs_stop(l.jobs);
+	dd_fo_plan_free(l.plan);
 	c->snap = NULL;
 	dd_snapshot_unref(l.snap);
 	screen_free(&l.scr);

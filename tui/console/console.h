@@ -62,6 +62,8 @@ enum req_kind {
 	REQ_CANCEL_QUERY, /* cancel or terminate a query (a core job) */
 	REQ_REFRESH,      /* a new refresh interval */
 	REQ_PAUSE,        /* pause or resume the monitor */
+	REQ_PLAN,         /* plan a switchover or failover (a core job; the dialog follows) */
+	REQ_RUN_PLAN,     /* the plan was confirmed: run it */
 };
 
 struct console_request {
@@ -78,6 +80,21 @@ struct console_request {
 	int64_t refresh_ms;
 	/* REQ_PAUSE */
 	bool pause;
+	/* REQ_PLAN: cluster_name; fo_to the candidate ("" = the most advanced) */
+	bool failover;
+	char fo_to[64];
+};
+
+/* A switchover or failover as the console shows it while it runs and after. */
+#define ACTION_LINES 16
+struct console_action {
+	bool shown;    /* the panel is on screen */
+	bool finished; /* Esc closes it */
+	bool ok;       /* done */
+	char title[120];
+	char lines[ACTION_LINES][160]; /* "[ 3/11] done     0.052 s  fence pg1 (...)" */
+	int n;
+	char outcome[2][200];
 };
 
 /* Style numbers: the theme's roles, then two per cluster (title, border). */
@@ -161,9 +178,20 @@ struct console {
 	struct dialog dlg;
 	struct console_request pending;
 
+	/* The running (or last) switchover / failover, filled by the loop. */
+	struct console_action act;
+
 	/* For the loop. */
 	struct console_request req;
 };
+
+struct dd_job_status;
+/*
+ * Shows a switchover's or failover's state in c->act (the steps with their
+ * states and durations, the outcome once it ended): the loop calls it when
+ * the job changed. Pure.
+ */
+void console_action_show(struct console *c, const struct dd_job_status *st);
 
 /* Sets defaults (overview, refresh from the argument, glyphs, default theme). */
 void console_init(

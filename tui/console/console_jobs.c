@@ -18,13 +18,27 @@
 #define JOBS_MAX         8
 #define STOP_DEADLINE_NS INT64_C(6000000000) /* a cancel's own deadline is 5 s */
 
+struct plan_ctx;
+
 struct jobs {
 	struct dd_monitor *mon;
 	struct dd_audit *audit;
 	char audit_err[300];
 	struct dd_jobs *runner;
 	struct dd_job *started[JOBS_MAX]; /* results not yet taken */
+	struct plan_ctx *plans[JOBS_MAX]; /* started[i]'s plan context, or NULL */
 	int n;
+	struct jobs_failover fo; /* cfg NULL: switchover and failover are off */
+	struct dd_job *action;   /* the current or last switchover / failover */
+};
+
+/* A planning job's context; the loop takes the plan from it (jobs_take). */
+struct plan_ctx {
+	struct jobs_failover fo;
+	bool failover;
+	char cluster[64], to[64];
+	struct dd_fo_plan *plan;
+	char err[400];
 };
 
 /* What a cancel job needs on its thread (owned by the job). */
@@ -113,8 +127,13 @@ jobs_stop(struct jobs *j)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	dd_jobs_shutdown(
 	    j->runner, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + STOP_DEADLINE_NS);
-	for (int i = 0; i < j->n; i++)
+	for (int i = 0; i < j->n; i++) {
 		dd_job_unref(j->started[i]);
+		if (j->plans[i])
+			dd_fo_plan_free(j->plans[i]->plan);
+		free(j->plans[i]);
+	}
+	dd_job_unref(j->action);
 	dd_jobs_free(j->runner);
 	free(j);
 }
@@ -170,7 +189,137 @@ jobs_submit(struct jobs *j, const struct console_request *req, char *why, size_t
 	struct dd_job *job;
 	if (dd_jobs_submit(j->runner, &spec, &job, err, sizeof(err)) != DD_JOBS_OK)
 		return refuse(j, req, err, why, whylen);
+	j->plans[j->n] = NULL;
 	j->started[j->n++] = job;
+	return true;
+}
+
+/* ---- switchover and failover ---- */
+
+void
+jobs_failover_setup(struct jobs *j, const struct jobs_failover *f)
+{
+	j->fo = *f;
+}
+
+static void
+run_plan(struct dd_job *job, void *arg)
+{
+	struct plan_ctx *p = arg;
+	struct dd_router *r = NULL;
+	struct dd_cluster *cl = dd_core_cluster(p->fo.core, p->cluster);
+	if (cl)
+		r = dd_cluster_router(cl);
+	struct dd_fo_request req = {.action = p->failover ? DD_FO_FAILOVER : DD_FO_SWITCHOVER,
+	    .cfg = p->fo.cfg,
+	    .cluster = p->cluster,
+	    .to = p->to[0] ? p->to : NULL,
+	    .get_credential = p->fo.cred,
+	    .cred_ctx = p->fo.cred_ctx,
+	    .routers = r ? &r : NULL,
+	    .n_routers = r ? 1 : 0};
+	dd_job_step(job, 0, DD_STEP_RUNNING, NULL);
+	if (dd_fo_plan_new(&req, &p->plan, p->err, sizeof(p->err)) != DD_FO_OK) {
+		dd_job_step(job, 0, DD_STEP_FAILED, "%s", p->err);
+		dd_job_finish(job, DD_JOB_FAILED, "%s", p->err);
+		return;
+	}
+	dd_job_step(job, 0, DD_STEP_DONE, NULL);
+	dd_job_finish(job, DD_JOB_DONE, NULL);
+}
+
+/* The planning job ended: its plan (or its error) goes to the loop. */
+static void
+take_plan(struct plan_ctx *p, struct job_result *out)
+{
+	out->plan = p->plan;
+	out->failover = p->failover;
+	dd_strlcpy(out->cluster, p->cluster, sizeof(out->cluster));
+	if (!p->plan)
+		snprintf(out->message, sizeof(out->message), "%s of %s: %.300s",
+		    p->failover ? "failover" : "switchover", p->cluster, p->err);
+	p->plan = NULL;
+}
+
+/* The action ended: its outcome in the events log. */
+static void
+action_logged(struct jobs *j, const struct dd_job_status *s, struct job_result *out)
+{
+	char msg[sizeof(out->message)];
+	snprintf(msg, sizeof(msg), "%s: %.360s", s->kind, out->message);
+	dd_strlcpy(out->message, msg, sizeof(out->message));
+	dd_monitor_log_action(
+	    j->mon, s->cluster, "", msg, s->outcome == DD_JOB_DONE ? DD_SEV_INFO : DD_SEV_WARN);
+}
+
+bool
+jobs_plan(
+    struct jobs *j, bool failover, const char *cluster, const char *to, char *why, size_t whylen)
+{
+	static const char *const plan_steps[] = {"plan"};
+	if (!j->fo.cfg) {
+		snprintf(why, whylen, "switchover and failover are not available here");
+		return false;
+	}
+	if (j->n == JOBS_MAX) {
+		snprintf(why, whylen, "too many actions in progress; try again");
+		return false;
+	}
+	struct plan_ctx *p = xcalloc(1, sizeof(*p));
+	p->fo = j->fo;
+	p->failover = failover;
+	dd_strlcpy(p->cluster, cluster, sizeof(p->cluster));
+	dd_strlcpy(p->to, to ? to : "", sizeof(p->to));
+	struct dd_job_spec spec = {.kind = "plan",
+	    .cluster = cluster,
+	    .steps = plan_steps,
+	    .n_steps = 1,
+	    .run = run_plan,
+	    .ctx = p};
+	struct dd_job *job;
+	char err[400];
+	if (dd_jobs_submit(j->runner, &spec, &job, err, sizeof(err)) != DD_JOBS_OK) {
+		snprintf(why, whylen, "%s", err);
+		free(p);
+		return false;
+	}
+	j->plans[j->n] = p;
+	j->started[j->n++] = job;
+	return true;
+}
+
+bool
+jobs_run_plan(struct jobs *j, struct dd_fo_plan *p, char *why, size_t whylen)
+{
+	struct dd_job *job;
+	char err[400];
+	if (!j->audit) {
+		snprintf(why, whylen, "refused: %s", j->audit_err);
+		dd_fo_plan_free(p);
+		return false;
+	}
+	if (j->n == JOBS_MAX) {
+		snprintf(why, whylen, "too many actions in progress; try again");
+		dd_fo_plan_free(p);
+		return false;
+	}
+	if (dd_fo_submit(p, j->runner, j->audit, &job, err, sizeof(err)) != DD_JOBS_OK) {
+		dd_text_sanitize(why, whylen, err, strlen(err), 200, DD_TEXT_UTF8);
+		return false;
+	}
+	dd_job_unref(j->action);
+	j->action = dd_job_ref(job);
+	j->plans[j->n] = NULL;
+	j->started[j->n++] = job;
+	return true;
+}
+
+bool
+jobs_action_read(struct jobs *j, struct dd_job_status *out)
+{
+	if (!j->action)
+		return false;
+	dd_job_read(j->action, out);
 	return true;
 }
 
@@ -184,13 +333,20 @@ jobs_take(struct jobs *j, struct job_result *out)
 		dd_job_read(j->started[i], s);
 		if (s->state != DD_JOB_FINISHED)
 			continue;
+		memset(out, 0, sizeof(*out));
 		out->ok = s->outcome == DD_JOB_DONE;
-		if (s->text[0])
+		if (s->text[0] && !j->plans[i])
 			dd_strlcpy(out->message, s->text, sizeof(out->message));
 		else
 			dd_job_describe(s, out->message, sizeof(out->message));
+		if (j->plans[i])
+			take_plan(j->plans[i], out);
+		if (j->started[i] == j->action)
+			action_logged(j, s, out);
 		dd_job_unref(j->started[i]);
-		j->started[i] = j->started[--j->n];
+		j->started[i] = j->started[j->n - 1];
+		j->plans[i] = j->plans[j->n - 1];
+		j->n--;
 		found = true;
 	}
 	free(s);

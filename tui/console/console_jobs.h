@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "console.h"
+#include "dbdeck/failover.h"
 #include "dbdeck/jobs.h"
 #include "dbdeck/monitor.h"
 
@@ -22,8 +23,33 @@ struct jobs;
 
 struct job_result {
 	bool ok;
-	char message[400]; /* for the status line (sanitized) */
+	char message[400];       /* for the status line (sanitized) */
+	struct dd_fo_plan *plan; /* a plan made by jobs_plan (the taker's), else NULL */
+	bool failover;           /* the plan's action */
+	char cluster[64];        /* the plan's cluster */
 };
+
+/* What switchover and failover need; all borrowed until jobs_stop. */
+struct jobs_failover {
+	const struct dd_config *cfg;
+	dd_credential_fn cred; /* the vault lookup */
+	void *cred_ctx;
+	struct dd_core *core; /* its routers hold writes during the action */
+};
+
+/* Enables switchover and failover (without it they are refused). */
+void jobs_failover_setup(struct jobs *j, const struct jobs_failover *f);
+/*
+ * Plans a switchover of cluster to `to`, or a failover (`to` ""), on a
+ * worker: the plan comes back through jobs_take (res.plan), for the typed
+ * dialog. False with why when it cannot start.
+ */
+bool jobs_plan(
+    struct jobs *j, bool failover, const char *cluster, const char *to, char *why, size_t whylen);
+/* Runs a confirmed plan (takes it) as the action job. False with why when refused at once. */
+bool jobs_run_plan(struct jobs *j, struct dd_fo_plan *p, char *why, size_t whylen);
+/* The current (or last) switchover / failover: true with *out when there is one. */
+bool jobs_action_read(struct jobs *j, struct dd_job_status *out);
 
 /*
  * Starts the runner. m and audit are borrowed until jobs_stop; audit may be

@@ -11,16 +11,18 @@
 #include "dbdeck/monitor.h"
 
 struct dd_audit;
+struct jobs_failover;
 
 /*
  * Runs the console on an open terminal (crt_open done) until the operator
  * quits or a quit signal arrives. c is initialised by the caller; m and
  * audit are borrowed. audit is the audit log that every action writes to;
  * when it is NULL, actions are refused with audit_err as the reason.
- * Returns 0, or -1 with the reason in err when the job runner could not
- * start.
+ * fo (may be NULL: S and F are then refused) is what switchover and
+ * failover need (console_jobs.h), borrowed. Returns 0, or -1 with the
+ * reason in err when the job runner could not start.
  */
 int console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
-    const char *audit_err, char *err, size_t errlen);
+    const char *audit_err, const struct jobs_failover *fo, char *err, size_t errlen);
 
 #endif

@@ -12,6 +12,8 @@
 
 #include "console.h"
 #include "dbdeck/util.h"
+#include "console_util.h"
+#include "dbdeck/jobs.h"
 #include "view.h"
 
 /* How long a status message stays. */
@@ -251,8 +253,12 @@ dialog_done(struct console *c, int key)
 	if (r == DIALOG_YES && c->pending.kind != REQ_NONE) {
 		c->req = c->pending;
 		memset(&c->pending, 0, sizeof(c->pending));
-		console_status(c, DD_STYLE_STATUS_BAR, "%s %s ...",
-		    c->req.terminate ? "terminating" : "cancelling", c->req.target);
+		if (c->req.kind == REQ_RUN_PLAN)
+			console_status(c, DD_STYLE_STATUS_BAR, "%s of %s started",
+			    c->req.failover ? "failover" : "switchover", c->req.cluster_name);
+		else
+			console_status(c, DD_STYLE_STATUS_BAR, "%s %s ...",
+			    c->req.terminate ? "terminating" : "cancelling", c->req.target);
 		return REACT_REDRAW | REACT_REQUEST;
 	}
 	if (r == DIALOG_NO) {
@@ -262,6 +268,50 @@ dialog_done(struct console *c, int key)
 	return REACT_REDRAW;
 }
 
+/* While a switchover or failover is on screen: Esc closes it once it has ended. */
+static unsigned
+action_key(struct console *c, int key)
+{
+	if (key != TK_ESC)
+		return REACT_NONE;
+	if (!c->act.finished) {
+		console_status(
+		    c, DD_STYLE_WARN, "it still runs; Esc closes this once it has ended");
+		return REACT_REDRAW;
+	}
+	c->act.shown = false;
+	return REACT_REDRAW;
+}
+
+void
+console_action_show(struct console *c, const struct dd_job_status *st)
+{
+	struct console_action *a = &c->act;
+	char d[DD_JOB_TEXT_MAX + 64];
+
+	a->shown = true;
+	a->finished = st->state == DD_JOB_FINISHED;
+	a->ok = st->outcome == DD_JOB_DONE;
+	snprintf(a->title, sizeof(a->title), "%s of %s%s",
+	    strcmp(st->kind, "failover") == 0 ? "Failover" : "Switchover", st->cluster,
+	    a->finished ? "" : " (running)");
+	a->n = 0;
+	for (size_t i = 0; i < st->n_steps && a->n < ACTION_LINES; i++) {
+		const struct dd_job_step_status *s = &st->steps[i];
+		char dur[24] = "";
+		if (s->duration_ms >= 0 && s->state != DD_STEP_SKIPPED)
+			snprintf(dur, sizeof(dur), "%.3f s", (double)s->duration_ms / 1000);
+		snprintf(a->lines[a->n++], sizeof(a->lines[0]), "[%2zu/%zu] %-8s %9s  %s", i + 1,
+		    st->n_steps, dd_step_state_name(s->state), dur, s->title);
+	}
+	dd_job_describe(st, d, sizeof(d));
+	dd_text_sanitize(a->outcome[0], sizeof(a->outcome[0]), d, strlen(d), 150, DD_TEXT_UTF8);
+	a->outcome[1][0] = '\0';
+	if (strlen(d) > 150)
+		dd_text_sanitize(a->outcome[1], sizeof(a->outcome[1]), d + 150, strlen(d + 150),
+		    150, DD_TEXT_UTF8);
+}
+
 unsigned
 console_key(struct console *c, int key)
 {
@@ -269,6 +319,8 @@ console_key(struct console *c, int key)
 		return REACT_REDRAW;
 	if (c->dlg.open)
 		return dialog_done(c, key);
+	if (c->act.shown)
+		return action_key(c, key);
 	if (c->prompt != PROMPT_NONE)
 		return prompt_key(c, key);
 	const struct view *v = view_get(c->view);

@@ -177,6 +177,23 @@ draw_input(const struct dialog *d, struct screen *scr, int y, int x, int w)
 }
 
 void
+dialog_panel_draw(struct screen *scr, const struct glyphs *gl, bool danger, const char *title,
+    const char (*lines)[160], int n, const char *foot)
+{
+	int w = scr->cols - 4 < 96 ? scr->cols - 4 : 96;
+	int h = n + 5;
+	if (h > scr->rows - 2)
+		h = scr->rows - 2;
+	int y = (scr->rows - h) / 2, x = (scr->cols - w) / 2;
+	uint16_t st = danger ? DD_STYLE_DIALOG_DANGER : DD_STYLE_DIALOG;
+	frame(scr, y, x, h, w, st, gl);
+	screen_printf(scr, y, x + 2, st, w - 4, " %s ", title);
+	for (int i = 0; i < n && 2 + i < h - 2; i++)
+		screen_put(scr, y + 2 + i, x + 2, st, lines[i], w - 4);
+	screen_put(scr, y + h - 2, x + 2, st, foot, w - 4);
+}
+
+void
 dialog_draw(const struct dialog *d, struct screen *scr, const struct glyphs *gl)
 {
 	if (!d->open)

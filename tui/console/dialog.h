@@ -21,7 +21,7 @@
 #include "glyphs.h"
 #include "screen.h"
 
-#define DIALOG_LINES    10
+#define DIALOG_LINES    15
 #define DIALOG_LINE_MAX 256
 
 enum dialog_kind {
@@ -70,5 +70,13 @@ enum dialog_result dialog_key(struct dialog *d, int key);
 
 /* Draws the dialog centred on the screen. */
 void dialog_draw(const struct dialog *d, struct screen *scr, const struct glyphs *gl);
+
+/*
+ * Draws a panel without buttons centred on the screen: a framed title, n
+ * lines (our own text, already sanitized) and a last line foot. For a job
+ * that is shown while it runs.
+ */
+void dialog_panel_draw(struct screen *scr, const struct glyphs *gl, bool danger, const char *title,
+    const char (*lines)[160], int n, const char *foot);
 
 #endif

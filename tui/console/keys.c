@@ -49,6 +49,14 @@ static const struct keybind overview_binds[] = {
     {TK_RIGHT, ACT_NEXT, "next cluster", NULL, 0},
     {'l', ACT_NEXT, "next cluster", NULL, 0},
     {'/', ACT_FILTER, "filter nodes (name, cluster, role, state)", "filter", KB_HINT},
+    {'S', ACT_SWITCHOVER,
+        "switch over to the selected replica (plans, shows the pre-checks, asks for the "
+        "cluster's name)",
+        "switchover", KB_HINT | KB_ACTION | KB_DANGER},
+    {'F', ACT_FAILOVER,
+        "fail over the selected node's cluster when its primary is down (asks for the "
+        "cluster's name)",
+        NULL, KB_ACTION | KB_DANGER},
 };
 
 static const struct keybind node_binds[] = {
@@ -57,6 +65,12 @@ static const struct keybind node_binds[] = {
     {TK_RIGHT, ACT_NEXT, "next node", NULL, 0},
     {'l', ACT_NEXT, "next node", "next", KB_HINT},
     {TK_ESC, ACT_BACK, "back to the overview", "back", KB_HINT},
+    {'S', ACT_SWITCHOVER,
+        "switch over to this replica (plans, shows the pre-checks, asks for the cluster's name)",
+        "switchover", KB_HINT | KB_ACTION | KB_DANGER},
+    {'F', ACT_FAILOVER,
+        "fail over this node's cluster when its primary is down (asks for the cluster's name)",
+        NULL, KB_ACTION | KB_DANGER},
 };
 
 static const struct keybind queries_binds[] = {

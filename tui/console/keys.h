@@ -68,6 +68,8 @@ enum action {
 	ACT_QUIT,
 	ACT_CANCEL_QUERY,
 	ACT_TERMINATE_QUERY,
+	ACT_SWITCHOVER, /* plan a switchover to the selected replica */
+	ACT_FAILOVER,   /* plan a failover of the selected node's cluster */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,

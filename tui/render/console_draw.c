@@ -199,4 +199,17 @@ console_draw(struct console *c, struct screen *scr)
 	status_line(c, scr, scr->rows - 2);
 	hints_line(c, scr, scr->rows - 1);
 	dialog_draw(&c->dlg, scr, c->gl);
+	if (c->act.shown && !c->dlg.open) {
+		char lines[ACTION_LINES + 3][160];
+		int n = 0;
+		for (int i = 0; i < c->act.n; i++)
+			memcpy(lines[n++], c->act.lines[i], sizeof(lines[0]));
+		lines[n++][0] = '\0';
+		for (int i = 0; i < 2; i++)
+			if (c->act.outcome[i][0])
+				memcpy(lines[n++], c->act.outcome[i], sizeof(lines[0]));
+		dialog_panel_draw(scr, c->gl, !c->act.ok && c->act.finished, c->act.title,
+		    (const char(*)[160])lines, n,
+		    c->act.finished ? "Esc: close" : "running: every step as it ends");
+	}
 }

@@ -105,6 +105,52 @@ dialog_lines(struct console *c, const struct dd_snap_query *q, bool terminate)
 	dialog_line(d, "The target is checked again (pid and query start) when it runs.");
 }
 
+/* Whether the cluster of node i has a writable primary that answers. */
+static bool
+primary_up(const struct console *c, int cl)
+{
+	const struct dd_snap_cluster *k = &c->snap->clusters[cl];
+	return k->primary >= 0 && c->snap->nodes[k->primary].reachable;
+}
+
+unsigned
+view_ask_action(struct console *c, int i, bool failover)
+{
+	const char *what = failover ? "failover" : "switchover";
+	if (c->read_only) {
+		console_status(c, DD_STYLE_READONLY_BANNER,
+		    "READ-ONLY: %s is disabled (--read-only or read_only = true)", what);
+		return REACT_REDRAW;
+	}
+	if (!c->snap || i < 0 || i >= c->snap->n_nodes) {
+		console_status(c, DD_STYLE_WARN, "no node selected");
+		return REACT_REDRAW;
+	}
+	const struct dd_snap_node *n = &c->snap->nodes[i];
+	if (!failover && n->role != DD_ROLE_REPLICA) {
+		console_status(c, DD_STYLE_WARN,
+		    "switchover: select a replica to promote (%s is a %s)", view_node_name(c, i),
+		    dd_role_name(n->role));
+		return REACT_REDRAW;
+	}
+	if (failover && primary_up(c, n->cluster)) {
+		console_status(c, DD_STYLE_WARN,
+		    "failover: the primary of %s answers; a planned change is a switchover (S)",
+		    view_cluster_name(c, n->cluster));
+		return REACT_REDRAW;
+	}
+	memset(&c->req, 0, sizeof(c->req));
+	c->req.kind = REQ_PLAN;
+	c->req.failover = failover;
+	snprintf(c->req.cluster_name, sizeof(c->req.cluster_name), "%s",
+	    view_cluster_name(c, n->cluster));
+	if (!failover)
+		snprintf(c->req.fo_to, sizeof(c->req.fo_to), "%s", view_node_name(c, i));
+	console_status(
+	    c, DD_STYLE_STATUS_BAR, "planning the %s of %s ...", what, c->req.cluster_name);
+	return REACT_REDRAW | REACT_REQUEST;
+}
+
 unsigned
 view_ask_cancel(struct console *c, int qi, bool terminate)
 {

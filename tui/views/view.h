@@ -45,6 +45,14 @@ unsigned view_text_flags(const struct console *c);
  */
 unsigned view_ask_cancel(struct console *c, int qi, bool terminate);
 
+/*
+ * S and F on node i of the snapshot: a switchover to it (it must be a
+ * replica) or a failover of its cluster (whose primary must be down). Asks
+ * the loop to plan it (REQ_PLAN); the loop then opens the typed dialog with
+ * the plan. Says READ-ONLY, or why not, on the status line.
+ */
+unsigned view_ask_action(struct console *c, int i, bool failover);
+
 /* The name of the node of index i in the snapshot, "" when out of range. */
 const char *view_node_name(const struct console *c, int i);
 const char *view_cluster_name(const struct console *c, int i);

@@ -338,6 +338,8 @@ nd_act(struct console *c, enum action a, int h)
 		c->overview.sel.has = true;
 		return REACT_REDRAW;
 	}
+	if (a == ACT_SWITCHOVER || a == ACT_FAILOVER)
+		return view_ask_action(c, c->detail.node, a == ACT_FAILOVER);
 	return REACT_UNKNOWN;
 }
 

@@ -407,6 +407,9 @@ ov_act(struct console *c, enum action a, int h)
 		c->detail.top = 0;
 		console_push(c, VIEW_NODE);
 		break;
+	case ACT_SWITCHOVER:
+	case ACT_FAILOVER:
+		return view_ask_action(c, c->rows.n ? c->rows.idx[s->row] : -1, a == ACT_FAILOVER);
 	default: return REACT_UNKNOWN;
 	}
 	return REACT_REDRAW;
