@@ -1,6 +1,8 @@
 # The only entry points a newcomer needs (see README.md). meson does the real
 # work; these targets install what is missing, build, and drive the harness.
+# BUILD names the build directory (tools/*.sh read it from the environment).
 BUILD ?= build
+export BUILD
 MESON_SETUP = meson setup $(BUILD)
 
 .PHONY: all deps build demo demo-down test bench fuzz format clean
@@ -21,14 +23,23 @@ demo-down:
 	@tools/demo.sh down
 
 test: build
+	@tools/deps.sh --fuzz --format
 	@tools/test.sh
+
+# The fuzz suite alone: corpus replays, then each libFuzzer target for
+# DD_FUZZ_SECONDS (10 by default) in a clang build.
+fuzz: build
+	@tools/deps.sh --fuzz
+	@tools/test.sh --suite fuzz
 
 bench: build
 	@tools/deps.sh --bench
 	@tools/bench.sh
 
+# Reformats every tracked .c/.h file; `make test` (suite format) checks it.
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@tools/deps.sh --format
+	@tools/format-check.sh --fix
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-tsan

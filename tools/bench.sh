@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# bench.sh: `make bench`. Starts the harness, runs every benchmark program of
-# tests/bench (built by meson into build/tests/bench/), stops the harness.
-# Benchmarks print a table and `RESULT <name> <value>` lines; they never fail
-# on a timing.
+# bench.sh: `make bench`. Starts the harness, runs every benchmark declared
+# with meson's benchmark() (tests/bench/meson.build) through
+# `meson test --benchmark`, one at a time, and stops the harness. Benchmarks
+# print a table and `RESULT <name> <value>` lines; they never fail on a
+# timing. $BUILD names the build directory (default build).
+#
+#   tools/bench.sh                 every benchmark
+#   tools/bench.sh bench_monitor   the ones named
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$PWD
-benches=$(find build/tests/bench -maxdepth 1 -type f -executable -name 'bench_*' 2>/dev/null | sort)
-if [ -z "$benches" ]; then
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+if ! meson test -C "$build" --benchmark --no-rebuild --list "$@" 2>/dev/null |
+	grep -qv -e '^$' -e '^No suitable tests defined'; then
 	echo "bench: no benchmarks yet"
 	exit 0
 fi
@@ -17,10 +23,6 @@ trap 'bash tests/harness/harness.sh stop "$hdir" >/dev/null 2>&1' EXIT
 trap 'exit 130' INT TERM HUP
 bash tests/harness/harness.sh start "$hdir" --watch $$ || exit 1
 export DD_HARNESS_ENV=$hdir/env
-[ -x tests/harness/mkvault.sh ] && tests/harness/mkvault.sh "$root/build/tui/dbdeck" "$hdir" >/dev/null
-rc=0
-for b in $benches; do
-	echo "== $(basename "$b")"
-	"$b" || rc=1
-done
-exit $rc
+[ -x tests/harness/mkvault.sh ] && tests/harness/mkvault.sh "$build/tui/dbdeck" "$hdir" >/dev/null
+# --verbose: each benchmark's table streams as it runs.
+meson test -C "$build" --benchmark --no-rebuild --verbose --num-processes 1 "$@"

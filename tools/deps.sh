@@ -1,22 +1,63 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages dbdeck needs to build, test and run its
-# demo, and only those that are missing. Runs apt-get as root, through sudo
-# otherwise; `apt-get update` only when something is missing. While installing,
-# a temporary policy-rc.d keeps the packages' own services (the system
-# PostgreSQL and MariaDB) from starting: dbdeck's harness runs its own servers.
+# demo, and only those that are missing. Each package is first looked for
+# without the package manager (its command on PATH, its library through
+# pkg-config, its file); only what is not found that way is asked of dpkg, and
+# apt-get runs only for packages dpkg does not have either. apt-get runs as
+# root, through sudo otherwise; `apt-get update` only when something is
+# missing. While installing, a temporary policy-rc.d keeps the packages' own
+# services (the system PostgreSQL and MariaDB) from starting: dbdeck's harness
+# runs its own servers.
+#
+#   tools/deps.sh [--bench] [--fuzz] [--format]
 set -euo pipefail
 
 packages=(
 	gcc make pkg-config meson ninja-build
-	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev
+	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev libzstd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
-	tmux procps openssl python3 valgrind
+	tmux procps openssl python3 python3-nacl valgrind
 )
-[ "${1:-}" = "--bench" ] && packages+=(pgbouncer)
-[ "${1:-}" = "--fuzz" ] && packages+=(clang libclang-rt-14-dev)
+for opt in "$@"; do
+	case $opt in
+	--bench) packages+=(pgbouncer) ;;
+	--fuzz) packages+=(clang libclang-rt-14-dev) ;;
+	--format) packages+=(clang-format) ;;
+	*) echo "usage: tools/deps.sh [--bench] [--fuzz] [--format]" >&2; exit 2 ;;
+	esac
+done
+
+has() { command -v "$1" >/dev/null 2>&1; }
+pc() { has pkg-config && pkg-config --exists "$1"; }
+pgbin=${DD_HARNESS_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+
+# present PACKAGE: true when what dbdeck uses from the package is there.
+present() {
+	case $1 in
+	ninja-build) has ninja ;;
+	libncurses-dev) pc ncursesw ;;
+	libpq-dev) pc libpq ;;
+	default-libmysqlclient-dev) pc mysqlclient ;;
+	libsodium-dev) pc libsodium ;;
+	libinih-dev) pc inih ;;
+	libjansson-dev) pc jansson ;;
+	libzstd-dev) pc libzstd ;;
+	python3-nacl) /usr/bin/python3 -c 'import nacl' 2>/dev/null ;;
+	postgresql-15) [ -x "$pgbin/postgres" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ;;
+	postgresql-client-15) [ -x "$pgbin/psql" ] && [ -x "$pgbin/pg_basebackup" ] ;;
+	mariadb-server) has mariadbd || [ -x /usr/sbin/mariadbd ] ;;
+	mariadb-client) has mariadb && has mariadb-admin ;;
+	procps) has ps && has pgrep ;;
+	python3) [ -x /usr/bin/python3 ] ;;
+	pgbouncer) has pgbouncer || [ -x /usr/sbin/pgbouncer ] ;;
+	libclang-rt-14-dev) compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null ;;
+	*) has "$1" ;;
+	esac
+}
 
 missing=()
 for p in "${packages[@]}"; do
+	present "$p" && continue
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done

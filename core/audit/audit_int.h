@@ -39,8 +39,6 @@ void audit_who_read(struct audit_who *w);
 /* hex = lowercase hex SHA-256 of len bytes at buf. */
 void audit_hash_hex(const void *buf, size_t len, char hex[AUDIT_HASH_HEX]);
 
-/* "2025-06-01T12:00:03.250Z" for ms since the epoch (buf >= 32 bytes). */
-void audit_time_format(int64_t ms, char *buf, size_t len);
 /* The reverse; -1 when s is not in that form. */
 int64_t audit_time_parse(const char *s);
 

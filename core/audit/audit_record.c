@@ -82,17 +82,6 @@ audit_hash_hex(const void *buf, size_t len, char hex[AUDIT_HASH_HEX])
 	sodium_bin2hex(hex, AUDIT_HASH_HEX, h, sizeof(h));
 }
 
-void
-audit_time_format(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char base[24];
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
 int64_t
 audit_time_parse(const char *s)
 {
@@ -170,7 +159,7 @@ static json_t *
 record_head(const struct audit_who *w, int64_t wall_ms, const char *phase, uint64_t id)
 {
 	char t[40];
-	audit_time_format(wall_ms, t, sizeof(t));
+	dd_iso_time_ms(wall_ms, t, sizeof(t));
 	json_t *r = json_object();
 	json_object_set_new(r, "time", json_string(t));
 	json_object_set_new(r, "phase", json_string(phase));

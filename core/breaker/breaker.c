@@ -38,8 +38,8 @@ struct dd_breaker {
 	char last_failure[DD_BREAKER_REASON_MAX];
 
 	struct dd_breaker_transition ring[DD_BREAKER_HISTORY];
-	size_t ring_next;   /* slot the next transition goes to */
-	size_t ring_len;    /* entries in use, <= DD_BREAKER_HISTORY */
+	size_t ring_next; /* slot the next transition goes to */
+	size_t ring_len;  /* entries in use, <= DD_BREAKER_HISTORY */
 };
 
 void
@@ -50,8 +50,7 @@ dd_breaker_config_default(struct dd_breaker_config *cfg)
 }
 
 struct dd_breaker *
-dd_breaker_new(const char *name, const struct dd_breaker_config *cfg,
-               const struct dd_clock *clock)
+dd_breaker_new(const char *name, const struct dd_breaker_config *cfg, const struct dd_clock *clock)
 {
 	struct dd_breaker *b = xcalloc(1, sizeof(*b));
 
@@ -155,15 +154,9 @@ dd_breaker_allow(struct dd_breaker *b)
 	int64_t now = now_ns(b);
 	breaker_tick(b, now);
 	switch (b->state) {
-	case DD_BREAKER_CLOSED:
-		ok = true;
-		break;
-	case DD_BREAKER_OPEN:
-		ok = false;
-		break;
-	case DD_BREAKER_HALF_OPEN:
-		ok = breaker_take_trial(b, now);
-		break;
+	case DD_BREAKER_CLOSED: ok = true; break;
+	case DD_BREAKER_OPEN: ok = false; break;
+	case DD_BREAKER_HALF_OPEN: ok = breaker_take_trial(b, now); break;
 	}
 	if (!ok)
 		b->rejected_total++;
@@ -196,7 +189,7 @@ dd_breaker_record_failure(struct dd_breaker *b, const char *reason)
 	} else if (b->state == DD_BREAKER_CLOSED && b->hold == DD_BREAKER_AUTO &&
 	           b->consecutive_failures >= b->cfg.threshold) {
 		breaker_move(b, DD_BREAKER_OPEN, now_ns(b), "%d consecutive failures: %s",
-		             b->consecutive_failures, b->last_failure);
+		    b->consecutive_failures, b->last_failure);
 	}
 	pthread_mutex_unlock(&b->mu);
 }
@@ -239,7 +232,7 @@ dd_breaker_settled(struct dd_breaker *b)
 /* Shared body of the three operator controls. */
 static void
 breaker_operator(struct dd_breaker *b, enum dd_breaker_state to, enum dd_breaker_hold hold,
-                 const char *what, const char *reason)
+    const char *what, const char *reason)
 {
 	bool has = reason && *reason;
 
@@ -327,6 +320,12 @@ dd_breaker_state_name(enum dd_breaker_state s)
 	case DD_BREAKER_HALF_OPEN: return "half_open";
 	}
 	return "unknown";
+}
+
+const char *
+dd_breaker_state_label(enum dd_breaker_state s)
+{
+	return s == DD_BREAKER_HALF_OPEN ? "half-open" : dd_breaker_state_name(s);
 }
 
 const char *

@@ -130,7 +130,7 @@ unknown_node(
 
 	for (size_t i = 0; i < cfg->nnodes; i++)
 		names[i] = cfg->nodes[i]->u.node.name;
-	const char *near = dd_cfg_suggest(name, names, cfg->nnodes);
+	const char *near = dd_text_suggest(name, names, cfg->nnodes);
 	if (near)
 		dd_diags_add(diags, DD_DIAG_ERROR, file, line,
 		    "nodes: unknown node '%s' (no [node %s] section); did you mean '%s'?", name,
@@ -167,6 +167,25 @@ link_cluster(struct dd_config *cfg, struct cfg_rec *cr, struct dd_diags *diags, 
 	}
 }
 
+/* verify_target must name one of the cluster's own nodes (a deep verify restores there). */
+static void
+check_verify_target(const struct cfg_rec *cr, struct dd_diags *diags, const char *file)
+{
+	const struct dd_cluster_config *c = &cr->u.cluster;
+	int ki = dd_cfg_key_find(CFG_CLUSTER, "verify_target");
+
+	if (!c->verify_target || !key_good(cr, (size_t)ki))
+		return;
+	for (size_t i = 0; i < c->node_names.n; i++)
+		if (strcmp(c->node_names.v[i], c->verify_target) == 0)
+			return;
+	const char *near = dd_text_suggest(
+	    c->verify_target, (const char *const *)c->node_names.v, c->node_names.n);
+	dd_diags_add(diags, DD_DIAG_ERROR, file, cr->key_line[ki],
+	    "verify_target: '%s' is not one of cluster %s's nodes%s%s%s", c->verify_target, c->name,
+	    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+}
+
 /* Links every cluster's nodes; warns of unused nodes unless a nodes list was rejected. */
 static void
 link_nodes(struct dd_config *cfg, struct dd_diags *diags, const char *file)
@@ -176,6 +195,7 @@ link_nodes(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		link_cluster(cfg, cfg->clusters[i], diags, file);
+		check_verify_target(cfg->clusters[i], diags, file);
 		lists_good = lists_good && !cfg->clusters[i]->key_bad[ki];
 	}
 	for (size_t i = 0; lists_good && i < cfg->nnodes; i++) {
@@ -200,6 +220,7 @@ dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 	}
 	check_bounds(cfg->console, diags, file);
 	link_nodes(cfg, diags, file);
+	dd_cfg_check_tls(cfg, diags, file);
 }
 
 /* 1 when key `key` of cr names an entry has_credential does not know (diag added). */
@@ -225,8 +246,8 @@ dd_config_check_credentials(const struct dd_config *cfg,
 
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		const struct cfg_rec *cr = cfg->clusters[i];
-		missing += check_credential(cfg, cr, "credential", cr->u.cluster.credential,
-		    has_credential, ctx, diags);
+		missing += check_credential(
+		    cfg, cr, "credential", cr->u.cluster.credential, has_credential, ctx, diags);
 		missing += check_credential(cfg, cr, "admin_credential",
 		    cr->u.cluster.admin_credential, has_credential, ctx, diags);
 	}

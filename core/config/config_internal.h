@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dbdeck/config.h"
+#include "dbdeck/text.h"
 
 enum cfg_section {
 	CFG_CONSOLE,
@@ -71,6 +72,7 @@ extern const char *const dd_cfg_engine_choices[];
 extern const char *const dd_cfg_read_policy_choices[];
 extern const char *const dd_cfg_no_replica_choices[];
 extern const char *const dd_cfg_tls_choices[];
+extern const char *const dd_cfg_auth_choices[];
 extern const char *const dd_cfg_colour_choices[];
 
 /* ---- value parsers (config_value.c) -------------------------------------
@@ -99,19 +101,10 @@ void dd_cfg_format_duration(int64_t ms, char *buf, size_t len);
 /* Frees the items of a list and empties it. */
 void dd_cfg_list_clear(struct dd_str_list *l);
 
-/* Optimal string alignment distance (edits incl. transpositions), capped. */
-size_t dd_cfg_edit_distance(const char *a, const char *b);
 /*
- * The candidate closest to `word` when it is close enough to be a likely
- * typo (distance 1 for short words, up to 3 for long ones), else NULL.
+ * Values, keys and names are quoted in messages with dd_text_quote, and
+ * "did you mean" comes from dd_text_suggest (dbdeck/text.h).
  */
-const char *dd_cfg_suggest(const char *word, const char *const *cands, size_t n);
-
-/*
- * Copies `s` for a message: control characters become '?', and more than
- * 60 bytes are cut with "...". Returns buf.
- */
-const char *dd_cfg_quote(const char *s, char *buf, size_t len);
 
 /* ---- the loaded config (config_load.c, config_check.c) ------------------ */
 
@@ -154,6 +147,14 @@ int64_t dd_cfg_get_number(const struct cfg_rec *rec, const struct cfg_key *k);
  * cluster/node links and engine-dependent ports. Reports to diags under `file`.
  */
 void dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *file);
+
+/*
+ * The transport-security pass over every node (config_tls.c): the tls
+ * default that follows the host (prefer on loopback), warnings for a
+ * non-loopback node whose certificate is not verified and for auth = any,
+ * and an error for verify-ca/verify-full with no CA at all.
+ */
+void dd_cfg_check_tls(struct dd_config *cfg, struct dd_diags *diags, const char *file);
 
 /* ---- the reference (config_reference.c) ---------------------------------- */
 

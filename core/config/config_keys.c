@@ -35,6 +35,7 @@ _Static_assert(sizeof(enum dd_engine) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_read_policy) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_no_replica) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_tls_mode) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum dd_auth_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_colour) == sizeof(int), "enum size");
 
 /* In the order of each enum's values. */
@@ -43,6 +44,7 @@ const char *const dd_cfg_read_policy_choices[] = {"round-robin", "weighted", "le
 const char *const dd_cfg_no_replica_choices[] = {"primary", "fail", NULL};
 const char *const dd_cfg_tls_choices[] = {
     "disable", "prefer", "require", "verify-ca", "verify-full", NULL};
+const char *const dd_cfg_auth_choices[] = {"strict", "any", NULL};
 const char *const dd_cfg_colour_choices[] = {
     "none", "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white", NULL};
 
@@ -66,7 +68,7 @@ const struct cfg_key dd_cfg_keys[] = {
 	    .doc = "the encrypted credentials vault (--vault overrides it)"},
 	{.name = "audit_log", .section = CFG_CONSOLE, .type = CFG_PATH,
 	    .def = "~/.local/state/dbdeck/audit.log", .offset = CON(audit_log, char *),
-	    .doc = "log of operator actions: JSON lines, 0600, hash-chained (`dbdeck audit`; docs/security.md §11)"},
+	    .doc = "log of operator actions: JSON lines, 0600, hash-chained (`dbdeck audit`; docs/security.md §12)"},
 	{.name = "read_only", .section = CFG_CONSOLE, .type = CFG_BOOL, .def = "false",
 	    .offset = CON(read_only, bool),
 	    .doc = "true: no action (backup, restore, switchover, ...) can be started"},
@@ -174,6 +176,15 @@ const struct cfg_key dd_cfg_keys[] = {
 	{.name = "retention", .section = CFG_CLUSTER, .type = CFG_RETENTION,
 	    .def = "daily:30 weekly:12 monthly:12", .offset = CLU(retention, struct dd_retention),
 	    .doc = "backups kept: the newest of each of the last N days, weeks, months"},
+	{.name = "backup_key", .section = CFG_CLUSTER, .type = CFG_NAME, .flags = CFG_OPTIONAL,
+	    .offset = CLU(backup_key, char *),
+	    .doc = "a vault entry whose password encrypts backups (unset: not encrypted)"},
+	{.name = "backup_max_age", .section = CFG_CLUSTER, .type = CFG_DURATION, .def = "26h",
+	    .min = MIN(1), .max = HOUR(24 * 30), .offset = CLU(backup_max_age_ms, int64_t),
+	    .doc = "the newest good backup older than this is stale (alert backup_stale)"},
+	{.name = "verify_target", .section = CFG_CLUSTER, .type = CFG_NAME, .flags = CFG_OPTIONAL,
+	    .offset = CLU(verify_target, char *),
+	    .doc = "the node (one of nodes) where a deep verify restores its scratch database"},
 	{.name = "fence_command", .section = CFG_CLUSTER, .type = CFG_STRING, .flags = CFG_OPTIONAL,
 	    .offset = CLU(fence_command, char *),
 	    .doc = "hook: stop (fence) an old primary; run before promotion (docs/switchover.md)"},
@@ -207,11 +218,18 @@ const struct cfg_key dd_cfg_keys[] = {
 	{.name = "weight", .section = CFG_NODE, .type = CFG_INT, .def = "1", .min = 0, .max = 1000,
 	    .offset = NOD(weight, int),
 	    .doc = "share of reads under read_policy = weighted (0: none)"},
-	{.name = "tls", .section = CFG_NODE, .type = CFG_ENUM, .def = "prefer",
+	{.name = "tls", .section = CFG_NODE, .type = CFG_ENUM, .def = "verify-full",
+	    .def_doc = "`verify-full`; `prefer` when host is loopback or a Unix socket",
 	    .choices = dd_cfg_tls_choices, .offset = NOD_ENUM(tls),
-	    .doc = "TLS mode, as libpq's sslmode (mapped to the MariaDB client's options)"},
+	    .doc = "TLS mode, as libpq's sslmode (mapped to the MariaDB client's options); "
+		   "what each protects against: docs/security.md"},
+	{.name = "auth", .section = CFG_NODE, .type = CFG_ENUM, .def = "strict",
+	    .choices = dd_cfg_auth_choices, .offset = NOD_ENUM(auth),
+	    .doc = "strict: the password never leaves in clear text or as an md5 hash; any: "
+		   "whatever the server asks (docs/security.md)"},
 	{.name = "tls_ca", .section = CFG_NODE, .type = CFG_PATH, .flags = CFG_OPTIONAL,
-	    .offset = NOD(tls_ca, char *), .doc = "CA certificates to verify the server with"},
+	    .offset = NOD(tls_ca, char *),
+	    .doc = "CA certificates to verify the server with (not set: the system trust store)"},
 	{.name = "tls_cert", .section = CFG_NODE, .type = CFG_PATH, .flags = CFG_OPTIONAL,
 	    .offset = NOD(tls_cert, char *), .doc = "client certificate"},
 	{.name = "tls_key", .section = CFG_NODE, .type = CFG_PATH, .flags = CFG_OPTIONAL,

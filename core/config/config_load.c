@@ -1,20 +1,16 @@
 /*
- * config_load.c: reads dbdeck.ini with inih into typed records.
+ * config_load.c: reads dbdeck.ini into typed records.
  *
- * inih is fed through ini_parse_stream with our own reader, one physical
- * line per call, so the reader always knows the exact line number (Debian's
- * libinih is built without INI_HANDLER_LINENO). The reader also strips
- * leading blanks (which turns off inih's multi-line continuation, so an
- * indented key stays a key), handles [section] headers itself (inih cuts
- * section names at 50 bytes and has no callback for a section without keys)
- * and reports malformed lines, so every mistake is reported, not only the
- * first. inih then splits `key = value`, strips blanks and inline comments.
+ * The lines come from the strict INI reader (dbdeck/ini.h, config/ini.c),
+ * shared with the themes: it counts lines, trims blanks, and hands over
+ * section headers, key lines and malformed lines one by one, so every
+ * mistake is reported with its line, not only the first. This file gives
+ * sections and keys their meaning and words the messages.
  */
 #include "config/config_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,18 +18,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbdeck/ini.h"
 #include "util/util.h"
 
 #define MAX_FILE_SIZE (1024 * 1024)
 #define MAX_DIAGS     500
+#define CFG_MAX_LINE  197 /* "the line is longer than 197 characters" */
 
 struct loader {
 	struct dd_config *cfg;
 	struct dd_diags *diags;
-	const char *name; /* the file, for messages */
-	const char *buf;
-	size_t len, pos;
-	int lineno;
+	const char *name;       /* the file, for messages */
+	int lineno;             /* the line being read */
 	struct cfg_rec *cur;    /* the section keys go to; NULL before any or in a bad one */
 	bool bad_section;       /* inside a section that was rejected: ignore its keys */
 	struct cfg_rec **spare; /* duplicate sections: checked, then dropped */
@@ -288,11 +284,11 @@ static void
 section_unknown(struct loader *ld, const char *kind, const char *name)
 {
 	static const char *const kinds[] = {"console", "cluster", "node"};
-	const char *near = dd_cfg_suggest(kind, kinds, DD_ARRAY_LEN(kinds));
+	const char *near = dd_text_suggest(kind, kinds, DD_ARRAY_LEN(kinds));
 	char qk[80], qn[80];
 
-	dd_cfg_quote(kind, qk, sizeof(qk));
-	dd_cfg_quote(name, qn, sizeof(qn));
+	dd_text_quote(kind, qk, sizeof(qk));
+	dd_text_quote(name, qn, sizeof(qn));
 	if (near)
 		report(ld, DD_DIAG_ERROR, ld->lineno,
 		    "unknown section [%s%s%s]; did you mean [%s%s%s]?", qk, *name ? " " : "", qn,
@@ -342,111 +338,49 @@ section_header(struct loader *ld, char *inner)
 	section_begin(ld, kind, name);
 }
 
-/* A line starting with '[' (NUL-terminated, blanks trimmed at both ends). */
+/* The reader's section header: inner is the text between '[' and ']'. */
 static void
-header_line(struct loader *ld, const char *line)
+on_section(void *user, int line, const char *inner, bool trailing)
 {
-	const char *close = strchr(line, ']');
-	char inner[256];
+	struct loader *ld = user;
+	char buf[DD_INI_MAX_LINE + 1];
 	size_t len;
 
-	if (!close) {
-		report(ld, DD_DIAG_ERROR, ld->lineno, "missing ']' in the section header");
+	ld->lineno = line;
+	if (trailing)
+		report(ld, DD_DIAG_ERROR, ld->lineno, "unexpected text after ']'");
+	inner += strspn(inner, " \t");
+	len = strlen(inner);
+	while (len > 0 && (inner[len - 1] == ' ' || inner[len - 1] == '\t'))
+		len--;
+	memcpy(buf, inner, len);
+	buf[len] = '\0';
+	section_header(ld, buf);
+}
+
+/* A line the reader rejected. */
+static void
+on_error(void *user, int line, enum dd_ini_error e)
+{
+	struct loader *ld = user;
+
+	ld->lineno = line;
+	switch (e) {
+	case DD_INI_NUL: report(ld, DD_DIAG_ERROR, line, "the line holds a NUL byte"); break;
+	case DD_INI_TOO_LONG:
+		report(
+		    ld, DD_DIAG_ERROR, line, "the line is longer than %d characters", CFG_MAX_LINE);
+		break;
+	case DD_INI_NO_BRACKET:
+		report(ld, DD_DIAG_ERROR, line, "missing ']' in the section header");
 		ld->cur = NULL;
 		ld->bad_section = true;
-		return;
-	}
-	const char *after = close + 1 + strspn(close + 1, " \t");
-	if (*after && *after != ';' && *after != '#')
-		report(ld, DD_DIAG_ERROR, ld->lineno, "unexpected text after ']'");
-	line++;
-	line += strspn(line, " \t");
-	len = close > line ? (size_t)(close - line) : 0;
-	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
-		len--;
-	if (len >= sizeof(inner))
-		len = sizeof(inner) - 1;
-	memcpy(inner, line, len);
-	inner[len] = '\0';
-	section_header(ld, inner);
-}
-
-/* ---- lines and keys ---------------------------------------------------- */
-
-static bool
-is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* True when '=' or ':' comes before any inline comment (as inih splits). */
-static bool
-has_separator(const char *line)
-{
-	for (const char *p = line; *p; p++) {
-		if (*p == '=' || *p == ':')
-			return true;
-		if (*p == ';' && p > line && is_blank(p[-1]))
-			return false;
-	}
-	return false;
-}
-
-/* Returns true to hand the line to inih, false to hand it a blank line. */
-static bool
-classify(struct loader *ld, const char *line)
-{
-	if (*line == '\0' || *line == ';' || *line == '#')
-		return false;
-	if (*line == '[') {
-		header_line(ld, line);
-		return false;
-	}
-	if (!has_separator(line)) {
-		report(ld, DD_DIAG_ERROR, ld->lineno,
+		break;
+	case DD_INI_GARBAGE:
+		report(ld, DD_DIAG_ERROR, line,
 		    "expected 'key = value', a [section] header or a comment");
-		return false;
+		break;
 	}
-	return true;
-}
-
-/*
- * inih's reader: exactly one line of the buffer per call (so inih's line
- * count is ours), blanks trimmed; a line we reject reaches inih blank.
- */
-static char *
-read_line(char *str, int num, void *stream)
-{
-	struct loader *ld = stream;
-	const char *b = ld->buf + ld->pos;
-	size_t avail = ld->len - ld->pos, n;
-
-	if (ld->pos >= ld->len || num < 4)
-		return NULL;
-	const char *nl = memchr(b, '\n', avail);
-	n = nl ? (size_t)(nl - b) : avail;
-	ld->pos += nl ? n + 1 : n;
-	ld->lineno++;
-	if (ld->lineno == 1 && n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
-		b += 3, n -= 3;
-	while (n > 0 && is_blank(*b))
-		b++, n--;
-	while (n > 0 && is_blank(b[n - 1]))
-		n--;
-	str[0] = '\0';
-	if (memchr(b, '\0', n)) {
-		report(ld, DD_DIAG_ERROR, ld->lineno, "the line holds a NUL byte");
-	} else if (n > (size_t)num - 3) {
-		report(ld, DD_DIAG_ERROR, ld->lineno, "the line is longer than %d characters",
-		    num - 3);
-	} else {
-		memcpy(str, b, n);
-		str[n] = '\0';
-		if (!classify(ld, str))
-			str[0] = '\0';
-	}
-	strcat(str, "\n");
-	return str;
 }
 
 static void
@@ -465,7 +399,7 @@ unknown_key(struct loader *ld, const char *name)
 	size_t n = 0;
 	char q[80], where[96];
 
-	dd_cfg_quote(name, q, sizeof(q));
+	dd_text_quote(name, q, sizeof(q));
 	rec_label(ld->cur, where, sizeof(where));
 	for (int s = 0; s < CFG_NSECTIONS; s++) {
 		if (s != (int)ld->cur->kind && dd_cfg_key_find(s, name) >= 0) {
@@ -478,7 +412,7 @@ unknown_key(struct loader *ld, const char *name)
 	for (size_t i = 0; i < dd_cfg_nkeys && n < DD_ARRAY_LEN(cands); i++)
 		if (dd_cfg_keys[i].section == ld->cur->kind)
 			cands[n++] = dd_cfg_keys[i].name;
-	const char *near = dd_cfg_suggest(name, cands, n);
+	const char *near = dd_text_suggest(name, cands, n);
 	if (near)
 		report(ld, DD_DIAG_ERROR, ld->lineno, "unknown key '%s' in %s; did you mean '%s'?",
 		    q, where, near);
@@ -486,43 +420,42 @@ unknown_key(struct loader *ld, const char *name)
 		report(ld, DD_DIAG_ERROR, ld->lineno, "unknown key '%s' in %s", q, where);
 }
 
-/* inih's handler: one `key = value` line (blanks and comments stripped). */
-static int
-on_key(void *user, const char *section, const char *name, const char *value)
+/* The reader's key line: `key = value` (blanks and comments stripped). */
+static void
+on_key(void *user, int line, const char *name, const char *value)
 {
 	struct loader *ld = user;
 	struct cfg_rec *rec = ld->cur;
 	char err[256], q[80];
 	int ki;
 
-	(void)section; /* ours (ld->cur) is exact; inih's is cut at 50 bytes */
+	ld->lineno = line;
 	if (!rec) {
 		if (!ld->bad_section)
 			report(ld, DD_DIAG_ERROR, ld->lineno,
 			    "'%s' is outside any section (keys go under [console], [cluster NAME] "
 			    "or [node NAME])",
-			    dd_cfg_quote(name, q, sizeof(q)));
-		return 1;
+			    dd_text_quote(name, q, sizeof(q)));
+		return;
 	}
 	if (!*name) {
 		report(ld, DD_DIAG_ERROR, ld->lineno, "missing key name before '='");
-		return 1;
+		return;
 	}
 	if ((ki = dd_cfg_key_find(rec->kind, name)) < 0) {
 		unknown_key(ld, name);
-		return 1;
+		return;
 	}
 	if (rec->key_line[ki]) {
 		report(ld, DD_DIAG_ERROR, ld->lineno, "duplicate key '%s' (first set on line %d)",
 		    name, rec->key_line[ki]);
-		return 1;
+		return;
 	}
 	rec->key_line[ki] = ld->lineno;
 	if (!dd_cfg_set_value(rec, &dd_cfg_keys[ki], value, ld->cfg->base_dir, err, sizeof(err))) {
 		rec->key_bad[ki] = true;
 		report(ld, DD_DIAG_ERROR, ld->lineno, "%s: %s", name, err);
 	}
-	return 1;
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -545,21 +478,25 @@ base_dir_of(const char *path)
 	return abs;
 }
 
+static const struct dd_ini_ops ini_ops = {
+    .max_line = CFG_MAX_LINE,
+    .section = on_section,
+    .key = on_key,
+    .error = on_error,
+};
+
 int
 dd_config_load_buffer(
     const char *name, const char *buf, size_t len, struct dd_config **out, struct dd_diags *diags)
 {
 	struct dd_config *cfg = xcalloc(1, sizeof(*cfg));
-	struct loader ld = {.cfg = cfg, .diags = diags, .name = name, .buf = buf, .len = len};
+	struct loader ld = {.cfg = cfg, .diags = diags, .name = name};
 	size_t errors_before = dd_diags_errors(diags);
 
 	cfg->path = xstrdup(name);
 	cfg->base_dir = base_dir_of(name);
 	cfg->console = rec_new(CFG_CONSOLE, "", 0);
-	if (ini_parse_stream(read_line, &ld, on_key, &ld) == -2) {
-		fprintf(stderr, "dbdeck: out of memory in inih\n");
-		abort();
-	}
+	dd_ini_parse(buf, len, &ini_ops, &ld);
 	for (size_t i = 0; i < ld.nspare; i++)
 		rec_free(ld.spare[i]);
 	free(ld.spare);

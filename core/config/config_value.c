@@ -1,12 +1,11 @@
 /*
  * config_value.c: the parsers of the config value types (durations,
- * integers, booleans, lists, enums, names, paths, retention), typo
- * suggestions for unknown names, and a quoting helper that makes user text
- * safe to print. Pure functions: the loader applies ranges and key names.
+ * integers, booleans, lists, enums, names, paths, retention). Pure
+ * functions: the loader applies ranges and key names. User text in their
+ * messages is quoted with dd_text_quote, typos get dd_text_suggest (text.h).
  */
 #include "config/config_internal.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +65,7 @@ dd_cfg_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen)
 	const char *p = s;
 	int64_t total = 0, last_unit = INT64_MAX;
 
-	dd_cfg_quote(s, q, sizeof(q));
+	dd_text_quote(s, q, sizeof(q));
 	if (*p == '-') {
 		dd_seterr(
 		    err, errlen, "'%s' is negative (a duration is e.g. 250ms, 5s, 10m, 1h)", q);
@@ -121,7 +120,7 @@ dd_cfg_parse_int(const char *s, int64_t *v, char *err, size_t errlen)
 	bool neg = false, overflow;
 	int64_t n;
 
-	dd_cfg_quote(s, q, sizeof(q));
+	dd_text_quote(s, q, sizeof(q));
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	if (!read_digits(&p, &n, &overflow) || *p != '\0') {
@@ -154,7 +153,7 @@ dd_cfg_parse_bool(const char *s, bool *v, char *err, size_t errlen)
 		}
 	}
 	dd_seterr(err, errlen, "'%s' is not a boolean (use true/false, yes/no, on/off, 1/0)",
-	    dd_cfg_quote(s, q, sizeof(q)));
+	    dd_text_quote(s, q, sizeof(q)));
 	return false;
 }
 
@@ -171,7 +170,7 @@ dd_cfg_check_name(const char *s, char *err, size_t errlen)
 	if (!good)
 		dd_seterr(err, errlen,
 		    "'%s' is not a valid name (1 to %d letters, digits, '.', '_' or '-')",
-		    dd_cfg_quote(s, q, sizeof(q)), DD_CFG_MAX_NAME);
+		    dd_text_quote(s, q, sizeof(q)), DD_CFG_MAX_NAME);
 	return good;
 }
 
@@ -207,7 +206,7 @@ list_add(
 		e--;
 	if (b == e) {
 		dd_seterr(
-		    err, errlen, "empty item in the list '%s'", dd_cfg_quote(s, q, sizeof(q)));
+		    err, errlen, "empty item in the list '%s'", dd_text_quote(s, q, sizeof(q)));
 		return false;
 	}
 	char *item = xstrndup(b, (size_t)(e - b));
@@ -260,8 +259,8 @@ dd_cfg_parse_enum(const char *s, const char *const *choices, char *err, size_t e
 			strncat(all, ", ", sizeof(all) - strlen(all) - 1);
 		strncat(all, choices[n], sizeof(all) - strlen(all) - 1);
 	}
-	const char *near = dd_cfg_suggest(s, choices, n);
-	dd_cfg_quote(s, q, sizeof(q));
+	const char *near = dd_text_suggest(s, choices, n);
+	dd_text_quote(s, q, sizeof(q));
 	if (near)
 		dd_seterr(err, errlen, "'%s' is not one of %s; did you mean '%s'?", q, all, near);
 	else
@@ -274,7 +273,7 @@ dd_cfg_expand_path(const char *s, const char *base_dir, char **out, char *err, s
 {
 	char q[80];
 
-	dd_cfg_quote(s, q, sizeof(q));
+	dd_text_quote(s, q, sizeof(q));
 	if (s[0] == '~') {
 		if (s[1] != '\0' && s[1] != '/') {
 			dd_seterr(err, errlen, "'%s': only ~ and ~/ are expanded (to $HOME)", q);
@@ -331,7 +330,7 @@ dd_cfg_parse_retention(const char *s, struct dd_retention *r, char *err, size_t 
 	char q[80], tok[64], why[128] = "";
 	const char *p = s;
 
-	dd_cfg_quote(s, q, sizeof(q));
+	dd_text_quote(s, q, sizeof(q));
 	while (*p) {
 		size_t n = strcspn(p, " \t");
 		if (n >= sizeof(tok))
@@ -371,110 +370,4 @@ dd_cfg_format_duration(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%llds", (long long)(ms / 1000));
 	else
 		snprintf(buf, len, "%lldms", (long long)ms);
-}
-
-#define EDIT_MAX 64
-
-size_t
-dd_cfg_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[EDIT_MAX + 1][EDIT_MAX + 1];
-
-	if (la > EDIT_MAX || lb > EDIT_MAX)
-		return EDIT_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]),
-			    cb = tolower((unsigned char)b[j - 1]);
-			size_t best = d[i - 1][j - 1] + (ca != cb);
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
-const char *
-dd_cfg_suggest(const char *word, const char *const *cands, size_t n)
-{
-	size_t len = strlen(word);
-	size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-	const char *best = NULL;
-	size_t best_d = limit + 1;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t lc = strlen(cands[i]);
-		if ((len > lc ? len - lc : lc - len) > limit)
-			continue; /* too far apart in length alone */
-		size_t d = dd_cfg_edit_distance(word, cands[i]);
-		if (d < best_d && d < strlen(cands[i])) {
-			best = cands[i];
-			best_d = d;
-		}
-	}
-	return best;
-}
-
-/* Length of the valid, printable UTF-8 sequence at p (1..4), or 0. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n;
-	unsigned cp;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	cp = c & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return n;
-}
-
-const char *
-dd_cfg_quote(const char *s, char *buf, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, cap = len > 4 ? len - 4 : 0;
-
-	if (cap > 60)
-		cap = 60;
-	while (*p && o < cap) {
-		size_t n = *p >= 0x80 ? utf8_len(p) : 1;
-		if (o + (n ? n : 1) > cap)
-			break;
-		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
-			buf[o++] = '?';
-			p++;
-			continue;
-		}
-		memcpy(buf + o, p, n);
-		o += n;
-		p += n;
-	}
-	if (*p && len >= 4) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	if (len > 0)
-		buf[o < len ? o : len - 1] = '\0';
-	return buf;
 }

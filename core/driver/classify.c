@@ -65,6 +65,8 @@ static const struct {
     {"certificate verify failed", "28000"},
     {"does not match host name", "28000"},
     {"root certificate file", "28000"},
+    /* channel_binding=require refused what the server asked (auth = strict). */
+    {"channel binding", "28000"},
     {"password authentication failed", "28P01"},
     {"no password supplied", "28P01"},
     {"fe_sendauth", "28P01"},
@@ -109,6 +111,7 @@ static const struct my_rule my_rules[] = {
     {1698, DD_ERR_AUTH, DD_ERR_AUTH},           /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
     {1862, DD_ERR_AUTH, DD_ERR_AUTH},           /* ER_MUST_CHANGE_PASSWORD_LOGIN */
     {2059, DD_ERR_AUTH, DD_ERR_AUTH},           /* CR_AUTH_PLUGIN_CANNOT_LOAD */
+    {5010, DD_ERR_AUTH, DD_ERR_AUTH},           /* CR_PLUGIN_NOT_ALLOWED (auth = strict) */
     {1040, DD_ERR_TRANSIENT, DD_ERR_TRANSIENT}, /* ER_CON_COUNT_ERROR */
     {1203, DD_ERR_TRANSIENT, DD_ERR_TRANSIENT}, /* ER_TOO_MANY_USER_CONNECTIONS */
     {1205, DD_ERR_TRANSIENT, DD_ERR_TRANSIENT}, /* ER_LOCK_WAIT_TIMEOUT */

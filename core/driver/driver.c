@@ -103,6 +103,19 @@ drv_seterr(struct dd_db_error *err, enum dd_err_class cls, const char *sqlstate,
 }
 
 void
+drv_append(struct dd_db_error *err, const char *fmt, ...)
+{
+	size_t n = strlen(err->message);
+	va_list ap;
+
+	if (n + 1 >= sizeof(err->message))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->message + n, sizeof(err->message) - n, fmt, ap);
+	va_end(ap);
+}
+
+void
 drv_timeout(struct dd_conn *c, struct dd_db_error *err, const char *during)
 {
 	if (c)

@@ -49,6 +49,10 @@ bool drv_cancel_key_unref(struct dd_cancel_key *k);
 void drv_seterr(struct dd_db_error *err, enum dd_err_class cls, const char *sqlstate, int code,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Appends to err's message (truncated to fit). */
+void drv_append(struct dd_db_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* The standard "deadline passed" error; also marks c broken when c is not NULL. */
 void drv_timeout(struct dd_conn *c, struct dd_db_error *err, const char *during);
 
@@ -90,6 +94,21 @@ int drv_my_probe_role(
     struct dd_conn *c, int64_t deadline_ns, struct dd_role_info *out, struct dd_db_error *err);
 int drv_my_write_position(
     struct dd_conn *c, int64_t deadline_ns, struct dd_repl_pos *out, struct dd_db_error *err);
+
+/* --- the client libraries' copies of the password (tests) ---------- */
+
+/*
+ * True while the connection's client library still holds a readable copy
+ * of the password (libpq's PQpass, Connector/C's passwd). The drivers wipe
+ * them once connected; the tests check that they did.
+ */
+bool drv_pg_holds_password(struct dd_conn *c);
+bool drv_my_holds_password(struct dd_conn *c);
+/*
+ * Test hook: called with Connector/C's copy of the password (or NULL) when
+ * a connect is abandoned at its deadline, just before the library frees it.
+ */
+extern void (*drv_my_abandon_hook)(const char *library_copy);
 
 /* --- session dirtiness heuristics (classify.c) ---------------------- */
 

@@ -24,6 +24,14 @@
  * Cancel: KILL QUERY <thread id> over a second short-lived connection whose
  * parameters (with the password in sodium_malloc memory) live in the
  * refcounted cancel key.
+ *
+ * The password on the wire (docs/security.md): with auth = strict only the
+ * plugins of my_strict_plugins may answer the server, so a server (or a man
+ * in the middle) that asks for mysql_clear_password, dialog, or the
+ * sha256/caching_sha2 plugins (which send the password in clear over TLS,
+ * or whenever the client merely asked for TLS) gets nothing. verify-ca and
+ * verify-full without tls_ca verify against the system trust store:
+ * Connector/C would otherwise check no chain for verify-ca.
  */
 #include "driver/driver_int.h"
 #include "driver/my_guard.h"
@@ -48,6 +56,7 @@ struct my_cancel_key {
 	char *tls_ca, *tls_cert, *tls_key;
 	int port;
 	enum dd_tls_mode tls;
+	enum dd_auth_mode auth;
 	unsigned long thread_id;
 };
 
@@ -63,12 +72,26 @@ struct my_call {
 	MYSQL *my;
 	int64_t deadline_ns;
 	bool timed_out;
-	int spins;            /* _cont calls after the socket was shut down */
-	bool tls;             /* a connect that may negotiate TLS */
+	int spins;             /* _cont calls after the socket was shut down */
+	bool tls;              /* a connect that may negotiate TLS */
 	struct my_guard guard; /* over TLS the library blocks: my_guard.c */
 };
 
 static const char my_track_sql[] = "SET SESSION session_track_state_change = ON";
+
+/*
+ * auth = strict: the plugins that never reveal the password. Connector/C
+ * checks a plugin's name with strstr() against this list, so no other
+ * plugin name may be a substring of it (none of the client's is).
+ */
+static const char my_strict_plugins[] = "mysql_native_password,client_ed25519";
+
+static const char my_cert_hint[] = "; set tls_ca to the CA that signed the server's certificate, "
+                                   "or choose a weaker tls mode on purpose (docs/security.md)";
+
+#define MY_CR_PLUGIN_NOT_ALLOWED 5010 /* CR_PLUGIN_NOT_ALLOWED, Connector/C 3.3 */
+
+void (*drv_my_abandon_hook)(const char *library_copy);
 
 static struct my_conn *
 my_of(struct dd_conn *c)
@@ -92,11 +115,20 @@ my_events(int status)
 	return ev;
 }
 
-/* The deadline passed: make every further I/O on the socket fail at once. */
+/*
+ * The deadline passed: make every further I/O on the socket fail at once.
+ * A connect then fails inside Connector/C, which frees its copy of the
+ * password without wiping it: wipe it first.
+ */
 static int
 my_abandon(struct my_call *call)
 {
 	int fd = mysql_get_socket(call->my);
+
+	if (call->my->passwd)
+		sodium_memzero(call->my->passwd, strlen(call->my->passwd));
+	if (drv_my_abandon_hook)
+		drv_my_abandon_hook(call->my->passwd);
 
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
@@ -130,7 +162,8 @@ my_wait(struct my_call *call, int status)
 		rc = poll(&pfd, 1, ms == INT_MAX ? -1 : ms);
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc < 0)
+		/* The TLS guard shut the socket: abandon here, not inside the library. */
+		if (rc < 0 || atomic_load(&call->guard.fired))
 			return my_abandon(call);
 		if (rc == 0 && lib_ms >= 0 && !drv_deadline_passed(call->deadline_ns))
 			return MYSQL_WAIT_TIMEOUT;
@@ -216,15 +249,16 @@ my_fail(struct my_conn *mc, MYSQL *my, const struct my_call *call, bool at_conne
 
 /* --- connect ----------------------------------------------------------------- */
 
+/* ca: tls_ca, or the system trust store for verify-ca/verify-full. */
 static void
-my_set_tls(MYSQL *my, const struct dd_conn_params *p)
+my_set_tls(MYSQL *my, const struct dd_conn_params *p, const char *ca)
 {
 	my_bool yes = 1, no = 0;
 
 	if (p->tls == DD_TLS_DISABLE)
 		return;
 	/* Sets use_ssl: TLS when the server offers it ("prefer"). */
-	mysql_ssl_set(my, p->tls_key, p->tls_cert, p->tls_ca, NULL, NULL);
+	mysql_ssl_set(my, p->tls_key, p->tls_cert, ca, NULL, NULL);
 	if (p->tls == DD_TLS_PREFER)
 		return;
 	mysql_options(my, MYSQL_OPT_SSL_ENFORCE, &yes);
@@ -234,7 +268,7 @@ my_set_tls(MYSQL *my, const struct dd_conn_params *p)
 }
 
 static void
-my_set_options(MYSQL *my, const struct dd_conn_params *p)
+my_set_options(MYSQL *my, const struct dd_conn_params *p, const char *ca)
 {
 	unsigned int proto = MYSQL_PROTOCOL_TCP;
 
@@ -244,7 +278,38 @@ my_set_options(MYSQL *my, const struct dd_conn_params *p)
 		mysql_options(my, MYSQL_OPT_PROTOCOL, &proto);
 	mysql_optionsv(my, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
 	    p->application_name ? p->application_name : "dbdeck");
-	my_set_tls(my, p);
+	if (p->auth == DD_AUTH_STRICT)
+		mysql_optionsv(my, MARIADB_OPT_RESTRICTED_AUTH, my_strict_plugins);
+	my_set_tls(my, p, ca);
+}
+
+/* The CA file to verify with; false (err filled) when verify-* has none at all. */
+static bool
+my_ca(const struct dd_conn_params *p, const char **ca, struct dd_db_error *err)
+{
+	*ca = p->tls_ca;
+	if (*ca || !dd_tls_verifies(p->tls) || (*ca = dd_tls_system_ca()))
+		return true;
+	drv_seterr(err, DD_ERR_AUTH, NULL, 0,
+	    "tls = %s without tls_ca uses the system trust store, and none was found%s",
+	    dd_tls_mode_name(p->tls), my_cert_hint);
+	return false;
+}
+
+/* A failed connect's error, said in dbdeck's terms where the library's are unclear. */
+static void
+my_connect_fail(
+    const struct dd_conn_params *p, MYSQL *my, const struct my_call *call, struct dd_db_error *err)
+{
+	my_fail(NULL, my, call, true, "connect", err);
+	if (err->code == MY_CR_PLUGIN_NOT_ALLOWED)
+		/* The library's message names the greeting's plugin, not the one refused. */
+		drv_seterr(err, DD_ERR_AUTH, "28000", MY_CR_PLUGIN_NOT_ALLOWED,
+		    "the server asked for an authentication plugin that can reveal the password; "
+		    "auth = strict allows only %s, auth = any for this node would allow it",
+		    my_strict_plugins);
+	else if (err->cls == DD_ERR_AUTH && err->code == 2026 && dd_tls_verifies(p->tls))
+		drv_append(err, "%s", my_cert_hint);
 }
 
 /* Connector/C keeps the password for reconnects, which we never do: wipe it. */
@@ -260,15 +325,17 @@ static int
 my_open(const struct dd_conn_params *p, int64_t deadline_ns, MYSQL **out, struct dd_db_error *err)
 {
 	struct my_call call = {.deadline_ns = deadline_ns, .tls = p->tls != DD_TLS_DISABLE};
-	const char *host = p->host, *sock = NULL;
+	const char *host = p->host, *sock = NULL, *ca;
 	MYSQL *ret = NULL;
 
 	*out = NULL;
+	if (!my_ca(p, &ca, err))
+		return -1;
 	if (!(call.my = mysql_init(NULL))) {
 		drv_seterr(err, DD_ERR_TRANSIENT, NULL, 0, "mysql_init: out of memory");
 		return -1;
 	}
-	my_set_options(call.my, p);
+	my_set_options(call.my, p, ca);
 	if (host && host[0] == '/') {
 		sock = host;
 		host = "localhost";
@@ -278,7 +345,8 @@ my_open(const struct dd_conn_params *p, int64_t deadline_ns, MYSQL **out, struct
 	        (unsigned)(p->port > 0 ? p->port : 3306), sock, 0),
 	    mysql_real_connect_cont(&ret, call.my, st_));
 	if (!ret || call.timed_out) {
-		my_fail(NULL, call.my, &call, true, "connect", err);
+		my_connect_fail(p, call.my, &call, err);
+		my_wipe_password(call.my); /* if the library still holds it */
 		mysql_close(call.my);
 		return -1;
 	}
@@ -510,6 +578,7 @@ my_key_new(const struct dd_conn_params *p, unsigned long thread_id)
 	k->tls_key = dup_or_null(p->tls_key);
 	k->port = p->port;
 	k->tls = p->tls;
+	k->auth = p->auth;
 	k->thread_id = thread_id;
 	if (p->password) {
 		n = strlen(p->password) + 1;
@@ -547,6 +616,7 @@ my_cancel_fire(struct dd_cancel_key *base, int64_t deadline_ns, struct dd_db_err
 	    .user = k->user,
 	    .password = k->password,
 	    .tls = k->tls,
+	    .auth = k->auth,
 	    .tls_ca = k->tls_ca,
 	    .tls_cert = k->tls_cert,
 	    .tls_key = k->tls_key,
@@ -590,6 +660,14 @@ my_fill_head(struct my_conn *mc)
 	dd_strlcpy(mc->base.version_str, v ? v : "", sizeof(mc->base.version_str));
 	mc->base.mariadb = v && strstr(v, "MariaDB") != NULL;
 	mc->base.backend_id = (int64_t)mysql_thread_id(mc->my);
+}
+
+bool
+drv_my_holds_password(struct dd_conn *c)
+{
+	MYSQL *my = my_of(c)->my;
+
+	return my->passwd && my->passwd[0];
 }
 
 static void

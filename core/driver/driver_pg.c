@@ -1,6 +1,7 @@
 /*
  * driver_pg.c: the PostgreSQL driver (dd_driver_pg) over libpq's
- * asynchronous API only. Connect is PQconnectStartParams + PQconnectPoll;
+ * asynchronous API only. Connect is PQconnectStartParams + PQconnectPoll,
+ * in pg_connect.c with the password policy (auth, tls) of docs/security.md;
  * statements are PQsendQuery + PQflush + PQconsumeInput/PQisBusy, and every
  * wait is a poll() on PQsocket bounded by the caller's deadline
  * (drv_wait_fd). The connection is in non-blocking mode so PQfinish never
@@ -16,10 +17,9 @@
  * Session state: PQtransactionStatus after every statement gives
  * in_transaction; the keyword heuristic drv_pg_sql_dirties() gives dirty.
  */
-#include "driver/driver_int.h"
+#include "driver/pg_int.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -97,18 +97,6 @@ pg_result_error(struct pg_conn *pc, const PGresult *res, struct dd_db_error *err
 	drv_seterr(err, cls, state, 0, "%s", msg && *msg ? msg : "server error");
 }
 
-static void
-pg_connect_error(PGconn *pg, struct dd_db_error *err)
-{
-	const char *msg = PQerrorMessage(pg);
-	const char *state = drv_pg_connect_sqlstate(msg);
-
-	if (!state)
-		state = "08001";
-	drv_seterr(err, dd_pg_classify_sqlstate(state, true), state, 0, "%s",
-	    msg && *msg ? msg : "cannot connect");
-}
-
 /* --- cancel ------------------------------------------------------------------ */
 
 /*
@@ -175,14 +163,10 @@ static struct pg_cancel_job *
 pg_job_new(struct pg_cancel_key *key, int refs)
 {
 	struct pg_cancel_job *job = xcalloc(1, sizeof(*job));
-	pthread_condattr_t ca;
 
 	job->key = (struct pg_cancel_key *)drv_cancel_key_ref(&key->base);
 	pthread_mutex_init(&job->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&job->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	dd_cond_init_mono(&job->cv);
 	atomic_init(&job->refs, refs);
 	return job;
 }
@@ -216,18 +200,11 @@ pg_job_start(struct pg_cancel_job *job)
 static int
 pg_job_wait(struct pg_cancel_job *job, int64_t deadline_ns, struct dd_db_error *err)
 {
-	struct timespec ts;
-	int rc = 0;
+	int rc;
 
-	ts.tv_sec = (time_t)(deadline_ns / 1000000000);
-	ts.tv_nsec = (long)(deadline_ns % 1000000000);
 	pthread_mutex_lock(&job->mu);
-	while (!job->done && rc != ETIMEDOUT) {
-		if (deadline_ns == DD_NO_DEADLINE)
-			rc = pthread_cond_wait(&job->cv, &job->mu);
-		else
-			rc = pthread_cond_timedwait(&job->cv, &job->mu, &ts);
-	}
+	while (!job->done && dd_cond_wait_until(&job->cv, &job->mu, deadline_ns))
+		;
 	if (!job->done)
 		drv_seterr(err, DD_ERR_TIMEOUT, NULL, 0, "deadline passed during cancel");
 	else if (!job->ok)
@@ -472,79 +449,6 @@ pg_reset(struct dd_conn *c, int64_t deadline_ns, struct dd_db_error *err)
 
 /* --- connect and close -------------------------------------------------------- */
 
-static int
-pg_connect_poll(PGconn *pg, int64_t deadline_ns, struct dd_db_error *err)
-{
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	short ev, rev;
-	int w;
-
-	for (;;) {
-		if (st == PGRES_POLLING_OK)
-			return 0;
-		if (st == PGRES_POLLING_FAILED) {
-			pg_connect_error(pg, err);
-			return -1;
-		}
-		ev = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-		/* The socket may change between calls (e.g. SSL fallback): re-read it. */
-		w = drv_wait_fd(PQsocket(pg), ev, deadline_ns, &rev);
-		if (w == 0) {
-			drv_timeout(NULL, err, "connect");
-			return -1;
-		}
-		if (w < 0) {
-			drv_seterr(err, DD_ERR_TRANSIENT, "08001", 0, "poll: %s", strerror(errno));
-			return -1;
-		}
-		st = PQconnectPoll(pg);
-	}
-}
-
-/* Appends one keyword/value pair when the value is set. */
-static void
-pg_kv(const char **kw, const char **val, int *n, const char *k, const char *v)
-{
-	if (!v)
-		return;
-	kw[*n] = k;
-	val[*n] = v;
-	(*n)++;
-}
-
-/* Starts the connection attempt with keyword/value arrays (no conninfo string). */
-static PGconn *
-pg_start(const struct dd_conn_params *p)
-{
-	const char *kw[24], *val[24];
-	char port[16];
-	int n = 0;
-
-#define KV(k, v) pg_kv(kw, val, &n, (k), (v))
-	snprintf(port, sizeof(port), "%d", p->port > 0 ? p->port : 5432);
-	KV("host", p->host);
-	KV("port", port);
-	KV("dbname", p->database);
-	KV("user", p->user);
-	KV("password", p->password);
-	KV("sslmode", dd_tls_mode_name(p->tls));
-	KV("sslrootcert", p->tls_ca);
-	KV("sslcert", p->tls_cert);
-	KV("sslkey", p->tls_key);
-	/* TLS is the only transport protection (docs/drivers.md): no GSSAPI probe. */
-	KV("gssencmode", "disable");
-	KV("application_name", p->application_name ? p->application_name : "dbdeck");
-	KV("client_encoding", "UTF8");
-	KV("keepalives", "1");
-	KV("keepalives_idle", "30");
-	KV("keepalives_interval", "10");
-	KV("keepalives_count", "3");
-#undef KV
-	kw[n] = NULL;
-	val[n] = NULL;
-	return PQconnectStartParams(kw, val, 0);
-}
-
 static void
 pg_fill_head(struct pg_conn *pc)
 {
@@ -567,16 +471,8 @@ pg_connect(const struct dd_conn_params *p, enum dd_engine engine, int64_t deadli
 		if (cap < deadline_ns)
 			deadline_ns = cap;
 	}
-	if (!(pg = pg_start(p))) {
-		drv_seterr(err, DD_ERR_TRANSIENT, NULL, 0, "libpq: out of memory");
+	if (!(pg = drv_pg_open(p, deadline_ns, err)))
 		return -1;
-	}
-	if (PQstatus(pg) == CONNECTION_BAD || pg_connect_poll(pg, deadline_ns, err) < 0) {
-		if (err->cls == DD_ERR_NONE)
-			pg_connect_error(pg, err);
-		PQfinish(pg);
-		return -1;
-	}
 	PQsetNoticeProcessor(pg, pg_notice_ignore, NULL);
 	PQsetnonblocking(pg, 1);
 	pc = xcalloc(1, sizeof(*pc));
@@ -589,6 +485,14 @@ pg_connect(const struct dd_conn_params *p, enum dd_engine engine, int64_t deadli
 	pg_fill_head(pc);
 	*out = &pc->base;
 	return 0;
+}
+
+bool
+drv_pg_holds_password(struct dd_conn *c)
+{
+	const char *pw = PQpass(pg_of(c)->pg);
+
+	return pw && pw[0];
 }
 
 static void

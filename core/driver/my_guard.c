@@ -68,20 +68,11 @@ fire_due(int64_t now)
 static void *
 guard_main(void *arg)
 {
-	struct timespec ts;
-	int64_t t;
-
 	(void)arg;
 	pthread_mutex_lock(&G.mu);
 	for (;;) {
 		fire_due(dd_now_mono_ns());
-		if ((t = earliest()) == DD_NO_DEADLINE) {
-			pthread_cond_wait(&G.cv, &G.mu);
-			continue;
-		}
-		ts.tv_sec = (time_t)(t / 1000000000);
-		ts.tv_nsec = (long)(t % 1000000000);
-		pthread_cond_timedwait(&G.cv, &G.mu, &ts);
+		dd_cond_wait_until(&G.cv, &G.mu, earliest()); /* DD_NO_DEADLINE: until signalled */
 	}
 	return NULL;
 }
@@ -89,14 +80,10 @@ guard_main(void *arg)
 static void
 guard_init(void)
 {
-	pthread_condattr_t ca;
 	pthread_attr_t ta;
 	pthread_t th;
 
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&G.cv, &ca);
-	pthread_condattr_destroy(&ca);
+	dd_cond_init_mono(&G.cv);
 	pthread_attr_init(&ta);
 	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&ta, 64 * 1024);

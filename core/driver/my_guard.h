@@ -15,8 +15,8 @@
 struct my_guard {
 	int fd;
 	int64_t deadline_ns;
-	bool armed;         /* registered (only its owner reads or writes it) */
-	atomic_bool fired;  /* the deadline passed: the socket was shut down */
+	bool armed;        /* registered (only its owner reads or writes it) */
+	atomic_bool fired; /* the deadline passed: the socket was shut down */
 	struct my_guard *next;
 };
 

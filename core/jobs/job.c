@@ -37,7 +37,7 @@ clean(char *out, size_t outlen, const char *in)
 	    out, outlen, in ? in : "", in ? strlen(in) : 0, (int)outlen - 1, DD_TEXT_UTF8);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vclean(char *out, size_t outlen, const char *fmt, va_list ap)
 {
 	if (!fmt) {
@@ -76,11 +76,7 @@ job_new(const struct dd_job_spec *spec, const struct dd_clock *clock, char *err,
 	j->exclusive = spec->exclusive;
 	j->audit = spec->audit;
 	pthread_mutex_init(&j->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&j->done_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	dd_cond_init_mono(&j->done_cv);
 	clean(j->st.kind, sizeof(j->st.kind), spec->kind);
 	clean(j->st.cluster, sizeof(j->st.cluster), spec->cluster);
 	j->st.state = DD_JOB_QUEUED;
@@ -444,9 +440,7 @@ dd_job_wait(struct dd_job *j, int64_t deadline_ns)
 			pthread_cond_wait(&j->done_cv, &j->mu);
 			continue;
 		}
-		struct timespec ts = {
-		    .tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000};
-		if (pthread_cond_timedwait(&j->done_cv, &j->mu, &ts) == ETIMEDOUT)
+		if (!dd_cond_wait_until(&j->done_cv, &j->mu, deadline_ns))
 			break;
 	}
 	int rc = j->st.state == DD_JOB_FINISHED ? 0 : -1;

@@ -281,11 +281,7 @@ dd_jobs_new(const struct dd_jobs_options *opts, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->work_cv, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->idle_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	dd_cond_init_mono(&r->idle_cv);
 	int want = o.max_running > 0 ? o.max_running : DEFAULT_WORKERS;
 	r->threads = xcalloc((size_t)want, sizeof(*r->threads));
 	for (; r->n_threads < want; r->n_threads++) {
@@ -458,9 +454,7 @@ dd_jobs_shutdown(struct dd_jobs *r, int64_t deadline_ns)
 			pthread_cond_wait(&r->idle_cv, &r->mu);
 			continue;
 		}
-		struct timespec ts = {
-		    .tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000};
-		if (pthread_cond_timedwait(&r->idle_cv, &r->mu, &ts) == ETIMEDOUT)
+		if (!dd_cond_wait_until(&r->idle_cv, &r->mu, deadline_ns))
 			rc = r->counts.queued > 0 || r->counts.running > 0 ? -1 : 0;
 	}
 	r->stuck = rc != 0;

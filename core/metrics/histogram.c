@@ -87,9 +87,8 @@ dd_histogram_record(struct dd_histogram *h, int64_t ns)
 	atomic_fetch_add_explicit(&h->buckets[dd_histogram_bucket_of(ns)], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->sum_ns, v, memory_order_relaxed);
 	uint64_t max = atomic_load_explicit(&h->max_ns, memory_order_relaxed);
-	while (v > max &&
-	       !atomic_compare_exchange_weak_explicit(&h->max_ns, &max, v, memory_order_relaxed,
-	                                              memory_order_relaxed))
+	while (v > max && !atomic_compare_exchange_weak_explicit(
+	                      &h->max_ns, &max, v, memory_order_relaxed, memory_order_relaxed))
 		;
 }
 
@@ -109,8 +108,8 @@ dd_histogram_snapshot(const struct dd_histogram *h, struct dd_histogram_snapshot
 }
 
 void
-dd_histogram_snapshot_add(struct dd_histogram_snapshot *dst,
-                          const struct dd_histogram_snapshot *src)
+dd_histogram_snapshot_add(
+    struct dd_histogram_snapshot *dst, const struct dd_histogram_snapshot *src)
 {
 	for (int i = 0; i < DD_HIST_BUCKETS; i++)
 		dst->buckets[i] += src->buckets[i];

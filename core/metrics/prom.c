@@ -9,6 +9,7 @@
  */
 #include "dbdeck/metrics.h"
 
+#include "dbdeck/text.h"
 #include "util/util.h"
 
 #include <math.h>
@@ -26,9 +27,9 @@ struct strvec {
 struct dd_prom {
 	char *text;
 	size_t len, cap;
-	struct strvec families;   /* names written so far */
-	struct strvec series;     /* canonical label sets of the current family */
-	char *cur_name;           /* current family, or NULL */
+	struct strvec families; /* names written so far */
+	struct strvec series;   /* canonical label sets of the current family */
+	char *cur_name;         /* current family, or NULL */
 	enum dd_prom_type cur_type;
 	char err[256];
 };
@@ -162,22 +163,7 @@ valid_name(const char *s, bool colon_ok)
 static bool
 valid_utf8(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	while (*s) {
-		unsigned char c = *s;
-		int n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2
-		      : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
-		if (n < 0)
-			return false;
-		for (int i = 1; i <= n; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-		    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return false;
-		s += n + 1;
-	}
-	return true;
+	return dd_text_utf8_valid(str, strlen(str));
 }
 
 static int
@@ -237,8 +223,8 @@ format_value(char *out, size_t outlen, double v)
 static void
 format_le(char *out, size_t outlen, int64_t ns)
 {
-	snprintf(out, outlen, "%lld.%09lld", (long long)(ns / 1000000000),
-	         (long long)(ns % 1000000000));
+	snprintf(
+	    out, outlen, "%lld.%09lld", (long long)(ns / 1000000000), (long long)(ns % 1000000000));
 	size_t n = strlen(out);
 	while (out[n - 1] == '0')
 		out[--n] = '\0';
@@ -249,7 +235,7 @@ format_le(char *out, size_t outlen, int64_t ns)
 /* Writes `name{l1="v1",...,le="x"} value\n`; le may be NULL. */
 static void
 put_line(struct dd_prom *p, const char *suffix, const struct dd_prom_label *l, size_t n,
-         const char *le, const char *value)
+    const char *le, const char *value)
 {
 	puts_(p, p->cur_name);
 	puts_(p, suffix);
@@ -378,7 +364,7 @@ dd_prom_sample(struct dd_prom *p, const struct dd_prom_label *labels, size_t n, 
 
 int
 dd_prom_histogram(struct dd_prom *p, const struct dd_prom_label *labels, size_t n,
-                  const struct dd_histogram_snapshot *s)
+    const struct dd_histogram_snapshot *s)
 {
 	char num[64], sum[64], le[32];
 	uint64_t cum = 0;

@@ -79,14 +79,24 @@ gather(struct dd_monitor *m, struct outside *o)
 	}
 }
 
-/* The longest acquire wait since the previous final build, from histogram deltas. */
+/*
+ * The longest acquire wait since the previous final build, from histogram
+ * deltas. Not measured until the node has answered and one more final build
+ * has passed: the first acquire opens the pool's connection (TLS, auth, all
+ * nodes at once at start-up), which is no wait for pool capacity, and would
+ * raise pool_wait on a loaded machine (m->mu held: nd->answered).
+ */
 static void
 pool_wait_interval(struct mnode *nd, const struct dd_histogram_snapshot *h)
 {
 	int64_t max = 0;
 	int i;
 
-	if (nd->have_prev_wait && h->count > nd->prev_wait.count) {
+	if (!nd->answered)
+		nd->wait_settle = 2;
+	else if (nd->wait_settle > 0)
+		nd->wait_settle--;
+	if (nd->have_prev_wait && nd->wait_settle == 0 && h->count > nd->prev_wait.count) {
 		if (h->max_ns > nd->prev_wait.max_ns) {
 			max = (int64_t)h->max_ns;
 		} else {
@@ -361,6 +371,26 @@ fill_cluster(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster 
 		sc->route_reasons[sc->n_route_reasons++] = snap_str(b, o->dec[c][k].reason);
 }
 
+/*
+ * Whether the router's topology of cluster sc may not be complete yet: for
+ * down_after after start, while the router has never reached a node that
+ * the monitor does not know to be down, the router may only have missed
+ * that node's first contact (its probe's deadline includes the connect), so
+ * "no primary" would be a guess. The topology counts as not known then
+ * (degraded, no no_primary alert), as a node counts as unknown.
+ */
+static bool
+first_contacts_pending(
+    const struct dd_monitor *m, const struct dd_snapshot *s, const struct dd_snap_cluster *sc)
+{
+	if (dd_now_mono_ns() - m->started_ns > mon_down_after_ms(m) * 1000000)
+		return false;
+	for (int i = sc->first_node; i < sc->first_node + sc->n_nodes; i++)
+		if (m->views[i].probe_wall_ms == 0 && s->nodes[i].state != DD_NODE_DOWN)
+			return true;
+	return false;
+}
+
 static enum dd_health
 cluster_health(const struct dd_snapshot *s, const struct dd_snap_cluster *sc)
 {
@@ -509,6 +539,8 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	fill_queries(m, b, s);
 	fill_statements(m, b, s);
 	pthread_mutex_unlock(&m->mu);
+	for (i = 0; i < m->n_clusters; i++)
+		cls[i].topology_known &= !first_contacts_pending(m, s, &cls[i]);
 	nch = dd_alerts_eval(m->alerts, s, m->th, ch, MAX_CHANGES);
 	log_changes(m, s, ch, nch, s->generated_wall_ms);
 	fill_alerts(m, b, s, cls);

@@ -39,35 +39,35 @@
 /* %lld: slow_query in ms; %d: the row limit. */
 #define MY_ROUND_FMT                                                                               \
 	MON_COMMENT                                                                                \
-	    " SELECT 's', @@version, @@max_connections, @@performance_schema,"                     \
-	    " s.uptime, s.threads, s.questions, s.xacts, s.rq, s.rd,"                              \
-	    " p.active, p.idle, p.idle_txn, p.waiting"                                             \
-	    " FROM (SELECT"                                                                        \
-	    "  MAX(IF(VARIABLE_NAME = 'UPTIME', VARIABLE_VALUE, NULL)) AS uptime,"                 \
-	    "  MAX(IF(VARIABLE_NAME = 'THREADS_CONNECTED', VARIABLE_VALUE, NULL)) AS threads,"     \
-	    "  MAX(IF(VARIABLE_NAME = 'QUESTIONS', VARIABLE_VALUE, NULL)) AS questions,"           \
-	    "  SUM(IF(VARIABLE_NAME IN ('COM_COMMIT', 'COM_ROLLBACK'), VARIABLE_VALUE, 0))"        \
-	    "   AS xacts,"                                                                         \
-	    "  MAX(IF(VARIABLE_NAME = 'INNODB_BUFFER_POOL_READ_REQUESTS', VARIABLE_VALUE, NULL))"  \
-	    "   AS rq,"                                                                            \
-	    "  MAX(IF(VARIABLE_NAME = 'INNODB_BUFFER_POOL_READS', VARIABLE_VALUE, NULL)) AS rd"    \
-	    "  FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('UPTIME',"            \
-	    "  'THREADS_CONNECTED', 'QUESTIONS', 'COM_COMMIT', 'COM_ROLLBACK',"                    \
-	    "  'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_READS')) s,"                \
-	    " (SELECT COALESCE(SUM(p.COMMAND <> 'Sleep' AND NOT " MY_WAITING "), 0) AS active,"    \
-	    "  COALESCE(SUM(p.COMMAND = 'Sleep' AND t.trx_id IS NULL), 0) AS idle,"                \
-	    "  COALESCE(SUM(p.COMMAND = 'Sleep' AND t.trx_id IS NOT NULL), 0) AS idle_txn,"        \
-	    "  COALESCE(SUM(p.COMMAND <> 'Sleep' AND " MY_WAITING "), 0) AS waiting"               \
-	    "  FROM information_schema.PROCESSLIST p LEFT JOIN information_schema.INNODB_TRX t"    \
-	    "  ON t.trx_mysql_thread_id = p.ID WHERE " MY_NOT_OWN ") p"                            \
-	    " UNION ALL (SELECT 'q', ID, USER, DB, HOST, COMMAND, STATE, TIME_MS, INFO,"           \
-	    "  NULL, NULL, NULL, NULL, NULL FROM information_schema.PROCESSLIST"                   \
-	    "  WHERE (COMMAND NOT IN ('Sleep', 'Daemon', 'Binlog Dump', 'Binlog Dump GTID',"       \
-	    "  'Killed', 'Connect') AND USER NOT IN ('system user', 'event_scheduler')"            \
-	    "  AND TIME_MS >= %lld AND ID <> CONNECTION_ID()"                                      \
-	    "  AND COALESCE(INFO, '') NOT LIKE '" MON_COMMENT "%%')"                               \
-	    "  OR COMMAND LIKE 'Binlog Dump%%'"                                                    \
-	    "  ORDER BY TIME_MS DESC LIMIT %d)"
+	" SELECT 's', @@version, @@max_connections, @@performance_schema,"                         \
+	" s.uptime, s.threads, s.questions, s.xacts, s.rq, s.rd,"                                  \
+	" p.active, p.idle, p.idle_txn, p.waiting"                                                 \
+	" FROM (SELECT"                                                                            \
+	"  MAX(IF(VARIABLE_NAME = 'UPTIME', VARIABLE_VALUE, NULL)) AS uptime,"                     \
+	"  MAX(IF(VARIABLE_NAME = 'THREADS_CONNECTED', VARIABLE_VALUE, NULL)) AS threads,"         \
+	"  MAX(IF(VARIABLE_NAME = 'QUESTIONS', VARIABLE_VALUE, NULL)) AS questions,"               \
+	"  SUM(IF(VARIABLE_NAME IN ('COM_COMMIT', 'COM_ROLLBACK'), VARIABLE_VALUE, 0))"            \
+	"   AS xacts,"                                                                             \
+	"  MAX(IF(VARIABLE_NAME = 'INNODB_BUFFER_POOL_READ_REQUESTS', VARIABLE_VALUE, NULL))"      \
+	"   AS rq,"                                                                                \
+	"  MAX(IF(VARIABLE_NAME = 'INNODB_BUFFER_POOL_READS', VARIABLE_VALUE, NULL)) AS rd"        \
+	"  FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('UPTIME',"                \
+	"  'THREADS_CONNECTED', 'QUESTIONS', 'COM_COMMIT', 'COM_ROLLBACK',"                        \
+	"  'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_READS')) s,"                    \
+	" (SELECT COALESCE(SUM(p.COMMAND <> 'Sleep' AND NOT " MY_WAITING "), 0) AS active,"        \
+	"  COALESCE(SUM(p.COMMAND = 'Sleep' AND t.trx_id IS NULL), 0) AS idle,"                    \
+	"  COALESCE(SUM(p.COMMAND = 'Sleep' AND t.trx_id IS NOT NULL), 0) AS idle_txn,"            \
+	"  COALESCE(SUM(p.COMMAND <> 'Sleep' AND " MY_WAITING "), 0) AS waiting"                   \
+	"  FROM information_schema.PROCESSLIST p LEFT JOIN information_schema.INNODB_TRX t"        \
+	"  ON t.trx_mysql_thread_id = p.ID WHERE " MY_NOT_OWN ") p"                                \
+	" UNION ALL (SELECT 'q', ID, USER, DB, HOST, COMMAND, STATE, TIME_MS, INFO,"               \
+	"  NULL, NULL, NULL, NULL, NULL FROM information_schema.PROCESSLIST"                       \
+	"  WHERE (COMMAND NOT IN ('Sleep', 'Daemon', 'Binlog Dump', 'Binlog Dump GTID',"           \
+	"  'Killed', 'Connect') AND USER NOT IN ('system user', 'event_scheduler')"                \
+	"  AND TIME_MS >= %lld AND ID <> CONNECTION_ID()"                                          \
+	"  AND COALESCE(INFO, '') NOT LIKE '" MON_COMMENT "%%')"                                   \
+	"  OR COMMAND LIKE 'Binlog Dump%%'"                                                        \
+	"  ORDER BY TIME_MS DESC LIMIT %d)"
 
 #define MY_ROUND_COLS 14
 

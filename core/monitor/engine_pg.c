@@ -46,39 +46,39 @@
  */
 #define PG_ROUND_FMT                                                                               \
 	MON_COMMENT                                                                                \
-	    " WITH own(name) AS (VALUES (%s), (%s))"                                               \
-	    " SELECT 's', current_setting('server_version'),"                                      \
-	    " extract(epoch FROM now() - pg_postmaster_start_time())::bigint::text,"               \
-	    " current_setting('max_connections'), c.used::text, c.active::text, c.idle::text,"     \
-	    " c.idle_txn::text, c.waiting::text, d.x::text, d.h::text, d.r::text,"                 \
-	    " pg_last_wal_receive_lsn()::text, (%s)::text"                                         \
-	    " FROM (SELECT count(*) AS used,"                                                      \
-	    "  count(*) FILTER (WHERE NOT " PG_OWN " AND state = 'active'"                         \
-	    "   AND wait_event_type IS DISTINCT FROM 'Lock') AS active,"                           \
-	    "  count(*) FILTER (WHERE NOT " PG_OWN " AND state = 'idle') AS idle,"                 \
-	    "  count(*) FILTER (WHERE NOT " PG_OWN                                                 \
-	    "   AND state LIKE 'idle in transaction%%') AS idle_txn,"                              \
-	    "  count(*) FILTER (WHERE NOT " PG_OWN " AND state = 'active'"                         \
-	    "   AND wait_event_type = 'Lock') AS waiting"                                          \
-	    "  FROM pg_stat_activity WHERE backend_type = 'client backend') c,"                    \
-	    " (SELECT sum(xact_commit + xact_rollback)::bigint AS x, sum(blks_hit)::bigint AS h,"  \
-	    "  sum(blks_read)::bigint AS r FROM pg_stat_database) d"                               \
-	    " UNION ALL (SELECT 'q', pid::text, usename::text, datname::text, host(client_addr),"  \
-	    "  application_name, state, wait_event_type || ': ' || wait_event,"                    \
-	    "  ((extract(epoch FROM query_start) * 1000000)::bigint)::text,"                       \
-	    "  extract(epoch FROM now() - query_start)::float8::text, query, NULL, NULL, NULL"     \
-	    "  FROM pg_stat_activity"                                                              \
-	    "  WHERE backend_type = 'client backend' AND state = 'active' AND NOT " PG_OWN         \
-	    "  AND query_start <= now() - interval '%lld milliseconds'"                            \
-	    "  ORDER BY query_start LIMIT %d)"                                                     \
-	    " UNION ALL (SELECT 'r', application_name, host(client_addr), state,"                  \
-	    "  extract(epoch FROM write_lag)::float8::text,"                                       \
-	    "  extract(epoch FROM flush_lag)::float8::text,"                                       \
-	    "  extract(epoch FROM replay_lag)::float8::text,"                                      \
-	    "  CASE WHEN pg_is_in_recovery() THEN NULL"                                            \
-	    "   ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text END,"         \
-	    "  NULL, NULL, NULL, NULL, NULL, NULL"                                                 \
-	    "  FROM pg_stat_replication ORDER BY application_name LIMIT %d)"
+	" WITH own(name) AS (VALUES (%s), (%s))"                                                   \
+	" SELECT 's', current_setting('server_version'),"                                          \
+	" extract(epoch FROM now() - pg_postmaster_start_time())::bigint::text,"                   \
+	" current_setting('max_connections'), c.used::text, c.active::text, c.idle::text,"         \
+	" c.idle_txn::text, c.waiting::text, d.x::text, d.h::text, d.r::text,"                     \
+	" pg_last_wal_receive_lsn()::text, (%s)::text"                                             \
+	" FROM (SELECT count(*) AS used,"                                                          \
+	"  count(*) FILTER (WHERE NOT " PG_OWN " AND state = 'active'"                             \
+	"   AND wait_event_type IS DISTINCT FROM 'Lock') AS active,"                               \
+	"  count(*) FILTER (WHERE NOT " PG_OWN " AND state = 'idle') AS idle,"                     \
+	"  count(*) FILTER (WHERE NOT " PG_OWN                                                     \
+	"   AND state LIKE 'idle in transaction%%') AS idle_txn,"                                  \
+	"  count(*) FILTER (WHERE NOT " PG_OWN " AND state = 'active'"                             \
+	"   AND wait_event_type = 'Lock') AS waiting"                                              \
+	"  FROM pg_stat_activity WHERE backend_type = 'client backend') c,"                        \
+	" (SELECT sum(xact_commit + xact_rollback)::bigint AS x, sum(blks_hit)::bigint AS h,"      \
+	"  sum(blks_read)::bigint AS r FROM pg_stat_database) d"                                   \
+	" UNION ALL (SELECT 'q', pid::text, usename::text, datname::text, host(client_addr),"      \
+	"  application_name, state, wait_event_type || ': ' || wait_event,"                        \
+	"  ((extract(epoch FROM query_start) * 1000000)::bigint)::text,"                           \
+	"  extract(epoch FROM now() - query_start)::float8::text, query, NULL, NULL, NULL"         \
+	"  FROM pg_stat_activity"                                                                  \
+	"  WHERE backend_type = 'client backend' AND state = 'active' AND NOT " PG_OWN             \
+	"  AND query_start <= now() - interval '%lld milliseconds'"                                \
+	"  ORDER BY query_start LIMIT %d)"                                                         \
+	" UNION ALL (SELECT 'r', application_name, host(client_addr), state,"                      \
+	"  extract(epoch FROM write_lag)::float8::text,"                                           \
+	"  extract(epoch FROM flush_lag)::float8::text,"                                           \
+	"  extract(epoch FROM replay_lag)::float8::text,"                                          \
+	"  CASE WHEN pg_is_in_recovery() THEN NULL"                                                \
+	"   ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text END,"             \
+	"  NULL, NULL, NULL, NULL, NULL, NULL"                                                     \
+	"  FROM pg_stat_replication ORDER BY application_name LIMIT %d)"
 
 #define PG_ROUND_COLS 14
 

@@ -42,30 +42,6 @@ clamp_refresh(int64_t ms)
 	return ms < REFRESH_MIN_MS ? REFRESH_MIN_MS : ms > REFRESH_MAX_MS ? REFRESH_MAX_MS : ms;
 }
 
-static void
-cond_init(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
-
-/* Waits on cv until deadline_ns (real monotonic clock); false on timeout. */
-static bool
-cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (dd_now_mono_ns() >= deadline_ns)
-		return false;
-	ts.tv_sec = deadline_ns / 1000000000;
-	ts.tv_nsec = deadline_ns % 1000000000;
-	return pthread_cond_timedwait(cv, mu, &ts) != ETIMEDOUT;
-}
-
 /* ---- setup ---- */
 
 /* The monitor's table of each engine (monitor_int.h). */
@@ -176,6 +152,7 @@ dd_monitor_new(
 	m = xcalloc(1, sizeof(*m));
 	options_apply(m, core, opts ? opts : &defaults);
 	m->core = core;
+	m->started_ns = dd_now_mono_ns();
 	m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (m->wake_fd < 0) {
 		dd_seterr(err, errlen, "eventfd: %s", strerror(errno));
@@ -203,9 +180,9 @@ dd_monitor_new(
 	pthread_mutex_init(&m->snap_mu, NULL);
 	pthread_mutex_init(&m->build_mu, NULL);
 	pthread_mutex_init(&m->round_mu, NULL);
-	cond_init(&m->job_cv);
-	cond_init(&m->done_cv);
-	cond_init(&m->sched_cv);
+	dd_cond_init_mono(&m->job_cv);
+	dd_cond_init_mono(&m->done_cv);
+	dd_cond_init_mono(&m->sched_cv);
 	mon_build_init(m);
 	if (!threads_start(m, err, errlen)) {
 		dd_monitor_free(m);
@@ -417,13 +394,13 @@ round_body(struct dd_monitor *m)
 	/* one-shot: the only round waits for first contacts too (job_deadline) */
 	hard = (m->oneshot ? latest : start + timeout) + GRACE_MS * MS_NS;
 	while (!(done = round_done(m, round, posted)) && !m->stop) {
-		if (!partial && !cond_wait_until(&m->done_cv, &m->mu, soft)) {
+		if (!partial && !dd_cond_wait_until(&m->done_cv, &m->mu, soft)) {
 			/* some are late: show what is there, then wait for them */
 			partial = true;
 			pthread_mutex_unlock(&m->mu);
 			mon_build_publish(m, false);
 			pthread_mutex_lock(&m->mu);
-		} else if (partial && !cond_wait_until(&m->done_cv, &m->mu, hard)) {
+		} else if (partial && !dd_cond_wait_until(&m->done_cv, &m->mu, hard)) {
 			break;
 		}
 	}
@@ -468,7 +445,7 @@ sched_main(void *arg)
 		run_round(m);
 		pthread_mutex_lock(&m->mu);
 		while (!m->stop && !mon_paused(m) && m->kicks == kicks)
-			if (!cond_wait_until(
+			if (!dd_cond_wait_until(
 			        &m->sched_cv, &m->mu, start + mon_refresh_ms(m) * MS_NS))
 				break;
 	}
@@ -529,7 +506,7 @@ dd_monitor_refresh_now(struct dd_monitor *m, int64_t deadline_ns)
 	m->kicks++;
 	pthread_cond_broadcast(&m->sched_cv);
 	while (!m->stop && m->rounds_published < want)
-		if (!cond_wait_until(&m->done_cv, &m->mu, deadline_ns)) {
+		if (!dd_cond_wait_until(&m->done_cv, &m->mu, deadline_ns)) {
 			rc = m->rounds_published >= want ? 0 : -1;
 			break;
 		}

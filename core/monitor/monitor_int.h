@@ -157,6 +157,7 @@ struct mnode {
 	int lag_hist_n;
 	struct dd_histogram_snapshot prev_wait;
 	bool have_prev_wait;
+	int wait_settle; /* final builds before waits count (pool_wait_interval) */
 	int64_t wait_max_interval_ns;
 };
 
@@ -180,7 +181,8 @@ struct dd_monitor {
 	struct dd_core *core;
 	struct dd_clock clock;
 	bool oneshot;
-	bool read_only; /* options or [console] read_only: actions are refused (cancel.c) */
+	bool read_only;     /* options or [console] read_only: actions are refused (cancel.c) */
+	int64_t started_ns; /* dd_now_mono_ns() at dd_monitor_new */
 	int64_t down_after_opt_ms, statements_every_ms, retry_optional_ms, probe_timeout_ms;
 	_Atomic int64_t refresh_ms; /* mon_refresh_ms() */
 	_Atomic bool paused;        /* mon_paused() */

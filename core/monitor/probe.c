@@ -69,13 +69,7 @@ sp_free(struct strpool *sp)
 uint64_t
 mon_text_hash(const char *s, size_t n)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	for (size_t i = 0; s && i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
+	return s ? dd_fnv1a(DD_FNV1A_INIT, s, n) : DD_FNV1A_INIT;
 }
 
 struct pquery *
@@ -223,6 +217,25 @@ compute_rates(struct mnode *nd, struct probe_result *r, const struct pcounters *
 	nd->prev_ns = at_ns;
 }
 
+/*
+ * How far apart two rounds may place the start of one statement. MariaDB
+ * gives a running statement's age (TIME_MS), not its start: the start is
+ * worked out from this host's clock at each probe, so it moves by a few
+ * milliseconds from round to round, and an exact match counted one long
+ * statement again in every round it was seen. PostgreSQL's query_start is
+ * exact. Two slow statements of one session start at least a slow_query
+ * apart, so this only merges them under a slow_query below 50 ms.
+ */
+#define SLOW_SAME_START_US INT64_C(50000)
+
+static bool
+same_statement(const struct mnode *nd, int j, const struct pquery *q)
+{
+	int64_t d = nd->seen_start[j] - q->started_us;
+
+	return nd->seen_pid[j] == q->pid && d <= SLOW_SAME_START_US && d >= -SLOW_SAME_START_US;
+}
+
 /* Counts the slow statements not seen in the previous round, then remembers this round's. */
 static void
 count_slow(struct mnode *nd, struct probe_result *r)
@@ -231,8 +244,7 @@ count_slow(struct mnode *nd, struct probe_result *r)
 
 	for (i = 0; i < r->nq; i++) {
 		for (j = 0; j < nd->n_seen; j++)
-			if (nd->seen_pid[j] == r->q[i].pid &&
-			    nd->seen_start[j] == r->q[i].started_us)
+			if (same_statement(nd, j, &r->q[i]))
 				break;
 		if (j == nd->n_seen)
 			nd->slow_total++;

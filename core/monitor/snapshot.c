@@ -62,6 +62,12 @@ dd_severity_name(enum dd_severity s)
 	return "unknown";
 }
 
+const char *
+dd_severity_short_name(enum dd_severity s)
+{
+	return s == DD_SEV_CRIT ? "crit" : dd_severity_name(s);
+}
+
 struct snap_build *
 snap_build_new(void)
 {

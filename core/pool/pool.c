@@ -8,8 +8,8 @@
  * closes (with their reason), and checks that the move is legal. The stats
  * snapshot therefore reads the lists' counts under the lock and needs no
  * bookkeeping of its own, but for the fast path's parked connections
- * (pool_park.c): listed ACTIVE, flagged in the slot, counted idle. Acquire/release live in pool_acquire.c, the
- * maintenance thread in pool_maint.c, statements in pool_query.c.
+ * (pool_park.c): listed ACTIVE, flagged in the slot, counted idle. Acquire/release live in
+ * pool_acquire.c, the maintenance thread in pool_maint.c, statements in pool_query.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -180,7 +180,8 @@ pool_slot_set_state(struct dd_pool *p, struct dd_pooled *s, enum slot_state to, 
 	slot_count_transition(p, from, to, reason);
 	if (to == SLOT_GONE) {
 		p->queries_gone += atomic_load_explicit(&s->queries, memory_order_relaxed);
-		p->fast_acquires_gone += atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
+		p->fast_acquires_gone +=
+		    atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
 		pool_affinity_forget(p, s);
 	}
 	pool_fast_sync(p);
@@ -362,10 +363,8 @@ pool_sync_init(struct dd_pool *p)
 	pthread_mutexattr_destroy(&ma);
 	pthread_mutex_init(&p->gate_mu, NULL);
 	pthread_mutex_init(&p->slow_mu, NULL);
-	pthread_condattr_init(&p->condattr);
-	pthread_condattr_setclock(&p->condattr, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->drain_cond, &p->condattr);
-	pthread_cond_init(&p->maint_cond, &p->condattr);
+	dd_cond_init_mono(&p->drain_cond);
+	dd_cond_init_mono(&p->maint_cond);
 }
 
 /*
@@ -394,7 +393,6 @@ pool_release_memory(struct dd_pool *p)
 {
 	pthread_cond_destroy(&p->drain_cond);
 	pthread_cond_destroy(&p->maint_cond);
-	pthread_condattr_destroy(&p->condattr);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->gate_mu);
 	pthread_mutex_destroy(&p->slow_mu);
@@ -458,13 +456,6 @@ dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_
 /* ------------------------------------------------------------------ */
 /* Drain and free                                                     */
 
-static void
-timespec_from_ns(struct timespec *ts, int64_t ns)
-{
-	ts->tv_sec = (time_t)(ns / 1000000000);
-	ts->tv_nsec = (long)(ns % 1000000000);
-}
-
 /* Moves every idle slot to GONE (reason drain) onto *out. Caller holds p->mu. */
 static struct dd_pooled *
 take_idle_for_drain(struct dd_pool *p)
@@ -483,7 +474,6 @@ int
 dd_pool_drain(struct dd_pool *p, int64_t deadline_ns)
 {
 	struct dd_pooled *gone, *next;
-	struct timespec ts;
 	int left;
 
 	pthread_mutex_lock(&p->mu);
@@ -498,15 +488,8 @@ dd_pool_drain(struct dd_pool *p, int64_t deadline_ns)
 		pool_slot_destroy(p, gone, true);
 	}
 	pthread_mutex_lock(&p->mu);
-	timespec_from_ns(&ts, deadline_ns);
-	while ((left = pool_total(p)) > 0) {
-		if (deadline_ns != DD_NO_DEADLINE && dd_now_mono_ns() >= deadline_ns)
-			break;
-		if (deadline_ns == DD_NO_DEADLINE)
-			pthread_cond_wait(&p->drain_cond, &p->mu);
-		else if (pthread_cond_timedwait(&p->drain_cond, &p->mu, &ts) == ETIMEDOUT)
-			break;
-	}
+	while (pool_total(p) > 0 && dd_cond_wait_until(&p->drain_cond, &p->mu, deadline_ns))
+		;
 	left = pool_total(p);
 	pthread_mutex_unlock(&p->mu);
 	return left;
@@ -610,7 +593,8 @@ slot_counts(const struct dd_pool *p, uint64_t *queries, uint64_t *fast_acquires)
 		for (int i = 0; i < p->lists[st].n; i++) {
 			const struct dd_pooled *s = p->lists[st].v[i];
 			*queries += atomic_load_explicit(&s->queries, memory_order_relaxed);
-			*fast_acquires += atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
+			*fast_acquires +=
+			    atomic_load_explicit(&s->fast_acquires, memory_order_relaxed);
 		}
 }
 

@@ -277,13 +277,6 @@ job_run(struct dd_pool *p, struct pool_waiter *w, bool probe, int64_t deadline_n
 	return code;
 }
 
-static void
-timespec_from_ns(struct timespec *ts, int64_t ns)
-{
-	ts->tv_sec = (time_t)(ns / 1000000000);
-	ts->tv_nsec = (long)(ns % 1000000000);
-}
-
 /*
  * The caller is queued as w (p->mu held on entry, released on return): runs
  * connect jobs given to it and sleeps until granted, refused or past the
@@ -293,10 +286,8 @@ static int
 acquire_wait(struct dd_pool *p, struct pool_waiter *w, int64_t start, int64_t deadline_ns,
     bool probe, struct dd_pooled **out, struct dd_db_error *err)
 {
-	struct timespec ts;
 	int code = DD_POOL_OK;
 
-	timespec_from_ns(&ts, deadline_ns);
 	while (!w->done) {
 		if (w->job && dd_now_mono_ns() >= deadline_ns)
 			break; /* too late to connect */
@@ -307,9 +298,7 @@ acquire_wait(struct dd_pool *p, struct pool_waiter *w, int64_t start, int64_t de
 				break;
 			continue;
 		}
-		if (deadline_ns == DD_NO_DEADLINE)
-			pthread_cond_wait(&w->cond, &p->mu);
-		else if (pthread_cond_timedwait(&w->cond, &p->mu, &ts) == ETIMEDOUT && !w->job)
+		if (!dd_cond_wait_until(&w->cond, &p->mu, deadline_ns) && !w->job)
 			break;
 	}
 	if (w->job) {
@@ -457,7 +446,7 @@ dd_pool_acquire(
 	}
 	/* Nothing idle for us: queue, and open a connection if there is room. */
 	memset(&w, 0, sizeof(w));
-	pthread_cond_init(&w.cond, &p->condattr);
+	dd_cond_init_mono(&w.cond);
 	if (pool_test_hook)
 		pool_test_hook(p, POOL_HOOK_QUEUE);
 	wq_push(p, &w);

@@ -141,10 +141,9 @@ struct dd_pool {
 	struct pool_waiter *wq_head, *wq_tail;
 	atomic_int_fast64_t check_before_ns; /* idle slots idle since before this get a ping */
 
-	bool stopping;               /* the maintenance thread must end */
-	pthread_condattr_t condattr; /* CLOCK_MONOTONIC */
-	pthread_cond_t drain_cond;   /* a slot went away while draining */
-	pthread_cond_t maint_cond;   /* wakes the maintenance thread */
+	bool stopping;             /* the maintenance thread must end */
+	pthread_cond_t drain_cond; /* a slot went away while draining (CLOCK_MONOTONIC) */
+	pthread_cond_t maint_cond; /* wakes the maintenance thread (CLOCK_MONOTONIC) */
 	pthread_t maint_thread;
 	bool maint_running;
 	uint64_t next_id;
@@ -172,8 +171,8 @@ struct dd_pool {
 	 * pool_fast_sync() when one of them changes.
 	 */
 	atomic_bool fast_ok;
-	int64_t liveness_ns;                       /* cfg.liveness_idle_ms in ns; -1 = never */
-	int max_size;                              /* cfg.max_size */
+	int64_t liveness_ns; /* cfg.liveness_idle_ms in ns; -1 = never */
+	int max_size;        /* cfg.max_size */
 	const struct dd_driver *drv;
 	enum dd_engine engine;
 	int64_t maint_period_ns;

@@ -127,18 +127,13 @@ void *
 pool_maint_main(void *arg)
 {
 	struct dd_pool *p = arg;
-	struct timespec ts;
-	int64_t next;
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->stopping) {
 		maint_pass(p);
 		if (p->stopping)
 			break;
-		next = dd_now_mono_ns() + p->maint_period_ns;
-		ts.tv_sec = (time_t)(next / 1000000000);
-		ts.tv_nsec = (long)(next % 1000000000);
-		pthread_cond_timedwait(&p->maint_cond, &p->mu, &ts);
+		dd_cond_wait_until(&p->maint_cond, &p->mu, dd_now_mono_ns() + p->maint_period_ns);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;

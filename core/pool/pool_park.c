@@ -40,12 +40,11 @@
  * in S, D (after the fence F) reads A's value or a later one (the C11/C++11
  * model, [atomics.order]: a load sequenced after a seq_cst fence sees the
  * last seq_cst modification before that fence in S, or a later one): the
- * waiter sees s, or whoever swapped it out first owns it. Otherwise C < F < A < B, and B, a seq_cst load, reads C's
- * false (or a later store, made under p->mu once nobody waits): the parker
- * sees the waiter and takes its slot back. When fast_ok was already false
- * and this waiter stored nothing, the store that cleared it was made under
- * p->mu before this waiter took the lock, so it happens before F and
- * precedes F in S all the same.
+ * waiter sees s, or whoever swapped it out first owns it. Otherwise C < F < A < B, and B, a seq_cst
+ * load, reads C's false (or a later store, made under p->mu once nobody waits): the parker sees the
+ * waiter and takes its slot back. When fast_ok was already false and this waiter stored nothing,
+ * the store that cleared it was made under p->mu before this waiter took the lock, so it happens
+ * before F and precedes F in S all the same.
  *
  * Without F the outcome is allowed: D is relaxed, outside S, and nothing
  * makes it see A. On AArch64 C is an STLR and D a plain LDR, which may be
@@ -130,7 +129,8 @@ pool_fast_sync(struct dd_pool *p)
 bool
 pool_needs_check(const struct dd_pool *p, const struct dd_pooled *s, int64_t now, bool probe)
 {
-	if (probe || s->idle_since_ns < atomic_load_explicit(&p->check_before_ns, memory_order_relaxed))
+	if (probe ||
+	    s->idle_since_ns < atomic_load_explicit(&p->check_before_ns, memory_order_relaxed))
 		return true;
 	return p->liveness_ns >= 0 && now - s->idle_since_ns >= p->liveness_ns;
 }
@@ -167,7 +167,8 @@ static void
 count_fast_acquire(struct dd_pooled *s)
 {
 	atomic_store_explicit(&s->fast_acquires,
-	    atomic_load_explicit(&s->fast_acquires, memory_order_relaxed) + 1, memory_order_relaxed);
+	    atomic_load_explicit(&s->fast_acquires, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
 }
 
 /*

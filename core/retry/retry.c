@@ -39,8 +39,8 @@ now_ns(const struct dd_retry *r)
 }
 
 void
-dd_retry_begin(struct dd_retry *r, const struct dd_retry_policy *p,
-               const struct dd_clock *clock, const struct dd_rand *rand)
+dd_retry_begin(struct dd_retry *r, const struct dd_retry_policy *p, const struct dd_clock *clock,
+    const struct dd_rand *rand)
 {
 	r->policy = *p;
 	policy_clamp(&r->policy);
@@ -77,16 +77,12 @@ static const char *
 refusal(const struct dd_retry *r, enum dd_retry_class cls, unsigned flags)
 {
 	switch (cls) {
-	case DD_RETRY_PERMANENT:
-		return "permanent error: not retried";
-	case DD_RETRY_AUTH:
-		return "authentication or privilege error: not retried";
+	case DD_RETRY_PERMANENT: return "permanent error: not retried";
+	case DD_RETRY_AUTH: return "authentication or privilege error: not retried";
 	case DD_RETRY_TRANSIENT:
 	case DD_RETRY_TIMEOUT:
-	case DD_RETRY_CONN_LOST:
-		break;
-	default:
-		return "unknown error class: not retried";
+	case DD_RETRY_CONN_LOST: break;
+	default: return "unknown error class: not retried";
 	}
 	if (!(flags & DD_RETRY_IDEMPOTENT) && !(flags & DD_RETRY_NOT_SENT))
 		return "statement may have reached the server and is not marked safe to repeat";
@@ -96,8 +92,7 @@ refusal(const struct dd_retry *r, enum dd_retry_class cls, unsigned flags)
 }
 
 bool
-dd_retry_next(struct dd_retry *r, enum dd_retry_class cls, unsigned flags,
-              int64_t *sleep_ns)
+dd_retry_next(struct dd_retry *r, enum dd_retry_class cls, unsigned flags, int64_t *sleep_ns)
 {
 	r->attempts++;
 	if (sleep_ns)
@@ -156,8 +151,7 @@ dd_retry_class_name(enum dd_retry_class cls)
 
 int
 dd_retry_run(const struct dd_retry_policy *p, const struct dd_clock *clock,
-             const struct dd_rand *rand, unsigned flags, dd_retry_fn fn, void *ctx,
-             const char **why)
+    const struct dd_rand *rand, unsigned flags, dd_retry_fn fn, void *ctx, const char **why)
 {
 	struct dd_retry r;
 	int rc;

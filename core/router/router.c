@@ -192,9 +192,9 @@ router_new(const struct dd_router_config *cfg, const struct dd_router_node *node
 		node_init(&r->nodes[i], &nodes[i]);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_mutex_init(&r->pmu, NULL);
-	router_cond_init(&r->round_cv);
-	router_cond_init(&r->job_cv);
-	router_cond_init(&r->done_cv);
+	dd_cond_init_mono(&r->round_cv);
+	dd_cond_init_mono(&r->job_cv);
+	dd_cond_init_mono(&r->done_cv);
 	r->primary = -1;
 	r->hist_primary = -1;
 	r->topo = DD_TOPO_UNKNOWN;
@@ -285,7 +285,7 @@ dd_router_probe_now(struct dd_router *r, int64_t deadline_ns)
 	while (rc == 0 && r->rounds_done < want) {
 		if (r->stopping)
 			rc = DD_ROUTER_ERR_SHUTDOWN;
-		else if (!router_cond_wait(&r->round_cv, &r->mu, deadline_ns))
+		else if (!dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
 			rc = r->rounds_done < want ? DD_ROUTER_ERR_TIMEOUT : 0;
 	}
 	pthread_mutex_unlock(&r->mu);

@@ -87,11 +87,11 @@ struct dd_router {
 	int primary; /* -1 none */
 	int writable;
 	char topo_why[240];
-	bool held; /* dd_router_hold_writes */
+	bool held;                    /* dd_router_hold_writes */
 	_Atomic int64_t last_kick_ns; /* router_kick's rate limit */
 	char held_why[120];
-	struct dd_rl_lsn_history hist; /* PG: the primary's positions */
-	int hist_primary;              /* the node hist and ghist belong to */
+	struct dd_rl_lsn_history hist;   /* PG: the primary's positions */
+	int hist_primary;                /* the node hist and ghist belong to */
 	struct dd_rl_gtid_history ghist; /* MariaDB: the primary's binlog positions */
 	struct dd_rl_pick pick;
 	int64_t swrr[DD_ROUTER_MAX_NODES];
@@ -140,10 +140,5 @@ void session_ryw_get(struct dd_session *s, const struct dd_router *r, bool *has_
 /* Remembers that pc was acquired through s for intent. */
 void session_hold(
     struct dd_session *s, struct dd_router *r, struct dd_pooled *pc, enum dd_intent intent);
-
-/* Condition variable on the monotonic clock; waits until deadline_ns. */
-void router_cond_init(pthread_cond_t *cv);
-/* Returns false when the deadline passed. */
-bool router_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns);
 
 #endif

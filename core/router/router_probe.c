@@ -25,33 +25,6 @@
 /* Extra wait for workers past the round deadline (the drivers overrun by a few ms). */
 #define PROBE_GRACE_NS INT64_C(250000000)
 
-void
-router_cond_init(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
-
-bool
-router_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (deadline_ns == DD_NO_DEADLINE) {
-		pthread_cond_wait(cv, mu);
-		return true;
-	}
-	if (dd_now_mono_ns() >= deadline_ns)
-		return false;
-	ts.tv_sec = deadline_ns / 1000000000;
-	ts.tv_nsec = deadline_ns % 1000000000;
-	return pthread_cond_timedwait(cv, mu, &ts) != ETIMEDOUT;
-}
-
 /* ---- the worker: one probe of one node ---- */
 
 /* Server messages may span lines; the reasons built from them are one line. */
@@ -193,6 +166,22 @@ round_finished(struct dd_router *r, uint64_t round, const bool *posted)
 	return true;
 }
 
+/*
+ * The first round opens every connection at once (TCP, TLS, login) while the
+ * pools and the monitor do the same: its probes get the node's whole
+ * connect_timeout when that is longer than the probe deadline, so that a slow
+ * first connect on a busy machine is not taken for a node that is down (no
+ * false "no primary" or breaker failure at start). Later rounds keep the
+ * probe deadline, so a node that stops answering is still seen within it.
+ */
+static int64_t
+first_deadline(const struct rnode *nd, uint64_t round, int64_t start_ns, int64_t deadline)
+{
+	int64_t connect = start_ns + (int64_t)nd->params.connect_timeout_ms * 1000000;
+
+	return round == 1 && connect > deadline ? connect : deadline;
+}
+
 /* Runs one round; res[i].ok / error filled for every node. Called without locks. */
 static void
 run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
@@ -206,18 +195,21 @@ run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
 	deadline = *start_ns + r->cfg.probe_timeout_ms * 1000000;
 	pthread_mutex_lock(&r->pmu);
 	round = ++r->round;
+	int64_t wait_until = deadline;
 	for (i = 0; i < r->n; i++) {
 		struct rnode *nd = &r->nodes[i];
 		/* a worker still inside an earlier probe is not given this round */
 		posted[i] = nd->job_round <= nd->done_round;
 		if (posted[i]) {
 			nd->job_round = round;
-			nd->job_deadline_ns = deadline;
+			nd->job_deadline_ns = first_deadline(nd, round, *start_ns, deadline);
+			if (nd->job_deadline_ns > wait_until)
+				wait_until = nd->job_deadline_ns;
 		}
 	}
 	pthread_cond_broadcast(&r->job_cv);
 	while (!r->pstop && !round_finished(r, round, posted))
-		if (!router_cond_wait(&r->done_cv, &r->pmu, deadline + PROBE_GRACE_NS))
+		if (!dd_cond_wait_until(&r->done_cv, &r->pmu, wait_until + PROBE_GRACE_NS))
 			break;
 	for (i = 0; i < r->n; i++) {
 		if (posted[i] && r->nodes[i].done_round == round) {
@@ -246,7 +238,8 @@ static void
 feed_breakers(struct dd_router *r, const struct rnode_result *res)
 {
 	for (size_t i = 0; i < r->n; i++)
-		dd_pool_report_probe(r->nodes[i].pool, res[i].ok, res[i].node_failure, res[i].error);
+		dd_pool_report_probe(
+		    r->nodes[i].pool, res[i].ok, res[i].node_failure, res[i].error);
 }
 
 static void *
@@ -271,7 +264,7 @@ coord_main(void *arg)
 		next = start + r->cfg.probe_interval_ms * 1000000;
 		pthread_mutex_lock(&r->pmu);
 		while (!r->pstop && r->kicks == kicks)
-			if (!router_cond_wait(&r->done_cv, &r->pmu, next))
+			if (!dd_cond_wait_until(&r->done_cv, &r->pmu, next))
 				break;
 		pthread_mutex_unlock(&r->pmu);
 	}

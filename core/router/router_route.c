@@ -269,7 +269,7 @@ wait_first_round(struct dd_router *r, int64_t deadline_ns)
 	while (r->rounds_done == 0 && rc == 0) {
 		if (r->stopping)
 			rc = DD_ROUTER_ERR_SHUTDOWN;
-		else if (!router_cond_wait(&r->round_cv, &r->mu, deadline_ns))
+		else if (!dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
 			rc = r->rounds_done ? 0 : DD_ROUTER_ERR_TIMEOUT;
 	}
 	if (rc == 0 && r->stopping)
@@ -282,7 +282,7 @@ static int
 wait_writes(struct dd_router *r, int64_t deadline_ns)
 {
 	while (r->held && !r->stopping)
-		if (!router_cond_wait(&r->round_cv, &r->mu, deadline_ns))
+		if (!dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
 			return r->held ? DD_ROUTER_ERR_HELD : 0;
 	return r->stopping ? DD_ROUTER_ERR_SHUTDOWN : 0;
 }
@@ -346,11 +346,11 @@ router_acquire_ex(struct dd_router *r, struct dd_session *s, enum dd_intent inte
 		return DD_ROUTER_ERR_INVALID;
 	if (s != NULL)
 		session_ryw_get(s, r, &ryw.has, &ryw.pos, &ryw.write_ns);
-	int64_t wait_until = deadline_ns == DD_POOL_DEFAULT_DEADLINE
-	                         ? dd_now_mono_ns() +
-	                               dd_pool_get_config(r->nodes[0].pool)->acquire_timeout_ms *
-	                                   1000000
-	                         : deadline_ns;
+	int64_t wait_until =
+	    deadline_ns == DD_POOL_DEFAULT_DEADLINE
+	        ? dd_now_mono_ns() +
+	              dd_pool_get_config(r->nodes[0].pool)->acquire_timeout_ms * 1000000
+	        : deadline_ns;
 	char held[sizeof(r->held_why)] = "";
 	pthread_mutex_lock(&r->mu);
 	rc = wait_first_round(r, wait_until);
@@ -378,9 +378,9 @@ router_acquire_ex(struct dd_router *r, struct dd_session *s, enum dd_intent inte
 		if (used >= 0)
 			rc = 0;
 	}
-	if (intent != DD_INTENT_READ && (rc == DD_ROUTER_ERR_NO_PRIMARY ||
-	                                    rc == DD_ROUTER_ERR_UNAVAILABLE ||
-	                                    rc == DD_ROUTER_ERR_TIMEOUT))
+	if (intent != DD_INTENT_READ &&
+	    (rc == DD_ROUTER_ERR_NO_PRIMARY || rc == DD_ROUTER_ERR_UNAVAILABLE ||
+	        rc == DD_ROUTER_ERR_TIMEOUT))
 		router_kick(r);
 	decision_fill(r, &d, intent, &p, used, rc, failures);
 	d.tried = tried;

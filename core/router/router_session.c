@@ -213,7 +213,8 @@ run(struct dd_router *r, struct dd_session *s, enum dd_intent intent, const char
 			break;
 		}
 		rc = DD_ROUTER_ERR_QUERY;
-		if (intent != DD_INTENT_READ && (dd_db_error_is_node_failure(&e) || read_only_error(&e)))
+		if (intent != DD_INTENT_READ &&
+		    (dd_db_error_is_node_failure(&e) || read_only_error(&e)))
 			router_kick(r);
 		if (!dd_db_error_is_node_failure(&e) || dd_now_mono_ns() >= deadline_ns)
 			break;

@@ -1,60 +1,71 @@
 /*
- * suggest.c: "did you mean ...?" for names typed by people (theme roles and
- * colours, and any other table of names): the candidate within a small
- * edit distance of a misspelt word.
+ * suggest.c: "did you mean ...?" for names typed by people (config keys,
+ * sections, choices and node names; theme roles and colours; console
+ * commands): the candidate within a small edit distance of a misspelt word.
  */
 #include <string.h>
 
 #include "dbdeck/text.h"
 
-#define SUGGEST_MAX 32
-
-static int
-min3(int a, int b, int c)
+static unsigned char
+fold(unsigned char c)
 {
-	int m = a < b ? a : b;
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+static size_t
+min3(size_t a, size_t b, size_t c)
+{
+	size_t m = a < b ? a : b;
 	return m < c ? m : c;
 }
 
-/* Optimal string alignment distance (a swap of neighbours costs 1), ASCII case-insensitive. */
-static int
-edit_distance(const char *a, const char *b)
+/*
+ * Optimal string alignment distance, rows i-2, i-1 and i kept (d[i % 3]).
+ * The swap of neighbours reads row i-2.
+ */
+size_t
+dd_text_edit_distance(const char *a, const char *b)
 {
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
 	size_t la = strlen(a), lb = strlen(b);
-	int d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+	size_t d[3][DD_TEXT_EDIT_MAX + 1];
 
-	if (la > SUGGEST_MAX || lb > SUGGEST_MAX)
-		return SUGGEST_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
+	if (la > DD_TEXT_EDIT_MAX || lb > DD_TEXT_EDIT_MAX)
+		return DD_TEXT_EDIT_MAX;
 	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
+		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
+		size_t *cur = d[i % 3], *up = d[(i + 2) % 3], *up2 = d[(i + 1) % 3];
+		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			int cost = (a[i - 1] | 0x20) != (b[j - 1] | 0x20);
-			d[i][j] = min3(d[i - 1][j - 1] + cost, d[i - 1][j] + 1, d[i][j - 1] + 1);
-			if (i > 1 && j > 1 && (a[i - 1] | 0x20) == (b[j - 2] | 0x20) &&
-			    (a[i - 2] | 0x20) == (b[j - 1] | 0x20) && d[i - 2][j - 2] + 1 < d[i][j])
-				d[i][j] = d[i - 2][j - 2] + 1;
+			unsigned char ca = fold(x[i - 1]), cb = fold(y[j - 1]);
+			cur[j] = min3(up[j - 1] + (ca != cb), up[j] + 1, cur[j - 1] + 1);
+			if (i > 1 && j > 1 && ca == fold(y[j - 2]) && fold(x[i - 2]) == cb &&
+			    up2[j - 2] + 1 < cur[j])
+				cur[j] = up2[j - 2] + 1;
 		}
 	}
-	return d[la][lb];
+	return d[la % 3][lb];
 }
 
 const char *
 dd_text_suggest(const char *word, const char *const *cands, size_t n)
 {
 	size_t len = strlen(word);
-	int limit = len <= 4 ? 1 : 2, best_d = limit + 1;
+	size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3, best_d = limit + 1;
 	const char *best = NULL;
 
 	if (len == 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		int d = edit_distance(word, cands[i]);
-		if (d < best_d) {
-			best_d = d;
+		size_t lc = strlen(cands[i]);
+		if ((len > lc ? len - lc : lc - len) > limit)
+			continue; /* too far apart in length alone */
+		size_t d = dd_text_edit_distance(word, cands[i]);
+		if (d < best_d && d < lc) {
 			best = cands[i];
+			best_d = d;
 		}
 	}
 	return best;

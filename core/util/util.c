@@ -1,6 +1,7 @@
 /*
  * util.c: allocation wrappers that abort on exhaustion, bounded string copy,
- * caller-buffer error formatting, and the two clocks (see util.h).
+ * caller-buffer error formatting, the two clocks and a hash (see
+ * dbdeck/util.h and util/util.h).
  */
 #include "util/util.h"
 
@@ -132,4 +133,31 @@ dd_now_wall_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+dd_iso_time_ms(int64_t wall_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char base[32];
+
+	if (!gmtime_r(&t, &tm)) {
+		dd_strlcpy(buf, "", len);
+		return;
+	}
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)(wall_ms % 1000));
+}
+
+uint64_t
+dd_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
 }

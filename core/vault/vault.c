@@ -28,9 +28,20 @@ struct dd_vault {
 };
 
 static const char *const err_names[] = {
-	"ok", "wrong passphrase", "damaged header", "damaged key block", "damaged entries",
-	"truncated", "unknown version", "bad permissions", "missing", "already exists",
-	"I/O error", "conflict", "invalid", "no such entry",
+    "ok",
+    "wrong passphrase",
+    "damaged header",
+    "damaged key block",
+    "damaged entries",
+    "truncated",
+    "unknown version",
+    "bad permissions",
+    "missing",
+    "already exists",
+    "I/O error",
+    "conflict",
+    "invalid",
+    "no such entry",
 };
 
 const char *
@@ -128,8 +139,8 @@ vault_write(struct dd_vault *v, const struct vault_file_id *expect, char *err, s
 }
 
 int
-vault_create_params(const char *path, const char *pass, size_t passlen, uint64_t ops,
-    uint64_t mem, char *err, size_t errlen)
+vault_create_params(const char *path, const char *pass, size_t passlen, uint64_t ops, uint64_t mem,
+    char *err, size_t errlen)
 {
 	char why[WHY_LEN];
 	int rc;
@@ -164,8 +175,8 @@ dd_vault_create(const char *path, const char *pass, size_t passlen, enum dd_vaul
 
 /* After the file is read: header, KDF, unwrap, decrypt, parse. */
 static int
-vault_unlock(struct dd_vault *v, const uint8_t *buf, size_t len, const char *pass,
-    size_t passlen, char *why, size_t whylen)
+vault_unlock(struct dd_vault *v, const uint8_t *buf, size_t len, const char *pass, size_t passlen,
+    char *why, size_t whylen)
 {
 	int rc = vault_header_read(buf, len, &v->h, why, whylen);
 	if (rc != 0)
@@ -177,8 +188,8 @@ vault_unlock(struct dd_vault *v, const uint8_t *buf, size_t len, const char *pas
 }
 
 int
-dd_vault_open(const char *path, const char *pass, size_t passlen, struct dd_vault **out,
-    char *err, size_t errlen)
+dd_vault_open(const char *path, const char *pass, size_t passlen, struct dd_vault **out, char *err,
+    size_t errlen)
 {
 	char why[WHY_LEN];
 	uint8_t *buf = NULL;
@@ -287,8 +298,7 @@ dd_vault_check_secret_fd(int fd, const char *path, char *err, size_t errlen)
 }
 
 int
-dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err,
-    size_t errlen)
+dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err, size_t errlen)
 {
 	char why[WHY_LEN];
 	struct vault_header h = v->h;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbdeck/text.h"
 #include "util/util.h"
 
 struct entry_parts {
@@ -52,30 +53,11 @@ vault_name_ok(struct vault_slice s)
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 		bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 		if (!okc)
 			return false;
 	}
 	return true;
-}
-
-/* Length of the well-formed UTF-8 sequence at p (max n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-	if (len == 0 || len > n || p[0] > 0xf4)
-		return 0;
-	*cp = len == 1 ? p[0] : p[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (p[i] & 0x3f);
-	}
-	if (*cp < min[len] || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 /* A user name reaches screens: well-formed UTF-8, no C0, DEL or C1 controls. */
@@ -87,10 +69,9 @@ user_ok(struct vault_slice s)
 		return false;
 	for (size_t i = 0; i < s.len;) {
 		uint32_t cp;
-		size_t n = utf8_len(p + i, s.len - i, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		i += dd_text_decode(p + i, s.len - i, &cp);
+		if (cp == DD_TEXT_INVALID || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return false;
-		i += n;
 	}
 	return true;
 }
@@ -130,18 +111,18 @@ static int
 parts_check(const struct entry_parts *e, char *err, size_t errlen)
 {
 	if (!vault_name_ok(e->name)) {
-		dd_seterr(err, errlen,
-		    "invalid entry name: use 1-64 letters, digits, '.', '_' or '-'");
+		dd_seterr(
+		    err, errlen, "invalid entry name: use 1-64 letters, digits, '.', '_' or '-'");
 		return DD_VAULT_ERR_INVALID;
 	}
 	if (!user_ok(e->user)) {
-		dd_seterr(err, errlen, "invalid user: 1-%d bytes of UTF-8 without control characters",
-		    VAULT_USER_MAX);
+		dd_seterr(err, errlen,
+		    "invalid user: 1-%d bytes of UTF-8 without control characters", VAULT_USER_MAX);
 		return DD_VAULT_ERR_INVALID;
 	}
 	if (e->pass.len > VAULT_SECRET_MAX || has_nul(e->pass)) {
-		dd_seterr(err, errlen, "invalid password: at most %d bytes, no NUL",
-		    VAULT_SECRET_MAX);
+		dd_seterr(
+		    err, errlen, "invalid password: at most %d bytes, no NUL", VAULT_SECRET_MAX);
 		return DD_VAULT_ERR_INVALID;
 	}
 	return fields_check(e, err, errlen);
@@ -346,8 +327,8 @@ rd_entry(struct reader *r, struct entry_parts *e)
 }
 
 static int
-parse_one(struct reader *r, struct entry_parts *e, struct vault_entries *out, size_t i,
-    char *err, size_t errlen)
+parse_one(struct reader *r, struct entry_parts *e, struct vault_entries *out, size_t i, char *err,
+    size_t errlen)
 {
 	char why[160];
 	if (!rd_entry(r, e)) {
@@ -369,8 +350,8 @@ parse_one(struct reader *r, struct entry_parts *e, struct vault_entries *out, si
 }
 
 int
-vault_entries_parse(const uint8_t *p, size_t len, struct vault_entries *out, char *err,
-    size_t errlen)
+vault_entries_parse(
+    const uint8_t *p, size_t len, struct vault_entries *out, char *err, size_t errlen)
 {
 	struct reader r = {p, len, 0, false};
 	struct entry_parts *e = xcalloc(1, sizeof(*e));

@@ -142,7 +142,7 @@ static bool
 file_id_same(const struct vault_file_id *a, const struct vault_file_id *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	    a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
 /* lstat-level checks: exists, not a symlink, a regular file. */
@@ -191,8 +191,8 @@ read_all(int fd, uint8_t *buf, size_t len, char *why, size_t whylen)
 }
 
 int
-vault_file_read(const char *path, uint8_t **buf, size_t *len, struct vault_file_id *id,
-    char *why, size_t whylen)
+vault_file_read(const char *path, uint8_t **buf, size_t *len, struct vault_file_id *id, char *why,
+    size_t whylen)
 {
 	struct stat lst, st;
 	int fd = -1, rc = check_path(path, &lst, why, whylen);
@@ -271,7 +271,8 @@ vault_file_mkparents(const char *path, char *why, size_t whylen)
 			rc = -1;
 		}
 		if (rc != 0) {
-			dd_seterr(why, whylen, "cannot create directory %s: %s", p, strerror(errno));
+			dd_seterr(
+			    why, whylen, "cannot create directory %s: %s", p, strerror(errno));
 			rc = DD_VAULT_ERR_IO;
 			break;
 		}
@@ -429,7 +430,8 @@ vault_file_write(const char *path, const uint8_t *buf, size_t len,
 	rc = DD_VAULT_ERR_IO;
 	while (flock(dfd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			dd_seterr(why, whylen, "cannot lock directory %s: %s", dir, strerror(errno));
+			dd_seterr(
+			    why, whylen, "cannot lock directory %s: %s", dir, strerror(errno));
 			goto out;
 		}
 	}

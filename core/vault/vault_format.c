@@ -102,7 +102,8 @@ vault_fix_checks(uint8_t *buf, size_t len)
 	if (len < VAULT_PREFIX_LEN)
 		return;
 	check_of(buf, VAULT_OFF_HCHECK, buf + VAULT_OFF_HCHECK);
-	check_of(buf + VAULT_OFF_KNONCE, VAULT_OFF_KCHECK - VAULT_OFF_KNONCE, buf + VAULT_OFF_KCHECK);
+	check_of(
+	    buf + VAULT_OFF_KNONCE, VAULT_OFF_KCHECK - VAULT_OFF_KNONCE, buf + VAULT_OFF_KCHECK);
 }
 
 static bool
@@ -171,16 +172,15 @@ check_fields(const uint8_t *buf, const struct vault_header *h, char *err, size_t
 		return DD_VAULT_ERR_DAMAGED_HEADER;
 	}
 	if (h->sealed_len < VAULT_TAG_LEN || h->sealed_len > VAULT_SEALED_MAX) {
-		dd_seterr(err, errlen, "damaged header: entries length %u out of range",
-		    h->sealed_len);
+		dd_seterr(
+		    err, errlen, "damaged header: entries length %u out of range", h->sealed_len);
 		return DD_VAULT_ERR_DAMAGED_HEADER;
 	}
 	return 0;
 }
 
 int
-vault_header_read(const uint8_t *buf, size_t len, struct vault_header *h, char *err,
-    size_t errlen)
+vault_header_read(const uint8_t *buf, size_t len, struct vault_header *h, char *err, size_t errlen)
 {
 	vault_sodium_init();
 	int rc = check_magic_version(buf, len, err, errlen);
@@ -225,9 +225,8 @@ open_entries(const uint8_t *buf, const struct vault_header *h, const uint8_t *de
 	unsigned long long got = 0;
 	int rc = DD_VAULT_ERR_DAMAGED_ENTRIES;
 
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &got, NULL,
-	        buf + VAULT_PREFIX_LEN, h->sealed_len, buf, VAULT_PREFIX_LEN,
-	        buf + VAULT_OFF_ENONCE, dek) != 0) {
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &got, NULL, buf + VAULT_PREFIX_LEN,
+	        h->sealed_len, buf, VAULT_PREFIX_LEN, buf + VAULT_OFF_ENONCE, dek) != 0) {
 		dd_seterr(err, errlen, "damaged entries: authentication failed");
 		goto out;
 	}
@@ -284,8 +283,8 @@ vault_encode(struct vault_header *h, const uint8_t *kek, const uint8_t *dek,
 	randombytes_buf(buf + VAULT_OFF_KNONCE, VAULT_NONCE_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(buf + VAULT_OFF_WRAPPED, NULL, dek,
 	    VAULT_KEY_LEN, buf, VAULT_OFF_KNONCE, NULL, buf + VAULT_OFF_KNONCE, kek);
-	check_of(buf + VAULT_OFF_KNONCE, VAULT_OFF_KCHECK - VAULT_OFF_KNONCE,
-	    buf + VAULT_OFF_KCHECK);
+	check_of(
+	    buf + VAULT_OFF_KNONCE, VAULT_OFF_KCHECK - VAULT_OFF_KNONCE, buf + VAULT_OFF_KCHECK);
 	randombytes_buf(buf + VAULT_OFF_ENONCE, VAULT_NONCE_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(buf + VAULT_PREFIX_LEN, NULL, plain, plen, buf,
 	    VAULT_PREFIX_LEN, NULL, buf + VAULT_OFF_ENONCE, dek);

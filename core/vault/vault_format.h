@@ -29,34 +29,34 @@
 
 #include "dbdeck/vault.h"
 
-#define VAULT_MAGIC "DBDVAULT"
-#define VAULT_MAGIC_LEN 8
-#define VAULT_MAJOR 1
-#define VAULT_MINOR 0
+#define VAULT_MAGIC          "DBDVAULT"
+#define VAULT_MAGIC_LEN      8
+#define VAULT_MAJOR          1
+#define VAULT_MINOR          0
 #define VAULT_KDF_ARGON2ID13 1
-#define VAULT_SALT_LEN 16
-#define VAULT_KEY_LEN 32
-#define VAULT_NONCE_LEN 24
-#define VAULT_TAG_LEN 16
-#define VAULT_CHECK_LEN 8
+#define VAULT_SALT_LEN       16
+#define VAULT_KEY_LEN        32
+#define VAULT_NONCE_LEN      24
+#define VAULT_TAG_LEN        16
+#define VAULT_CHECK_LEN      8
 
-#define VAULT_OFF_HCHECK 64
-#define VAULT_OFF_KNONCE 72
+#define VAULT_OFF_HCHECK  64
+#define VAULT_OFF_KNONCE  72
 #define VAULT_OFF_WRAPPED 96
-#define VAULT_OFF_KCHECK 144
-#define VAULT_OFF_ENONCE 152
-#define VAULT_PREFIX_LEN 176
+#define VAULT_OFF_KCHECK  144
+#define VAULT_OFF_ENONCE  152
+#define VAULT_PREFIX_LEN  176
 
 /* Bounds checked before the KDF runs: beyond them the header is damaged. */
 #define VAULT_OPSLIMIT_MAX 64ULL
 #define VAULT_MEMLIMIT_MAX (4ULL << 30)
-#define VAULT_SEALED_MAX (16U << 20)
+#define VAULT_SEALED_MAX   (16U << 20)
 
 /* Limits on entries (also enforced by dd_vault_set). */
-#define VAULT_NAME_MAX 64
-#define VAULT_USER_MAX 255
-#define VAULT_SECRET_MAX 4096
-#define VAULT_FIELDS_MAX 32
+#define VAULT_NAME_MAX    64
+#define VAULT_USER_MAX    255
+#define VAULT_SECRET_MAX  4096
+#define VAULT_FIELDS_MAX  32
 #define VAULT_ENTRIES_MAX 4096
 
 struct vault_header {
@@ -85,8 +85,8 @@ struct vault_slice {
  * Checks everything that can be checked without a key: magic, version,
  * length, checksums, KDF bounds. Fills *h. Returns 0 or a dd_vault_err.
  */
-int vault_header_read(const uint8_t *buf, size_t len, struct vault_header *h, char *err,
-    size_t errlen);
+int vault_header_read(
+    const uint8_t *buf, size_t len, struct vault_header *h, char *err, size_t errlen);
 
 /*
  * The whole decode with an already derived key-encryption key (the fuzz
@@ -107,8 +107,8 @@ uint8_t *vault_encode(struct vault_header *h, const uint8_t *kek, const uint8_t 
     const struct vault_entries *e, size_t *outlen);
 
 /* Runs Argon2id with h's salt and parameters into kek (secure, 32 bytes). */
-int vault_derive_kek(const struct vault_header *h, const char *pass, size_t passlen,
-    uint8_t *kek, char *err, size_t errlen);
+int vault_derive_kek(const struct vault_header *h, const char *pass, size_t passlen, uint8_t *kek,
+    char *err, size_t errlen);
 
 /* libsodium's opslimit/memlimit for a level. */
 void vault_kdf_params(enum dd_vault_kdf kdf, uint64_t *ops, uint64_t *mem);
@@ -144,8 +144,8 @@ bool vault_entries_remove(struct vault_entries *e, const char *name);
  * Parses a decrypted entries buffer into `out` (empty on entry). Returns 0 or
  * DD_VAULT_ERR_DAMAGED_ENTRIES with the reason; on error `out` stays empty.
  */
-int vault_entries_parse(const uint8_t *p, size_t len, struct vault_entries *out, char *err,
-    size_t errlen);
+int vault_entries_parse(
+    const uint8_t *p, size_t len, struct vault_entries *out, char *err, size_t errlen);
 
 /* Bytes vault_entries_serialize would produce. */
 size_t vault_entries_size(const struct vault_entries *e);

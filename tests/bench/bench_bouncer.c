@@ -161,7 +161,7 @@ spawn(const struct bouncer *b, const char *runas)
 	_exit(127);
 }
 
-static int
+__attribute__((format(printf, 4, 5))) static int
 fail(struct bouncer *b, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

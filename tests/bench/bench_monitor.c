@@ -29,21 +29,13 @@
 
 #include "dbdeck/core.h"
 #include "dbdeck/monitor.h"
+#include "dbdeck/util.h"
 #include "harness.h"
 
 #define WARMUP_S 5
 
 static struct dd_harness H;
 static char *secret;
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static double
 cpu_s(void)
@@ -156,8 +148,8 @@ watch(struct dd_monitor *m, int64_t until, int *up)
 	struct pollfd p = {.fd = m ? dd_monitor_wake_fd(m) : -1, .events = POLLIN};
 	int n = 0;
 
-	while (mono_ns() < until) {
-		int64_t left = (until - mono_ns()) / 1000000;
+	while (dd_now_mono_ns() < until) {
+		int64_t left = (until - dd_now_mono_ns()) / 1000000;
 		if (poll(&p, 1, left > 0 ? (int)left : 0) <= 0)
 			continue;
 		dd_monitor_ack(m);
@@ -191,7 +183,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc)
 			tls_mode = argv[++i];
 		else
-			return fprintf(stderr, "usage: bench_monitor [--core-only] [--tls MODE]\n"), 2;
+			return fprintf(stderr, "usage: bench_monitor [--core-only] [--tls MODE]\n"),
+			       2;
 	}
 	if (seconds <= 0)
 		seconds = 60;
@@ -211,12 +204,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_monitor: %s\n", err);
 		return 1;
 	}
-	watch(m, mono_ns() + (int64_t)WARMUP_S * 1000000000, &up);
+	watch(m, dd_now_mono_ns() + (int64_t)WARMUP_S * 1000000000, &up);
 	c0 = cpu_s();
 	mon0 = threads_cpu_s("ddmon");
-	t0 = mono_ns();
+	t0 = dd_now_mono_ns();
 	snaps = watch(m, t0 + (int64_t)seconds * 1000000000, &up);
-	wall = (double)(mono_ns() - t0) / 1e9;
+	wall = (double)(dd_now_mono_ns() - t0) / 1e9;
 	c1 = cpu_s();
 	mon1 = threads_cpu_s("ddmon");
 	getrusage(RUSAGE_SELF, &ru);

@@ -284,7 +284,7 @@ struct tp_thread {
 	struct dd_conn_params prm;
 	atomic_int cur;
 	atomic_uint_fast64_t ops[V__COUNT], errors[V__COUNT];
-	int64_t cpu_ns[V__COUNT]; /* this thread's CPU time spent on each variant */
+	int64_t cpu_ns[V__COUNT];                /* this thread's CPU time spent on each variant */
 	int64_t vcsw[V__COUNT], ivcsw[V__COUNT]; /* its context switches (voluntary, not) */
 	char last_error[256];
 	pthread_t th;
@@ -570,7 +570,6 @@ variant_runs(const struct eng *e, enum variant v)
 	return v != V_BOUNCER || (e->bouncer && have_bouncer);
 }
 
-
 /*
  * One setup of a cell: ROUNDS rounds in which pool, dedicated and PgBouncer
  * take turns, in all six orders in turn so that each follows each other one
@@ -691,10 +690,12 @@ print_cpu_table(const struct eng_results *res)
 			const double *c = res[i].cpu[k], *v = res[i].vcsw[k], *iv = res[i].ivcsw[k];
 			if (!cell_ran(i, k))
 				continue;
-			printf("%-6s %7d %10.0f %10.0f %10.0f %10.0f %9.3f %5.2f/%-5.2f %5.2f/%-5.2f\n",
-			    engines[i].tag, thread_counts[k], c[V_POOL], c[V_DEDICATED], c[V_CONNECT],
-			    c[V_BOUNCER], c[V_DEDICATED] > 0 ? c[V_POOL] / c[V_DEDICATED] : 0,
-			    v[V_POOL], iv[V_POOL], v[V_DEDICATED], iv[V_DEDICATED]);
+			printf("%-6s %7d %10.0f %10.0f %10.0f %10.0f %9.3f %5.2f/%-5.2f "
+			       "%5.2f/%-5.2f\n",
+			    engines[i].tag, thread_counts[k], c[V_POOL], c[V_DEDICATED],
+			    c[V_CONNECT], c[V_BOUNCER],
+			    c[V_DEDICATED] > 0 ? c[V_POOL] / c[V_DEDICATED] : 0, v[V_POOL],
+			    iv[V_POOL], v[V_DEDICATED], iv[V_DEDICATED]);
 		}
 	}
 }
@@ -800,8 +801,9 @@ main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "soak") == 0)
 		return soak_main(argv + 2);
 	if (argc > 3 || (argc > 1 && strcmp(argv[1], "pg") != 0 && strcmp(argv[1], "my") != 0))
-		return fprintf(stderr, "usage: bench_pool [pg|my [THREADS]]\n"
-		                       "       bench_pool soak pg|my THREADS pool|dedicated SECONDS\n"),
+		return fprintf(stderr,
+		           "usage: bench_pool [pg|my [THREADS]]\n"
+		           "       bench_pool soak pg|my THREADS pool|dedicated SECONDS\n"),
 		       2;
 	only_engine = argc > 1 ? argv[1] : NULL;
 	only_threads = argc > 2 ? atoi(argv[2]) : 0;

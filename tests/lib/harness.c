@@ -29,26 +29,32 @@ struct str_field {
 	size_t size;
 };
 
-#define STR_FIELD(n, m) \
-	{ n, offsetof(struct dd_harness, m), sizeof(((struct dd_harness *)0)->m) }
+#define STR_FIELD(n, m)                                                                            \
+	{                                                                                          \
+		n, offsetof(struct dd_harness, m), sizeof(((struct dd_harness *)0)->m)             \
+	}
 
 static const struct str_field str_fields[] = {
-	STR_FIELD("DD_HARNESS_DIR", dir),
-	STR_FIELD("DD_HARNESS", script),
-	STR_FIELD("DD_PASSWORD_FILE", password_file),
-	STR_FIELD("DD_PG_SOCKET_DIR", pg_socket_dir),
-	STR_FIELD("DD_HOST", host),
-	STR_FIELD("DD_USER", user),
-	STR_FIELD("DD_DATABASE", database),
-	STR_FIELD("DD_TLS_CA", tls_ca),
-	STR_FIELD("DD_TLS_OTHER_CA", tls_other_ca),
+    STR_FIELD("DD_HARNESS_DIR", dir),
+    STR_FIELD("DD_HARNESS", script),
+    STR_FIELD("DD_PASSWORD_FILE", password_file),
+    STR_FIELD("DD_PG_SOCKET_DIR", pg_socket_dir),
+    STR_FIELD("DD_HOST", host),
+    STR_FIELD("DD_USER", user),
+    STR_FIELD("DD_DATABASE", database),
+    STR_FIELD("DD_TLS_CA", tls_ca),
+    STR_FIELD("DD_TLS_OTHER_CA", tls_other_ca),
 };
 
 #define N_STR_FIELDS (sizeof(str_fields) / sizeof(str_fields[0]))
 
 static const char *const port_names[6] = {
-	"DD_PG1_PORT", "DD_PG2_PORT", "DD_PG3_PORT",
-	"DD_MY1_PORT", "DD_MY2_PORT", "DD_MY3_PORT",
+    "DD_PG1_PORT",
+    "DD_PG2_PORT",
+    "DD_PG3_PORT",
+    "DD_MY1_PORT",
+    "DD_MY2_PORT",
+    "DD_MY3_PORT",
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -104,7 +110,8 @@ split_line(char *line, char **name, char **value)
 	*name = p;
 	*value = eq + 1;
 	n = strlen(*value);
-	if (n >= 2 && ((*value)[0] == '"' || (*value)[0] == '\'') && (*value)[n - 1] == (*value)[0]) {
+	if (n >= 2 && ((*value)[0] == '"' || (*value)[0] == '\'') &&
+	    (*value)[n - 1] == (*value)[0]) {
 		(*value)[n - 1] = '\0';
 		(*value)++;
 	}
@@ -288,7 +295,7 @@ dd_harness_run(const struct dd_harness *h, const char *fmt, ...)
 	argv[argc++] = bash;
 	argv[argc++] = script;
 	for (tok = strtok_r(cmd, " \t\n", &save); tok && argc < RUN_MAX_ARGS;
-	    tok = strtok_r(NULL, " \t\n", &save)) {
+	     tok = strtok_r(NULL, " \t\n", &save)) {
 		argv[argc++] = tok;
 		if (argc == 3) /* after the command word comes DIR */
 			argv[argc++] = dir;

@@ -43,8 +43,8 @@ int dd_harness_load(struct dd_harness *h, char *err, size_t errlen);
  * into buf, NUL-terminated. The caller owns buf and should wipe it after
  * use. Returns 0, or -1 with the reason in err (never the password).
  */
-int dd_harness_password(const struct dd_harness *h, char *buf, size_t len, char *err,
-    size_t errlen);
+int dd_harness_password(
+    const struct dd_harness *h, char *buf, size_t len, char *err, size_t errlen);
 
 /* Port of node "pg1".."pg3" or "my1".."my3"; -1 for any other name. */
 int dd_harness_port(const struct dd_harness *h, const char *node);

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "dbdeck/util.h"
 #include "tap.h"
 
 #define MAX_UNDO     16
@@ -41,28 +41,19 @@ static char *secret; /* the harness password, sodium_malloc */
 int64_t
 it_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return dd_now_mono_ns() / 1000000;
 }
 
 int64_t
 it_wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return dd_now_wall_ms();
 }
 
 double
 it_ms_since(int64_t t0)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - t0) / 1e6;
+	return (double)(dd_now_mono_ns() - t0) / 1e6;
 }
 
 const char *

@@ -43,14 +43,16 @@ enum {
 };
 
 /* Spliced into each command's struct option array, before its own entries. */
-#define CLI_COMMON_LONGOPTS                                                        \
-	{"config", required_argument, NULL, 'c'},                                  \
-	    {"vault", required_argument, NULL, CLI_OPT_VAULT},                     \
-	    {"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE}, \
-	    {"read-only", no_argument, NULL, CLI_OPT_READ_ONLY},                   \
-	    {"ascii", no_argument, NULL, CLI_OPT_ASCII},                           \
-	    {"no-color", no_argument, NULL, CLI_OPT_NO_COLOR},                     \
-	    {"allow-core-dumps", no_argument, NULL, CLI_OPT_ALLOW_CORE_DUMPS}
+#define CLI_COMMON_LONGOPTS                                                                        \
+	{"config", required_argument, NULL, 'c'},                                                  \
+	    {"vault", required_argument, NULL, CLI_OPT_VAULT},                                     \
+	    {"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE},                 \
+	    {"read-only", no_argument, NULL, CLI_OPT_READ_ONLY},                                   \
+	    {"ascii", no_argument, NULL, CLI_OPT_ASCII},                                           \
+	    {"no-color", no_argument, NULL, CLI_OPT_NO_COLOR},                                     \
+	{                                                                                          \
+		"allow-core-dumps", no_argument, NULL, CLI_OPT_ALLOW_CORE_DUMPS                    \
+	}
 
 /* Short options matching CLI_COMMON_LONGOPTS ("c:"), to prefix a command's own. */
 #define CLI_COMMON_SHORTOPTS "c:"
@@ -70,6 +72,11 @@ int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_vault(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_backups(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_switchover(struct cli *cli, int argc, char **argv);
 int cmd_failover(struct cli *cli, int argc, char **argv);
 

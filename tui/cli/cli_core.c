@@ -9,23 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_core.h"
 #include "cli_vault.h"
+#include "dbdeck/util.h"
 #include "dbdeck/failover.h"
 #include "dbdeck/vault.h"
 #include "sigflags.h"
-
-/* The monotonic clock, for the drain deadline (util.h is core-internal). */
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int
 cli_config_load(const struct cli *cli, struct dd_config **out)
@@ -119,7 +109,7 @@ void
 cli_core_close(struct cli_core *cc, int drain_ms)
 {
 	if (cc->core) {
-		dd_core_shutdown(cc->core, mono_ns() + (int64_t)drain_ms * 1000000);
+		dd_core_shutdown(cc->core, dd_now_mono_ns() + (int64_t)drain_ms * 1000000);
 		dd_core_free(cc->core);
 	}
 	dd_vault_close(cc->vault);

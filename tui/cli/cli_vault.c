@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "dbdeck/util.h"
 #include "dbdeck/vault.h"
 
 #define DEFAULT_VAULT "/.config/dbdeck/vault"
@@ -312,8 +313,7 @@ tty_twice(const char *prompt, struct cli_secret *out)
 	bool same;
 	if (!tty_ask_checked(prompt, out))
 		return false;
-	if (asprintf(&p2, "Repeat %s", prompt) < 0)
-		abort();
+	p2 = xasprintf("Repeat %s", prompt);
 	if (!tty_ask_checked(p2, &again)) {
 		free(p2);
 		cli_secret_free(out);
@@ -345,8 +345,7 @@ cli_secret_from_tty(const char *prompt, bool twice, const char *hint, struct cli
 }
 
 bool
-cli_vault_passphrase(const struct cli *cli, bool interactive, bool twice,
-    struct cli_secret *out)
+cli_vault_passphrase(const struct cli *cli, bool interactive, bool twice, struct cli_secret *out)
 {
 	const char *file = cli_vault_passphrase_file(cli);
 	bool ok;
@@ -373,7 +372,8 @@ cli_vault_guard(const struct cli *cli)
 	if (!cli->harden_error)
 		return DD_EXIT_OK;
 	if (cli->allow_core_dumps) {
-		cli_error("warning: unlocking the vault with core dumps possible (--allow-core-dumps)");
+		cli_error(
+		    "warning: unlocking the vault with core dumps possible (--allow-core-dumps)");
 		return DD_EXIT_OK;
 	}
 	cli_error("refusing to unlock the vault: process hardening failed (%s), so a crash could "
@@ -384,8 +384,8 @@ cli_vault_guard(const struct cli *cli)
 }
 
 int
-cli_vault_open(const struct cli *cli, const char *config_vault_path, bool interactive,
-    struct dd_vault **out)
+cli_vault_open(
+    const struct cli *cli, const char *config_vault_path, bool interactive, struct dd_vault **out)
 {
 	char path[4096], err[1024];
 	struct cli_secret pass = {0};

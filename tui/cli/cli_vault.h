@@ -33,8 +33,8 @@ void cli_secret_free(struct cli_secret *s);
  * "~/" is expanded. Written into buf; returns buf, or NULL (reason printed)
  * when no path can be made (no $HOME, too long).
  */
-const char *cli_vault_path(const struct cli *cli, const char *config_vault_path, char *buf,
-    size_t buflen);
+const char *cli_vault_path(
+    const struct cli *cli, const char *config_vault_path, char *buf, size_t buflen);
 
 /*
  * The non-interactive passphrase source: --passphrase-file, else
@@ -50,8 +50,8 @@ bool cli_vault_passphrase_configured(const struct cli *cli);
  * terminal when `interactive` (asked twice and compared when `twice`). Empty
  * passphrases are refused. On failure prints one line and returns false.
  */
-bool cli_vault_passphrase(const struct cli *cli, bool interactive, bool twice,
-    struct cli_secret *out);
+bool cli_vault_passphrase(
+    const struct cli *cli, bool interactive, bool twice, struct cli_secret *out);
 
 /*
  * Whether a passphrase may be read and the vault unlocked: yes when process
@@ -65,11 +65,11 @@ int cli_vault_guard(const struct cli *cli);
 /*
  * Resolves the path, gets the passphrase (file / env file / terminal when
  * interactive) and opens the vault. On failure prints one line to stderr and
- * returns DD_EXIT_VAULT (DD_EXIT_REFUSED from cli_vault_guard); on success *out is the caller's (dd_vault_close) and
- * returns DD_EXIT_OK.
+ * returns DD_EXIT_VAULT (DD_EXIT_REFUSED from cli_vault_guard); on success *out is the caller's
+ * (dd_vault_close) and returns DD_EXIT_OK.
  */
-int cli_vault_open(const struct cli *cli, const char *config_vault_path, bool interactive,
-    struct dd_vault **out);
+int cli_vault_open(
+    const struct cli *cli, const char *config_vault_path, bool interactive, struct dd_vault **out);
 
 /*
  * First line of file `path` (trailing "\n" or "\r\n" stripped). Warns, but
@@ -87,7 +87,6 @@ bool cli_secret_from_fd(int fd, const char *what, struct cli_secret *out);
  * "Repeat " + prompt and compares. `hint` ends the error when there is no
  * terminal (e.g. "use --password-stdin"). As above.
  */
-bool cli_secret_from_tty(const char *prompt, bool twice, const char *hint,
-    struct cli_secret *out);
+bool cli_secret_from_tty(const char *prompt, bool twice, const char *hint, struct cli_secret *out);
 
 #endif

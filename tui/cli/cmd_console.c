@@ -28,7 +28,7 @@
 #include "console.h"
 #include "console_jobs.h"
 #include "console_loop.h"
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "crt.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/monitor.h"
@@ -65,9 +65,9 @@ cluster_looks(struct console *c, const struct dd_config *cfg)
 	for (size_t i = 0; i < n && c->n_looks < CONSOLE_MAX_LOOKS; i++) {
 		const struct dd_cluster_config *cl = dd_config_cluster(cfg, i);
 		struct console_cluster_look *lk = &c->looks[c->n_looks++];
-		tui_strlcpy(lk->name, cl->name, sizeof(lk->name));
-		tui_strlcpy(lk->theme, cl->theme ? cl->theme : "", sizeof(lk->theme));
-		tui_strlcpy(lk->accent,
+		dd_strlcpy(lk->name, cl->name, sizeof(lk->name));
+		dd_strlcpy(lk->theme, cl->theme ? cl->theme : "", sizeof(lk->theme));
+		dd_strlcpy(lk->accent,
 		    cl->accent != DD_COLOUR_NONE ? dd_colour_name(cl->accent) : "",
 		    sizeof(lk->accent));
 	}
@@ -91,7 +91,7 @@ console_setup(struct console *c, const struct cli *cli, const struct dd_config *
 	exe[n > 0 ? n : 0] = '\0';
 	console_init(c, glyphs_pick(locale_utf8(), cli->ascii), color,
 	    cli->read_only || cc->read_only, cc->refresh_ms);
-	c->now_wall_ms = (int64_t)time(NULL) * 1000; /* for the expiry of a startup message */
+	c->now_wall_ms = dd_now_wall_ms(); /* for the expiry of a startup message */
 	config_name(c, cfg);
 	cluster_looks(c, cfg);
 	console_theme_dirs(c, exe);

@@ -5,9 +5,9 @@
  * table per cluster or as JSON (docs/monitoring.md has the schema), and
  * exits 0 when everything is healthy, 1 when degraded or unhealthy, 2 for a
  * usage error or an unknown cluster, 3 for a config error, 4 for a vault
- * error; 1 also when the output could not be written. Alerts are evaluated in one-shot mode: their durations count as
- * elapsed, so the current state shows at once. Every server-provided string
- * goes through the sanitizer, for the terminal and for JSON alike.
+ * error; 1 also when the output could not be written. Alerts are evaluated in one-shot mode: their
+ * durations count as elapsed, so the current state shows at once. Every server-provided string goes
+ * through the sanitizer, for the terminal and for JSON alike.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -21,6 +21,7 @@
 #include "cli_core.h"
 #include "dbdeck/monitor.h"
 #include "dbdeck/text.h"
+#include "dbdeck/util.h"
 
 #define ROUND_BUDGET_NS INT64_C(8000000000) /* routers' round + ours, with margin */
 #define TEXT_MAX        1024
@@ -28,34 +29,13 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: dbdeck status [CLUSTER] [--json] [-c FILE] [--passphrase-file F]\n"
-	             "Probes every node of every cluster (or of CLUSTER) once and prints roles,\n"
-	             "states, lag, breakers, pool and connection use, and the active alerts.\n"
-	             "  --json   machine-readable output (schema in docs/monitoring.md)\n"
-	             "Exit codes: 0 healthy, 1 degraded or unhealthy (or the output could not be\n"
-	             "written), 2 usage or unknown cluster, 3 configuration error, 4 vault error.\n");
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ISO-8601 UTC with milliseconds: 2026-11-23T13:50:00.123Z. */
-static void
-iso_time(int64_t wall_ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", base, (int)(wall_ms % 1000));
+	fprintf(out,
+	    "usage: dbdeck status [CLUSTER] [--json] [-c FILE] [--passphrase-file F]\n"
+	    "Probes every node of every cluster (or of CLUSTER) once and prints roles,\n"
+	    "states, lag, breakers, pool and connection use, and the active alerts.\n"
+	    "  --json   machine-readable output (schema in docs/monitoring.md)\n"
+	    "Exit codes: 0 healthy, 1 degraded or unhealthy (or the output could not be\n"
+	    "written), 2 usage or unknown cluster, 3 configuration error, 4 vault error.\n");
 }
 
 /* Server text made safe: valid UTF-8 (or ASCII), one line, no control characters. */
@@ -129,7 +109,7 @@ json_alert(const struct dd_snap_alert *a)
 	json_t *o = json_object();
 	char since[40];
 
-	iso_time(a->since_wall_ms, since, sizeof(since));
+	dd_iso_time_ms(a->since_wall_ms, since, sizeof(since));
 	json_object_set_new(o, "severity", json_string(dd_severity_name(a->severity)));
 	json_object_set_new(o, "cluster", a->cluster[0] ? jstr(a->cluster) : json_null());
 	json_object_set_new(o, "node", a->node[0] ? jstr(a->node) : json_null());
@@ -146,7 +126,7 @@ print_json(const struct dd_snapshot *s)
 	char at[40];
 	int rc;
 
-	iso_time(s->generated_wall_ms, at, sizeof(at));
+	dd_iso_time_ms(s->generated_wall_ms, at, sizeof(at));
 	json_object_set_new(root, "status", json_string(dd_health_name(s->health)));
 	json_object_set_new(root, "generated_at", json_string(at));
 	for (int i = 0; i < s->n_clusters; i++)
@@ -218,12 +198,12 @@ print_text(const struct dd_snapshot *s, bool ascii)
 	printf("alerts: %d\n", s->n_alerts);
 	for (int i = 0; i < s->n_alerts; i++) {
 		const struct dd_snap_alert *al = &s->alerts[i];
-		iso_time(al->since_wall_ms, when, sizeof(when));
+		dd_iso_time_ms(al->since_wall_ms, when, sizeof(when));
 		printf("  %-8s %-18s %s/%s  %s\n", dd_severity_name(al->severity), al->rule,
 		    clean(al->cluster, ascii, b, 64), clean(al->node, ascii, c, 64),
 		    clean(al->message, ascii, a, 150));
 	}
-	iso_time(s->generated_wall_ms, when, sizeof(when));
+	dd_iso_time_ms(s->generated_wall_ms, when, sizeof(when));
 	printf("status: %s (%s)\n", dd_health_name(s->health), when);
 }
 
@@ -262,7 +242,7 @@ status_run(struct cli_core *cc, bool json, bool ascii)
 		cli_error("%s", err);
 		return DD_EXIT_FAILED;
 	}
-	dd_monitor_refresh_now(m, mono_ns() + ROUND_BUDGET_NS);
+	dd_monitor_refresh_now(m, dd_now_mono_ns() + ROUND_BUDGET_NS);
 	s = dd_monitor_current(m);
 	if (s == NULL) {
 		cli_error("no snapshot could be taken");

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cli_vault.h"
 #include "dbdeck/config.h"
+#include "dbdeck/util.h"
 #include "dbdeck/vault.h"
 
 #define MAX_FIELDS 32
@@ -130,8 +131,7 @@ run_init(struct cli *cli, struct vopts *o)
 
 /* One secret: a line of stdin, or the terminal (asked twice) with `prompt`. */
 static bool
-read_value(const struct vopts *o, const char *what, const char *prompt,
-    struct cli_secret *out)
+read_value(const struct vopts *o, const char *what, const char *prompt, struct cli_secret *out)
 {
 	if (o->password_stdin)
 		return cli_secret_from_fd(0, what, out);
@@ -168,8 +168,11 @@ store_entry(struct dd_vault *v, const struct vopts *o, const struct cli_secret *
 	for (size_t i = 0; i < o->nfields; i++)
 		fields[i] = (struct dd_vault_field){o->fields[i], vals[i].buf};
 	struct dd_credential c = {
-		.name = o->name, .user = o->user, .password = pw->buf,
-		.nfields = o->nfields, .fields = fields,
+	    .name = o->name,
+	    .user = o->user,
+	    .password = pw->buf,
+	    .nfields = o->nfields,
+	    .fields = fields,
 	};
 	if (dd_vault_set(v, &c, err, sizeof(err)) != 0) {
 		cli_error("%s", err);
@@ -268,9 +271,9 @@ run_rm(struct cli *cli, struct vopts *o)
 static bool
 read_new_passphrase(const struct vopts *o, struct cli_secret *out)
 {
-	bool ok = o->new_pass_file
-	    ? cli_secret_from_file(o->new_pass_file, "new passphrase", out)
-	    : cli_secret_from_tty("New vault passphrase: ", true, "use --new-passphrase-file", out);
+	bool ok = o->new_pass_file ? cli_secret_from_file(o->new_pass_file, "new passphrase", out)
+	                           : cli_secret_from_tty("New vault passphrase: ", true,
+	                                 "use --new-passphrase-file", out);
 	if (ok && out->len == 0) {
 		cli_error("empty passphrase refused");
 		cli_secret_free(out);
@@ -302,12 +305,12 @@ run_passwd(struct cli *cli, struct vopts *o)
 }
 
 static const struct subcommand subcommands[] = {
-	{"init", false, ALLOW_KDF, run_init},
-	{"set", true, ALLOW_USER | ALLOW_PWSTDIN | ALLOW_FIELD, run_set},
-	{"get", true, ALLOW_SHOW, run_get},
-	{"list", false, 0, run_list},
-	{"rm", true, 0, run_rm},
-	{"passwd", false, ALLOW_NEWPASS, run_passwd},
+    {"init", false, ALLOW_KDF, run_init},
+    {"set", true, ALLOW_USER | ALLOW_PWSTDIN | ALLOW_FIELD, run_set},
+    {"get", true, ALLOW_SHOW, run_get},
+    {"list", false, 0, run_list},
+    {"rm", true, 0, run_rm},
+    {"passwd", false, ALLOW_NEWPASS, run_passwd},
 };
 
 static int
@@ -317,7 +320,8 @@ add_field(struct vopts *o, const char *key)
 		return usage_error("--field takes a name only (--field sslpassword); the value "
 		                   "is read from stdin or the terminal, never from argv");
 	if (!dd_vault_name_valid(key))
-		return usage_error("invalid --field name: use 1-64 letters, digits, '.', '_' or '-'");
+		return usage_error(
+		    "invalid --field name: use 1-64 letters, digits, '.', '_' or '-'");
 	if (o->nfields == MAX_FIELDS)
 		return usage_error("too many --field options");
 	o->fields[o->nfields++] = key;
@@ -342,9 +346,7 @@ vault_opt(struct vopts *o, int opt, const char *arg)
 		o->given |= ALLOW_PWSTDIN;
 		o->password_stdin = true;
 		return DD_EXIT_OK;
-	case OPT_FIELD:
-		o->given |= ALLOW_FIELD;
-		return add_field(o, arg);
+	case OPT_FIELD: o->given |= ALLOW_FIELD; return add_field(o, arg);
 	case OPT_SHOW_PASSWORD:
 		o->given |= ALLOW_SHOW;
 		o->show_password = true;
@@ -353,8 +355,7 @@ vault_opt(struct vopts *o, int opt, const char *arg)
 		o->given |= ALLOW_NEWPASS;
 		o->new_pass_file = arg;
 		return DD_EXIT_OK;
-	default:
-		return DD_EXIT_USAGE; /* getopt_long printed why */
+	default: return DD_EXIT_USAGE; /* getopt_long printed why */
 	}
 }
 
@@ -363,15 +364,15 @@ static int
 parse_opts(struct cli *cli, int argc, char **argv, struct vopts *o)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONGOPTS,
-		{"kdf", required_argument, NULL, OPT_KDF},
-		{"user", required_argument, NULL, OPT_USER},
-		{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-		{"field", required_argument, NULL, OPT_FIELD},
-		{"show-password", no_argument, NULL, OPT_SHOW_PASSWORD},
-		{"new-passphrase-file", required_argument, NULL, OPT_NEW_PASSPHRASE_FILE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONGOPTS,
+	    {"kdf", required_argument, NULL, OPT_KDF},
+	    {"user", required_argument, NULL, OPT_USER},
+	    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+	    {"field", required_argument, NULL, OPT_FIELD},
+	    {"show-password", no_argument, NULL, OPT_SHOW_PASSWORD},
+	    {"new-passphrase-file", required_argument, NULL, OPT_NEW_PASSPHRASE_FILE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt, rc;
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
@@ -445,7 +446,7 @@ config_vault_path(const struct cli *cli, char **out)
 		cli_error("%s: fix the configuration or give --vault PATH", path);
 		rc = DD_EXIT_CONFIG;
 	} else if (dd_config_console_has(cfg, "vault")) {
-		*out = strdup(dd_config_console(cfg)->vault);
+		*out = xstrdup(dd_config_console(cfg)->vault);
 	}
 	dd_config_free(cfg);
 	dd_diags_free(diags);

@@ -2,8 +2,8 @@
  * main.c: entry point of the dbdeck binary. Hardens the process (no core
  * dumps; when that fails it says so, and the vault stays locked unless
  * --allow-core-dumps: cli_vault_guard), parses the options common to every
- * command, and dispatches through one table of commands (DESIGN.md §5). A command whose `run` is NULL is listed
- * in --help as "not yet" and refuses to run with a clear message.
+ * command, and dispatches through one table of commands (DESIGN.md §5). A command whose `run` is
+ * NULL is listed in --help as "not yet" and refuses to run with a clear message.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "dbdeck/process.h"
 
+#define CLI_HELP_INDENT "                                                     " /* 2 + 50 + 1 */
+
 struct command {
 	const char *name;
 	const char *usage;
@@ -22,22 +24,25 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"status", "status [CLUSTER] [--json]", "one snapshot of every cluster, then exit",
-	    cmd_status},
-	{"check-config", "check-config", "validate the configuration file", cmd_check_config},
-	{"vault", "vault init|set|get|list|rm|passwd", "manage the encrypted credentials vault",
-	    cmd_vault},
-	{"audit", "audit [--json] [--since DURATION] | audit verify",
-	    "print the log of operator actions, or check it", cmd_audit},
-	{"backup", "backup CLUSTER [--verify]", "take a logical backup", NULL},
-	{"backups", "backups CLUSTER [--json]", "list a cluster's backups", NULL},
-	{"verify", "verify CLUSTER [BACKUP]", "re-read and re-hash a backup", NULL},
-	{"restore", "restore CLUSTER BACKUP --into DATABASE [--yes]", "restore a backup", NULL},
-	{"switchover", "switchover CLUSTER --to NODE [--dry-run] [--yes] [--json]",
-	    "planned change of primary", cmd_switchover},
-	{"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
-	    "promote a replica when the primary is gone", cmd_failover},
-	{"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
+    {"status", "status [CLUSTER] [--json]", "one snapshot of every cluster, then exit", cmd_status},
+    {"check-config", "check-config", "validate the configuration file", cmd_check_config},
+    {"vault", "vault init|set|get|list|rm|passwd", "manage the encrypted credentials vault",
+        cmd_vault},
+    {"audit", "audit [--json] [--since DURATION] | audit verify",
+        "print the log of operator actions, or check it", cmd_audit},
+    {"backup", "backup CLUSTER [--node NODE] [--verify] [--json]", "take a logical backup",
+        cmd_backup},
+    {"backups", "backups CLUSTER [--json]", "list a cluster's backups", cmd_backups},
+    {"verify", "verify CLUSTER [BACKUP] [--deep]", "re-hash a backup; --deep: restore a copy",
+        cmd_verify},
+    {"restore", "restore CLUSTER BACKUP --into DATABASE [--replace] [--yes]",
+        "restore a backup into a database", cmd_restore},
+    {"prune", "prune CLUSTER [--dry-run]", "apply the retention to a cluster's backups", cmd_prune},
+    {"switchover", "switchover CLUSTER --to NODE [--dry-run] [--yes] [--json]",
+        "planned change of primary", cmd_switchover},
+    {"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
+        "promote a replica when the primary is gone", cmd_failover},
+    {"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
 };
 
 void
@@ -69,37 +74,37 @@ cli_common_opt(struct cli *cli, int opt, const char *arg)
 static void
 usage(FILE *out)
 {
-	fprintf(out,
-	    "usage: dbdeck [OPTIONS] [COMMAND [ARGS]]\n"
-	    "\n"
-	    "A terminal operations console for PostgreSQL and MariaDB/MySQL clusters.\n"
-	    "Without a command, opens the full-screen console.\n"
-	    "\n"
-	    "Commands:\n");
+	fprintf(out, "usage: dbdeck [OPTIONS] [COMMAND [ARGS]]\n"
+	             "\n"
+	             "A terminal operations console for PostgreSQL and MariaDB/MySQL clusters.\n"
+	             "Without a command, opens the full-screen console.\n"
+	             "\n"
+	             "Commands:\n");
+	/* A usage longer than its column puts the summary on the next line. */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-50s %s%s\n", commands[i].usage, commands[i].summary,
-		    commands[i].run ? "" : " (not yet)");
-	fprintf(out,
-	    "\n"
-	    "Options (before or after the command):\n"
-	    "  -c, --config FILE        configuration file (default: $DBDECK_CONFIG,\n"
-	    "                           else ~/.config/dbdeck/dbdeck.ini)\n"
-	    "      --vault PATH         vault file (default: the config's vault, else\n"
-	    "                           $DBDECK_VAULT, else ~/.config/dbdeck/vault)\n"
-	    "      --passphrase-file F  read the vault passphrase from F (also\n"
-	    "                           $DBDECK_PASSPHRASE_FILE); never from argv\n"
-	    "      --read-only          no action can be started from the console\n"
-	    "      --ascii              no UTF-8 bars or sparklines\n"
-	    "      --no-color           monochrome (also NO_COLOR)\n"
-	    "      --allow-core-dumps   unlock the vault even when core dumps could not\n"
-	    "                           be turned off (a crash may then write secrets\n"
-	    "                           to disk); without it, exit 5\n"
-	    "  -h, --help               this help\n"
-	    "  -V, --version            print the version\n"
-	    "\n"
-	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 config error, 4 vault error,\n"
-	    "5 refused by a safety check, 6 incomplete (an action stopped half way;\n"
-	    "its output says what a person must still do).\n");
+		fprintf(out, "  %-50s%s%s%s\n", commands[i].usage,
+		    strlen(commands[i].usage) < 50 ? " " : "\n" CLI_HELP_INDENT,
+		    commands[i].summary, commands[i].run ? "" : " (not yet)");
+	fprintf(out, "\n"
+	             "Options (before or after the command):\n"
+	             "  -c, --config FILE        configuration file (default: $DBDECK_CONFIG,\n"
+	             "                           else ~/.config/dbdeck/dbdeck.ini)\n"
+	             "      --vault PATH         vault file (default: the config's vault, else\n"
+	             "                           $DBDECK_VAULT, else ~/.config/dbdeck/vault)\n"
+	             "      --passphrase-file F  read the vault passphrase from F (also\n"
+	             "                           $DBDECK_PASSPHRASE_FILE); never from argv\n"
+	             "      --read-only          no action can be started from the console\n"
+	             "      --ascii              no UTF-8 bars or sparklines\n"
+	             "      --no-color           monochrome (also NO_COLOR)\n"
+	             "      --allow-core-dumps   unlock the vault even when core dumps could not\n"
+	             "                           be turned off (a crash may then write secrets\n"
+	             "                           to disk); without it, exit 5\n"
+	             "  -h, --help               this help\n"
+	             "  -V, --version            print the version\n"
+	             "\n"
+	             "Exit codes: 0 ok, 1 failed, 2 usage, 3 config error, 4 vault error,\n"
+	             "5 refused by a safety check, 6 incomplete (an action stopped half way;\n"
+	             "its output says what a person must still do).\n");
 }
 
 static const struct command *
@@ -115,10 +120,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONGOPTS,
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	static char harden_err[160];
 	struct cli cli = {0};
@@ -126,7 +131,8 @@ main(int argc, char **argv)
 
 	if (dd_process_harden(harden_err, sizeof(harden_err)) != 0) {
 		cli.harden_error = harden_err;
-		cli_error("warning: process hardening failed: %s; core dumps are possible", harden_err);
+		cli_error(
+		    "warning: process hardening failed: %s; core dumps are possible", harden_err);
 	}
 	/*
 	 * A closed pipe or socket is an error to report (EPIPE), not a silent
@@ -134,7 +140,8 @@ main(int argc, char **argv)
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	/* '+': stop at the first non-option, the command name. */
-	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "hV", longopts, NULL)) != -1) {
+	while (
+	    (opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "hV", longopts, NULL)) != -1) {
 		if (cli_common_opt(&cli, opt, optarg))
 			continue;
 		switch (opt) {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "dbdeck/text.h"
 #include "keys.h"
 
@@ -19,7 +19,7 @@
 void
 lineedit_start(struct lineedit *e, const char *initial)
 {
-	tui_strlcpy(e->buf, initial ? initial : "", sizeof(e->buf));
+	dd_strlcpy(e->buf, initial ? initial : "", sizeof(e->buf));
 	e->len = strlen(e->buf);
 	e->cur = e->len;
 	e->hpos = e->nhist;
@@ -82,9 +82,9 @@ history(struct lineedit *e, int dir)
 	if (to < 0 || to > e->nhist)
 		return LE_EDITING;
 	if (e->hpos == e->nhist)
-		tui_strlcpy(e->draft, e->buf, sizeof(e->draft));
+		dd_strlcpy(e->draft, e->buf, sizeof(e->draft));
 	e->hpos = to;
-	tui_strlcpy(e->buf, to == e->nhist ? e->draft : e->hist[to], sizeof(e->buf));
+	dd_strlcpy(e->buf, to == e->nhist ? e->draft : e->hist[to], sizeof(e->buf));
 	e->len = e->cur = strlen(e->buf);
 	return LE_CHANGED;
 }
@@ -127,7 +127,7 @@ lineedit_remember(struct lineedit *e)
 		memmove(e->hist[0], e->hist[1], sizeof(e->hist[0]) * (LINEEDIT_HISTORY - 1));
 		e->nhist--;
 	}
-	tui_strlcpy(e->hist[e->nhist++], e->buf, sizeof(e->hist[0]));
+	dd_strlcpy(e->hist[e->nhist++], e->buf, sizeof(e->hist[0]));
 	e->hpos = e->nhist;
 }
 
@@ -152,7 +152,7 @@ const struct ccmd_def ccmd_defs[] = {
     {"failover", NULL, CCMD_FAILOVER, 1, 2, ":failover CLUSTER [NODE]",
         "promote a replica when the primary is gone (asks for the cluster's name)", false},
 };
-const size_t ccmd_count = TUI_LEN(ccmd_defs);
+const size_t ccmd_count = DD_ARRAY_LEN(ccmd_defs);
 
 static const char *
 skip_space(const char *s)
@@ -192,7 +192,7 @@ find_def(const char *name)
 static void
 unknown(const char *name, char *err, size_t errlen)
 {
-	const char *names[TUI_LEN(ccmd_defs)];
+	const char *names[DD_ARRAY_LEN(ccmd_defs)];
 	char shown[64];
 	for (size_t i = 0; i < ccmd_count; i++)
 		names[i] = ccmd_defs[i].name;
@@ -208,7 +208,7 @@ static int
 parse_args(const struct ccmd_def *d, const char *rest, struct ccmd *out, char *err, size_t errlen)
 {
 	if (d->max_args < 0) {
-		tui_strlcpy(out->args[0], skip_space(rest), sizeof(out->args[0]));
+		dd_strlcpy(out->args[0], skip_space(rest), sizeof(out->args[0]));
 		out->nargs = out->args[0][0] ? 1 : 0;
 		return 0;
 	}
@@ -218,7 +218,7 @@ parse_args(const struct ccmd_def *d, const char *rest, struct ccmd *out, char *e
 			snprintf(err, errlen, "too many arguments: %s", d->usage);
 			return -1;
 		}
-		tui_strlcpy(out->args[out->nargs++], word, sizeof(out->args[0]));
+		dd_strlcpy(out->args[out->nargs++], word, sizeof(out->args[0]));
 	}
 	if (out->nargs < d->min_args) {
 		snprintf(err, errlen, "missing argument: %s", d->usage);
@@ -257,7 +257,7 @@ unit_scale(const char *u, double *scale)
 		const char *unit;
 		double ms;
 	} units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-	for (size_t i = 0; i < TUI_LEN(units); i++)
+	for (size_t i = 0; i < DD_ARRAY_LEN(units); i++)
 		if (strcmp(u, units[i].unit) == 0) {
 			*scale = units[i].ms;
 			return 0;
@@ -292,7 +292,7 @@ int64_t
 cmdline_refresh_step(int64_t ms, int dir)
 {
 	static const int64_t ladder[] = {250, 500, 1000, 2000, 5000, 10000, 30000, 60000};
-	size_t n = TUI_LEN(ladder);
+	size_t n = DD_ARRAY_LEN(ladder);
 	if (dir > 0) {
 		for (size_t i = 0; i < n; i++)
 			if (ladder[i] > ms)

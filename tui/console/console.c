@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "console_jobs.h"
 #include "console_loop.h"
 #include "console_util.h"
 #include "crt.h"
+#include "dbdeck/util.h"
 #include "fmt.h"
 #include "sigflags.h"
 
@@ -28,21 +28,13 @@ struct loop {
 	struct console *c;
 	struct dd_monitor *mon;
 	struct jobs *jobs;
-	struct dd_fo_plan *plan; /* planned, waiting for the typed dialog's answer */
-	uint64_t act_id, act_version; /* of the action's state last shown */
+	struct dd_fo_plan *plan;        /* planned, waiting for the typed dialog's answer */
+	uint64_t act_id, act_version;   /* of the action's state last shown */
 	const struct dd_snapshot *snap; /* our reference */
 	struct screen scr;
 	unsigned styles_gen; /* of the styles last given to crt */
 	bool dirty, repaint, quit;
 };
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 take_snapshot(struct loop *l)
@@ -134,9 +126,10 @@ plan_dialog(struct loop *l, const struct job_result *res)
 	for (size_t i = 0; i < nk; i++)
 		if (k[i].state != DD_FO_CHECK_OK) {
 			char label[48];
-			snprintf(label, sizeof(label), "  %s %s", dd_fo_check_state_name(k[i].state),
-			    k[i].name);
-			dialog_line_untrusted(d, label, k[i].message, strlen(k[i].message), c->gl->utf8);
+			snprintf(label, sizeof(label), "  %s %s",
+			    dd_fo_check_state_name(k[i].state), k[i].name);
+			dialog_line_untrusted(
+			    d, label, k[i].message, strlen(k[i].message), c->gl->utf8);
 		}
 	steps = dd_fo_plan_step_count(res->plan);
 	for (size_t i = 0; i < steps && d->nlines < DIALOG_LINES; i++)
@@ -181,7 +174,7 @@ static void
 on_jobs(struct loop *l)
 {
 	struct job_result res;
-	struct dd_job_status *st = tui_xmalloc(sizeof(*st));
+	struct dd_job_status *st = xmalloc(sizeof(*st));
 	while (jobs_take(l->jobs, &res)) {
 		l->dirty = true;
 		char why[DD_JOB_TEXT_MAX];
@@ -192,11 +185,13 @@ on_jobs(struct loop *l)
 		} else if (res.plan) {
 			plan_dialog(l, &res);
 		} else {
-			console_status(l->c, res.ok ? DD_STYLE_OK : DD_STYLE_WARN, "%s", res.message);
+			console_status(
+			    l->c, res.ok ? DD_STYLE_OK : DD_STYLE_WARN, "%s", res.message);
 		}
 	}
 	/* the action's panel: shown at its start, updated as its steps move */
-	if (jobs_action_read(l->jobs, st) && (st->id != l->act_id || st->version != l->act_version)) {
+	if (jobs_action_read(l->jobs, st) &&
+	    (st->id != l->act_id || st->version != l->act_version)) {
 		console_action_show(l->c, st);
 		l->act_id = st->id;
 		l->act_version = st->version;
@@ -228,7 +223,7 @@ iterate(struct loop *l)
 	};
 	int64_t before = l->c->now_wall_ms;
 	int n = poll(p, 4, timeout_ms(l));
-	l->c->now_wall_ms = wall_ms();
+	l->c->now_wall_ms = dd_now_wall_ms();
 	if (n < 0 && errno != EINTR)
 		l->quit = true;
 	if (l->c->now_wall_ms / 1000 != before / 1000)
@@ -252,8 +247,8 @@ iterate(struct loop *l)
 }
 
 int
-console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
-    const char *audit_err, const struct jobs_failover *fo, char *err, size_t errlen)
+console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, const char *audit_err,
+    const struct jobs_failover *fo, char *err, size_t errlen)
 {
 	struct loop l = {.c = c, .mon = m, .dirty = true, .styles_gen = c->styles_gen - 1};
 	l.jobs = jobs_start(m, audit, audit_err, err, errlen);
@@ -262,7 +257,7 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit,
 	if (fo)
 		jobs_failover_setup(l.jobs, fo);
 	sigflags_unblock(); /* every other thread started with them blocked */
-	c->now_wall_ms = wall_ms();
+	c->now_wall_ms = dd_now_wall_ms();
 	if (!audit && !c->read_only)
 		console_status(c, DD_STYLE_WARN, "actions are off: %s", audit_err ? audit_err : "");
 	take_snapshot(&l);

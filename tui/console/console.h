@@ -30,6 +30,7 @@
 #include "keys.h"
 #include "screen.h"
 #include "selection.h"
+#include "view_state.h"
 #include "theme.h"
 
 /* The terminal size below which only "terminal too small" is shown. */
@@ -123,17 +124,6 @@ enum prompt_kind {
 	PROMPT_COMMAND,
 };
 
-enum qsort_key {
-	QSORT_DURATION,
-	QSORT_NODE,
-	QSORT_USER,
-	QSORT_DATABASE,
-	QSORT_STATE,
-	QSORT_PID,
-	QSORT_COUNT
-};
-
-#define FILTER_MAX LINEEDIT_MAX
 #define THEME_DIRS 6
 
 struct console {
@@ -166,33 +156,13 @@ struct console {
 	int depth;
 	struct rowset rows; /* the current view's rows, rebuilt on demand */
 
-	struct selection node_sel; /* overview */
-	char node_filter[FILTER_MAX];
-	struct selection query_sel; /* slow queries */
-	char query_filter[FILTER_MAX];
-	enum qsort_key qsort;
-	bool qsort_asc;
-	int events_top; /* alerts & events: first line shown */
-	char events_filter[FILTER_MAX];
-	int help_top;
-	char help_filter[FILTER_MAX];
-	int detail_node; /* node view: the node's index */
-	int detail_top;
-	uint64_t stmt_id; /* statement view: the query's id */
-	int stmt_top;
+	struct overview_state overview; /* each view's own state (view_state.h) */
+	struct queries_state queries;
+	struct page_state events, help;
+	struct node_state detail;
+	struct statement_state stmt;
 	int page_lines; /* lines of the last drawn page (scroll bound) */
 	int page_height;
-
-	/* The statement view's text, sanitized and kept after the query ends. */
-	char *stmt_text;
-	size_t stmt_text_len;
-	uint64_t stmt_text_id;
-	struct dd_text_line *stmt_lines; /* the text wrapped for stmt_wrap_cols */
-	size_t stmt_nlines;
-	int stmt_wrap_cols;
-	char stmt_head[10][200]; /* the query's particulars, formatted and sanitized */
-	int stmt_nhead;
-	bool stmt_have;
 
 	/* Prompt. */
 	enum prompt_kind prompt;
@@ -297,12 +267,5 @@ int rows_find_query(const struct dd_snapshot *s, uint64_t id);
 void rows_events(const struct dd_snapshot *s, const char *filter, struct rowset *out);
 /* Active alerts matching the filter. */
 void rows_alerts(const struct dd_snapshot *s, const char *filter, struct rowset *out);
-
-/* Short names used on screen. */
-const char *name_node_state(enum dd_node_state s);
-const char *name_severity(enum dd_severity s);
-const char *name_health(enum dd_health h);
-const char *name_event_kind(enum dd_event_kind k);
-const char *name_breaker(enum dd_breaker_state b);
 
 #endif

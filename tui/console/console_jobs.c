@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/text.h"
 
@@ -110,10 +110,10 @@ jobs_start(
 	struct dd_jobs *runner = dd_jobs_new(&o, err, errlen);
 	if (!runner)
 		return NULL;
-	struct jobs *j = tui_xcalloc(1, sizeof(*j));
+	struct jobs *j = xcalloc(1, sizeof(*j));
 	j->mon = m;
 	j->audit = audit;
-	tui_strlcpy(j->audit_err, audit_err ? audit_err : "no audit log", sizeof(j->audit_err));
+	dd_strlcpy(j->audit_err, audit_err ? audit_err : "no audit log", sizeof(j->audit_err));
 	j->runner = runner;
 	return j;
 }
@@ -170,7 +170,7 @@ jobs_submit(struct jobs *j, const struct console_request *req, char *why, size_t
 	if (j->n == JOBS_MAX)
 		return refuse(j, req, "too many actions in progress; try again", why, whylen);
 	static const char *const plan[] = {"send the cancel"};
-	struct cancel_ctx *c = tui_xcalloc(1, sizeof(*c));
+	struct cancel_ctx *c = xcalloc(1, sizeof(*c));
 	c->mon = j->mon;
 	c->req = *req;
 	char args[200], err[400];
@@ -234,7 +234,7 @@ take_plan(struct plan_ctx *p, struct job_result *out)
 {
 	out->plan = p->plan;
 	out->failover = p->failover;
-	tui_strlcpy(out->cluster, p->cluster, sizeof(out->cluster));
+	dd_strlcpy(out->cluster, p->cluster, sizeof(out->cluster));
 	if (!p->plan)
 		snprintf(out->message, sizeof(out->message), "%s of %s: %.300s",
 		    p->failover ? "failover" : "switchover", p->cluster, p->err);
@@ -247,14 +247,14 @@ action_logged(struct jobs *j, const struct dd_job_status *s, struct job_result *
 {
 	char msg[sizeof(out->message)];
 	snprintf(msg, sizeof(msg), "%s: %.360s", s->kind, out->message);
-	tui_strlcpy(out->message, msg, sizeof(out->message));
-	dd_monitor_log_action(j->mon, s->cluster, "", msg,
-	    s->outcome == DD_JOB_DONE ? DD_SEV_INFO : DD_SEV_WARN);
+	dd_strlcpy(out->message, msg, sizeof(out->message));
+	dd_monitor_log_action(
+	    j->mon, s->cluster, "", msg, s->outcome == DD_JOB_DONE ? DD_SEV_INFO : DD_SEV_WARN);
 }
 
 bool
-jobs_plan(struct jobs *j, bool failover, const char *cluster, const char *to, char *why,
-    size_t whylen)
+jobs_plan(
+    struct jobs *j, bool failover, const char *cluster, const char *to, char *why, size_t whylen)
 {
 	static const char *const plan_steps[] = {"plan"};
 	if (!j->fo.cfg) {
@@ -265,13 +265,17 @@ jobs_plan(struct jobs *j, bool failover, const char *cluster, const char *to, ch
 		snprintf(why, whylen, "too many actions in progress; try again");
 		return false;
 	}
-	struct plan_ctx *p = tui_xcalloc(1, sizeof(*p));
+	struct plan_ctx *p = xcalloc(1, sizeof(*p));
 	p->fo = j->fo;
 	p->failover = failover;
-	tui_strlcpy(p->cluster, cluster, sizeof(p->cluster));
-	tui_strlcpy(p->to, to ? to : "", sizeof(p->to));
-	struct dd_job_spec spec = {.kind = "plan", .cluster = cluster, .steps = plan_steps,
-	    .n_steps = 1, .run = run_plan, .ctx = p};
+	dd_strlcpy(p->cluster, cluster, sizeof(p->cluster));
+	dd_strlcpy(p->to, to ? to : "", sizeof(p->to));
+	struct dd_job_spec spec = {.kind = "plan",
+	    .cluster = cluster,
+	    .steps = plan_steps,
+	    .n_steps = 1,
+	    .run = run_plan,
+	    .ctx = p};
 	struct dd_job *job;
 	char err[400];
 	if (dd_jobs_submit(j->runner, &spec, &job, err, sizeof(err)) != DD_JOBS_OK) {
@@ -323,7 +327,7 @@ bool
 jobs_take(struct jobs *j, struct job_result *out)
 {
 	dd_jobs_ack(j->runner);
-	struct dd_job_status *s = tui_xmalloc(sizeof(*s));
+	struct dd_job_status *s = xmalloc(sizeof(*s));
 	bool found = false;
 	for (int i = 0; i < j->n && !found; i++) {
 		dd_job_read(j->started[i], s);
@@ -332,7 +336,7 @@ jobs_take(struct jobs *j, struct job_result *out)
 		memset(out, 0, sizeof(*out));
 		out->ok = s->outcome == DD_JOB_DONE;
 		if (s->text[0] && !j->plans[i])
-			tui_strlcpy(out->message, s->text, sizeof(out->message));
+			dd_strlcpy(out->message, s->text, sizeof(out->message));
 		else
 			dd_job_describe(s, out->message, sizeof(out->message));
 		if (j->plans[i])

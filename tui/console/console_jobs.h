@@ -44,8 +44,8 @@ void jobs_failover_setup(struct jobs *j, const struct jobs_failover *f);
  * worker: the plan comes back through jobs_take (res.plan), for the typed
  * dialog. False with why when it cannot start.
  */
-bool jobs_plan(struct jobs *j, bool failover, const char *cluster, const char *to, char *why,
-    size_t whylen);
+bool jobs_plan(
+    struct jobs *j, bool failover, const char *cluster, const char *to, char *why, size_t whylen);
 /* Runs a confirmed plan (takes it) as the action job. False with why when refused at once. */
 bool jobs_run_plan(struct jobs *j, struct dd_fo_plan *p, char *why, size_t whylen);
 /* The current (or last) switchover / failover: true with *out when there is one. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "dbdeck/util.h"
 #include "console_util.h"
 #include "dbdeck/jobs.h"
 #include "view.h"
@@ -28,9 +29,9 @@ console_init(
 	c->read_only = read_only;
 	c->refresh_ms = refresh_ms > 0 ? refresh_ms : 1000;
 	c->view = VIEW_OVERVIEW;
-	c->qsort = QSORT_DURATION;
-	c->detail_node = -1;
-	tui_strlcpy(c->config_name, "dbdeck", sizeof(c->config_name));
+	c->queries.sort = QSORT_DURATION;
+	c->detail.node = -1;
+	dd_strlcpy(c->config_name, "dbdeck", sizeof(c->config_name));
 	if (color)
 		dd_theme_default(&c->theme);
 	else
@@ -43,10 +44,10 @@ void
 console_free(struct console *c)
 {
 	rowset_free(&c->rows);
-	free(c->stmt_text);
-	free(c->stmt_lines);
-	c->stmt_text = NULL;
-	c->stmt_lines = NULL;
+	free(c->stmt.text);
+	free(c->stmt.lines);
+	c->stmt.text = NULL;
+	c->stmt.lines = NULL;
 }
 
 void
@@ -70,7 +71,7 @@ console_show(struct console *c, enum view_id v)
 void
 console_push(struct console *c, enum view_id v)
 {
-	if (c->depth < (int)TUI_LEN(c->back))
+	if (c->depth < (int)DD_ARRAY_LEN(c->back))
 		c->back[c->depth++] = c->view;
 	c->view = v;
 }
@@ -107,7 +108,7 @@ open_prompt(struct console *c, enum prompt_kind k)
 		return;
 	}
 	char *f = view_get(c->view)->filter(c);
-	tui_strlcpy(c->filter_saved, f, sizeof(c->filter_saved));
+	dd_strlcpy(c->filter_saved, f, sizeof(c->filter_saved));
 	lineedit_start(&c->filter_edit, f);
 }
 
@@ -121,10 +122,10 @@ prompt_key(struct console *c, int key)
 	char *f = cmd ? NULL : view_get(c->view)->filter(c);
 	enum le_result r = lineedit_key(e, key);
 	if (r == LE_CHANGED && f)
-		tui_strlcpy(f, e->buf, FILTER_MAX); /* the list narrows as you type */
+		dd_strlcpy(f, e->buf, FILTER_MAX); /* the list narrows as you type */
 	if (r == LE_CANCEL) {
 		if (f)
-			tui_strlcpy(f, c->filter_saved, FILTER_MAX);
+			dd_strlcpy(f, c->filter_saved, FILTER_MAX);
 		c->prompt = PROMPT_NONE;
 	}
 	if (r != LE_ACCEPT)
@@ -162,7 +163,7 @@ cmd_filter(struct console *c, const char *text)
 		console_show(c, VIEW_QUERIES);
 		v = &view_queries;
 	}
-	tui_strlcpy(v->filter(c), text, FILTER_MAX);
+	dd_strlcpy(v->filter(c), text, FILTER_MAX);
 	return REACT_REDRAW;
 }
 
@@ -274,7 +275,8 @@ action_key(struct console *c, int key)
 	if (key != TK_ESC)
 		return REACT_NONE;
 	if (!c->act.finished) {
-		console_status(c, DD_STYLE_WARN, "it still runs; Esc closes this once it has ended");
+		console_status(
+		    c, DD_STYLE_WARN, "it still runs; Esc closes this once it has ended");
 		return REACT_REDRAW;
 	}
 	c->act.shown = false;
@@ -290,8 +292,9 @@ console_action_show(struct console *c, const struct dd_job_status *st)
 	a->shown = true;
 	a->finished = st->state == DD_JOB_FINISHED;
 	a->ok = st->outcome == DD_JOB_DONE;
-	snprintf(a->title, sizeof(a->title), "%s of %s%s", strcmp(st->kind, "failover") == 0
-	    ? "Failover" : "Switchover", st->cluster, a->finished ? "" : " (running)");
+	snprintf(a->title, sizeof(a->title), "%s of %s%s",
+	    strcmp(st->kind, "failover") == 0 ? "Failover" : "Switchover", st->cluster,
+	    a->finished ? "" : " (running)");
 	a->n = 0;
 	for (size_t i = 0; i < st->n_steps && a->n < ACTION_LINES; i++) {
 		const struct dd_job_step_status *s = &st->steps[i];
@@ -305,8 +308,8 @@ console_action_show(struct console *c, const struct dd_job_status *st)
 	dd_text_sanitize(a->outcome[0], sizeof(a->outcome[0]), d, strlen(d), 150, DD_TEXT_UTF8);
 	a->outcome[1][0] = '\0';
 	if (strlen(d) > 150)
-		dd_text_sanitize(a->outcome[1], sizeof(a->outcome[1]), d + 150, strlen(d + 150), 150,
-		    DD_TEXT_UTF8);
+		dd_text_sanitize(a->outcome[1], sizeof(a->outcome[1]), d + 150, strlen(d + 150),
+		    150, DD_TEXT_UTF8);
 }
 
 unsigned

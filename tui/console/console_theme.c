@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "console.h"
-#include "console_util.h"
+#include "dbdeck/util.h"
 
 const char *const console_shipped_themes[] = {
     "default",
@@ -65,7 +65,7 @@ console_theme_dirs(struct console *c, const char *exe_path)
 		add_dir(c, &n, home, "/.config/dbdeck/themes");
 	if (exe_path && exe_path[0] == '/') {
 		char dir[PATH_MAX];
-		tui_strlcpy(dir, exe_path, sizeof(dir));
+		dd_strlcpy(dir, exe_path, sizeof(dir));
 		char *slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "dbdeck/text.h"
 #include "keys.h"
 #include "theme.h"
@@ -18,8 +18,8 @@ open_common(struct dialog *d, enum dialog_kind kind, const char *title, const ch
 	memset(d, 0, sizeof(*d));
 	d->open = true;
 	d->kind = kind;
-	tui_strlcpy(d->title, title, sizeof(d->title));
-	tui_strlcpy(d->action, action, sizeof(d->action));
+	dd_strlcpy(d->title, title, sizeof(d->title));
+	dd_strlcpy(d->action, action, sizeof(d->action));
 	d->focus = DIALOG_FOCUS_CANCEL;
 }
 
@@ -35,7 +35,7 @@ dialog_typed(struct dialog *d, const char *title, const char *action, const char
 {
 	open_common(d, DIALOG_TYPED, title, action);
 	d->danger = true;
-	tui_strlcpy(d->expect, expect, sizeof(d->expect));
+	dd_strlcpy(d->expect, expect, sizeof(d->expect));
 	lineedit_start(&d->input, NULL);
 	d->focus = DIALOG_FOCUS_INPUT;
 }

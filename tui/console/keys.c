@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 
 static const struct keybind global_binds[] = {
     {TK_TAB, ACT_NEXT_VIEW, "next view (Overview, Slow queries, Alerts & events, Help)", "view",
@@ -127,7 +127,7 @@ static const struct keybind prompt_binds[] = {
     {TK_CTRL('U'), ACT_KILL_LINE, "clear the line", NULL, 0},
 };
 
-#define MAP(var, title, arr) const struct keymap var = {title, arr, TUI_LEN(arr)}
+#define MAP(var, title, arr) const struct keymap var = {title, arr, DD_ARRAY_LEN(arr)}
 MAP(keymap_global, "Global (every view)", global_binds);
 MAP(keymap_move, "Moving (lists and pages)", move_binds);
 MAP(keymap_overview, "Overview", overview_binds);
@@ -190,7 +190,7 @@ static const struct {
 const char *
 keys_name(int key, char *buf, size_t len)
 {
-	for (size_t i = 0; i < TUI_LEN(key_names); i++)
+	for (size_t i = 0; i < DD_ARRAY_LEN(key_names); i++)
 		if (key_names[i].key == key) {
 			snprintf(buf, len, "%s", key_names[i].name);
 			return buf;

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console_util.h"
 #include "fmt.h"
 #include "view.h"
 
@@ -44,7 +43,7 @@ top_line(struct console *c, struct screen *scr)
 	    c->config_name, sep, fmt_interval(iv, sizeof(iv), c->refresh_ms));
 	if (c->snap)
 		x += screen_printf(scr, 0, x, DD_STYLE_TITLE, scr->cols, "%s%s", sep,
-		    name_health(c->snap->health));
+		    dd_health_name(c->snap->health));
 	if (c->paused) {
 		x += screen_put(scr, 0, x, DD_STYLE_TITLE, sep, 5);
 		x += screen_put(scr, 0, x, DD_STYLE_WARN, "PAUSED", 10);
@@ -83,7 +82,7 @@ tabs_line(struct console *c, struct screen *scr)
 	x += tab(c, scr, x, VIEW_EVENTS, c->snap ? c->snap->n_alerts : -1);
 	x += tab(c, scr, x, VIEW_HELP, -1);
 	if (c->view == VIEW_NODE) {
-		const char *n = view_node_name(c, c->detail_node);
+		const char *n = view_node_name(c, c->detail.node);
 		char clean[64];
 		dd_text_sanitize(clean, sizeof(clean), n, strlen(n), 30, view_text_flags(c));
 		screen_printf(

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "dbdeck/text.h"
 
 void
@@ -22,7 +22,7 @@ screen_resize(struct screen *scr, int rows, int cols)
 	free(scr->cells);
 	scr->rows = rows;
 	scr->cols = cols;
-	scr->cells = tui_xcalloc((size_t)rows * (size_t)cols, sizeof(*scr->cells));
+	scr->cells = xcalloc((size_t)rows * (size_t)cols, sizeof(*scr->cells));
 	screen_clear(scr, 0);
 }
 

@@ -5,16 +5,16 @@
  * cluster accent. No curses here: the screen module calls init_pair() with
  * what dd_theme_resolve() returns, and the fuzz target links this file alone.
  *
- * inih is fed through our own line reader, which counts lines (so every
- * message carries FILE:LINE), strips leading whitespace (indented keys are
- * keys, never continuation lines), and catches what inih would only report
- * as "the first bad line": garbage lines, unterminated or unknown sections,
- * NUL bytes and overlong lines. Any error discards the whole file in favour
- * of the default theme.
+ * The lines come from core's strict INI reader (dbdeck/ini.h), shared with
+ * the config file: it counts lines (so every message carries FILE:LINE),
+ * trims blanks (indented keys are keys, never continuation lines), and hands
+ * over every bad line, not only the first: garbage lines, unterminated
+ * sections, NUL bytes and overlong lines. This file words the messages and
+ * knows the sections. Any error discards the whole file in favour of the
+ * default theme.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbdeck/ini.h"
 #include "dbdeck/text.h"
+#include "dbdeck/util.h"
 #include "theme.h"
 
 #define THEME_MAX_BYTES 65536
 #define THEME_MAX_MSGS  20
+#define THEME_MAX_LINE  DD_INI_MAX_LINE /* "line longer than 198 bytes" */
 
 /* The tables read better packed than one entry per line. */
 /* clang-format off */
@@ -293,14 +296,14 @@ quote(char *buf, const char *s)
 	return buf;
 }
 
+/* The section keys go to: none yet, a known one, or one whose keys are ignored. */
+enum theme_section { SEC_NONE, SEC_THEME, SEC_COLORS, SEC_IGNORED };
+
 struct parse_ctx {
-	char file[96];   /* sanitized, for messages */
-	const char *buf; /* the reader's input */
-	size_t len, pos;
-	int line;           /* the line inih is working on */
-	bool line_done;     /* the reader reported this line: ignore it */
-	bool bad_section;   /* after a broken section line: ignore keys till the next */
-	int first_msg_line; /* to match inih's own error report */
+	char file[96];              /* sanitized, for messages */
+	int line;                   /* the line being read */
+	enum theme_section section; /* unknown or broken sections were reported */
+	int first_msg_line;         /* to match inih's own error report */
 	char *msgs;
 	size_t msgslen, used;
 	int errors; /* every message, shown or dropped */
@@ -508,102 +511,69 @@ theme_key(struct parse_ctx *c, const char *name, const char *value)
 	return true;
 }
 
-static bool
-section_known(const char *s, size_t n)
-{
-	return (n == 5 && strncasecmp(s, "theme", 5) == 0) ||
-	       (n == 6 && strncasecmp(s, "colors", 6) == 0) ||
-	       (n == 7 && strncasecmp(s, "colours", 7) == 0);
-}
-
-static int
-theme_handler(void *user, const char *section, const char *name, const char *value)
+/* The reader's key line. */
+static void
+on_key(void *user, int line, const char *name, const char *value)
 {
 	struct parse_ctx *c = user;
 	char q[64];
 
-	if (c->line_done || c->bad_section)
-		return 1;
-	if (strcasecmp(section, "theme") == 0)
+	c->line = line;
+	if (c->section == SEC_THEME)
 		theme_key(c, name, value);
-	else if (strcasecmp(section, "colors") == 0 || strcasecmp(section, "colours") == 0)
+	else if (c->section == SEC_COLORS)
 		role_key(c, name, value);
-	else if (section[0] == '\0')
+	else if (c->section == SEC_NONE)
 		msg(c, "'%s' outside a section ([theme] or [colors])", quote(q, name));
-	/* keys of an unknown section: the section line was reported */
-	return 1;
+	/* keys of an unknown or broken section: the section line was reported */
 }
 
-/*
- * Checks a line the way inih will read it (comments start with ';' or '#';
- * an inline ';' comment needs whitespace before it) and reports what inih
- * would only count as an error. Returns false for a line to skip.
- */
-static bool
-line_check(struct parse_ctx *c, const char *s, size_t n)
+/* The reader's section header; text after the ']' is ignored. */
+static void
+on_section(void *user, int line, const char *inner, bool trailing)
 {
+	struct parse_ctx *c = user;
+	size_t n = strlen(inner);
 	char q[64], name[64];
-	bool was_space = false;
 
-	if (n == 0 || s[0] == ';' || s[0] == '#')
-		return true;
-	if (s[0] == '[')
-		c->bad_section = false;
-	for (size_t i = s[0] == '[' ? 1 : 0; i < n; i++) {
-		if (s[i] == ';' && was_space)
-			break;
-		if (s[0] == '[' && s[i] == ']') {
-			if (section_known(s + 1, i - 1))
-				return true;
-			snprintf(name, sizeof(name), "%.*s", (int)(i - 1 < 60 ? i - 1 : 60), s + 1);
-			msg(c, "unknown section '%s'", quote(q, name));
-			return true; /* its keys are ignored by the handler */
-		}
-		if (s[0] != '[' && (s[i] == '=' || s[i] == ':'))
-			return true;
-		was_space = s[i] == ' ' || s[i] == '\t';
+	(void)trailing;
+	c->line = line;
+	if (n == 5 && strncasecmp(inner, "theme", 5) == 0)
+		c->section = SEC_THEME;
+	else if ((n == 6 && strncasecmp(inner, "colors", 6) == 0) ||
+	         (n == 7 && strncasecmp(inner, "colours", 7) == 0))
+		c->section = SEC_COLORS;
+	else {
+		c->section = SEC_IGNORED;
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 60 ? n : 60), inner);
+		msg(c, "unknown section '%s'", quote(q, name));
 	}
-	if (s[0] != '[')
-		return msg(c, "expected 'role = style' or '[section]'");
-	c->bad_section = true;
-	return msg(c, "expected ']' after the section name");
 }
 
-/* inih's line source: one whole line per call, leading whitespace removed. */
-static char *
-theme_reader(char *str, int num, void *stream)
+/* A line the reader rejected. */
+static void
+on_error(void *user, int line, enum dd_ini_error e)
 {
-	struct parse_ctx *c = stream;
-	const char *p, *nl;
-	size_t n;
+	struct parse_ctx *c = user;
 
-	if (c->pos >= c->len || num < 3)
-		return NULL;
-	p = c->buf + c->pos;
-	nl = memchr(p, '\n', c->len - c->pos);
-	n = nl ? (size_t)(nl - p) : c->len - c->pos;
-	c->pos += nl ? n + 1 : n;
-	c->line++;
-	c->line_done = false;
-	if (c->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3, n -= 3;
-	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f'))
-		p++, n--;
-	while (n > 0 && p[n - 1] == '\r')
-		n--;
-	if (memchr(p, '\0', n))
-		c->line_done = !msg(c, "NUL byte in the line");
-	else if (n > (size_t)num - 2)
-		c->line_done = !msg(c, "line longer than %d bytes", num - 2);
-	else
-		c->line_done = !line_check(c, p, n);
-	if (c->line_done)
-		n = 0;
-	memcpy(str, p, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	return str;
+	c->line = line;
+	switch (e) {
+	case DD_INI_NUL: msg(c, "NUL byte in the line"); break;
+	case DD_INI_TOO_LONG: msg(c, "line longer than %d bytes", THEME_MAX_LINE); break;
+	case DD_INI_NO_BRACKET:
+		c->section = SEC_IGNORED;
+		msg(c, "expected ']' after the section name");
+		break;
+	case DD_INI_GARBAGE: msg(c, "expected 'role = style' or '[section]'"); break;
+	}
 }
+
+static const struct dd_ini_ops ini_ops = {
+    .max_line = THEME_MAX_LINE,
+    .section = on_section,
+    .key = on_key,
+    .error = on_error,
+};
 
 /* Every role left at 'default' takes the colours of normal. */
 static void
@@ -690,13 +660,9 @@ dd_theme_load_buffer(
 		msg_at(&c, 0, "larger than %d bytes", THEME_MAX_BYTES);
 		return fail(&c, out);
 	}
-	c.buf = buf;
-	c.len = len;
-	rc = ini_parse_stream(theme_reader, &c, theme_handler, &c);
+	rc = dd_ini_parse(buf, len, &ini_ops, &c);
 	if (rc > 0 && (c.first_msg_line == 0 || rc < c.first_msg_line))
 		msg_at(&c, rc, "syntax error");
-	else if (rc < 0)
-		msg_at(&c, 0, "cannot parse (error %d)", rc);
 	if (c.errors > 0)
 		return fail(&c, out);
 	build(&c, file, out);
@@ -723,8 +689,7 @@ dd_theme_load(const char *path, struct dd_theme *out, char *msgs, size_t msgslen
 		msg_at(&c, 0, "not a regular file");
 		goto out;
 	}
-	if (!(buf = malloc(THEME_MAX_BYTES + 1)))
-		abort();
+	buf = xmalloc(THEME_MAX_BYTES + 1);
 	while ((got = read(fd, buf + len, THEME_MAX_BYTES + 1 - len)) > 0)
 		len += (size_t)got;
 	if (got < 0)

@@ -8,6 +8,8 @@
 
 #include "console.h"
 #include "console_util.h"
+#include "dbdeck/alerts.h"
+#include "dbdeck/util.h"
 
 void
 rowset_clear(struct rowset *r)
@@ -20,8 +22,8 @@ rowset_push(struct rowset *r, int idx, uint64_t id)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
-		r->idx = tui_xrealloc(r->idx, (size_t)r->cap * sizeof(*r->idx));
-		r->ids = tui_xrealloc(r->ids, (size_t)r->cap * sizeof(*r->ids));
+		r->idx = xrealloc(r->idx, (size_t)r->cap * sizeof(*r->idx));
+		r->ids = xrealloc(r->ids, (size_t)r->cap * sizeof(*r->ids));
 	}
 	r->idx[r->n] = idx;
 	r->ids[r->n] = id;
@@ -87,78 +89,6 @@ field(const char *name, const char *val)
 	return f;
 }
 
-/* ---- names -------------------------------------------------------------- */
-
-const char *
-name_node_state(enum dd_node_state s)
-{
-	switch (s) {
-	case DD_NODE_UP: return "up";
-	case DD_NODE_DOWN: return "down";
-	case DD_NODE_LAGGING: return "lagging";
-	case DD_NODE_UNKNOWN: return "unknown";
-	}
-	return "?";
-}
-
-const char *
-name_severity(enum dd_severity s)
-{
-	switch (s) {
-	case DD_SEV_INFO: return "info";
-	case DD_SEV_WARN: return "warn";
-	case DD_SEV_CRIT: return "crit";
-	}
-	return "?";
-}
-
-const char *
-name_health(enum dd_health h)
-{
-	switch (h) {
-	case DD_HEALTH_HEALTHY: return "healthy";
-	case DD_HEALTH_DEGRADED: return "degraded";
-	case DD_HEALTH_UNHEALTHY: return "unhealthy";
-	}
-	return "?";
-}
-
-const char *
-name_event_kind(enum dd_event_kind k)
-{
-	switch (k) {
-	case DD_EVENT_ALERT_RAISED: return "alert";
-	case DD_EVENT_ALERT_CLEARED: return "cleared";
-	case DD_EVENT_BREAKER: return "breaker";
-	case DD_EVENT_ROLE_CHANGE: return "role";
-	case DD_EVENT_NODE_DOWN: return "down";
-	case DD_EVENT_NODE_UP: return "up";
-	case DD_EVENT_ACTION: return "action";
-	}
-	return "?";
-}
-
-const char *
-name_breaker(enum dd_breaker_state b)
-{
-	switch (b) {
-	case DD_BREAKER_CLOSED: return "closed";
-	case DD_BREAKER_OPEN: return "open";
-	case DD_BREAKER_HALF_OPEN: return "half-open";
-	}
-	return "?";
-}
-
-static const char *
-role_name(enum dd_role r)
-{
-	switch (r) {
-	case DD_ROLE_PRIMARY: return "primary";
-	case DD_ROLE_REPLICA: return "replica";
-	default: return "unknown";
-	}
-}
-
 /* ---- nodes -------------------------------------------------------------- */
 
 uint64_t
@@ -177,9 +107,9 @@ rows_nodes(const struct dd_snapshot *s, const char *filter, struct rowset *out)
 		                     ? s->clusters[n->cluster].name
 		                     : "";
 		struct filter_field f[] = {field("node", n->name), field("cluster", cl),
-		    field("role", role_name(n->role)), field("state", name_node_state(n->state)),
-		    field("host", n->host)};
-		if (filter_match(filter, f, (int)TUI_LEN(f)))
+		    field("role", dd_role_name(n->role)),
+		    field("state", dd_node_state_name(n->state)), field("host", n->host)};
+		if (filter_match(filter, f, (int)DD_ARRAY_LEN(f)))
 			rowset_push(out, i, rows_node_id(i));
 	}
 }
@@ -197,12 +127,12 @@ rows_query_id(const struct dd_snapshot *s, const struct dd_snap_query *q)
 	bool pg = q->cluster >= 0 && q->cluster < s->n_clusters &&
 	          s->clusters[q->cluster].engine == DD_ENGINE_POSTGRESQL;
 	int64_t start = pg ? q->started_us : 0;
-	uint64_t h = TUI_FNV_INIT;
-	h = tui_fnv(h, &q->cluster, sizeof(q->cluster));
-	h = tui_fnv(h, &q->node, sizeof(q->node));
-	h = tui_fnv(h, &q->pid, sizeof(q->pid));
-	h = tui_fnv(h, &q->text_hash, sizeof(q->text_hash));
-	h = tui_fnv(h, &start, sizeof(start));
+	uint64_t h = DD_FNV1A_INIT;
+	h = dd_fnv1a(h, &q->cluster, sizeof(q->cluster));
+	h = dd_fnv1a(h, &q->node, sizeof(q->node));
+	h = dd_fnv1a(h, &q->pid, sizeof(q->pid));
+	h = dd_fnv1a(h, &q->text_hash, sizeof(q->text_hash));
+	h = dd_fnv1a(h, &start, sizeof(start));
 	return h ? h : 1;
 }
 
@@ -231,7 +161,7 @@ query_matches(const struct dd_snapshot *s, const struct dd_snap_query *q, const 
 	    field("db", q->database), field("state", q->state), field("cluster", cl),
 	    {"query", q->text ? q->text : "", tlen < FILTER_TEXT_MAX ? tlen : FILTER_TEXT_MAX},
 	    field("app", q->application), field("client", q->client), field("wait", q->wait_event)};
-	return filter_match(filter, f, (int)TUI_LEN(f));
+	return filter_match(filter, f, (int)DD_ARRAY_LEN(f));
 }
 
 const char *
@@ -308,9 +238,10 @@ rows_events(const struct dd_snapshot *s, const char *filter, struct rowset *out)
 	for (int i = s ? s->n_events - 1 : -1; i >= 0; i--) {
 		const struct dd_snap_event *e = &s->events[i];
 		struct filter_field f[] = {field("cluster", e->cluster), field("node", e->node),
-		    field("kind", name_event_kind(e->kind)),
-		    field("severity", name_severity(e->severity)), field("message", e->message)};
-		if (filter_match(filter, f, (int)TUI_LEN(f)))
+		    field("kind", dd_event_kind_name(e->kind)),
+		    field("severity", dd_severity_short_name(e->severity)),
+		    field("message", e->message)};
+		if (filter_match(filter, f, (int)DD_ARRAY_LEN(f)))
 			rowset_push(out, i, (uint64_t)e->wall_ms ^ ((uint64_t)i << 48));
 	}
 }
@@ -322,9 +253,9 @@ rows_alerts(const struct dd_snapshot *s, const char *filter, struct rowset *out)
 	for (int i = 0; s && i < s->n_alerts; i++) {
 		const struct dd_snap_alert *a = &s->alerts[i];
 		struct filter_field f[] = {field("cluster", a->cluster), field("node", a->node),
-		    field("rule", a->rule), field("severity", name_severity(a->severity)),
+		    field("rule", a->rule), field("severity", dd_severity_short_name(a->severity)),
 		    field("message", a->message)};
-		if (filter_match(filter, f, (int)TUI_LEN(f)))
+		if (filter_match(filter, f, (int)DD_ARRAY_LEN(f)))
 			rowset_push(out, i, (uint64_t)i + 1);
 	}
 }

@@ -128,8 +128,9 @@ view_ask_action(struct console *c, int i, bool failover)
 	}
 	const struct dd_snap_node *n = &c->snap->nodes[i];
 	if (!failover && n->role != DD_ROLE_REPLICA) {
-		console_status(c, DD_STYLE_WARN, "switchover: select a replica to promote (%s is a %s)",
-		    view_node_name(c, i), dd_role_name(n->role));
+		console_status(c, DD_STYLE_WARN,
+		    "switchover: select a replica to promote (%s is a %s)", view_node_name(c, i),
+		    dd_role_name(n->role));
 		return REACT_REDRAW;
 	}
 	if (failover && primary_up(c, n->cluster)) {
@@ -145,8 +146,8 @@ view_ask_action(struct console *c, int i, bool failover)
 	    view_cluster_name(c, n->cluster));
 	if (!failover)
 		snprintf(c->req.fo_to, sizeof(c->req.fo_to), "%s", view_node_name(c, i));
-	console_status(c, DD_STYLE_STATUS_BAR, "planning the %s of %s ...", what,
-	    c->req.cluster_name);
+	console_status(
+	    c, DD_STYLE_STATUS_BAR, "planning the %s of %s ...", what, c->req.cluster_name);
 	return REACT_REDRAW | REACT_REQUEST;
 }
 

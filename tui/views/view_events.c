@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbdeck/alerts.h"
 #include "fmt.h"
 #include "view.h"
 
@@ -39,7 +40,7 @@ static void
 alert_lines(struct console *c, struct pager *p)
 {
 	char t[32];
-	rows_alerts(c->snap, c->events_filter, &c->rows);
+	rows_alerts(c->snap, c->events.filter, &c->rows);
 	header(p, "ACTIVE ALERTS", c->rows.n, "");
 	if (c->rows.n == 0) {
 		pager_line(p);
@@ -49,7 +50,8 @@ alert_lines(struct console *c, struct pager *p)
 		const struct dd_snap_alert *a = &c->snap->alerts[c->rows.idx[i]];
 		if (!pager_line(p))
 			continue;
-		pager_printf(p, sev_style(a->severity), "%-5s", name_severity(a->severity));
+		pager_printf(
+		    p, sev_style(a->severity), "%-5s", dd_severity_short_name(a->severity));
 		pager_tab(p, 6);
 		pager_text(p, DD_STYLE_DIM, fmt_utc(t, sizeof(t), a->since_wall_ms, 2));
 		pager_tab(p, 21);
@@ -66,7 +68,7 @@ static void
 event_lines(struct console *c, struct pager *p)
 {
 	char t[32];
-	rows_events(c->snap, c->events_filter, &c->rows);
+	rows_events(c->snap, c->events.filter, &c->rows);
 	pager_line(p);
 	header(p, "EVENTS", c->rows.n, ", newest first");
 	if (c->rows.n == 0) {
@@ -79,10 +81,11 @@ event_lines(struct console *c, struct pager *p)
 			continue;
 		pager_text(p, DD_STYLE_DIM, fmt_utc(t, sizeof(t), e->wall_ms, 2));
 		pager_tab(p, 15);
-		pager_printf(p, sev_style(e->severity), "%-5s", name_severity(e->severity));
+		pager_printf(
+		    p, sev_style(e->severity), "%-5s", dd_severity_short_name(e->severity));
 		pager_tab(p, 21);
 		pager_text(p, e->kind == DD_EVENT_ACTION ? DD_STYLE_ACCENT : DD_STYLE_NORMAL,
-		    name_event_kind(e->kind));
+		    dd_event_kind_name(e->kind));
 		pager_tab(p, 29);
 		where(p, e->cluster, e->node);
 		pager_tab(p, 46);
@@ -94,10 +97,10 @@ static void
 ev_draw(struct console *c, struct screen *scr, int y, int h)
 {
 	struct pager p;
-	pager_begin(&p, scr, y, h, 0, scr->cols, c->events_top, c->gl->utf8);
-	if (c->events_filter[0]) {
+	pager_begin(&p, scr, y, h, 0, scr->cols, c->events.top, c->gl->utf8);
+	if (c->events.filter[0]) {
 		char f[96];
-		dd_text_sanitize(f, sizeof(f), c->events_filter, strlen(c->events_filter), 60,
+		dd_text_sanitize(f, sizeof(f), c->events.filter, strlen(c->events.filter), 60,
 		    view_text_flags(c));
 		pager_line(&p);
 		pager_text(&p, DD_STYLE_DIM, "filter: ");
@@ -112,13 +115,13 @@ ev_draw(struct console *c, struct screen *scr, int y, int h)
 static unsigned
 ev_act(struct console *c, enum action a, int h)
 {
-	return view_page_scroll(c, &c->events_top, a, h) ? REACT_REDRAW : REACT_UNKNOWN;
+	return view_page_scroll(c, &c->events.top, a, h) ? REACT_REDRAW : REACT_UNKNOWN;
 }
 
 static char *
 ev_filter(struct console *c)
 {
-	return c->events_filter;
+	return c->events.filter;
 }
 
 const struct view view_events = {

@@ -21,7 +21,7 @@ struct help_ctx {
 static bool
 wanted(struct help_ctx *h, const char *a, const char *b)
 {
-	const char *f = h->c->help_filter;
+	const char *f = h->c->help.filter;
 	return !f[0] || tui_contains(a, strlen(a), f) || tui_contains(b, strlen(b), f) ||
 	       (h->section && tui_contains(h->section, strlen(h->section), f));
 }
@@ -108,11 +108,11 @@ hp_draw(struct console *c, struct screen *scr, int y, int h)
 {
 	struct pager p;
 	struct help_ctx hc = {.c = c, .p = &p};
-	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->help_top, c->gl->utf8);
-	if (c->help_filter[0]) {
+	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->help.top, c->gl->utf8);
+	if (c->help.filter[0]) {
 		char f[96];
 		dd_text_sanitize(
-		    f, sizeof(f), c->help_filter, strlen(c->help_filter), 60, view_text_flags(c));
+		    f, sizeof(f), c->help.filter, strlen(c->help.filter), 60, view_text_flags(c));
 		pager_line(&p);
 		pager_text(&p, DD_STYLE_DIM, "search: ");
 		pager_text(&p, DD_STYLE_FILTER, f);
@@ -121,7 +121,7 @@ hp_draw(struct console *c, struct screen *scr, int y, int h)
 		keymap_lines(&hc, keymaps_all[i]);
 	command_lines(&hc);
 	legend_lines(&hc);
-	if (pager_count(&p) <= (c->help_filter[0] ? 1 : 0)) {
+	if (pager_count(&p) <= (c->help.filter[0] ? 1 : 0)) {
 		pager_line(&p);
 		pager_text(&p, DD_STYLE_DIM, "nothing matches the search (/ to change it)");
 	}
@@ -132,13 +132,13 @@ hp_draw(struct console *c, struct screen *scr, int y, int h)
 static unsigned
 hp_act(struct console *c, enum action a, int h)
 {
-	return view_page_scroll(c, &c->help_top, a, h) ? REACT_REDRAW : REACT_UNKNOWN;
+	return view_page_scroll(c, &c->help.top, a, h) ? REACT_REDRAW : REACT_UNKNOWN;
 }
 
 static char *
 hp_filter(struct console *c)
 {
-	return c->help_filter;
+	return c->help.filter;
 }
 
 const struct view view_help = {

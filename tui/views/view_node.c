@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbdeck/alerts.h"
 #include "fmt.h"
 #include "view.h"
 #include "widgets.h"
@@ -57,7 +58,7 @@ head(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	    : n->state == DD_NODE_DOWN    ? DD_STYLE_CRIT
 	    : n->state == DD_NODE_UNKNOWN ? DD_STYLE_UNKNOWN
 	                                  : DD_STYLE_WARN,
-	    name_node_state(n->state));
+	    dd_node_state_name(n->state));
 	if (n->stale)
 		pager_text(p, DD_STYLE_STALE, " (stale)");
 	pager_printf(p, DD_STYLE_NORMAL, "%s%s%scluster ", c->gl->sep,
@@ -203,15 +204,15 @@ breaker(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	    n->breaker == DD_BREAKER_CLOSED ? DD_STYLE_OK
 	    : n->breaker == DD_BREAKER_OPEN ? DD_STYLE_CRIT
 	                                    : DD_STYLE_WARN,
-	    name_breaker(n->breaker));
+	    dd_breaker_state_label(n->breaker));
 	pager_printf(
 	    p, DD_STYLE_DIM, " since %s UTC", fmt_utc(t, sizeof(t), n->breaker_since_wall_ms, 1));
 	for (int i = n->n_breaker_history - 1; i >= 0 && i < DD_SNAP_BREAKER_HISTORY; i--) {
 		const struct dd_breaker_transition *tr = &n->breaker_history[i];
 		kv(p, i == n->n_breaker_history - 1 ? "history" : "");
 		pager_printf(p, DD_STYLE_DIM, "%s  ", fmt_utc(t, sizeof(t), tr->wall_ms, 1));
-		pager_printf(
-		    p, DD_STYLE_NORMAL, "%s -> %s  ", name_breaker(tr->from), name_breaker(tr->to));
+		pager_printf(p, DD_STYLE_NORMAL, "%s -> %s  ", dd_breaker_state_label(tr->from),
+		    dd_breaker_state_label(tr->to));
 		pager_raw(
 		    p, DD_STYLE_NORMAL, tr->reason, strnlen(tr->reason, sizeof(tr->reason)), 0);
 	}
@@ -289,7 +290,7 @@ events(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		pager_line(p);
 		pager_tab(p, 2);
 		pager_printf(p, DD_STYLE_DIM, "%s  %-7s ", fmt_utc(t, sizeof(t), e->wall_ms, 1),
-		    name_event_kind(e->kind));
+		    dd_event_kind_name(e->kind));
 		pager_raw(p, DD_STYLE_NORMAL, e->message, strlen(e->message), 0);
 	}
 	if (shown == 0) {
@@ -302,11 +303,11 @@ events(struct console *c, struct pager *p, const struct dd_snap_node *n)
 static void
 nd_draw(struct console *c, struct screen *scr, int y, int h)
 {
-	if (!c->snap || c->detail_node < 0 || c->detail_node >= c->snap->n_nodes)
+	if (!c->snap || c->detail.node < 0 || c->detail.node >= c->snap->n_nodes)
 		return;
-	const struct dd_snap_node *n = &c->snap->nodes[c->detail_node];
+	const struct dd_snap_node *n = &c->snap->nodes[c->detail.node];
 	struct pager p;
-	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->detail_top, c->gl->utf8);
+	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->detail.top, c->gl->utf8);
 	head(c, &p, n);
 	server(c, &p, n);
 	section(&p, "REPLICATION");
@@ -317,7 +318,7 @@ nd_draw(struct console *c, struct screen *scr, int y, int h)
 	pool(&p, n);
 	breaker(c, &p, n);
 	routing(c, &p, n);
-	statements(c, &p, c->detail_node);
+	statements(c, &p, c->detail.node);
 	events(c, &p, n);
 	c->page_lines = pager_count(&p);
 	c->page_height = h;
@@ -326,19 +327,19 @@ nd_draw(struct console *c, struct screen *scr, int y, int h)
 static unsigned
 nd_act(struct console *c, enum action a, int h)
 {
-	if (view_page_scroll(c, &c->detail_top, a, h))
+	if (view_page_scroll(c, &c->detail.top, a, h))
 		return REACT_REDRAW;
 	if ((a == ACT_PREV || a == ACT_NEXT) && c->snap && c->snap->n_nodes > 0) {
 		int n = c->snap->n_nodes;
-		c->detail_node = (c->detail_node + (a == ACT_NEXT ? 1 : n - 1)) % n;
-		c->detail_top = 0;
+		c->detail.node = (c->detail.node + (a == ACT_NEXT ? 1 : n - 1)) % n;
+		c->detail.top = 0;
 		/* The overview's selection follows, so Esc lands on this node. */
-		c->node_sel.id = rows_node_id(c->detail_node);
-		c->node_sel.has = true;
+		c->overview.sel.id = rows_node_id(c->detail.node);
+		c->overview.sel.has = true;
 		return REACT_REDRAW;
 	}
 	if (a == ACT_SWITCHOVER || a == ACT_FAILOVER)
-		return view_ask_action(c, c->detail_node, a == ACT_FAILOVER);
+		return view_ask_action(c, c->detail.node, a == ACT_FAILOVER);
 	return REACT_UNKNOWN;
 }
 

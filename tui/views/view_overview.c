@@ -210,11 +210,11 @@ node_row(struct ov_ctx *o, int ni, bool selected)
 	cell(o, OC_NODE, DD_STYLE_NORMAL, name);
 	cell(o, OC_ROLE, role_style[n->role <= DD_ROLE_REPLICA ? n->role : 0],
 	    dd_role_name(n->role));
-	cell(o, OC_STATE, state_style(n), name_node_state(n->state));
+	cell(o, OC_STATE, state_style(n), dd_node_state_name(n->state));
 	pool_cell(o, n, fig);
 	conn_cell(o, n, fig);
 	lag_cells(o, n, cl, fig);
-	cell(o, OC_BREAKER, breaker_style(n->breaker), name_breaker(n->breaker));
+	cell(o, OC_BREAKER, breaker_style(n->breaker), dd_breaker_state_label(n->breaker));
 	cell(o, OC_QPS, fig, load_text(buf, sizeof(buf), n));
 	if (selected)
 		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_STYLE_SELECTION);
@@ -241,7 +241,7 @@ cluster_line(struct ov_ctx *o, int k)
 	x += screen_printf(scr, o->y, x, ts, 40, " %s ", name);
 	x +=
 	    screen_printf(scr, o->y, x, bs, 40, " %s%s", dd_engine_name(cl->engine), o->c->gl->sep);
-	x += screen_put(scr, o->y, x, health_style(cl->health), name_health(cl->health), 20);
+	x += screen_put(scr, o->y, x, health_style(cl->health), dd_health_name(cl->health), 20);
 	if (cl->primary >= 0 && cl->primary < o->c->snap->n_nodes) {
 		dd_text_sanitize(name, sizeof(name), o->c->snap->nodes[cl->primary].name,
 		    strlen(o->c->snap->nodes[cl->primary].name), 24, tf);
@@ -276,8 +276,8 @@ line_of_row(const struct console *c, int r)
 static void
 rebuild(struct console *c)
 {
-	rows_nodes(c->snap, c->node_filter, &c->rows);
-	sel_sync(&c->node_sel, c->rows.ids, c->rows.n);
+	rows_nodes(c->snap, c->overview.filter, &c->rows);
+	sel_sync(&c->overview.sel, c->rows.ids, c->rows.n);
 }
 
 static void
@@ -295,7 +295,8 @@ alerts_below(struct ov_ctx *o, int bottom)
 		uint16_t st = a->severity == DD_SEV_CRIT   ? DD_STYLE_CRIT
 		              : a->severity == DD_SEV_WARN ? DD_STYLE_WARN
 		                                           : DD_STYLE_NORMAL;
-		int x = screen_printf(o->scr, o->y, 0, st, 6, "%-5s", name_severity(a->severity));
+		int x = screen_printf(
+		    o->scr, o->y, 0, st, 6, "%-5s", dd_severity_short_name(a->severity));
 		char where[200];
 		snprintf(
 		    where, sizeof(where), "%s%s%s", a->cluster, a->node[0] ? "/" : "", a->node);
@@ -318,12 +319,13 @@ ov_draw(struct console *c, struct screen *scr, int y, int h)
 	int list_h = h - 1;
 	if (c->rows.n == 0) {
 		screen_put(scr, y + 2, 2, DD_STYLE_DIM,
-		    c->node_filter[0] ? "no node matches the filter (/ to change it)" : "no nodes",
+		    c->overview.filter[0] ? "no node matches the filter (/ to change it)"
+		                          : "no nodes",
 		    scr->cols - 4);
 		return;
 	}
 	/* Scroll in lines: keep the selected row (and its cluster title) in view. */
-	struct selection *sel = &c->node_sel;
+	struct selection *sel = &c->overview.sel;
 	int sline = line_of_row(c, sel->row), total = line_of_row(c, c->rows.n - 1) + 1;
 	if (sline - 1 < sel->top)
 		sel->top = sline - 1 < 0 ? 0 : sline - 1;
@@ -361,11 +363,11 @@ cluster_jump(const struct console *c, int dir)
 {
 	if (c->rows.n == 0)
 		return 0;
-	int r = c->node_sel.row, k = c->snap->nodes[c->rows.idx[r]].cluster;
+	int r = c->overview.sel.row, k = c->snap->nodes[c->rows.idx[r]].cluster;
 	if (dir > 0) {
 		while (r < c->rows.n && c->snap->nodes[c->rows.idx[r]].cluster == k)
 			r++;
-		return r < c->rows.n ? r : c->node_sel.row;
+		return r < c->rows.n ? r : c->overview.sel.row;
 	}
 	while (r > 0 && c->snap->nodes[c->rows.idx[r - 1]].cluster == k)
 		r--;
@@ -384,7 +386,7 @@ ov_act(struct console *c, enum action a, int h)
 	if (!c->snap)
 		return REACT_UNKNOWN;
 	rebuild(c);
-	struct selection *s = &c->node_sel;
+	struct selection *s = &c->overview.sel;
 	int page = h > 4 ? h - 3 : 1;
 	switch (a) {
 	case ACT_UP: sel_move(s, c->rows.ids, c->rows.n, -1); break;
@@ -401,8 +403,8 @@ ov_act(struct console *c, enum action a, int h)
 	case ACT_OPEN:
 		if (c->rows.n == 0)
 			return REACT_NONE;
-		c->detail_node = c->rows.idx[s->row];
-		c->detail_top = 0;
+		c->detail.node = c->rows.idx[s->row];
+		c->detail.top = 0;
 		console_push(c, VIEW_NODE);
 		break;
 	case ACT_SWITCHOVER:
@@ -416,7 +418,7 @@ ov_act(struct console *c, enum action a, int h)
 static char *
 ov_filter(struct console *c)
 {
-	return c->node_filter;
+	return c->overview.filter;
 }
 
 const struct view view_overview = {

@@ -39,8 +39,8 @@ static const int sort_col[QSORT_COUNT] = {
 static void
 rebuild(struct console *c)
 {
-	rows_queries(c->snap, c->query_filter, c->qsort, c->qsort_asc, &c->rows);
-	sel_sync(&c->query_sel, c->rows.ids, c->rows.n);
+	rows_queries(c->snap, c->queries.filter, c->queries.sort, c->queries.sort_asc, &c->rows);
+	sel_sync(&c->queries.sel, c->rows.ids, c->rows.n);
 }
 
 static void
@@ -93,10 +93,10 @@ summary_line(struct console *c, struct screen *scr, int y)
 		x +=
 		    screen_printf(scr, y, x, DD_STYLE_DIM, scr->cols, " of %d", c->snap->n_queries);
 	x += screen_printf(scr, y, x, DD_STYLE_DIM, scr->cols, "%ssort: %s %s", c->gl->sep,
-	    rows_qsort_name(c->qsort), c->qsort_asc ? c->gl->up : c->gl->down);
-	if (c->query_filter[0]) {
-		dd_text_sanitize(
-		    f, sizeof(f), c->query_filter, strlen(c->query_filter), 60, view_text_flags(c));
+	    rows_qsort_name(c->queries.sort), c->queries.sort_asc ? c->gl->up : c->gl->down);
+	if (c->queries.filter[0]) {
+		dd_text_sanitize(f, sizeof(f), c->queries.filter, strlen(c->queries.filter), 60,
+		    view_text_flags(c));
 		x += screen_put(scr, y, x, DD_STYLE_DIM, c->gl->sep, 5);
 		x += screen_put(scr, y, x, DD_STYLE_DIM, "filter: ", 10);
 		screen_put(scr, y, x, DD_STYLE_FILTER, f, scr->cols - x);
@@ -111,9 +111,9 @@ q_draw(struct console *c, struct screen *scr, int y, int h)
 	char title[32];
 	rebuild(c);
 	memcpy(cols, q_cols, sizeof(cols));
-	snprintf(title, sizeof(title), "%s%s", q_cols[sort_col[c->qsort]].title,
-	    c->qsort_asc ? c->gl->up : c->gl->down);
-	cols[sort_col[c->qsort]].title = title;
+	snprintf(title, sizeof(title), "%s%s", q_cols[sort_col[c->queries.sort]].title,
+	    c->queries.sort_asc ? c->gl->up : c->gl->down);
+	cols[sort_col[c->queries.sort]].title = title;
 	layout_fit(cols, QC_N, scr->cols, GAP, w);
 	summary_line(c, scr, y);
 	screen_fill(scr, y + 1, 0, scr->cols, DD_STYLE_HEADER, " ");
@@ -121,28 +121,28 @@ q_draw(struct console *c, struct screen *scr, int y, int h)
 	int list_h = h - 2;
 	if (c->rows.n == 0) {
 		screen_put(scr, y + 3, 2, DD_STYLE_DIM,
-		    c->query_filter[0]
+		    c->queries.filter[0]
 		        ? "no slow query matches the filter (/ to change it)"
 		        : "no query has been running longer than its cluster's slow_query",
 		    scr->cols - 4);
 		return;
 	}
-	sel_scroll(&c->query_sel, c->rows.n, list_h);
-	for (int i = c->query_sel.top, r = 0; i < c->rows.n && r < list_h; i++, r++)
-		query_row(c, scr, y + 2 + r, w, c->rows.idx[i], i == c->query_sel.row);
+	sel_scroll(&c->queries.sel, c->rows.n, list_h);
+	for (int i = c->queries.sel.top, r = 0; i < c->rows.n && r < list_h; i++, r++)
+		query_row(c, scr, y + 2 + r, w, c->rows.idx[i], i == c->queries.sel.row);
 }
 
 static int
 selected_query(struct console *c)
 {
-	return c->rows.n > 0 ? c->rows.idx[c->query_sel.row] : -1;
+	return c->rows.n > 0 ? c->rows.idx[c->queries.sel.row] : -1;
 }
 
 static unsigned
 q_act(struct console *c, enum action a, int h)
 {
 	rebuild(c);
-	struct selection *s = &c->query_sel;
+	struct selection *s = &c->queries.sel;
 	int page = h > 4 ? h - 3 : 1, n = c->rows.n;
 	switch (a) {
 	case ACT_UP: sel_move(s, c->rows.ids, n, -1); break;
@@ -152,15 +152,16 @@ q_act(struct console *c, enum action a, int h)
 	case ACT_HOME: sel_move(s, c->rows.ids, n, -n); break;
 	case ACT_END: sel_move(s, c->rows.ids, n, +n); break;
 	case ACT_SORT:
-		c->qsort = (enum qsort_key)((c->qsort + 1) % QSORT_COUNT);
-		c->qsort_asc = c->qsort != QSORT_DURATION && c->qsort != QSORT_PID;
+		c->queries.sort = (enum qsort_key)((c->queries.sort + 1) % QSORT_COUNT);
+		c->queries.sort_asc =
+		    c->queries.sort != QSORT_DURATION && c->queries.sort != QSORT_PID;
 		break;
-	case ACT_SORT_REVERSE: c->qsort_asc = !c->qsort_asc; break;
+	case ACT_SORT_REVERSE: c->queries.sort_asc = !c->queries.sort_asc; break;
 	case ACT_OPEN:
 		if (n == 0)
 			return REACT_NONE;
-		c->stmt_id = s->id;
-		c->stmt_top = 0;
+		c->stmt.id = s->id;
+		c->stmt.top = 0;
 		console_push(c, VIEW_STATEMENT);
 		break;
 	case ACT_CANCEL_QUERY: return view_ask_cancel(c, selected_query(c), false);
@@ -173,7 +174,7 @@ q_act(struct console *c, enum action a, int h)
 static char *
 q_filter(struct console *c)
 {
-	return c->query_filter;
+	return c->queries.filter;
 }
 
 const struct view view_queries = {

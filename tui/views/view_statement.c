@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_util.h"
+#include "dbdeck/util.h"
 #include "fmt.h"
 #include "view.h"
 
@@ -22,11 +22,11 @@ static void
 head_untrusted(struct console *c, const char *label, const char *raw, size_t len)
 {
 	char clean[160];
-	if (c->stmt_nhead >= (int)TUI_LEN(c->stmt_head))
+	if (c->stmt.nhead >= (int)DD_ARRAY_LEN(c->stmt.head))
 		return;
 	dd_text_sanitize(
 	    clean, sizeof(clean), raw ? raw : "", raw ? len : 0, 120, view_text_flags(c));
-	snprintf(c->stmt_head[c->stmt_nhead++], sizeof(c->stmt_head[0]), "%-12s %s", label, clean);
+	snprintf(c->stmt.head[c->stmt.nhead++], sizeof(c->stmt.head[0]), "%-12s %s", label, clean);
 }
 
 static void
@@ -42,16 +42,16 @@ cache_fill(struct console *c, const struct dd_snap_query *q)
 	size_t cap = q->text_len * 4 + 64;
 	if (cap > STMT_TEXT_MAX)
 		cap = STMT_TEXT_MAX;
-	free(c->stmt_text);
-	free(c->stmt_lines);
-	c->stmt_lines = NULL;
-	c->stmt_wrap_cols = 0;
-	c->stmt_text = tui_xmalloc(cap);
-	dd_text_sanitize(c->stmt_text, cap, q->text ? q->text : "", q->text ? q->text_len : 0,
+	free(c->stmt.text);
+	free(c->stmt.lines);
+	c->stmt.lines = NULL;
+	c->stmt.wrap_cols = 0;
+	c->stmt.text = xmalloc(cap);
+	dd_text_sanitize(c->stmt.text, cap, q->text ? q->text : "", q->text ? q->text_len : 0,
 	    0x7fffffff, view_text_flags(c) | DD_TEXT_KEEP_NEWLINES);
-	c->stmt_text_len = strlen(c->stmt_text);
-	c->stmt_text_id = c->stmt_id;
-	c->stmt_nhead = 0;
+	c->stmt.text_len = strlen(c->stmt.text);
+	c->stmt.text_id = c->stmt.id;
+	c->stmt.nhead = 0;
 	snprintf(buf, sizeof(buf), "%s (cluster %s)", view_node_name(c, q->node),
 	    view_cluster_name(c, q->cluster));
 	head_line(c, "node", buf);
@@ -69,38 +69,38 @@ cache_fill(struct console *c, const struct dd_snap_query *q)
 	head_line(c, "started", buf);
 	snprintf(buf, sizeof(buf), "%zu bytes", q->text_len);
 	head_line(c, "length", buf);
-	c->stmt_have = true;
+	c->stmt.have = true;
 }
 
 static void
 wrap(struct console *c, int cols)
 {
-	if (c->stmt_lines && c->stmt_wrap_cols == cols)
+	if (c->stmt.lines && c->stmt.wrap_cols == cols)
 		return;
-	free(c->stmt_lines);
-	c->stmt_nlines = dd_text_wrap(c->stmt_text, cols, NULL, 0);
-	c->stmt_lines = tui_xcalloc(c->stmt_nlines ? c->stmt_nlines : 1, sizeof(*c->stmt_lines));
-	dd_text_wrap(c->stmt_text, cols, c->stmt_lines, c->stmt_nlines);
-	c->stmt_wrap_cols = cols;
+	free(c->stmt.lines);
+	c->stmt.nlines = dd_text_wrap(c->stmt.text, cols, NULL, 0);
+	c->stmt.lines = xcalloc(c->stmt.nlines ? c->stmt.nlines : 1, sizeof(*c->stmt.lines));
+	dd_text_wrap(c->stmt.text, cols, c->stmt.lines, c->stmt.nlines);
+	c->stmt.wrap_cols = cols;
 }
 
 static void
 st_draw(struct console *c, struct screen *scr, int y, int h)
 {
-	int qi = rows_find_query(c->snap, c->stmt_id);
+	int qi = rows_find_query(c->snap, c->stmt.id);
 	char d[24];
-	if (qi >= 0 && (!c->stmt_have || c->stmt_text_id != c->stmt_id))
+	if (qi >= 0 && (!c->stmt.have || c->stmt.text_id != c->stmt.id))
 		cache_fill(c, &c->snap->queries[qi]);
-	if (!c->stmt_have || c->stmt_text_id != c->stmt_id) {
+	if (!c->stmt.have || c->stmt.text_id != c->stmt.id) {
 		screen_put(
 		    scr, y + 1, 2, DD_STYLE_DIM, "this query is no longer running", scr->cols - 4);
 		return;
 	}
 	struct pager p;
-	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->stmt_top, c->gl->utf8);
-	for (int i = 0; i < c->stmt_nhead; i++) {
+	pager_begin(&p, scr, y, h, 1, scr->cols - 2, c->stmt.top, c->gl->utf8);
+	for (int i = 0; i < c->stmt.nhead; i++) {
 		pager_line(&p);
-		pager_text(&p, DD_STYLE_NORMAL, c->stmt_head[i]);
+		pager_text(&p, DD_STYLE_NORMAL, c->stmt.head[i]);
 	}
 	pager_line(&p);
 	if (qi >= 0)
@@ -111,11 +111,11 @@ st_draw(struct console *c, struct screen *scr, int y, int h)
 	pager_line(&p);
 	pager_rule(&p, DD_STYLE_BORDER, c->gl->hline);
 	wrap(c, p.w);
-	for (size_t i = 0; i < c->stmt_nlines; i++) {
+	for (size_t i = 0; i < c->stmt.nlines; i++) {
 		if (!pager_line(&p))
 			continue;
 		screen_putn(scr, p.y0 + p.line - p.top, p.x0, DD_STYLE_NORMAL,
-		    c->stmt_text + c->stmt_lines[i].off, c->stmt_lines[i].len, p.w);
+		    c->stmt.text + c->stmt.lines[i].off, c->stmt.lines[i].len, p.w);
 	}
 	c->page_lines = pager_count(&p);
 	c->page_height = h;
@@ -124,10 +124,10 @@ st_draw(struct console *c, struct screen *scr, int y, int h)
 static unsigned
 st_act(struct console *c, enum action a, int h)
 {
-	if (view_page_scroll(c, &c->stmt_top, a, h))
+	if (view_page_scroll(c, &c->stmt.top, a, h))
 		return REACT_REDRAW;
 	if (a == ACT_CANCEL_QUERY || a == ACT_TERMINATE_QUERY) {
-		int qi = rows_find_query(c->snap, c->stmt_id);
+		int qi = rows_find_query(c->snap, c->stmt.id);
 		if (qi < 0 && !c->read_only) {
 			console_status(c, DD_STYLE_WARN, "this query is no longer running");
 			return REACT_REDRAW;

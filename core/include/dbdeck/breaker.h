@@ -31,43 +31,44 @@ enum dd_breaker_state {
 
 /* An operator's override (dd_breaker_force_open / _force_closed / _reset). */
 enum dd_breaker_hold {
-	DD_BREAKER_AUTO = 0,       /* the state machine runs by itself */
-	DD_BREAKER_HELD_OPEN,      /* OPEN until released; no trial calls */
-	DD_BREAKER_HELD_CLOSED,    /* CLOSED until released; failures are counted, never trip */
+	DD_BREAKER_AUTO = 0,    /* the state machine runs by itself */
+	DD_BREAKER_HELD_OPEN,   /* OPEN until released; no trial calls */
+	DD_BREAKER_HELD_CLOSED, /* CLOSED until released; failures are counted, never trip */
 };
 
-#define DD_BREAKER_HISTORY 32
+#define DD_BREAKER_HISTORY    32
 #define DD_BREAKER_REASON_MAX 128
 
-#define DD_BREAKER_DEFAULT_THRESHOLD 3
+#define DD_BREAKER_DEFAULT_THRESHOLD   3
 #define DD_BREAKER_DEFAULT_RECOVERY_NS INT64_C(120000000000)
 
 struct dd_breaker_config {
-	int threshold;        /* consecutive failures that open it (>= 1); default 3 */
-	int64_t recovery_ns;  /* OPEN time before a trial; also the trial's slot lifetime; default 120 s */
+	int threshold;       /* consecutive failures that open it (>= 1); default 3 */
+	int64_t recovery_ns; /* OPEN time before a trial; also the trial's slot lifetime; default
+	                        120 s */
 };
 
 struct dd_breaker_transition {
 	enum dd_breaker_state from, to;
-	int64_t mono_ns;   /* when, on the monotonic clock */
-	int64_t wall_ms;   /* when, UTC milliseconds since the epoch */
+	int64_t mono_ns; /* when, on the monotonic clock */
+	int64_t wall_ms; /* when, UTC milliseconds since the epoch */
 	char reason[DD_BREAKER_REASON_MAX];
 };
 
 struct dd_breaker_stats {
 	enum dd_breaker_state state;
 	enum dd_breaker_hold hold;
-	int64_t since_mono_ns;       /* when the current state was entered */
+	int64_t since_mono_ns; /* when the current state was entered */
 	int64_t since_wall_ms;
-	int64_t trial_at_mono_ns;    /* OPEN: when a trial becomes possible (0 when held open) */
+	int64_t trial_at_mono_ns; /* OPEN: when a trial becomes possible (0 when held open) */
 	int consecutive_failures;
-	bool trial_in_flight;        /* HALF_OPEN: a trial call is out */
-	uint64_t times_opened;       /* transitions into OPEN, including forced ones */
+	bool trial_in_flight;  /* HALF_OPEN: a trial call is out */
+	uint64_t times_opened; /* transitions into OPEN, including forced ones */
 	uint64_t failures_total;
 	uint64_t successes_total;
-	uint64_t rejected_total;     /* dd_breaker_allow() calls that returned false */
-	char last_reason[DD_BREAKER_REASON_MAX];   /* reason of the last transition */
-	char last_failure[DD_BREAKER_REASON_MAX];  /* the last reported failure */
+	uint64_t rejected_total;                  /* dd_breaker_allow() calls that returned false */
+	char last_reason[DD_BREAKER_REASON_MAX];  /* reason of the last transition */
+	char last_failure[DD_BREAKER_REASON_MAX]; /* the last reported failure */
 };
 
 /* Fills cfg with the defaults above. */
@@ -79,8 +80,8 @@ void dd_breaker_config_default(struct dd_breaker_config *cfg);
  * clamped (threshold >= 1, recovery >= 0). clock NULL means the real clock;
  * otherwise it is copied and its ctx borrowed until dd_breaker_free().
  */
-struct dd_breaker *dd_breaker_new(const char *name, const struct dd_breaker_config *cfg,
-                                  const struct dd_clock *clock);
+struct dd_breaker *dd_breaker_new(
+    const char *name, const struct dd_breaker_config *cfg, const struct dd_clock *clock);
 
 /* Frees b (NULL is allowed). No call may be running on b. */
 void dd_breaker_free(struct dd_breaker *b);
@@ -161,6 +162,8 @@ size_t dd_breaker_history(struct dd_breaker *b, struct dd_breaker_transition *ou
 
 /* "closed", "open", "half_open" (the JSON and metrics vocabulary). Static storage. */
 const char *dd_breaker_state_name(enum dd_breaker_state s);
+/* The same as people read it on screen: "closed", "open", "half-open". Static storage. */
+const char *dd_breaker_state_label(enum dd_breaker_state s);
 
 /* "auto", "held_open", "held_closed". Static storage. */
 const char *dd_breaker_hold_name(enum dd_breaker_hold h);

@@ -1,6 +1,6 @@
 /*
  * clock.h: injectable time and randomness for the pure-logic modules (breaker,
- * retry, and later pool and router).
+ * retry, alerts, the monitor). Implemented in core/util/clock.c.
  *
  * Logic that depends on time takes a `struct dd_clock` instead of reading the
  * system clocks, and logic that draws random numbers takes a `struct dd_rand`,

@@ -121,10 +121,11 @@ struct dd_node_config {
 	char *host;
 	int port; /* explicit, else 5432 (postgresql) / 3306 (mariadb, mysql); 0 if in no cluster */
 	int weight;
-	enum dd_tls_mode tls;
-	char *tls_ca;   /* path or NULL */
-	char *tls_cert; /* path or NULL */
-	char *tls_key;  /* path or NULL */
+	enum dd_tls_mode tls;   /* unset: verify-full, or prefer on a loopback host */
+	enum dd_auth_mode auth; /* what the password may become on the wire */
+	char *tls_ca;           /* path or NULL */
+	char *tls_cert;         /* path or NULL */
+	char *tls_key;          /* path or NULL */
 	/* The cluster that lists this node (the first one), or NULL. Borrowed. */
 	const struct dd_cluster_config *cluster;
 };
@@ -168,12 +169,15 @@ struct dd_cluster_config {
 	int alert_slow_rate; /* new slow statements per minute */
 	char *backup_dir;    /* path */
 	struct dd_retention retention;
-	char *fence_command;          /* NULL when not set */
-	char *rejoin_command;         /* NULL when not set */
-	int64_t hook_timeout_ms;      /* fence_command / rejoin_command deadline */
+	char *backup_key;          /* a vault entry: encrypt backups; NULL when not set */
+	int64_t backup_max_age_ms; /* the newest good backup older than this is stale */
+	char *verify_target;       /* a node of the cluster for deep verify; NULL when not set */
+	char *fence_command;       /* NULL when not set */
+	char *rejoin_command;      /* NULL when not set */
+	int64_t hook_timeout_ms;   /* fence_command / rejoin_command deadline */
 	int64_t switchover_timeout_ms; /* catch-up and replicas resuming, per wait */
-	char *replication_credential; /* vault entry for CHANGE MASTER; NULL when not set */
-	char *theme;         /* NULL: the console's theme */
+	char *replication_credential;  /* vault entry for CHANGE MASTER; NULL when not set */
+	char *theme;                   /* NULL: the console's theme */
 	enum dd_colour accent;
 };
 

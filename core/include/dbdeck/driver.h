@@ -38,9 +38,20 @@
  * borrowed for the duration of dd_conn_open() only. The drivers never copy it
  * into ordinary heap memory or strings of their own; the MariaDB driver keeps
  * a copy in sodium_malloc memory for the cancel connection, wiped on close.
- * (libpq keeps its own copy for the connection's lifetime and wipes it in
- * PQfinish; the MariaDB driver wipes Connector/C's copy after connecting.)
- * Error messages never contain the password.
+ * The client libraries' own copies are wiped as soon as the connection is
+ * made (libpq's PQpass, Connector/C's passwd), and Connector/C's also when a
+ * connect is abandoned at its deadline. Error messages never contain the
+ * password.
+ *
+ * The password on the wire (dd_conn_params.auth, docs/security.md). With
+ * DD_AUTH_STRICT, the default, a server, or whoever answers in its place,
+ * never gets the password in clear text or as an md5 hash: PostgreSQL
+ * connections use channel_binding=require over TLS, and without TLS every
+ * authentication request of the server is checked before libpq sees it
+ * (pg_guard.c); MariaDB connections allow only the mysql_native_password
+ * and client_ed25519 plugins (MARIADB_OPT_RESTRICTED_AUTH). A refused
+ * request is a DD_ERR_AUTH error. verify-ca and verify-full without tls_ca
+ * verify against the system trust store (dd_tls_system_ca), or fail.
  */
 #ifndef DBDECK_DRIVER_H
 #define DBDECK_DRIVER_H
@@ -133,7 +144,8 @@ struct dd_conn_params {
 	const char *user;
 	const char *password; /* sodium_malloc memory, borrowed, never copied to the heap */
 	enum dd_tls_mode tls;
-	const char *tls_ca;
+	enum dd_auth_mode auth; /* 0 = DD_AUTH_STRICT */
+	const char *tls_ca;     /* NULL with verify-ca/verify-full: the system trust store */
 	const char *tls_cert;
 	const char *tls_key;
 	const char *application_name; /* PG application_name; MySQL connect attr program_name */
@@ -254,7 +266,7 @@ struct dd_role_info {
 	bool replay_paused;     /* replica: pg_is_wal_replay_paused() */
 	int64_t last_replay_ms; /* replica: pg_last_xact_replay_timestamp(), epoch ms; -1 = NULL */
 	int64_t server_now_ms;  /* now() on the server, epoch ms */
-	uint32_t timeline;      /* primary: the timeline it writes (a promotion adds one); 0 unknown */
+	uint32_t timeline; /* primary: the timeline it writes (a promotion adds one); 0 unknown */
 
 	/* MariaDB / MySQL */
 	bool has_replica_status;
@@ -358,8 +370,8 @@ int dd_conn_exec(struct dd_conn *c, const char *sql, int64_t deadline_ns, int64_
  * code, SQLSTATE and the server's words up to the first quote, never quoted
  * text, which may be the statement's (dd_db_error_withhold_quoted).
  */
-int dd_conn_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline_ns,
-    int64_t *affected, struct dd_db_error *err);
+int dd_conn_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline_ns, int64_t *affected,
+    struct dd_db_error *err);
 
 /*
  * Cuts err's message at its first quote (' " `) and says the rest was

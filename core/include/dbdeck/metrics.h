@@ -23,10 +23,10 @@
 
 /* ---- histogram ---- */
 
-#define DD_HIST_SUB_BITS 3                       /* 8 buckets per power of two */
-#define DD_HIST_MIN_EXP 10                       /* 2^10 ns = 1.024 us */
-#define DD_HIST_MAX_EXP 36                       /* 2^36 ns = 68.7 s */
-#define DD_HIST_BUCKETS (2 + ((DD_HIST_MAX_EXP - DD_HIST_MIN_EXP) << DD_HIST_SUB_BITS))
+#define DD_HIST_SUB_BITS 3  /* 8 buckets per power of two */
+#define DD_HIST_MIN_EXP  10 /* 2^10 ns = 1.024 us */
+#define DD_HIST_MAX_EXP  36 /* 2^36 ns = 68.7 s */
+#define DD_HIST_BUCKETS  (2 + ((DD_HIST_MAX_EXP - DD_HIST_MIN_EXP) << DD_HIST_SUB_BITS))
 
 /* A copy of a histogram at one moment; plain data, the caller owns it. */
 struct dd_histogram_snapshot {
@@ -53,8 +53,8 @@ void dd_histogram_record(struct dd_histogram *h, int64_t ns);
 void dd_histogram_snapshot(const struct dd_histogram *h, struct dd_histogram_snapshot *out);
 
 /* Adds src into dst (e.g. the pools of one cluster into one series). */
-void dd_histogram_snapshot_add(struct dd_histogram_snapshot *dst,
-                               const struct dd_histogram_snapshot *src);
+void dd_histogram_snapshot_add(
+    struct dd_histogram_snapshot *dst, const struct dd_histogram_snapshot *src);
 
 /*
  * The q-quantile (0 <= q <= 1) in nanoseconds, interpolated linearly inside
@@ -79,8 +79,8 @@ enum dd_prom_type {
 };
 
 struct dd_prom_label {
-	const char *name;   /* [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__" */
-	const char *value;  /* any UTF-8; escaped on output */
+	const char *name;  /* [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__" */
+	const char *value; /* any UTF-8; escaped on output */
 };
 
 /* Returns a new, empty builder; free with dd_prom_free(). */
@@ -114,7 +114,7 @@ int dd_prom_sample(struct dd_prom *p, const struct dd_prom_label *labels, size_t
  * then name_sum and name_count. The label "le" is refused. Returns 0 or -1.
  */
 int dd_prom_histogram(struct dd_prom *p, const struct dd_prom_label *labels, size_t n,
-                      const struct dd_histogram_snapshot *s);
+    const struct dd_histogram_snapshot *s);
 
 /* The text so far (always NUL-terminated); borrowed until the next call on p. */
 const char *dd_prom_text(const struct dd_prom *p, size_t *len);
@@ -125,23 +125,23 @@ const char *dd_prom_error(const struct dd_prom *p);
 /* ---- the names of DESIGN.md §10 ---- */
 
 enum dd_metric {
-	DD_METRIC_POOL_SIZE,         /* gauge {cluster,node,state="active|idle|waiting"} */
-	DD_METRIC_POOL_WAIT_TIME,    /* histogram {cluster,node}: acquire waits, seconds */
-	DD_METRIC_POOL_ERRORS,       /* counter {cluster,node,reason} */
-	DD_METRIC_REPLICATION_LAG,   /* gauge {cluster,replica}: seconds */
-	DD_METRIC_REPLICA_HEALTH,    /* gauge {cluster,replica}: 1 healthy, 0 not */
-	DD_METRIC_QUERY_DURATION,    /* histogram {cluster,query_type="read|write"}: seconds */
-	DD_METRIC_SLOW_QUERIES,      /* counter {cluster} */
-	DD_METRIC_BREAKER_STATE,     /* gauge {cluster,node}: 0 closed, 1 open, 2 half-open */
-	DD_METRIC_BACKUP_AGE,        /* gauge {cluster}: seconds since the newest good backup */
+	DD_METRIC_POOL_SIZE,       /* gauge {cluster,node,state="active|idle|waiting"} */
+	DD_METRIC_POOL_WAIT_TIME,  /* histogram {cluster,node}: acquire waits, seconds */
+	DD_METRIC_POOL_ERRORS,     /* counter {cluster,node,reason} */
+	DD_METRIC_REPLICATION_LAG, /* gauge {cluster,replica}: seconds */
+	DD_METRIC_REPLICA_HEALTH,  /* gauge {cluster,replica}: 1 healthy, 0 not */
+	DD_METRIC_QUERY_DURATION,  /* histogram {cluster,query_type="read|write"}: seconds */
+	DD_METRIC_SLOW_QUERIES,    /* counter {cluster} */
+	DD_METRIC_BREAKER_STATE,   /* gauge {cluster,node}: 0 closed, 1 open, 2 half-open */
+	DD_METRIC_BACKUP_AGE,      /* gauge {cluster}: seconds since the newest good backup */
 	DD_METRIC_COUNT_
 };
 
 struct dd_metric_def {
-	const char *name;      /* e.g. "db_connection_pool_size" */
+	const char *name; /* e.g. "db_connection_pool_size" */
 	enum dd_prom_type type;
 	const char *help;
-	const char *labels;    /* the label names the feeders use, comma-separated */
+	const char *labels; /* the label names the feeders use, comma-separated */
 };
 
 /* The definition of m (NULL when out of range). Static storage. */

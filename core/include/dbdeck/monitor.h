@@ -15,10 +15,10 @@
  * by state against max_connections, QPS/TPS and cache hit ratio (deltas
  * between refreshes), the replicas a primary sees, and statements running
  * longer than the cluster's slow_query; every minute or so, the top
- * statements by total and mean time. dbdeck's own sessions are left out of the counts by state and of
- * the slow queries. Optional probes that cannot run (missing extension or
- * privilege) say why in the snapshot and are retried only after a back-off.
- * docs/monitoring.md lists every figure and its source on each engine.
+ * statements by total and mean time. dbdeck's own sessions are left out of the counts by state and
+ * of the slow queries. Optional probes that cannot run (missing extension or privilege) say why in
+ * the snapshot and are retried only after a back-off. docs/monitoring.md lists every figure and its
+ * source on each engine.
  *
  * Timing. A round starts every refresh interval; each node's probe has a
  * deadline of min(refresh, 2 s) minus a margin. A snapshot is published once
@@ -153,9 +153,9 @@ void dd_query_target_of(const struct dd_snap_query *q, struct dd_query_target *o
  */
 enum dd_cancel_result {
 	DD_CANCEL_OK = 0,
-	DD_CANCEL_GONE = -1,    /* no such session any more */
-	DD_CANCEL_CHANGED = -2, /* the session runs another statement now (refused) */
-	DD_CANCEL_FAILED = -3,  /* the node could not be reached, or refused */
+	DD_CANCEL_GONE = -1,      /* no such session any more */
+	DD_CANCEL_CHANGED = -2,   /* the session runs another statement now (refused) */
+	DD_CANCEL_FAILED = -3,    /* the node could not be reached, or refused */
 	DD_CANCEL_INVALID = -4,   /* bad cluster/node index */
 	DD_CANCEL_READ_ONLY = -5, /* the monitor is read-only: no action (refused) */
 };

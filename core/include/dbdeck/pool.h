@@ -65,6 +65,7 @@
 #include "dbdeck/engine.h"
 #include "dbdeck/metrics.h"
 #include "dbdeck/retry.h"
+#include "dbdeck/text.h"
 
 struct dd_pool;
 /* A borrowed connection: from dd_pool_acquire() until dd_pool_release(). */
@@ -352,7 +353,7 @@ void dd_pool_stats(struct dd_pool *p, struct dd_pool_stats *out);
 
 /*
  * A statement slower than slow_query_ms. sql is normalized: literals replaced
- * by '?' and comments removed (dd_sql_normalize), so no data leaks.
+ * by '?' and comments removed (dd_sql_normalize, text.h), so no data leaks.
  */
 struct dd_slow_query {
 	char sql[DD_POOL_SQL_MAX];
@@ -369,14 +370,5 @@ struct dd_slow_query {
  * many were copied.
  */
 size_t dd_pool_slow_queries(struct dd_pool *p, struct dd_slow_query *out, size_t max);
-
-/*
- * Writes sql with every literal replaced by '?' into out (always terminated,
- * truncated to outlen - 1): quoted strings ('...', E'...', X'..', $tag$...$tag$,
- * and "..." for MySQL/MariaDB, where it is a string), numbers (not parts of
- * names or $n parameters) and comments; runs of white space become one space.
- * An unterminated literal or comment swallows the rest of the text.
- */
-void dd_sql_normalize(enum dd_engine engine, const char *sql, char *out, size_t outlen);
 
 #endif

@@ -26,11 +26,11 @@
  * 1040, 1205, 1213 ...); the pool maps the driver's class onto this one.
  */
 enum dd_retry_class {
-	DD_RETRY_TRANSIENT,  /* serialization failure, deadlock, too many connections, shutdown */
-	DD_RETRY_TIMEOUT,    /* the client-side deadline passed */
-	DD_RETRY_CONN_LOST,  /* connect refused or the connection dropped */
-	DD_RETRY_PERMANENT,  /* syntax, constraint, missing object ...: never retried */
-	DD_RETRY_AUTH,       /* bad credentials or privileges: never retried */
+	DD_RETRY_TRANSIENT, /* serialization failure, deadlock, too many connections, shutdown */
+	DD_RETRY_TIMEOUT,   /* the client-side deadline passed */
+	DD_RETRY_CONN_LOST, /* connect refused or the connection dropped */
+	DD_RETRY_PERMANENT, /* syntax, constraint, missing object ...: never retried */
+	DD_RETRY_AUTH,      /* bad credentials or privileges: never retried */
 };
 
 /* Flags describing the call, for dd_retry_next() and dd_retry_run(). */
@@ -48,9 +48,9 @@ struct dd_retry_policy {
 	int64_t max_time_ns; /* whole budget from dd_retry_begin(); default 2 s */
 };
 
-#define DD_RETRY_DEFAULT_ATTEMPTS 3
-#define DD_RETRY_DEFAULT_BASE_NS INT64_C(100000000)
-#define DD_RETRY_DEFAULT_CAP_NS INT64_C(1000000000)
+#define DD_RETRY_DEFAULT_ATTEMPTS    3
+#define DD_RETRY_DEFAULT_BASE_NS     INT64_C(100000000)
+#define DD_RETRY_DEFAULT_CAP_NS      INT64_C(1000000000)
 #define DD_RETRY_DEFAULT_MAX_TIME_NS INT64_C(2000000000)
 
 /* Fills p with the defaults above. */
@@ -63,8 +63,8 @@ struct dd_retry {
 	struct dd_rand rand;
 	int64_t start_ns;
 	int64_t slept_ns;
-	int attempts;             /* failed attempts reported so far */
-	const char *stop_reason;  /* static string, or NULL while retrying */
+	int attempts;            /* failed attempts reported so far */
+	const char *stop_reason; /* static string, or NULL while retrying */
 };
 
 /*
@@ -74,7 +74,7 @@ struct dd_retry {
  * clock or rand means the real ones.
  */
 void dd_retry_begin(struct dd_retry *r, const struct dd_retry_policy *p,
-                    const struct dd_clock *clock, const struct dd_rand *rand);
+    const struct dd_clock *clock, const struct dd_rand *rand);
 
 /*
  * Called after an attempt failed with class cls. Returns true when the call
@@ -85,8 +85,7 @@ void dd_retry_begin(struct dd_retry *r, const struct dd_retry_policy *p,
  * past the time budget; dd_retry_stop_reason() then says which.
  * flags: DD_RETRY_IDEMPOTENT | DD_RETRY_NOT_SENT. sleep_ns may be NULL.
  */
-bool dd_retry_next(struct dd_retry *r, enum dd_retry_class cls, unsigned flags,
-                   int64_t *sleep_ns);
+bool dd_retry_next(struct dd_retry *r, enum dd_retry_class cls, unsigned flags, int64_t *sleep_ns);
 
 /* Why the last dd_retry_next() returned false, or NULL. Static storage. */
 const char *dd_retry_stop_reason(const struct dd_retry *r);
@@ -117,8 +116,8 @@ const char *dd_retry_class_name(enum dd_retry_class cls);
  * certainly never reached the server (it is false on entry). attempt is 1 for
  * the first call; r tells the remaining budget (dd_retry_remaining_ns).
  */
-typedef int (*dd_retry_fn)(void *ctx, int attempt, const struct dd_retry *r,
-                           enum dd_retry_class *cls, bool *not_sent);
+typedef int (*dd_retry_fn)(
+    void *ctx, int attempt, const struct dd_retry *r, enum dd_retry_class *cls, bool *not_sent);
 
 /*
  * Calls fn until it succeeds or dd_retry_next() says stop, sleeping on clock
@@ -127,7 +126,6 @@ typedef int (*dd_retry_fn)(void *ctx, int attempt, const struct dd_retry *r,
  * written to why (may be NULL) as a static string, NULL on success.
  */
 int dd_retry_run(const struct dd_retry_policy *p, const struct dd_clock *clock,
-                 const struct dd_rand *rand, unsigned flags, dd_retry_fn fn, void *ctx,
-                 const char **why);
+    const struct dd_rand *rand, unsigned flags, dd_retry_fn fn, void *ctx, const char **why);
 
 #endif

@@ -291,9 +291,10 @@ const char *dd_topology_name(enum dd_topology t);
 
 struct dd_router_status {
 	enum dd_topology topology;
-	int primary;                /* node index writes go to; -1 none */
-	int writable_primaries;     /* reachable nodes that are writable primaries */
-	char why[240]; /* e.g. "SPLIT-BRAIN: pg1 and pg2 accept writes (none routed); keep pg2 ..." */
+	int primary;            /* node index writes go to; -1 none */
+	int writable_primaries; /* reachable nodes that are writable primaries */
+	char why[240]; /* e.g. "SPLIT-BRAIN: pg1 and pg2 accept writes (none routed); keep pg2 ..."
+	                */
 	uint64_t rounds;            /* probe rounds finished */
 	int64_t last_round_wall_ms; /* 0 = none yet */
 	int64_t last_round_ms;      /* how long the last round took */

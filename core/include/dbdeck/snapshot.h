@@ -27,11 +27,11 @@
 #include "dbdeck/driver.h"
 #include "dbdeck/engine.h"
 
-#define DD_SNAP_LAG_SAMPLES 60   /* per node, one per refresh, oldest first */
+#define DD_SNAP_LAG_SAMPLES     60 /* per node, one per refresh, oldest first */
 #define DD_SNAP_BREAKER_HISTORY 8
-#define DD_SNAP_ROUTE_REASONS 8
-#define DD_SNAP_MAX_REPL 16      /* replicas a primary reports */
-#define DD_SNAP_EVENTS 500       /* events a snapshot carries at most (the log's size) */
+#define DD_SNAP_ROUTE_REASONS   8
+#define DD_SNAP_MAX_REPL        16  /* replicas a primary reports */
+#define DD_SNAP_EVENTS          500 /* events a snapshot carries at most (the log's size) */
 
 enum dd_health {
 	DD_HEALTH_HEALTHY,
@@ -56,6 +56,8 @@ enum dd_severity {
 const char *dd_health_name(enum dd_health h);
 const char *dd_node_state_name(enum dd_node_state s);
 const char *dd_severity_name(enum dd_severity s);
+/* "info"/"warn"/"crit": at most 5 characters, for columns on screen. */
+const char *dd_severity_short_name(enum dd_severity s);
 
 /* What dd_snap_node.load_per_s counts. */
 enum dd_rate_kind {
@@ -71,52 +73,53 @@ struct dd_snap_probe_status {
 
 /* A replica as its primary sees it (pg_stat_replication / SHOW SLAVE HOSTS). */
 struct dd_snap_repl_peer {
-	char name[64];     /* application_name, or host:port */
-	char client[64];   /* client address */
-	char state[32];    /* streaming, catchup, ... */
-	double write_lag_s, flush_lag_s, replay_lag_s;  /* NAN when unknown */
-	int64_t lag_bytes; /* primary LSN − replay LSN; -1 unknown */
+	char name[64];                                 /* application_name, or host:port */
+	char client[64];                               /* client address */
+	char state[32];                                /* streaming, catchup, ... */
+	double write_lag_s, flush_lag_s, replay_lag_s; /* NAN when unknown */
+	int64_t lag_bytes;                             /* primary LSN − replay LSN; -1 unknown */
 };
 
 struct dd_snap_node {
 	const char *name;
 	const char *host;
 	int port;
-	int cluster;                 /* index into dd_snapshot.clusters */
-	enum dd_role role;           /* last known role (kept while the node is down) */
+	int cluster;       /* index into dd_snapshot.clusters */
+	enum dd_role role; /* last known role (kept while the node is down) */
 	enum dd_node_state state;
 	bool reachable;
-	bool stale;                  /* this round's probe has not answered (yet): older data */
-	bool read_only;              /* PG: in recovery or default_transaction_read_only; MariaDB @@read_only */
-	const char *last_error;      /* "" when the last probe succeeded */
-	const char *version;         /* server version string */
-	int64_t uptime_s;            /* -1 unknown */
-	int64_t probed_wall_ms;      /* when this node's data was last refreshed */
-	int64_t probe_ms;            /* how long the last probe took */
+	bool stale;     /* this round's probe has not answered (yet): older data */
+	bool read_only; /* PG: in recovery or default_transaction_read_only; MariaDB @@read_only */
+	const char *last_error; /* "" when the last probe succeeded */
+	const char *version;    /* server version string */
+	int64_t uptime_s;       /* -1 unknown */
+	int64_t probed_wall_ms; /* when this node's data was last refreshed */
+	int64_t probe_ms;       /* how long the last probe took */
 
 	/* Server connections (pg_stat_activity / processlist). -1 unknown. */
 	int conn_used, conn_max;
-	int conn_active, conn_idle, conn_idle_in_txn, conn_waiting; /* dbdeck's own sessions excluded */
-	double qps, tps;             /* per second since the last refresh; NAN unknown */
+	int conn_active, conn_idle, conn_idle_in_txn,
+	    conn_waiting; /* dbdeck's own sessions excluded */
+	double qps, tps;  /* per second since the last refresh; NAN unknown */
 	/*
 	 * The node's load in one figure: qps when known, else tps (PostgreSQL
 	 * counts statements only through pg_stat_statements); NAN when neither is.
 	 */
 	double load_per_s;
 	enum dd_rate_kind load_kind;
-	double cache_hit;            /* 0..1; NAN unknown */
+	double cache_hit; /* 0..1; NAN unknown */
 
 	/* Replication, on a replica. */
-	double lag_s;                /* NAN unknown (router.h: one computation for routing and display) */
-	const char *lag_note;        /* why lag_s is unknown; "" when known */
-	int64_t lag_bytes;           /* PG WAL bytes behind; -1 unknown */
-	int64_t lag_trx;             /* MariaDB GTID seq distance; -1 unknown */
-	const char *receive_pos;     /* LSN or GTID text; "" unknown */
+	double lag_s;         /* NAN unknown (router.h: one computation for routing and display) */
+	const char *lag_note; /* why lag_s is unknown; "" when known */
+	int64_t lag_bytes;    /* PG WAL bytes behind; -1 unknown */
+	int64_t lag_trx;      /* MariaDB GTID seq distance; -1 unknown */
+	const char *receive_pos; /* LSN or GTID text; "" unknown */
 	const char *replay_pos;
-	bool replay_paused;          /* PostgreSQL */
-	const char *io_thread;       /* MariaDB: "Yes", "No", "Connecting"; "" n/a */
+	bool replay_paused;    /* PostgreSQL */
+	const char *io_thread; /* MariaDB: "Yes", "No", "Connecting"; "" n/a */
 	const char *sql_thread;
-	const char *repl_error;      /* last IO/SQL error; "" none */
+	const char *repl_error;                 /* last IO/SQL error; "" none */
 	float lag_history[DD_SNAP_LAG_SAMPLES]; /* seconds; NAN for unknown samples */
 	int lag_history_len;
 
@@ -126,21 +129,22 @@ struct dd_snap_node {
 
 	/* dbdeck's own pool for this node. */
 	int pool_active, pool_idle, pool_waiting;
-	int pool_max;                /* pool_size + max_overflow: the most it will ever open */
-	int pool_overflow;           /* overflow connections in use */
+	int pool_max;      /* pool_size + max_overflow: the most it will ever open */
+	int pool_overflow; /* overflow connections in use */
 	int64_t pool_wait_p50_ns, pool_wait_p95_ns, pool_wait_p99_ns; /* since the pool started */
-	int64_t pool_wait_max_interval_ns; /* longest acquire wait since the previous snapshot; 0 none */
+	int64_t pool_wait_max_interval_ns; /* longest acquire wait since the previous snapshot; 0
+	                                      none */
 	int64_t pool_err_timeout, pool_err_connect, pool_err_auth, pool_err_broken;
 
 	/* The node's circuit breaker. */
 	enum dd_breaker_state breaker;
 	int64_t breaker_since_wall_ms;
-	int n_breaker_history;       /* newest last */
+	int n_breaker_history; /* newest last */
 	struct dd_breaker_transition breaker_history[DD_SNAP_BREAKER_HISTORY];
 
 	/* Routing. */
 	bool in_read_set;
-	const char *route_note;      /* why out of the read set; "" when in */
+	const char *route_note; /* why out of the read set; "" when in */
 	int64_t routed_reads, routed_writes;
 
 	struct dd_snap_probe_status statements_probe; /* pg_stat_statements / digests */
@@ -154,29 +158,29 @@ struct dd_snap_cluster {
 	const char *name;
 	enum dd_engine engine;
 	enum dd_health health;
-	int primary;                 /* node index (absolute), -1 when none (or two) */
-	int n_primaries;             /* reachable nodes that say they are a writable primary */
-	bool topology_known;         /* a probe round of the router has finished */
-	const char *topology_note;   /* why there is no primary; "" when there is one */
-	int first_node, n_nodes;     /* nodes[first_node .. first_node + n_nodes) */
-	int n_alerts;                /* active alerts of this cluster */
+	int primary;               /* node index (absolute), -1 when none (or two) */
+	int n_primaries;           /* reachable nodes that say they are a writable primary */
+	bool topology_known;       /* a probe round of the router has finished */
+	const char *topology_note; /* why there is no primary; "" when there is one */
+	int first_node, n_nodes;   /* nodes[first_node .. first_node + n_nodes) */
+	int n_alerts;              /* active alerts of this cluster */
 	double lag_max_s, lag_critical_s;
 	int64_t slow_query_ms;
-	int n_route_reasons;         /* newest last */
+	int n_route_reasons; /* newest last */
 	const char *route_reasons[DD_SNAP_ROUTE_REASONS];
 };
 
 /* A statement running longer than the cluster's slow_query. */
 struct dd_snap_query {
 	int cluster, node;
-	int64_t pid;                 /* PG backend pid / MariaDB thread id */
+	int64_t pid; /* PG backend pid / MariaDB thread id */
 	const char *user, *database, *client, *application;
 	const char *state, *wait_event;
-	const char *text;            /* as the server gave it (may be long, any bytes) */
+	const char *text; /* as the server gave it (may be long, any bytes) */
 	size_t text_len;
-	int64_t started_wall_ms;     /* query start */
-	int64_t started_us;          /* the same in microseconds: the identity check uses it */
-	uint64_t text_hash;          /* FNV-1a of text: the identity check uses it (MariaDB) */
+	int64_t started_wall_ms; /* query start */
+	int64_t started_us;      /* the same in microseconds: the identity check uses it */
+	uint64_t text_hash;      /* FNV-1a of text: the identity check uses it (MariaDB) */
 	double duration_s;
 };
 
@@ -191,9 +195,9 @@ struct dd_snap_statement {
 
 struct dd_snap_alert {
 	enum dd_severity severity;
-	const char *cluster;         /* "" for process-wide */
-	const char *node;            /* "" for cluster-wide */
-	const char *rule;            /* alerts.h: "node_down", "replica_lag", ... */
+	const char *cluster; /* "" for process-wide */
+	const char *node;    /* "" for cluster-wide */
+	const char *rule;    /* alerts.h: "node_down", "replica_lag", ... */
 	const char *message;
 	int64_t since_wall_ms;
 };
@@ -205,7 +209,7 @@ enum dd_event_kind {
 	DD_EVENT_ROLE_CHANGE,
 	DD_EVENT_NODE_DOWN,
 	DD_EVENT_NODE_UP,
-	DD_EVENT_ACTION,             /* an operator action and its result */
+	DD_EVENT_ACTION, /* an operator action and its result */
 };
 
 struct dd_snap_event {
@@ -217,23 +221,23 @@ struct dd_snap_event {
 };
 
 struct dd_snapshot {
-	uint64_t seq;                /* increases by one per published snapshot */
+	uint64_t seq; /* increases by one per published snapshot */
 	int64_t generated_wall_ms;
-	int64_t refresh_ms;          /* the interval in force */
-	bool paused;                 /* dd_monitor_pause: nothing is probed, data gets older */
-	enum dd_health health;       /* worst of the clusters */
+	int64_t refresh_ms;    /* the interval in force */
+	bool paused;           /* dd_monitor_pause: nothing is probed, data gets older */
+	enum dd_health health; /* worst of the clusters */
 	int n_clusters;
 	const struct dd_snap_cluster *clusters;
 	int n_nodes;
 	const struct dd_snap_node *nodes;
 	int n_queries;
-	const struct dd_snap_query *queries;       /* slow queries, longest first */
+	const struct dd_snap_query *queries; /* slow queries, longest first */
 	int n_statements;
 	const struct dd_snap_statement *statements;
 	int n_alerts;
-	const struct dd_snap_alert *alerts;        /* active, most severe first */
+	const struct dd_snap_alert *alerts; /* active, most severe first */
 	int n_events;
-	const struct dd_snap_event *events;        /* recent, newest last (bounded) */
+	const struct dd_snap_event *events; /* recent, newest last (bounded) */
 };
 
 /* Takes a new reference (returns s). Thread-safe. */

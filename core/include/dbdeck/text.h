@@ -1,5 +1,7 @@
 /*
- * text.h: the one sanitizer for untrusted text (STYLE.md habit 9).
+ * text.h: text transforms. Above all the one sanitizer for untrusted text
+ * (STYLE.md habit 9); also UTF-8 decoding, "did you mean" and the SQL
+ * normaliser, at the end.
  *
  * Everything that comes from a server or a user and reaches a terminal (query
  * text, error messages, user and database names, application_name, client
@@ -53,6 +55,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dbdeck/engine.h"
 
 /* Flags of dd_text_sanitize(). 0 is the safest: ASCII output, one line. */
 #define DD_TEXT_UTF8          0x1u /* output may contain non-ASCII UTF-8 */
@@ -109,7 +113,8 @@ struct dd_text_line {
 size_t dd_text_wrap(const char *text, int cols, struct dd_text_line *lines, size_t maxlines);
 
 /*
- * Lower-level helpers, shared by the functions above and by the console.
+ * Lower-level helpers, shared by the functions above, the console, and every
+ * module that reads UTF-8 (config, vault, metrics): the one decoder.
  *
  * dd_text_decode() decodes one UTF-8 character from s (n >= 1 bytes) into
  * *cp and returns the bytes it used (1-4). On invalid input it sets *cp to
@@ -129,13 +134,47 @@ size_t dd_text_encode(uint32_t cp, char *buf);
  */
 int dd_text_cp_width(uint32_t cp);
 
+/* True when len bytes at s are well-formed UTF-8 (no overlong form, surrogate or > U+10FFFF). */
+bool dd_text_utf8_valid(const char *s, size_t len);
+
 /*
- * For "did you mean ...?" in messages about names people type: the candidate
- * (borrowed from cands) closest to word when it is a likely typo (at most one
- * edit for words of up to 4 letters, two for longer ones; a swap of
- * neighbours is one edit; ASCII case does not count), else NULL.
+ * Copies s (NUL-terminated, any bytes) into buf (len bytes, caller-owned) to
+ * be quoted in a message: invalid UTF-8 and control characters (C0, DEL, C1)
+ * become one '?' per byte, and text past DD_TEXT_QUOTE_MAX bytes (or what buf
+ * holds) is cut with "...". Other UTF-8 passes as is. Returns buf.
+ */
+#define DD_TEXT_QUOTE_MAX 60
+const char *dd_text_quote(const char *s, char *buf, size_t len);
+
+/*
+ * For "did you mean ...?" in messages about names people type (config keys
+ * and values, theme roles and colours, console commands): the candidate
+ * (borrowed from cands, the first of the closest) when it is a likely typo:
+ * at most one edit for words of up to 4 letters, two up to 8, three beyond,
+ * and fewer edits than the candidate has letters. Else NULL (always for an
+ * empty word).
  */
 const char *dd_text_suggest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * The optimal string alignment distance between a and b: insertions,
+ * deletions, substitutions and swaps of neighbours count one edit each; ASCII
+ * case does not count. Strings longer than DD_TEXT_EDIT_MAX measure
+ * DD_TEXT_EDIT_MAX.
+ */
+#define DD_TEXT_EDIT_MAX 64
+size_t dd_text_edit_distance(const char *a, const char *b);
+
+/*
+ * The SQL normaliser (the pool's slow-query log keeps statements through it).
+ * Writes sql with every literal replaced by '?' into out (always terminated,
+ * truncated to outlen - 1): quoted strings ('...', E'...', X'..', $tag$...$tag$,
+ * and "..." for MySQL/MariaDB, where it is a string), numbers (not parts of
+ * names or $n parameters) and comments; runs of white space become one space.
+ * An unterminated literal or comment swallows the rest of the text. sql may
+ * be NULL (an empty result); out is caller-owned.
+ */
+void dd_sql_normalize(enum dd_engine engine, const char *sql, char *out, size_t outlen);
 
 /*
  * Masks, in place, the passwords a server message may quote (redact.c has

@@ -36,13 +36,13 @@ enum dd_vault_err {
 	DD_VAULT_ERR_DAMAGED_KEY = -3,     /* the wrapped data key block */
 	DD_VAULT_ERR_DAMAGED_ENTRIES = -4, /* the sealed entries */
 	DD_VAULT_ERR_TRUNCATED = -5,
-	DD_VAULT_ERR_VERSION = -6, /* unknown major format version */
+	DD_VAULT_ERR_VERSION = -6,     /* unknown major format version */
 	DD_VAULT_ERR_PERMISSIONS = -7, /* symlink, other owner, group/other bits */
 	DD_VAULT_ERR_MISSING = -8,
-	DD_VAULT_ERR_EXISTS = -9,   /* create over an existing file */
+	DD_VAULT_ERR_EXISTS = -9, /* create over an existing file */
 	DD_VAULT_ERR_IO = -10,
-	DD_VAULT_ERR_CONFLICT = -11, /* the file was replaced since it was opened */
-	DD_VAULT_ERR_INVALID = -12,  /* a bad name, user, field or length */
+	DD_VAULT_ERR_CONFLICT = -11,  /* the file was replaced since it was opened */
+	DD_VAULT_ERR_INVALID = -12,   /* a bad name, user, field or length */
 	DD_VAULT_ERR_NOT_FOUND = -13, /* no entry of that name */
 };
 
@@ -151,7 +151,7 @@ int dd_vault_check_secret_fd(int fd, const char *path, char *err, size_t errlen)
  * opens nothing written after the change. In memory only: dd_vault_save
  * writes it. Returns 0 or a negative dd_vault_err.
  */
-int dd_vault_rekey(struct dd_vault *v, const char *newpass, size_t newlen, char *err,
-    size_t errlen);
+int dd_vault_rekey(
+    struct dd_vault *v, const char *newpass, size_t newlen, char *err, size_t errlen);
 
 #endif

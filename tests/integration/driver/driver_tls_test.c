@@ -8,9 +8,11 @@
  * clear, prefer and require encrypt, verify-ca and verify-full accept the
  * right CA and refuse another one, and verify-full refuses a host name the
  * certificate does not name ("localhost") that verify-ca lets through.
+ * Without tls_ca, verify-ca and verify-full use the system trust store.
  * Statements then run over TLS with the driver's deadlines as over TCP.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "itest.h"
@@ -60,8 +62,8 @@ try_mode(enum dd_tls_mode mode, const char *cafile, const char *host, struct dd_
 }
 
 static void
-expect(enum dd_tls_mode mode, const char *cafile, const char *host, const char *want,
-    const char *what)
+expect(
+    enum dd_tls_mode mode, const char *cafile, const char *host, const char *want, const char *what)
 {
 	struct dd_db_error e;
 	const char *got = try_mode(mode, cafile, host, &e);
@@ -83,6 +85,31 @@ refusal_is_clear(void)
 	ok(e.message[0] != '\0' && e.cls != DD_ERR_TRANSIENT && e.cls != DD_ERR_TIMEOUT,
 	    "%s: a certificate refusal is %s, not retryable: %s", E->name, dd_err_class_name(e.cls),
 	    e.message);
+	ok(strstr(e.message, "set tls_ca") && strstr(e.message, "weaker tls mode on purpose"),
+	    "%s: and says how to set tls_ca or choose a weaker mode on purpose", E->name);
+}
+
+/*
+ * verify-ca/verify-full without tls_ca use the system trust store, which
+ * does not hold the harness CA: refused, never "verifies nothing". With
+ * SSL_CERT_FILE naming the harness CA, the store is that file.
+ */
+static void
+system_trust_store(void)
+{
+	expect(DD_TLS_VERIFY_CA, NULL, NULL, "refused",
+	    "verify-ca without tls_ca: the system trust store lacks the harness CA");
+	expect(DD_TLS_VERIFY_FULL, NULL, NULL, "refused",
+	    "verify-full without tls_ca: the system trust store lacks the harness CA");
+	setenv("SSL_CERT_FILE", ca, 1);
+	expect(
+	    DD_TLS_VERIFY_CA, NULL, NULL, "on", "verify-ca without tls_ca, SSL_CERT_FILE = the CA");
+	expect(DD_TLS_VERIFY_FULL, NULL, NULL, "on",
+	    "verify-full without tls_ca, SSL_CERT_FILE = the CA");
+	setenv("SSL_CERT_FILE", other_ca, 1);
+	expect(DD_TLS_VERIFY_CA, NULL, NULL, "refused",
+	    "verify-ca without tls_ca, SSL_CERT_FILE = another CA");
+	unsetenv("SSL_CERT_FILE");
 }
 
 /* Statements, a deadline and a cancel-free timeout over a verified TLS session. */
@@ -135,6 +162,7 @@ main(int argc, char **argv)
 	expect(DD_TLS_VERIFY_FULL, ca, "localhost", "refused",
 	    "verify-full to localhost (the certificate names 127.0.0.1 only)");
 	refusal_is_clear();
+	system_trust_store();
 	statements_over_tls();
 	itest_done();
 	return tap_done();

@@ -22,9 +22,10 @@
  *               statement, that one is not killed; then it is cancelled;
  *   statements  DROP EXTENSION pg_stat_statements: the statements probe
  *               says why, everything else carries on; CREATE: back;
- *   first       the first round: a node slow to answer (my2 paused at start,
- *               resumed after 0.7 s) is unknown, never down; a stopped node
- *               (my3) is down; a hung one (pg3 paused) is unknown until its
+ *   first       the first round: a node slow to answer (my1, the primary,
+ *               paused at start, resumed after 1.1 s) is unknown, never
+ *               down, raises no alert (nor no_primary); a stopped node (my3)
+ *               is down; a hung one (pg3 paused) is unknown until its
  *               deadline, then down; no other node is ever down;
  *   first_oneshot the same for the round of a one-shot monitor (`dbdeck
  *               status`): my2 resumed after 3.5 s (the routers' rounds
@@ -388,7 +389,15 @@ test_slow_my(void)
 		bail_out("no slow query");
 	check_slow(s, q, launched, "SLEEP");
 	dd_query_target_of(q, &tg);
+	int64_t counted = s->nodes[mt_node(s, "my1")].slow_total;
 	dd_snapshot_unref(s);
+	/* its start comes from TIME_MS anew each round: still one statement */
+	sleep(3);
+	s = mt_next(&T, 3 * REFRESH_MS);
+	is_int(s ? s->nodes[mt_node(s, "my1")].slow_total : -1, counted,
+	    "three rounds later the running SLEEP(30) is still counted once");
+	if (s)
+		dd_snapshot_unref(s);
 	wrong = tg;
 	wrong.text_hash ^= 1;
 	rc = dd_monitor_cancel_query(T.m, &wrong, false, 0, err, sizeof(err));
@@ -609,10 +618,41 @@ first_down_events(const struct dd_snapshot *s, const char *node)
 	return k;
 }
 
+/* How many alerts of node the event log says were raised. */
+static int
+first_alerts(const struct dd_snapshot *s, const char *node)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->n_events; i++)
+		if (strcmp(s->events[i].node, node) == 0 &&
+		    s->events[i].kind == DD_EVENT_ALERT_RAISED) {
+			diag("alert on %s: %s", node, s->events[i].message);
+			k++;
+		}
+	return k;
+}
+
+/* How many alerts of the cluster itself (no node) the event log says were raised. */
+static int
+first_cluster_alerts(const struct dd_snapshot *s, const char *cluster)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->n_events; i++)
+		if (strcmp(s->events[i].cluster, cluster) == 0 && s->events[i].node[0] == '\0' &&
+		    s->events[i].kind == DD_EVENT_ALERT_RAISED) {
+			diag("alert on %s: %s", cluster, s->events[i].message);
+			k++;
+		}
+	return k;
+}
+
 static void
 test_first(void)
 {
 	static const char *const names[6] = {"pg1", "pg2", "pg3", "my1", "my2", "my3"};
+	enum { PG3 = 2, MY1 = 3, MY3 = 5 };
 	struct first_seen seen[6];
 	const struct dd_snapshot *s, *last = NULL;
 	int64_t t0, resumed = -1;
@@ -621,13 +661,14 @@ test_first(void)
 	mt_harness(&T);
 	it_fault(&T.h, "stop-node", "my3", NULL, "start-node", NULL);
 	it_fault(&T.h, "pause-node", "pg3", NULL, "resume-node", NULL);
-	it_fault(&T.h, "pause-node", "my2", NULL, "resume-node", NULL);
+	it_fault(&T.h, "pause-node", "my1", NULL, "resume-node", NULL);
 	t0 = it_now_ms();
 	mt_start(&T, REFRESH_MS, NULL, FIRST_DEADLINE_MS);
 	while (it_now_ms() - t0 < FIRST_DEADLINE_MS + 3000) {
-		/* after the first snapshot (my2 must be seen before it answers), at 0.7 s at least */
-		if (resumed < 0 && last && it_now_ms() - t0 >= 700) {
-			it_undo(&T.h, "resume-node", "my2");
+		/* after the first snapshot (my1 must be seen unknown) and the routers' first
+		 * probe of it (1 s), so that the router misses it once */
+		if (resumed < 0 && last && it_now_ms() - t0 >= 1100) {
+			it_undo(&T.h, "resume-node", "my1");
 			resumed = it_now_ms() - t0;
 		}
 		if (!(s = mt_next(&T, 200)))
@@ -639,25 +680,29 @@ test_first(void)
 	}
 	if (!last)
 		bail_out("no snapshot");
-	diag("my2 resumed at %lld ms", (long long)resumed);
+	diag("my1 resumed at %lld ms", (long long)resumed);
 	for (int k = 0; k < 6; k++)
 		diag("%s: first unknown %lld, down %lld, up %lld ms", names[k],
 		    (long long)seen[k].unknown_ms, (long long)seen[k].down_ms,
 		    (long long)seen[k].up_ms);
-	ok(seen[4].unknown_ms >= 0, "my2, paused at start: unknown while it has not answered");
-	ok(seen[4].down_ms < 0 && first_down_events(last, "my2") == 0,
-	    "my2 answers within its deadline: never down, no down event or alert");
-	ok(seen[4].up_ms >= 0, "my2 is up once it answers");
+	ok(seen[MY1].unknown_ms >= 0, "my1, paused at start: unknown while it has not answered");
+	ok(seen[MY1].down_ms < 0 && first_down_events(last, "my1") == 0,
+	    "my1 answers within its deadline: never down, no down event or alert");
+	ok(seen[MY1].up_ms >= 0, "my1 is up once it answers");
+	ok(first_alerts(last, "my1") == 0,
+	    "my1: no alert at all (its first acquire opened the connection: no pool_wait)");
+	ok(first_cluster_alerts(last, "my") == 0,
+	    "cluster my: no no_primary alert while the router has not reached my1 yet");
 	for (int k = 0; k < 6; k++)
-		if (k != 2 && k != 4 && k != 5)
+		if (k != PG3 && k != MY1 && k != MY3)
 			ok(seen[k].down_ms < 0 && first_down_events(last, names[k]) == 0,
 			    "%s: never down, no down event or alert", names[k]);
-	ok(seen[5].down_ms >= 0 && seen[5].down_ms <= FIRST_DEADLINE_MS + 1000 &&
+	ok(seen[MY3].down_ms >= 0 && seen[MY3].down_ms <= FIRST_DEADLINE_MS + 1000 &&
 	        first_down_events(last, "my3") > 0,
-	    "my3, stopped: down (%lld ms), with its event", (long long)seen[5].down_ms);
-	ok(seen[2].down_ms >= FIRST_DEADLINE_MS,
-	    "pg3, hung: not down before its deadline (%lld ms)", (long long)seen[2].down_ms);
-	ok(seen[2].down_ms >= 0 && seen[2].down_ms <= FIRST_DEADLINE_MS + 2500 &&
+	    "my3, stopped: down (%lld ms), with its event", (long long)seen[MY3].down_ms);
+	ok(seen[PG3].down_ms >= FIRST_DEADLINE_MS,
+	    "pg3, hung: not down before its deadline (%lld ms)", (long long)seen[PG3].down_ms);
+	ok(seen[PG3].down_ms >= 0 && seen[PG3].down_ms <= FIRST_DEADLINE_MS + 2500 &&
 	        first_down_events(last, "pg3") > 0,
 	    "pg3: down once its deadline has passed, with its event");
 	dd_snapshot_unref(last);

@@ -68,7 +68,8 @@ node_value(struct rt *t, int i, const char *sql, char *buf, size_t len)
 	return rc;
 }
 
-/* Node i replicates from node `from` by GTID (pos: slave_pos, or current_pos for an old primary). */
+/* Node i replicates from node `from` by GTID (pos: slave_pos, or current_pos for an old primary).
+ */
 static int
 replicate_from(struct rt *t, int i, int from, const char *pos)
 {
@@ -148,12 +149,13 @@ routed_write(struct rt *t)
 	struct dd_pooled *pc;
 	int n = -1;
 
-	if (dd_router_acquire(t->r, NULL, DD_INTENT_WRITE, DD_POOL_DEFAULT_DEADLINE, &pc, &why) != 0) {
+	if (dd_router_acquire(t->r, NULL, DD_INTENT_WRITE, DD_POOL_DEFAULT_DEADLINE, &pc, &why) !=
+	    0) {
 		diag("write acquire: %s", why.reason);
 		return -1;
 	}
-	if (dd_pool_exec(pc, "REPLACE INTO router_switch VALUES (1, NOW(6))", DD_POOL_DEFAULT_DEADLINE,
-	        NULL, &e) == 0)
+	if (dd_pool_exec(pc, "REPLACE INTO router_switch VALUES (1, NOW(6))",
+	        DD_POOL_DEFAULT_DEADLINE, NULL, &e) == 0)
 		n = rt_conn_node(t, pc);
 	else
 		diag("write: %s", e.message);
@@ -171,14 +173,16 @@ main(int argc, char **argv)
 		bail_out("router_switch runs on the MariaDB cluster only (argument my)");
 	rt_setup(&t, "my", NULL);
 	secret = it_password(&t.h);
-	if (node_exec(&t, 0, "CREATE TABLE IF NOT EXISTS router_switch (id int PRIMARY KEY, at "
-	                     "datetime(6))"))
+	if (node_exec(&t, 0,
+	        "CREATE TABLE IF NOT EXISTS router_switch (id int PRIMARY KEY, at "
+	        "datetime(6))"))
 		bail_out("cannot create the test table on my1");
 	is_int(routed_write(&t), 0, "before: writes go to my1");
 
 	ok(switch_over(&t, 0, 1) == 0, "switchover my1 -> my2 (GTID) done on the servers");
 	ms = rt_wait(&t, primary_is, 1, 20000);
-	ok(ms >= 0, "the running router follows: my2 primary, my1 and my3 streaming replicas (%lld ms)",
+	ok(ms >= 0,
+	    "the running router follows: my2 primary, my1 and my3 streaming replicas (%lld ms)",
 	    (long long)ms);
 	is_int(routed_write(&t), 1, "writes now go to my2 (server port)");
 

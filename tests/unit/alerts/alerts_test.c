@@ -406,6 +406,9 @@ test_event_log(void)
 	ok(strcmp(ev[1].message, "m4") == 0, "a bounded copy gives the newest");
 	is_int((long long)dd_event_log_added(log), 5, "added counts every event");
 	is_str(dd_event_kind_name(DD_EVENT_ACTION), "action", "kind name");
+	is_str(dd_severity_name(DD_SEV_CRIT), "critical", "severity name");
+	is_str(dd_severity_short_name(DD_SEV_CRIT), "crit", "severity short name (5 columns)");
+	is_str(dd_severity_short_name(DD_SEV_WARN), "warn", "short name of warn");
 	dd_event_log_free(log);
 }
 

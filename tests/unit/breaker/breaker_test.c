@@ -9,8 +9,8 @@
 
 #include <pthread.h>
 
-#define MS INT64_C(1000000)
-#define SEC INT64_C(1000000000)
+#define MS    INT64_C(1000000)
+#define SEC   INT64_C(1000000000)
 #define WALL0 INT64_C(1700000000000)
 
 static struct dd_manual_clock mc;
@@ -19,7 +19,7 @@ static struct dd_clock clk;
 static struct dd_breaker *
 new_breaker(int threshold, int64_t recovery)
 {
-	struct dd_breaker_config cfg = { .threshold = threshold, .recovery_ns = recovery };
+	struct dd_breaker_config cfg = {.threshold = threshold, .recovery_ns = recovery};
 	dd_manual_clock_init(&mc, 1000 * SEC, WALL0);
 	clk = dd_clock_manual(&mc);
 	return dd_breaker_new("pg-a", &cfg, &clk);
@@ -56,15 +56,20 @@ test_defaults(void)
 
 	b = new_breaker(0, -5);
 	dd_breaker_record_failure(b, NULL);
-	is_int(dd_breaker_state(b), DD_BREAKER_HALF_OPEN, "threshold 0 clamps to 1, recovery -5 to 0");
-	is_str(last_transition(b).reason, "recovery time elapsed", "zero recovery: straight to a trial");
+	is_int(
+	    dd_breaker_state(b), DD_BREAKER_HALF_OPEN, "threshold 0 clamps to 1, recovery -5 to 0");
+	is_str(last_transition(b).reason, "recovery time elapsed",
+	    "zero recovery: straight to a trial");
 	dd_breaker_free(b);
 
 	is_str(dd_breaker_state_name(DD_BREAKER_CLOSED), "closed", "name closed");
 	is_str(dd_breaker_state_name(DD_BREAKER_OPEN), "open", "name open");
 	is_str(dd_breaker_state_name(DD_BREAKER_HALF_OPEN), "half_open", "name half_open");
+	is_str(
+	    dd_breaker_state_label(DD_BREAKER_HALF_OPEN), "half-open", "label half-open (screen)");
+	is_str(dd_breaker_state_label(DD_BREAKER_OPEN), "open", "label open");
 	is_int(DD_BREAKER_CLOSED * 100 + DD_BREAKER_OPEN * 10 + DD_BREAKER_HALF_OPEN, 12,
-	       "state values are the metric's 0, 1, 2");
+	    "state values are the metric's 0, 1, 2");
 }
 
 static void
@@ -205,10 +210,10 @@ test_history(void)
 	ok(chained, "each transition starts where the previous one ended");
 	ok(ordered, "oldest first");
 	ok(all[n - 1].to == DD_BREAKER_CLOSED && strcmp(all[n - 1].reason, "trial succeeded") == 0,
-	   "the newest is the last close");
+	    "the newest is the last close");
 	/* 42 transitions, 10 dropped: the oldest kept is #11 (#3k+2), an open -> half_open. */
 	ok(all[0].from == DD_BREAKER_OPEN && all[0].to == DD_BREAKER_HALF_OPEN,
-	   "the oldest kept is the 11th transition");
+	    "the oldest kept is the 11th transition");
 
 	size_t m = dd_breaker_history(b, few, 5);
 	is_int((long long)m, 5, "a smaller buffer gets 5");
@@ -238,13 +243,14 @@ test_operator(void)
 	dd_breaker_force_open(b, NULL);
 	is_str(last_transition(b).reason, "forced open", "a repeated force is recorded");
 	dd_breaker_stats(b, &st);
-	is_int((long long)st.times_opened, 1, "forcing an open breaker open does not count as opening");
+	is_int((long long)st.times_opened, 1,
+	    "forcing an open breaker open does not count as opening");
 
 	dd_breaker_force_closed(b, "node checked by hand");
 	trip(b, 10);
 	dd_breaker_stats(b, &st);
 	ok(st.state == DD_BREAKER_CLOSED && st.hold == DD_BREAKER_HELD_CLOSED,
-	   "held closed: 10 failures do not trip");
+	    "held closed: 10 failures do not trip");
 	is_int(st.consecutive_failures, 10, "but they are counted");
 	ok(dd_breaker_allow(b), "held closed: allowed");
 
@@ -268,7 +274,8 @@ test_long_reason(void)
 	big[sizeof(big) - 1] = '\0';
 	dd_breaker_record_failure(b, big);
 	struct dd_breaker_transition t = last_transition(b);
-	is_int((long long)strlen(t.reason), DD_BREAKER_REASON_MAX - 1, "a long reason is truncated");
+	is_int(
+	    (long long)strlen(t.reason), DD_BREAKER_REASON_MAX - 1, "a long reason is truncated");
 	ok(strncmp(t.reason, "1 consecutive failures: xxx", 27) == 0, "and keeps its start");
 	dd_breaker_free(b);
 }
@@ -305,7 +312,7 @@ race_thread(void *arg)
 static void
 test_single_trial_threads(void)
 {
-	struct race r = { .b = new_breaker(1, 5 * SEC), .rounds = 300 };
+	struct race r = {.b = new_breaker(1, 5 * SEC), .rounds = 300};
 	pthread_t th[NTHREADS];
 	struct racer who[NTHREADS];
 	bool one_each = true;
@@ -313,11 +320,11 @@ test_single_trial_threads(void)
 	pthread_barrier_init(&r.start, NULL, NTHREADS + 1);
 	pthread_barrier_init(&r.done, NULL, NTHREADS + 1);
 	for (int i = 0; i < NTHREADS; i++) {
-		who[i] = (struct racer){ &r, i };
+		who[i] = (struct racer){&r, i};
 		pthread_create(&th[i], NULL, race_thread, &who[i]);
 	}
 	for (int round = 0; round < r.rounds; round++) {
-		dd_breaker_record_failure(r.b, "timeout");  /* closed or half-open -> open */
+		dd_breaker_record_failure(r.b, "timeout"); /* closed or half-open -> open */
 		dd_manual_clock_advance(&mc, 5 * SEC);
 		int before = 0, after = 0;
 		for (int i = 0; i < NTHREADS; i++)
@@ -367,7 +374,7 @@ stress_thread(void *arg)
 static void
 test_stress_threads(void)
 {
-	struct stress s = { .b = new_breaker(3, 20 * MS) };
+	struct stress s = {.b = new_breaker(3, 20 * MS)};
 	pthread_t th[NTHREADS];
 	struct dd_breaker_stats st;
 	struct dd_breaker_transition h[DD_BREAKER_HISTORY];
@@ -378,16 +385,16 @@ test_stress_threads(void)
 		pthread_join(th[i], NULL);
 	dd_breaker_stats(s.b, &st);
 	is_int((long long)st.failures_total, (long long)atomic_load(&s.failures),
-	       "stress: every failure counted");
+	    "stress: every failure counted");
 	is_int((long long)st.successes_total, (long long)atomic_load(&s.successes),
-	       "stress: every success counted");
+	    "stress: every success counted");
 	size_t n = dd_breaker_history(s.b, h, DD_BREAKER_HISTORY);
 	bool chained = n > 0;
 	for (size_t i = 0; i + 1 < n; i++)
 		chained = chained && h[i].to == h[i + 1].from && h[i].mono_ns <= h[i + 1].mono_ns;
 	ok(chained && h[n - 1].to == st.state, "stress: the history is one consistent chain");
 	ok(st.times_opened > 0, "stress: the breaker tripped (%llu times)",
-	   (unsigned long long)st.times_opened);
+	    (unsigned long long)st.times_opened);
 	dd_breaker_free(s.b);
 }
 

@@ -11,6 +11,10 @@ trap 'rm -rf "$tmp"' EXIT
 unset DBDECK_CONFIG DBDECK_PASSPHRASE_FILE DBDECK_VAULT
 export HOME=$tmp/home
 mkdir -p "$HOME"
+# verify-ca/verify-full without tls_ca use the system trust store: name one (any
+# readable file) so that the results do not depend on this machine's.
+: > "$tmp/trust-store.pem"
+export SSL_CERT_FILE=$tmp/trust-store.pem
 n=0 failed=0
 
 check() { # check NAME CONDITION...
@@ -86,6 +90,33 @@ check "no HOME: says how to give the file" grep -q "use -c FILE\|-c FILE or" "$t
 
 run check-config extra
 check "an argument: usage error, exit 2" [ "$rc" -eq 2 ]
+
+# Transport security on a network (docs/security.md): the default verifies the
+# certificate; a mode that does not is a warning naming the risk.
+cat > "$tmp/net.ini" << 'EOF'
+[cluster orders]
+engine = postgresql
+nodes = a, b
+database = app
+credential = orders-ops
+
+[node a]
+host = 10.0.0.1
+
+[node b]
+host = 10.0.0.2
+tls = require
+EOF
+run check-config -c "$tmp/net.ini"
+check "network nodes: exit 0 with a warning" [ "$rc" -eq 0 ]
+check "network nodes: only the unverified node warns, naming the risk" same "$tmp/err" \
+"$tmp/net.ini:12: warning: node 'b': tls = require on a host that is not loopback (10.0.0.2) does not check the server's certificate: whoever can intercept the traffic can pose as the server and read or change every query and result; use tls = verify-full with tls_ca (or the system trust store)"
+check "network nodes: the summary counts it" grep -q "1 warning" "$tmp/out"
+SSL_CERT_FILE= run check-config -c "$tmp/net.ini"
+check "default verify-full, no tls_ca, no system trust store: exit 3" [ "$rc" -eq 3 ]
+check "no trust store: says how to set tls_ca or choose a weaker mode" grep -qF \
+	"$tmp/net.ini:7: error: node 'a': tls = verify-full needs a CA: set tls_ca to the CA that signed the server's certificate (no system trust store was found; SSL_CERT_FILE names one), or choose a weaker tls on purpose" \
+	"$tmp/err"
 
 # Credentials against a real vault (the fast KDF: a test vault).
 pass=$tmp/passphrase vault=$tmp/vault

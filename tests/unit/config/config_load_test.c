@@ -124,6 +124,14 @@ static const struct load_case cases[] = {
         {":6: error: retention: 'daily:7 hourly:2' is not a retention (use e.g. daily:30 "
          "weekly:12 monthly:12)",
             ":9: error: port: 70000 is out of range (1..65535)"}},
+    {"verify_target not a node of the cluster",
+        "[cluster a]\n" MINI "verify_target = n2\n" NODE1 "[node n2]\nhost = h\n",
+        {":6: error: verify_target: 'n2' is not one of cluster a's nodes (did you mean 'n1'?)",
+            ":9: warning: node 'n2' is in no cluster's nodes list; it is not used"}},
+    {"bad backup keys", "[cluster a]\n" MINI "backup_key = a b\nbackup_max_age = 10s\n" NODE1,
+        {":6: error: backup_key: 'a b' is not a valid name (1 to 64 letters, digits, '.', '_' "
+         "or '-')",
+            ":7: error: backup_max_age: 10s is out of range (1m..720h)"}},
     {"path with ~user", "[console]\nvault = ~root/vault\n",
         {":2: error: vault: '~root/vault': only ~ and ~/ are expanded (to $HOME)"}},
     {"control characters are not echoed", "[console]\ntheme = a\x1b[2Jb\n",
@@ -136,6 +144,42 @@ static const struct load_case cases[] = {
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
         {":2: error: the line holds a NUL byte",
             ":3: error: the line is longer than 197 characters"}},
+    /* Transport security (config_tls.c); SSL_CERT_FILE names a trust store (main). */
+    {"tls unset on a network host: verify-full, no warning",
+        "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\n", {NULL}},
+    {"tls = require on a network host",
+        "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\ntls = require\n",
+        {":8: warning: node 'n1': tls = require on a host that is not loopback (10.0.0.1) does "
+         "not check the server's certificate: whoever can intercept the traffic can pose as "
+         "the server and read or change every query and result; use tls = verify-full with "
+         "tls_ca (or the system trust store)"}},
+    {"tls = prefer on a network host",
+        "[cluster a]\n" MINI "[node n1]\nhost = db.example.com\ntls = prefer\n",
+        {":8: warning: node 'n1': tls = prefer on a host that is not loopback (db.example.com) "
+         "does not check the server's certificate and goes without TLS when told the server "
+         "has none: whoever can intercept the traffic can read or change every query and "
+         "result; use tls = verify-full with tls_ca (or the system trust store)"}},
+    {"tls = disable on a network host",
+        "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\ntls = disable\n",
+        {":8: warning: node 'n1': tls = disable on a host that is not loopback (10.0.0.1) sends "
+         "every query and result in clear, for anyone on the way to read or change; use tls = "
+         "verify-full with tls_ca (or the system trust store)"}},
+    {"unverified tls on loopback and sockets: no warning",
+        "[cluster a]\nengine = postgresql\nnodes = n1, n2, n3\ndatabase = d\ncredential = c\n"
+        "[node n1]\nhost = 127.0.0.1\ntls = require\n[node n2]\nhost = ::1\ntls = disable\n"
+        "[node n3]\nhost = /run/postgresql\n",
+        {NULL}},
+    {"auth = any without verify-full",
+        "[cluster a]\n" MINI "[node n1]\nhost = 127.0.0.1\nauth = any\n",
+        {":8: warning: node 'n1': auth = any lets the server, or whoever answers in its place "
+         "(tls = prefer does not prove who that is), ask for the password in clear text or as "
+         "an md5 hash and get it; leave auth unset (strict) unless this server needs it"}},
+    {"auth = any with verify-full, or on a socket: no warning",
+        "[cluster a]\nengine = postgresql\nnodes = n1, n2\ndatabase = d\ncredential = c\n"
+        "[node n1]\nhost = 10.0.0.1\nauth = any\n[node n2]\nhost = /run/pg\nauth = any\n",
+        {NULL}},
+    {"bad auth", "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\nauth = maybe\n",
+        {":8: error: auth: 'maybe' is not one of strict, any"}},
     {"inline comments and colons",
         "[cluster a]\n" MINI "fence_command = stop;now ; comment\n[node n1]\nhost: h\n", {NULL}},
 };
@@ -258,6 +302,12 @@ test_example_values(const char *root)
 	        catalog->retention.monthly == 0,
 	    "catalog retention");
 	is_str(catalog->backup_dir, "/var/backups/dbdeck", "catalog backup_dir default");
+	is_str(catalog->backup_key, "catalog-backup", "catalog backup_key");
+	is_str(catalog->verify_target, "maria-c", "catalog verify_target");
+	is_int(catalog->backup_max_age_ms, 26 * 3600 * 1000, "catalog backup_max_age");
+	ok(orders->backup_key == NULL && orders->verify_target == NULL,
+	    "orders backup_key and verify_target unset");
+	is_int(orders->backup_max_age_ms, 26 * 3600 * 1000, "orders backup_max_age default");
 	is_int(catalog->lag_critical_ms, 90000, "catalog lag_critical");
 	ok(dd_config_find_node(c, "maria-c") == catalog->nodes[2] && !dd_config_find_node(c, "x"),
 	    "find_node");
@@ -344,6 +394,51 @@ test_unreadable(void)
 	dd_diags_free(d);
 }
 
+/* The typed results of the transport-security pass. */
+static void
+test_tls_values(void)
+{
+	static const char text[] = "[cluster a]\nengine = mariadb\nnodes = a, b, c, d, e\n"
+	                           "database = d\ncredential = c\n"
+	                           "[node a]\nhost = 10.0.0.1\n[node b]\nhost = 127.0.0.1\n"
+	                           "[node c]\nhost = localhost\n[node d]\nhost = /run/my.sock\n"
+	                           "[node e]\nhost = 127.0.0.1\ntls = verify-ca\nauth = any\n";
+	struct dd_diags *d = dd_diags_new();
+	struct dd_config *cfg = NULL;
+
+	dd_config_load_buffer("tls.ini", text, sizeof(text) - 1, &cfg, d);
+	is_int(dd_config_find_node(cfg, "a")->tls, DD_TLS_VERIFY_FULL,
+	    "tls unset, network host: verify-full");
+	is_int(dd_config_find_node(cfg, "b")->tls, DD_TLS_PREFER, "tls unset, 127.0.0.1: prefer");
+	is_int(dd_config_find_node(cfg, "c")->tls, DD_TLS_PREFER, "tls unset, localhost: prefer");
+	is_int(dd_config_find_node(cfg, "d")->tls, DD_TLS_PREFER, "tls unset, a socket: prefer");
+	is_int(dd_config_find_node(cfg, "e")->tls, DD_TLS_VERIFY_CA, "tls set: kept on loopback");
+	is_int(dd_config_find_node(cfg, "a")->auth, DD_AUTH_STRICT, "auth unset: strict");
+	is_int(dd_config_find_node(cfg, "e")->auth, DD_AUTH_ANY, "auth = any");
+	dd_config_free(cfg);
+	dd_diags_free(d);
+
+	/* No system trust store: verify-* without tls_ca can never connect. */
+	static const char none[] = "[cluster a]\n" MINI "[node n1]\nhost = 10.0.0.1\n";
+	char *old = xstrdup(getenv("SSL_CERT_FILE"));
+	setenv("SSL_CERT_FILE", "", 1);
+	d = dd_diags_new();
+	cfg = NULL;
+	is_int(dd_config_load_buffer("none.ini", none, sizeof(none) - 1, &cfg, d), -1,
+	    "verify-full, no tls_ca, no system trust store: an error");
+	char *msg = dd_diags_count(d) ? dd_diag_format(dd_diags_get(d, 0)) : xstrdup("");
+	is_str(msg,
+	    "none.ini:6: error: node 'n1': tls = verify-full needs a CA: set tls_ca to the CA that "
+	    "signed the server's certificate (no system trust store was found; SSL_CERT_FILE "
+	    "names one), or choose a weaker tls on purpose",
+	    "  that says how to set tls_ca or choose a weaker mode");
+	free(msg);
+	dd_config_free(cfg);
+	dd_diags_free(d);
+	setenv("SSL_CERT_FILE", old, 1);
+	free(old);
+}
+
 static void
 test_buffer_and_relative(void)
 {
@@ -373,6 +468,9 @@ main(int argc, char **argv)
 		bail_out("mkdtemp failed");
 	setenv("HOME", "/home/op", 1);
 	unsetenv("DBDECK_CONFIG");
+	/* A trust store (any readable file), so that no case depends on the machine's. */
+	char *store = write_file("store.pem", "", 0);
+	setenv("SSL_CERT_FILE", store, 1);
 	for (size_t i = 0; i < DD_ARRAY_LEN(cases); i++)
 		run_case(&cases[i], i);
 	test_example_values(argv[1]);
@@ -380,6 +478,9 @@ main(int argc, char **argv)
 	test_default_path();
 	test_unreadable();
 	test_buffer_and_relative();
+	test_tls_values();
+	unlink(store);
+	free(store);
 	for (size_t i = 0; i < DD_ARRAY_LEN(cases); i++) {
 		char *p = xasprintf("%s/case%02zu.ini", tmpdir, i);
 		unlink(p);

@@ -306,43 +306,18 @@ test_retention(void)
 	is_str(err, "'daily:0' keeps no backup at all", "retention that keeps nothing");
 }
 
+/* Typo suggestions and quoting are core/text's (tests/unit/text/text_test.c). */
 static void
-test_format_and_suggest(void)
+test_format(void)
 {
 	static const int64_t ms[] = {0, 1, 1500, 90000, 3600000, 5400000, 120000};
 	static const char *const want[] = {"0s", "1ms", "1500ms", "90s", "1h", "90m", "2m"};
-	static const char *const keys[] = {"pool_size", "min_idle", "max_overflow"};
 	char buf[32];
 
 	for (size_t i = 0; i < DD_ARRAY_LEN(ms); i++) {
 		dd_cfg_format_duration(ms[i], buf, sizeof(buf));
 		is_str(buf, want[i], "format_duration");
 	}
-	is_int((long long)dd_cfg_edit_distance("pool_sise", "pool_size"), 1, "edit: substitution");
-	is_int((long long)dd_cfg_edit_distance("pool_szie", "pool_size"), 1, "edit: transposition");
-	is_int((long long)dd_cfg_edit_distance("", "abc"), 3, "edit: from empty");
-	is_int((long long)dd_cfg_edit_distance("Pool_Size", "pool_size"), 0, "edit: ignores case");
-	is_str(dd_cfg_suggest("poolsize", keys, 3), "pool_size", "suggest a deletion");
-	is_str(dd_cfg_suggest("min_idel", keys, 3), "min_idle", "suggest a transposition");
-	ok(dd_cfg_suggest("timeout", keys, 3) == NULL, "no suggestion when nothing is close");
-	ok(dd_cfg_suggest("", keys, 3) == NULL, "no suggestion for an empty word");
-}
-
-static void
-test_quote(void)
-{
-	char buf[80], long_s[200];
-
-	is_str(dd_cfg_quote("plain", buf, sizeof(buf)), "plain", "quote keeps plain text");
-	is_str(dd_cfg_quote("a\x1b[31mb\tc\x7f", buf, sizeof(buf)), "a?[31mb?c?",
-	    "quote replaces control characters");
-	is_str(dd_cfg_quote("caf\xc3\xa9", buf, sizeof(buf)), "caf\xc3\xa9", "quote keeps UTF-8");
-	is_str(dd_cfg_quote("x\xc3(\xff\xc2\x9b", buf, sizeof(buf)), "x?(???",
-	    "quote replaces invalid UTF-8 and C1 controls");
-	memset(long_s, 'x', sizeof(long_s) - 1);
-	long_s[sizeof(long_s) - 1] = '\0';
-	dd_cfg_quote(long_s, buf, sizeof(buf));
-	ok(strlen(buf) == 63 && strcmp(buf + 60, "...") == 0, "quote cuts long text with ...");
 }
 
 /* The key table: names unique, bounds name real keys, defaults valid. */
@@ -400,8 +375,7 @@ main(void)
 	test_names();
 	test_paths();
 	test_retention();
-	test_format_and_suggest();
-	test_quote();
+	test_format();
 	test_table();
 	return tap_done();
 }

@@ -3,6 +3,7 @@
  * SQLSTATEs, MySQL/MariaDB error numbers, connect-time message mapping), the
  * breaker's node-failure predicate, and the session-dirtiness heuristics.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbdeck/driver.h"
@@ -118,6 +119,10 @@ test_pg_connect_messages(void)
 	is_str(s, "28000", "connect message: certificate for another host -> 28000");
 	s = drv_pg_connect_sqlstate("root certificate file \"/nope.pem\" does not exist");
 	is_str(s, "28000", "connect message: missing CA file -> 28000 (not 3D000)");
+	s = drv_pg_connect_sqlstate("connection to server at \"127.0.0.1\", port 5432 failed: "
+	                            "channel binding required but not supported by server's "
+	                            "authentication request");
+	is_str(s, "28000", "connect message: channel binding refused -> 28000 (auth = strict)");
 	ok(drv_pg_connect_sqlstate("connection refused") == NULL,
 	    "connect message: refused -> no SQLSTATE (caller uses 08001)");
 	ok(drv_pg_connect_sqlstate(NULL) == NULL, "connect message: NULL -> NULL");
@@ -126,14 +131,19 @@ test_pg_connect_messages(void)
 static void
 test_my_tls_messages(void)
 {
-	is_int(dd_mysql_classify(2026, "TLS/SSL error: self-signed certificate in certificate chain",
-	           true),
+	is_int(dd_mysql_classify(
+	           2026, "TLS/SSL error: self-signed certificate in certificate chain", true),
 	    DD_ERR_AUTH, "my 2026 wrong CA -> auth");
-	is_int(dd_mysql_classify(2026, "TLS/SSL error: Validation of SSL server certificate failed",
-	           true),
+	is_int(dd_mysql_classify(
+	           2026, "TLS/SSL error: Validation of SSL server certificate failed", true),
 	    DD_ERR_AUTH, "my 2026 wrong host name -> auth");
 	is_int(dd_mysql_classify(2026, "TLS/SSL error: unexpected eof while reading", true),
 	    DD_ERR_TRANSIENT, "my 2026 handshake cut short -> transient");
+	is_int(dd_mysql_classify(5010,
+	           "Authentication plugin 'x' couldn't be found in "
+	           "restricted_auth plugin list.",
+	           true),
+	    DD_ERR_AUTH, "my 5010 plugin refused by auth = strict -> auth");
 	is_int(dd_mysql_classify(2013, NULL, false), DD_ERR_CONN_LOST,
 	    "my: other codes as dd_mysql_classify_errno");
 }
@@ -330,6 +340,35 @@ test_my_dirty(void)
 		    untracked[i]);
 }
 
+/* tls.h: loopback hosts, the system trust store, the auth names. */
+static void
+test_transport(void)
+{
+	static const char *const loop[] = {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1",
+	    "localhost", "/run/postgresql", "/tmp"};
+	static const char *const net[] = {"10.0.0.1", "128.0.0.1", "::2", "::ffff:10.0.0.1",
+	    "db.example.com", "localhost.example.com", "127.0.0.1.example.com", "", "0.0.0.0"};
+
+	for (size_t i = 0; i < sizeof(loop) / sizeof(loop[0]); i++)
+		ok(dd_host_is_loopback(loop[i]), "loopback: %s", loop[i]);
+	for (size_t i = 0; i < sizeof(net) / sizeof(net[0]); i++)
+		ok(!dd_host_is_loopback(net[i]), "not loopback: '%s'", net[i]);
+	ok(!dd_host_is_loopback(NULL), "not loopback: NULL");
+	setenv("SSL_CERT_FILE", "/etc/hostname-does-not-exist.pem", 1);
+	ok(dd_tls_system_ca() == NULL, "SSL_CERT_FILE names an unreadable file: no store");
+	setenv("SSL_CERT_FILE", "", 1);
+	ok(dd_tls_system_ca() == NULL, "SSL_CERT_FILE empty: no store");
+	setenv("SSL_CERT_FILE", "/dev/null", 1);
+	is_str(dd_tls_system_ca(), "/dev/null", "SSL_CERT_FILE names the store");
+	unsetenv("SSL_CERT_FILE");
+	ok(dd_tls_verifies(DD_TLS_VERIFY_CA) && dd_tls_verifies(DD_TLS_VERIFY_FULL) &&
+	        !dd_tls_verifies(DD_TLS_REQUIRE) && !dd_tls_verifies(DD_TLS_PREFER),
+	    "verify-ca and verify-full verify, the others do not");
+	is_str(dd_auth_mode_name(DD_AUTH_STRICT), "strict", "auth name strict (the default, 0)");
+	is_int(DD_AUTH_STRICT, 0, "DD_AUTH_STRICT is 0: zeroed params are strict");
+	is_str(dd_auth_mode_name(DD_AUTH_ANY), "any", "auth name any");
+}
+
 static void
 test_names(void)
 {
@@ -353,5 +392,6 @@ main(void)
 	test_pg_dirty();
 	test_my_dirty();
 	test_names();
+	test_transport();
 	return tap_done();
 }

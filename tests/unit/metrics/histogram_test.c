@@ -23,10 +23,12 @@ test_layout(void)
 	is_int(dd_histogram_bucket_of(0), 0, "0 ns: bucket 0");
 	is_int(dd_histogram_bucket_of(1024), 0, "1024 ns: bucket 0 (upper bound inclusive)");
 	is_int(dd_histogram_bucket_of(1025), 1, "1025 ns: bucket 1");
-	is_int(dd_histogram_bucket_hi(LAST - 1), INT64_C(1) << 36, "last finite bound 2^36 ns (68.7 s)");
+	is_int(dd_histogram_bucket_hi(LAST - 1), INT64_C(1) << 36,
+	    "last finite bound 2^36 ns (68.7 s)");
 	ok(dd_histogram_bucket_of(INT64_C(60000000000)) < LAST, "60 s is inside the finite range");
 	is_int(dd_histogram_bucket_of(INT64_C(1) << 36), LAST - 1, "2^36 ns: last finite bucket");
-	is_int(dd_histogram_bucket_of((INT64_C(1) << 36) + 1), LAST, "above 2^36 ns: overflow bucket");
+	is_int(
+	    dd_histogram_bucket_of((INT64_C(1) << 36) + 1), LAST, "above 2^36 ns: overflow bucket");
 	is_int(dd_histogram_bucket_of(INT64_MAX), LAST, "INT64_MAX: overflow bucket");
 	for (int i = 0; i < LAST; i++) {
 		int64_t lo = dd_histogram_bucket_lo(i), hi = dd_histogram_bucket_hi(i);
@@ -51,7 +53,8 @@ cmp_i64(const void *a, const void *b)
 static void
 check_quantiles(int64_t *values, size_t n, const char *what)
 {
-	static const double qs[] = { 0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1 };
+	static const double qs[] = {
+	    0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1};
 	struct dd_histogram *h = dd_histogram_new();
 	struct dd_histogram_snapshot s;
 	bool within_bucket = true, within_rel = true;
@@ -67,8 +70,9 @@ check_quantiles(int64_t *values, size_t n, const char *what)
 		int64_t exact = values[rank - 1];
 		double est = dd_histogram_quantile(&s, qs[k]);
 		int b = dd_histogram_bucket_of(exact);
-		double width = b == LAST ? (double)s.max_ns - (double)dd_histogram_bucket_lo(b)
-		                         : (double)(dd_histogram_bucket_hi(b) - dd_histogram_bucket_lo(b));
+		double width =
+		    b == LAST ? (double)s.max_ns - (double)dd_histogram_bucket_lo(b)
+		              : (double)(dd_histogram_bucket_hi(b) - dd_histogram_bucket_lo(b));
 		double err = fabs(est - (double)exact);
 		within_bucket = within_bucket && err <= width;
 		if (exact > 1024 && b != LAST) {
@@ -77,7 +81,8 @@ check_quantiles(int64_t *values, size_t n, const char *what)
 		}
 	}
 	ok(within_bucket, "%s: every quantile within one bucket width of the exact value", what);
-	ok(within_rel, "%s: relative error <= 12.5 %% in finite buckets (worst %.2f %%)", what, worst * 100);
+	ok(within_rel, "%s: relative error <= 12.5 %% in finite buckets (worst %.2f %%)", what,
+	    worst * 100);
 	is_int((long long)s.count, (long long)n, "count");
 	dd_histogram_free(h);
 }
@@ -113,16 +118,18 @@ test_quantiles(void)
 	check_quantiles(v, 1000, "overflow bucket 70 s..1070 s");
 	free(v);
 
-	struct dd_histogram_snapshot empty = { 0 };
+	struct dd_histogram_snapshot empty = {0};
 	ok(isnan(dd_histogram_quantile(&empty, 0.5)), "empty snapshot: NaN");
 	struct dd_histogram *h = dd_histogram_new();
 	dd_histogram_record(h, 5000);
 	struct dd_histogram_snapshot s;
 	dd_histogram_snapshot(h, &s);
 	ok(isnan(dd_histogram_quantile(&s, 1.5)) && isnan(dd_histogram_quantile(&s, -0.1)) &&
-	   isnan(dd_histogram_quantile(&s, NAN)), "q outside [0, 1]: NaN");
+	        isnan(dd_histogram_quantile(&s, NAN)),
+	    "q outside [0, 1]: NaN");
 	double one = dd_histogram_quantile(&s, 0.5);
-	ok(one > 4096 && one <= 5120, "a single 5 us value: its bucket (4096, 5120] (got %.0f)", one);
+	ok(one > 4096 && one <= 5120, "a single 5 us value: its bucket (4096, 5120] (got %.0f)",
+	    one);
 	dd_histogram_free(h);
 }
 
@@ -153,7 +160,7 @@ test_snapshot(void)
 
 /* ---- threads ---- */
 
-#define THREADS 8
+#define THREADS    8
 #define PER_THREAD 100000
 
 struct worker {
@@ -185,7 +192,7 @@ test_threads(void)
 	struct dd_histogram_snapshot s, r;
 
 	for (int t = 0; t < THREADS; t++) {
-		w[t] = (struct worker){ h, t };
+		w[t] = (struct worker){h, t};
 		pthread_create(&th[t], NULL, record_thread, &w[t]);
 	}
 	/* Snapshots taken while recording stay self-consistent. */
@@ -206,7 +213,8 @@ test_threads(void)
 	dd_histogram_snapshot(h, &s);
 	dd_histogram_snapshot(ref, &r);
 	ok(consistent, "snapshots during recording: count = sum of buckets");
-	is_int((long long)s.count, THREADS * PER_THREAD, "8 threads x 100,000 records: count exact");
+	is_int(
+	    (long long)s.count, THREADS * PER_THREAD, "8 threads x 100,000 records: count exact");
 	is_int((long long)s.sum_ns, (long long)r.sum_ns, "sum exact");
 	is_int((long long)s.max_ns, (long long)r.max_ns, "max exact");
 	ok(memcmp(s.buckets, r.buckets, sizeof(s.buckets)) == 0, "every bucket exact");

@@ -276,9 +276,12 @@ test_retirement(void)
 		dd_pool_release(h[i]);
 	sleep_ms(700);
 	dd_pool_stats(p, &s);
-	ok(s.idle == 1 && s.closed_by[DD_POOL_CLOSE_IDLE] == 2,
-	    "idle: retired down to min_idle (idle %d, closed idle %llu)", s.idle,
-	    (unsigned long long)s.closed_by[DD_POOL_CLOSE_IDLE]);
+	/* Three or four were opened: while the three are out, idle is below
+	 * min_idle and maintenance may warm a fourth (on a loaded machine, or
+	 * under TSan, it does). Every one but min_idle must go. */
+	ok(s.idle == 1 && s.created >= 3 && s.closed_by[DD_POOL_CLOSE_IDLE] == s.created - 1,
+	    "idle: retired down to min_idle (idle %d, created %llu, closed idle %llu)", s.idle,
+	    (unsigned long long)s.created, (unsigned long long)s.closed_by[DD_POOL_CLOSE_IDLE]);
 	dd_pool_free(p);
 }
 

@@ -62,8 +62,8 @@ test_fast_cycles(void)
 	 */
 	is_int((long long)s.fast, 998, "fast: all but the first two served lock-free");
 	is_int(same, 1000, "fast: always the same connection");
-	ok(s.idle == 1 && s.active == 0, "fast: the parked connection counts as idle (idle %d, active %d)",
-	    s.idle, s.active);
+	ok(s.idle == 1 && s.active == 0,
+	    "fast: the parked connection counts as idle (idle %d, active %d)", s.idle, s.active);
 	ok(consistent(&s), "fast: snapshot consistent, one wait sample per acquire");
 	is_int((long long)s.created, 1, "fast: one connection opened");
 	dd_pool_free(p);
@@ -245,7 +245,8 @@ test_park_queue_duel(void)
 	pthread_join(th, NULL);
 	dd_pool_stats(d.p, &s);
 	is_int(stranded, 0, "duel: a return as the other thread queues always reaches it");
-	ok(s.handoffs > 0, "duel: some returns were handoffs (%llu)", (unsigned long long)s.handoffs);
+	ok(s.handoffs > 0, "duel: some returns were handoffs (%llu)",
+	    (unsigned long long)s.handoffs);
 	pthread_barrier_destroy(&d.bar);
 	dd_pool_free(d.p);
 }
@@ -261,8 +262,8 @@ static struct {
 	enum pool_hook_point at;
 	pthread_t target; /* the thread whose hook call acts */
 	atomic_bool armed;
-	atomic_bool go;        /* the other side may act now */
-	atomic_bool done;      /* the other side has acted (QUEUE) */
+	atomic_bool go;   /* the other side may act now */
+	atomic_bool done; /* the other side has acted (QUEUE) */
 	struct dd_pool *p;
 } hs;
 

@@ -1,6 +1,7 @@
 /*
- * text_test.c: the untrusted-text sanitizer, its width and wrap helpers.
- * Every result is also judged by sanitize_check.h, which does not share the
+ * text_test.c: the untrusted-text sanitizer, its width and wrap helpers, and
+ * the message helpers (quote, "did you mean", UTF-8 validity).
+ * Every sanitizer result is also judged by sanitize_check.h, which does not share the
  * sanitizer's decoder or width code.
  */
 #include <stdint.h>
@@ -358,6 +359,75 @@ test_suggest(void)
 	ok(dd_text_suggest("", names, 4) == NULL, "suggest: empty word");
 }
 
+/* The config's cases (config keys, longer words), from config_value_test before the move. */
+static void
+test_suggest_keys(void)
+{
+	static const char *const keys[] = {"pool_size", "min_idle", "max_overflow"};
+	static const char *const nodes[] = {"n1", "x"};
+	static const char *const longer[] = {"acquire_timeout", "connect_timeout"};
+
+	is_int((long long)dd_text_edit_distance("pool_sise", "pool_size"), 1, "edit: substitution");
+	is_int(
+	    (long long)dd_text_edit_distance("pool_szie", "pool_size"), 1, "edit: transposition");
+	is_int((long long)dd_text_edit_distance("", "abc"), 3, "edit: from empty");
+	is_int((long long)dd_text_edit_distance("abc", ""), 3, "edit: to empty");
+	is_int((long long)dd_text_edit_distance("Pool_Size", "pool_size"), 0, "edit: ignores case");
+	is_int((long long)dd_text_edit_distance("ca", "abc"), 3, "edit: OSA, not Damerau (ca/abc)");
+	is_int((long long)dd_text_edit_distance("kitten", "sitting"), 3, "edit: kitten/sitting");
+	char big[DD_TEXT_EDIT_MAX + 2];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	is_int((long long)dd_text_edit_distance(big, "a"), DD_TEXT_EDIT_MAX, "edit: capped");
+	is_str(dd_text_suggest("poolsize", keys, 3), "pool_size", "suggest a deletion");
+	is_str(dd_text_suggest("min_idel", keys, 3), "min_idle", "suggest a transposition");
+	ok(dd_text_suggest("timeout", keys, 3) == NULL, "no suggestion when nothing is close");
+	ok(dd_text_suggest("", keys, 3) == NULL, "no suggestion for an empty word");
+	is_str(dd_text_suggest("n2", nodes, 2), "n1", "a short name one edit away");
+	ok(dd_text_suggest("y", nodes, 2) == NULL,
+	    "never a candidate rewritten whole ('y' for 'x')");
+	is_str(dd_text_suggest("aquire_tmeout", longer, 2), "acquire_timeout",
+	    "two edits on a long word");
+	is_str(dd_text_suggest("aquiretmeout", longer, 2), "acquire_timeout",
+	    "three edits on a word of more than 8 letters");
+	ok(dd_text_suggest("aqiretmeout", longer, 2) == NULL, "four edits is too many");
+}
+
+static void
+test_quote(void)
+{
+	char buf[80], long_s[200], small[6];
+
+	is_str(dd_text_quote("plain", buf, sizeof(buf)), "plain", "quote keeps plain text");
+	is_str(dd_text_quote("a\x1b[31mb\tc\x7f", buf, sizeof(buf)), "a?[31mb?c?",
+	    "quote replaces control characters");
+	is_str(dd_text_quote("caf\xc3\xa9", buf, sizeof(buf)), "caf\xc3\xa9", "quote keeps UTF-8");
+	is_str(dd_text_quote("x\xc3(\xff\xc2\x9b", buf, sizeof(buf)), "x?(???",
+	    "quote replaces invalid UTF-8 and C1 controls, one '?' per byte");
+	is_str(dd_text_quote("\xe2\x82", buf, sizeof(buf)), "??", "a truncated sequence: two '?'");
+	memset(long_s, 'x', sizeof(long_s) - 1);
+	long_s[sizeof(long_s) - 1] = '\0';
+	dd_text_quote(long_s, buf, sizeof(buf));
+	ok(strlen(buf) == 63 && strcmp(buf + 60, "...") == 0, "quote cuts long text with ...");
+	is_str(dd_text_quote("ab\xc3\xa9", small, sizeof(small)), "ab...",
+	    "a character that does not fit is not split");
+	is_str(dd_text_quote("abc", small, 0), "ab...", "len 0 writes nothing");
+}
+
+static void
+test_utf8_valid(void)
+{
+	ok(dd_text_utf8_valid("", 0), "valid: empty");
+	ok(dd_text_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+	    "valid: 2, 3, 4 bytes");
+	ok(dd_text_utf8_valid("\xc2\x9b", 2), "valid: C1 is well formed");
+	ok(!dd_text_utf8_valid("\xc0\xaf", 2), "invalid: overlong");
+	ok(!dd_text_utf8_valid("\xed\xa0\x80", 3), "invalid: surrogate");
+	ok(!dd_text_utf8_valid("\xf4\x90\x80\x80", 4), "invalid: above U+10FFFF");
+	ok(!dd_text_utf8_valid("\xe2\x82", 2), "invalid: truncated");
+	ok(!dd_text_utf8_valid("a\x80", 2), "invalid: lone continuation byte");
+}
+
 int
 main(void)
 {
@@ -376,5 +446,8 @@ main(void)
 	test_width_fn();
 	test_wrap();
 	test_suggest();
+	test_suggest_keys();
+	test_quote();
+	test_utf8_valid();
 	return tap_done();
 }

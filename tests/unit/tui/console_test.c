@@ -202,16 +202,16 @@ test_follow(void)
 	render();
 	console_key(&c, TK_DOWN);
 	render();
-	int64_t pid = f.s.queries[c.rows.idx[c.query_sel.row]].pid;
+	int64_t pid = f.s.queries[c.rows.idx[c.queries.sel.row]].pid;
 	is_int(pid, 303, "Down selects the second longest query (303)");
 	struct fake g = f;
 	g.s.queries = g.queries;
 	g.queries[0].duration_s = 1; /* 101 falls to the bottom */
 	c.snap = &g.s;
 	render();
-	is_int(g.s.queries[c.rows.idx[c.query_sel.row]].pid, 303,
+	is_int(g.s.queries[c.rows.idx[c.queries.sel.row]].pid, 303,
 	    "a new snapshot reorders the rows: 303 stays selected");
-	is_int(c.query_sel.row, 0, "now on the first row");
+	is_int(c.queries.sel.row, 0, "now on the first row");
 	c.paused = true;
 	console_key(&c, 'p');
 	ok(!c.paused && c.req.kind == REQ_PAUSE && !c.req.pause,
@@ -297,16 +297,16 @@ test_views(void)
 	console_key(&c, TK_DOWN);
 	console_key(&c, TK_ENTER);
 	is_int(c.view, VIEW_NODE, "Enter on a node: its detail");
-	is_int(c.detail_node, 1, "of pg2");
+	is_int(c.detail.node, 1, "of pg2");
 	render();
 	ok(find_row("REPLICATION") > 0 && find_row("lag history") > 0,
 	    "the detail shows replication");
 	console_key(&c, 'l');
-	is_int(c.detail_node, 2, "l: the next node");
+	is_int(c.detail.node, 2, "l: the next node");
 	console_key(&c, TK_ESC);
 	is_int(c.view, VIEW_OVERVIEW, "Esc goes back");
 	render();
-	is_int(c.node_sel.id, rows_node_id(2), "on the node last shown (pg3)");
+	is_int(c.overview.sel.id, rows_node_id(2), "on the node last shown (pg3)");
 	console_key(&c, '/');
 	for (const char *p = "my"; *p; p++)
 		console_key(&c, *p);
@@ -323,7 +323,7 @@ test_views(void)
 	render();
 	ok(find_row("alice") < 0 && find_row("bob") > 0, "the slow-query filter narrows the list");
 	console_key(&c, 's');
-	is_int(c.qsort, QSORT_NODE, "s: sort by the next column");
+	is_int(c.queries.sort, QSORT_NODE, "s: sort by the next column");
 	console_key(&c, ':');
 	for (const char *p = "refresh 2s"; *p; p++)
 		console_key(&c, *p);

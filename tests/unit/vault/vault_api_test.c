@@ -69,7 +69,8 @@ static void
 test_entry_rules(void)
 {
 	char *p = in_dir("rules"), err[512], long_name[66], long_pw[VAULT_SECRET_MAX + 2];
-	static const char *const bad_names[] = {"", "a b", "a/b", "a\nb", "caf\xc3\xa9", "a:b", NULL};
+	static const char *const bad_names[] = {
+	    "", "a b", "a/b", "a\nb", "caf\xc3\xa9", "a:b", NULL};
 	memset(long_name, 'n', 65);
 	long_name[65] = '\0';
 	memset(long_pw, 'p', VAULT_SECRET_MAX + 1);
@@ -96,7 +97,8 @@ test_entry_rules(void)
 	c.user = "u\x1b]0;x";
 	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID,
 	    "user with an escape refused");
-	c.user = "u\xc2\x9b" "31m";
+	c.user = "u\xc2\x9b"
+	         "31m";
 	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID,
 	    "user with a C1 control (CSI) refused");
 	c.user = "u\xff";
@@ -106,15 +108,18 @@ test_entry_rules(void)
 	is_int(dd_vault_set(v, &c, err, sizeof(err)), 0, "a UTF-8 user is fine");
 	c.user = "u";
 	c.password = long_pw;
-	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID, "4097-byte password refused");
+	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID,
+	    "4097-byte password refused");
 	struct dd_vault_field f[2] = {{"password", "x"}, {"k", "v"}};
 	c.password = "p";
 	c.fields = f;
 	c.nfields = 1;
-	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID, "field named password refused");
+	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID,
+	    "field named password refused");
 	f[0].key = "k";
 	c.nfields = 2;
-	is_int(dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID, "duplicate field refused");
+	is_int(
+	    dd_vault_set(v, &c, err, sizeof(err)), DD_VAULT_ERR_INVALID, "duplicate field refused");
 	dd_vault_close(v);
 	free(p);
 }
@@ -146,9 +151,9 @@ dek_opens(const uint8_t *file, size_t len, const uint8_t *dek)
 {
 	size_t n = len - VAULT_PREFIX_LEN;
 	uint8_t *plain = vault_smalloc(n);
-	bool opened = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
-	                  file + VAULT_PREFIX_LEN, n, file, VAULT_PREFIX_LEN,
-	                  file + VAULT_OFF_ENONCE, dek) == 0;
+	bool opened =
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL, file + VAULT_PREFIX_LEN,
+	        n, file, VAULT_PREFIX_LEN, file + VAULT_OFF_ENONCE, dek) == 0;
 	sodium_free(plain);
 	return opened;
 }
@@ -198,7 +203,8 @@ test_rekey(void)
 	struct dd_vault *v = test_open(p);
 	test_set(v, "a", "ua", "pa");
 	test_set(v, "b", "ub", "pb");
-	is_int(dd_vault_rekey(v, "", 0, err, sizeof(err)), DD_VAULT_ERR_INVALID, "empty new passphrase refused");
+	is_int(dd_vault_rekey(v, "", 0, err, sizeof(err)), DD_VAULT_ERR_INVALID,
+	    "empty new passphrase refused");
 	is_int(dd_vault_rekey(v, "new pass", 8, err, sizeof(err)), 0, "rekey");
 	is_int(dd_vault_save(v, err, sizeof(err)), 0, "save after rekey");
 	dd_vault_close(v);
@@ -225,11 +231,10 @@ open_code(const char *p, char *err, size_t errlen)
 }
 
 /* Out of line: GCC with UBSan wrongly sees a NULL `path` when this is inlined. */
-static void __attribute__((noinline))
-check_mode_message(const char *err, const char *path)
+static void __attribute__((noinline)) check_mode_message(const char *err, const char *path)
 {
-	char *want = xasprintf("vault %s: mode 0644 allows group/other access; run: chmod 600 %s",
-	    path, path);
+	char *want = xasprintf(
+	    "vault %s: mode 0644 allows group/other access; run: chmod 600 %s", path, path);
 	is_str(err, want, "and says how to fix it");
 	free(want);
 }
@@ -328,8 +333,7 @@ writer_step(const char *p)
 }
 
 /* Child: steps forever, a byte down `fd` after each save. */
-static void __attribute__((noreturn))
-writer_loop(const char *p, int fd)
+static void __attribute__((noreturn)) writer_loop(const char *p, int fd)
 {
 	for (;;) {
 		if (writer_step(p) != 0 || write(fd, "s", 1) != 1)
@@ -384,12 +388,15 @@ test_crash(void)
 		const struct dd_credential *c = dd_vault_get(v, "c");
 		long now = c ? atol(c->password) : 0;
 		if (now <= last && bad++ < 3)
-			diag("trial %d: counter %ld after %ld: a committed save was lost", i, now, last);
+			diag("trial %d: counter %ld after %ld: a committed save was lost", i, now,
+			    last);
 		last = now;
 		dd_vault_close(v);
 	}
-	ok(bad == 0, "%d writers killed at random points: the vault always opened and kept every "
-	    "committed save (counter reached %ld)", trials, last);
+	ok(bad == 0,
+	    "%d writers killed at random points: the vault always opened and kept every "
+	    "committed save (counter reached %ld)",
+	    trials, last);
 	struct dd_vault *v = test_open(p);
 	ok(dd_vault_save(v, NULL, 0) == 0 && count_temps(d) == 0,
 	    "the next save succeeds and leaves no temp file");

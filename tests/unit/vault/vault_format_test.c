@@ -60,8 +60,8 @@ test_every_byte(uint8_t mask)
 				diag("offset %zu ^0x%02x: code %d (%s)", off, mask, rc, err);
 		}
 	}
-	ok(bad == 0, "each of %zu bytes XOR 0x%02x is refused as the part it belongs to",
-	    orig_len, mask);
+	ok(bad == 0, "each of %zu bytes XOR 0x%02x is refused as the part it belongs to", orig_len,
+	    mask);
 	free(buf);
 }
 
@@ -227,7 +227,6 @@ test_wrong_passphrase(void)
 	ok(v == NULL, "and no vault is returned");
 }
 
-
 /* A plaintext builder for hand-made entry buffers. */
 struct pbuf {
 	uint8_t b[1024];
@@ -300,37 +299,41 @@ static void
 test_plaintext_refusals(void)
 {
 	struct pbuf p;
-#define CASE(setup, want, what) \
-	do { memset(&p, 0, sizeof(p)); setup; is_int(parse(&p), want, what); } while (0)
+#define CASE(setup, want, what)                                                                    \
+	do {                                                                                       \
+		memset(&p, 0, sizeof(p));                                                          \
+		setup;                                                                             \
+		is_int(parse(&p), want, what);                                                     \
+	} while (0)
 	CASE(p_int(&p, 0, 4), 0, "an empty list parses");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "u", "p", 0), 0, "one entry parses");
 	CASE(p_int(&p, 0, 3), DD_VAULT_ERR_DAMAGED_ENTRIES, "a short count is refused");
 	CASE(p_int(&p, 1, 4), DD_VAULT_ERR_DAMAGED_ENTRIES, "a missing entry is refused");
 	CASE(p_int(&p, 5000, 4), DD_VAULT_ERR_DAMAGED_ENTRIES, "a huge count is refused");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a b", "u", "p", 0), DD_VAULT_ERR_DAMAGED_ENTRIES,
-	    "a bad name is refused");
+	     "a bad name is refused");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "", "p", 0), DD_VAULT_ERR_DAMAGED_ENTRIES,
-	    "an empty user is refused");
+	     "an empty user is refused");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "u\x1b[2J", "p", 0), DD_VAULT_ERR_DAMAGED_ENTRIES,
-	    "a user with control characters is refused");
+	     "a user with control characters is refused");
 	CASE(p_int(&p, 2, 4); p_entry(&p, "b", "u", "p", 0); p_entry(&p, "a", "u", "p", 0),
-	    DD_VAULT_ERR_DAMAGED_ENTRIES, "entries out of order are refused");
+	     DD_VAULT_ERR_DAMAGED_ENTRIES, "entries out of order are refused");
 	CASE(p_int(&p, 2, 4); p_entry(&p, "a", "u", "p", 0); p_entry(&p, "a", "u", "p", 0),
-	    DD_VAULT_ERR_DAMAGED_ENTRIES, "duplicate names are refused");
+	     DD_VAULT_ERR_DAMAGED_ENTRIES, "duplicate names are refused");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "u", "p", 0); p_int(&p, 0, 1),
-	    DD_VAULT_ERR_DAMAGED_ENTRIES, "a stray byte after the last entry is refused");
+	     DD_VAULT_ERR_DAMAGED_ENTRIES, "a stray byte after the last entry is refused");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "u", "p", 1); p_str(&p, "user", 1);
-	    p_str(&p, "x", 2), DD_VAULT_ERR_DAMAGED_ENTRIES, "a field named user is refused");
+	     p_str(&p, "x", 2), DD_VAULT_ERR_DAMAGED_ENTRIES, "a field named user is refused");
 	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "u", "p", 2); p_str(&p, "k", 1); p_str(&p, "x", 2);
-	    p_str(&p, "k", 1); p_str(&p, "y", 2), DD_VAULT_ERR_DAMAGED_ENTRIES,
-	    "a field given twice is refused");
-	CASE(p_int(&p, 1, 4); p_entry(&p, "a", "u", "p", 33), DD_VAULT_ERR_DAMAGED_ENTRIES,
-	    "33 fields are refused");
+	     p_str(&p, "k", 1);
+	     p_str(&p, "y", 2), DD_VAULT_ERR_DAMAGED_ENTRIES, "a field given twice is refused");
+	CASE(p_int(&p, 1, 4);
+	     p_entry(&p, "a", "u", "p", 33), DD_VAULT_ERR_DAMAGED_ENTRIES, "33 fields are refused");
 	CASE(p_int(&p, 1, 4); p_str(&p, "a", 1); p_str(&p, "u", 1); p_int(&p, 3, 2);
-	    p.b[p.n++] = 'x';, DD_VAULT_ERR_DAMAGED_ENTRIES, "a password longer than the rest");
+	     p.b[p.n++] = 'x';, DD_VAULT_ERR_DAMAGED_ENTRIES, "a password longer than the rest");
 	CASE(p_int(&p, 1, 4); p_str(&p, "a", 1); p_str(&p, "u", 1); p_int(&p, 3, 2);
-	    memcpy(p.b + p.n, "x\0y", 3); p.n += 3; p_int(&p, 0, 1), DD_VAULT_ERR_DAMAGED_ENTRIES,
-	    "a NUL inside a password is refused");
+	     memcpy(p.b + p.n, "x\0y", 3); p.n += 3;
+	     p_int(&p, 0, 1), DD_VAULT_ERR_DAMAGED_ENTRIES, "a NUL inside a password is refused");
 #undef CASE
 }
 

@@ -21,8 +21,8 @@ check_level(const char *dir, enum dd_vault_kdf kdf, uint64_t ops, uint64_t mem)
 	is_int(vault_header_read(buf, len, &h, err, sizeof(err)), 0, "its header parses");
 	ok(h.opslimit == ops && h.memlimit == mem,
 	    "%s: header stores opslimit %llu, memlimit %llu (libsodium: %llu, %llu)", name,
-	    (unsigned long long)h.opslimit, (unsigned long long)h.memlimit,
-	    (unsigned long long)ops, (unsigned long long)mem);
+	    (unsigned long long)h.opslimit, (unsigned long long)h.memlimit, (unsigned long long)ops,
+	    (unsigned long long)mem);
 	is_int(h.kdf, VAULT_KDF_ARGON2ID13, "KDF id is Argon2id v1.3");
 
 	struct dd_vault *v = NULL;

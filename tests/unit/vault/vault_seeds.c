@@ -22,8 +22,8 @@ put(const char *name, const uint8_t *buf, size_t len)
 }
 
 static void
-add(struct vault_entries *e, const char *name, const char *user, const char *pw,
-    size_t nf, const struct dd_vault_field *f)
+add(struct vault_entries *e, const char *name, const char *user, const char *pw, size_t nf,
+    const struct dd_vault_field *f)
 {
 	char err[256];
 	struct dd_credential c = {name, user, pw, nf, f};
@@ -36,8 +36,11 @@ add(struct vault_entries *e, const char *name, const char *user, const char *pw,
 static uint8_t *
 encode(const struct vault_entries *e, size_t *len)
 {
-	struct vault_header h = {.major = VAULT_MAJOR, .minor = VAULT_MINOR,
-	    .kdf = VAULT_KDF_ARGON2ID13, .opslimit = 2, .memlimit = 64ULL << 20};
+	struct vault_header h = {.major = VAULT_MAJOR,
+	    .minor = VAULT_MINOR,
+	    .kdf = VAULT_KDF_ARGON2ID13,
+	    .opslimit = 2,
+	    .memlimit = 64ULL << 20};
 	uint8_t kek[VAULT_KEY_LEN], dek[VAULT_KEY_LEN];
 	test_fuzz_kek(kek);
 	randombytes_buf(h.salt, sizeof(h.salt));

@@ -17,7 +17,7 @@
 #include "util/util.h"
 #include "vault/vault_format.h"
 
-#define TEST_PASS "correct horse battery staple"
+#define TEST_PASS    "correct horse battery staple"
 #define TEST_PASSLEN (sizeof(TEST_PASS) - 1)
 
 /* The fixed key-encryption key of the fuzz corpus (also in fuzz_vault.c). */

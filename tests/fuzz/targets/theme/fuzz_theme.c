@@ -1,6 +1,6 @@
 /*
- * fuzz_theme.c: random bytes through dd_theme_load_buffer() (tui/theme/theme.c is
- * compiled into this target). Whatever the input, the result must be a
+ * fuzz_theme.c: random bytes through dd_theme_load_buffer() (tui/theme/theme.c,
+ * from the tui library). Whatever the input, the result must be a
  * usable theme: success with no messages, or the default theme with
  * messages that are safe to print (sanitized, one per line); every colour in
  * range. The accent path gets the input's first line as a colour name.
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "dbdeck/text.h"
-#include "../../../../tui/theme/theme.h" /* this target compiles tui/theme/theme.c itself */
+#include "theme.h"
 
 static void
 fail(const char *what)

@@ -1,6 +1,6 @@
 /*
  * sqlnorm.c: strips the data out of a SQL statement before it is kept in the
- * slow-query log (dd_sql_normalize, declared in pool.h).
+ * pool's slow-query log (dd_sql_normalize, declared in text.h).
  *
  * A small scanner, not a parser: it recognizes the lexical forms that can
  * carry values (string literals of both engines, dollar quotes, numbers,
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "dbdeck/pool.h"
+#include "dbdeck/text.h"
 
 struct norm_out {
 	char *buf;

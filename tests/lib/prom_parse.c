@@ -19,8 +19,8 @@
 struct parser {
 	struct prom_doc *d;
 	size_t cap_fam, cap_s;
-	long current;        /* index of the family whose lines we are in, or -1 */
-	bool *closed;        /* per family: another family started after its lines */
+	long current; /* index of the family whose lines we are in, or -1 */
+	bool *closed; /* per family: another family started after its lines */
 	int line;
 	char *err;
 	size_t errlen;
@@ -140,15 +140,18 @@ valid_utf8(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
-		size_t k = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2
-		         : c >= 0xf0 && c <= 0xf4 ? 3 : 9;
+		size_t k = c < 0x80                 ? 0
+		           : c >= 0xc2 && c <= 0xdf ? 1
+		           : c >= 0xe0 && c <= 0xef ? 2
+		           : c >= 0xf0 && c <= 0xf4 ? 3
+		                                    : 9;
 		if (k == 9 || i + k >= n)
 			return false;
 		for (size_t j = 1; j <= k; j++)
 			if ((s[i + j] & 0xc0) != 0x80)
 				return false;
 		if (k > 0 && ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
-		              (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f)))
+		                 (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f)))
 			return false;
 		i += k + 1;
 	}
@@ -175,7 +178,7 @@ family_add(struct parser *p, const char *name)
 		d->fam = xrealloc(d->fam, p->cap_fam * sizeof(*d->fam));
 		p->closed = xrealloc(p->closed, p->cap_fam * sizeof(*p->closed));
 	}
-	d->fam[d->nfam] = (struct prom_family){ .name = xstrdup(name) };
+	d->fam[d->nfam] = (struct prom_family){.name = xstrdup(name)};
 	p->closed[d->nfam] = false;
 	return (long)d->nfam++;
 }
@@ -227,7 +230,8 @@ parse_meta(struct parser *p, const char *s, const char *end, bool help)
 			goto out;
 		}
 	} else {
-		static const char *const types[] = { "counter", "gauge", "histogram", "summary", "untyped" };
+		static const char *const types[] = {
+		    "counter", "gauge", "histogram", "summary", "untyped"};
 		for (size_t i = 0; i < DD_ARRAY_LEN(types) && !fam->type; i++)
 			if ((size_t)(end - s) == strlen(types[i]) + 1 && *s == ' ' &&
 			    memcmp(s + 1, types[i], strlen(types[i])) == 0)
@@ -285,7 +289,7 @@ parse_labels(struct parser *p, const char **sp, const char *end, struct prom_sam
 			cap = cap ? cap * 2 : 4;
 			x->labels = xrealloc(x->labels, cap * sizeof(*x->labels));
 		}
-		x->labels[x->nlabels++] = (struct prom_label){ .name = name };
+		x->labels[x->nlabels++] = (struct prom_label){.name = name};
 		if (strncmp(name, "__", 2) == 0)
 			return reject(p, "reserved label name %s", name);
 		for (size_t i = 0; i + 1 < x->nlabels; i++)
@@ -321,7 +325,7 @@ sample_family(struct parser *p, const char *name)
 	long f = family_index(p->d, name);
 	if (f >= 0 && p->d->fam[f].type && strcmp(p->d->fam[f].type, "histogram") != 0)
 		return f;
-	static const char *const sfx[] = { "_bucket", "_sum", "_count" };
+	static const char *const sfx[] = {"_bucket", "_sum", "_count"};
 	for (size_t i = 0; i < DD_ARRAY_LEN(sfx); i++) {
 		size_t n = strlen(name), k = strlen(sfx[i]);
 		if (n <= k || strcmp(name + n - k, sfx[i]) != 0)
@@ -350,7 +354,8 @@ sample_checks(struct parser *p, const struct prom_sample *x, const struct prom_f
 	for (size_t i = 0; i < x->nlabels; i++)
 		if (strcmp(x->labels[i].name, "le") == 0)
 			le = x->labels[i].value;
-	bool bucket = strcmp(fam->type, "histogram") == 0 && strcmp(x->name + strlen(fam->name), "_bucket") == 0;
+	bool bucket = strcmp(fam->type, "histogram") == 0 &&
+	              strcmp(x->name + strlen(fam->name), "_bucket") == 0;
 	if (bucket && (!le || !parse_number(le, &v) || isnan(v)))
 		return reject(p, "%s: bucket without a valid le", x->name);
 	if (!bucket && le && strcmp(fam->type, "histogram") == 0)
@@ -363,7 +368,7 @@ sample_checks(struct parser *p, const struct prom_sample *x, const struct prom_f
 static bool
 parse_sample(struct parser *p, const char *s, const char *end)
 {
-	struct prom_sample x = { 0 };
+	struct prom_sample x = {0};
 	char tok[64] = "";
 	bool ok = false;
 
@@ -555,7 +560,9 @@ parse_lines(struct parser *p, const char *text, size_t len)
 		p->line++;
 		if (!nl)
 			return reject(p, "missing trailing newline");
-		bool ok = nl == s ? true : *s == '#' ? parse_comment(p, s, nl) : parse_sample(p, s, nl);
+		bool ok = nl == s     ? true
+		          : *s == '#' ? parse_comment(p, s, nl)
+		                      : parse_sample(p, s, nl);
 		if (!ok)
 			return false;
 		s = nl + 1;
@@ -566,7 +573,7 @@ parse_lines(struct parser *p, const char *text, size_t len)
 struct prom_doc *
 prom_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct parser p = { .current = -1, .err = err, .errlen = errlen };
+	struct parser p = {.current = -1, .err = err, .errlen = errlen};
 	bool ok = true;
 
 	p.d = xcalloc(1, sizeof(*p.d));
@@ -617,7 +624,8 @@ labels_match(const struct prom_sample *x, const char *spec)
 			break;
 		*eq = '\0';
 		for (size_t i = 0; i < x->nlabels; i++)
-			if (strcmp(x->labels[i].name, kv) == 0 && strcmp(x->labels[i].value, eq + 1) == 0)
+			if (strcmp(x->labels[i].name, kv) == 0 &&
+			    strcmp(x->labels[i].value, eq + 1) == 0)
 				ok = true;
 		count++;
 	}

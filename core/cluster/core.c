@@ -3,14 +3,15 @@
  * node keys onto pools (struct dd_pool_config, struct dd_conn_params) and a
  * router per cluster (and, with admin_credential, the actions' small pools),
  * owns them, and shuts them down in order: routers first (their probers hold
- * their own connections), then the pools are drained and freed. The Prometheus exposition of all of it is in core_prom.c.
+ * their own connections), then the pools are drained and freed. The Prometheus exposition of all of
+ * it is in core_prom.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dbdeck/core.h"
-#include "router/core_int.h"
+#include "cluster/core_int.h"
 #include "util/util.h"
 
 #define PROBE_TIMEOUT_CAP_MS 1000
@@ -53,6 +54,7 @@ params_of(const struct dd_cluster_config *cc, const struct dd_node_config *nc, c
 	p->user = user;
 	p->password = password;
 	p->tls = nc->tls;
+	p->auth = nc->auth;
 	p->tls_ca = nc->tls_ca;
 	p->tls_cert = nc->tls_cert;
 	p->tls_key = nc->tls_key;
@@ -121,8 +123,8 @@ cluster_pools(struct dd_core *core, struct dd_cluster *cl, const char *user, con
  * never use it. Returns false (err set) when a pool cannot be made.
  */
 static bool
-cluster_admin_pools(struct dd_core *core, struct dd_cluster *cl, dd_credential_fn get,
-    void *ctx, char *err, size_t errlen)
+cluster_admin_pools(struct dd_core *core, struct dd_cluster *cl, dd_credential_fn get, void *ctx,
+    char *err, size_t errlen)
 {
 	const struct dd_cluster_config *cc = cl->cc;
 	const char *user = NULL, *password = NULL;
@@ -268,7 +270,8 @@ dd_core_shutdown(struct dd_core *core, int64_t deadline_ns)
 	for (i = 0; i < core->n; i++)
 		for (j = 0; core->clusters[i]->admin_pools && j < core->clusters[i]->n; j++)
 			if (core->clusters[i]->admin_pools[j])
-				left += dd_pool_drain(core->clusters[i]->admin_pools[j], deadline_ns);
+				left +=
+				    dd_pool_drain(core->clusters[i]->admin_pools[j], deadline_ns);
 	core->shut_down = true;
 	return left;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "router/core_int.h"
+#include "cluster/core_int.h"
 #include "util/util.h"
 
 /* What one scrape reads from one cluster. */

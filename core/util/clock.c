@@ -1,8 +1,8 @@
 /*
  * clock.c: the real and the manual clock, and the random sources of clock.h.
  *
- * It lives beside retry because retry is the first user of randomness; the
- * breaker, pool and router share the same clock type.
+ * It lives in util/ because any module may take a clock (the breaker, retry,
+ * alerts and the monitor do today); the public header stays dbdeck/clock.h.
  */
 #include "dbdeck/clock.h"
 
@@ -35,18 +35,18 @@ real_sleep_ns(void *ctx, int64_t ns)
 	if (ns <= 0)
 		return;
 	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000),
-		.tv_nsec = (long)(ns % 1000000000),
+	    .tv_sec = (time_t)(ns / 1000000000),
+	    .tv_nsec = (long)(ns % 1000000000),
 	};
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }
 
 static const struct dd_clock real_clock = {
-	.mono_ns = real_mono_ns,
-	.wall_ms = real_wall_ms,
-	.sleep_ns = real_sleep_ns,
-	.ctx = NULL,
+    .mono_ns = real_mono_ns,
+    .wall_ms = real_wall_ms,
+    .sleep_ns = real_sleep_ns,
+    .ctx = NULL,
 };
 
 const struct dd_clock *
@@ -92,8 +92,8 @@ default_rand_next(void *ctx)
 }
 
 static const struct dd_rand default_rand = {
-	.next = default_rand_next,
-	.ctx = NULL,
+    .next = default_rand_next,
+    .ctx = NULL,
 };
 
 const struct dd_rand *
@@ -150,10 +150,10 @@ struct dd_clock
 dd_clock_manual(struct dd_manual_clock *mc)
 {
 	return (struct dd_clock){
-		.mono_ns = manual_mono_ns,
-		.wall_ms = manual_wall_ms,
-		.sleep_ns = manual_sleep_ns,
-		.ctx = mc,
+	    .mono_ns = manual_mono_ns,
+	    .wall_ms = manual_wall_ms,
+	    .sleep_ns = manual_sleep_ns,
+	    .ctx = mc,
 	};
 }
 
@@ -178,5 +178,5 @@ xorshift_rand_next(void *ctx)
 struct dd_rand
 dd_rand_xorshift(struct dd_xorshift *x)
 {
-	return (struct dd_rand){ .next = xorshift_rand_next, .ctx = x };
+	return (struct dd_rand){.next = xorshift_rand_next, .ctx = x};
 }

@@ -14,12 +14,12 @@
 
 struct prom_label {
 	char *name;
-	char *value;   /* unescaped */
+	char *value; /* unescaped */
 };
 
 struct prom_sample {
-	char *name;    /* as written, e.g. "x_bucket" */
-	char *family;  /* e.g. "x" */
+	char *name;   /* as written, e.g. "x_bucket" */
+	char *family; /* e.g. "x" */
 	struct prom_label *labels;
 	size_t nlabels;
 	double value;
@@ -27,8 +27,8 @@ struct prom_sample {
 
 struct prom_family {
 	char *name;
-	char *type;    /* "counter", "gauge", "histogram", "summary", "untyped" */
-	char *help;    /* unescaped, or NULL */
+	char *type; /* "counter", "gauge", "histogram", "summary", "untyped" */
+	char *help; /* unescaped, or NULL */
 	size_t nsamples;
 };
 
