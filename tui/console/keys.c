@@ -52,7 +52,7 @@ static const struct keybind overview_binds[] = {
     {'S', ACT_SWITCHOVER,
         "switch over to the selected replica (plans, shows the pre-checks, asks for the "
         "cluster's name)",
-        "switchover", KB_HINT | KB_ACTION | KB_DANGER},
+        NULL, KB_ACTION | KB_DANGER},
     {'F', ACT_FAILOVER,
         "fail over the selected node's cluster when its primary is down (asks for the "
         "cluster's name)",

@@ -2,12 +2,15 @@
  * console_test.c: the console as a whole, over hand-made snapshots, rendered
  * into an in-memory screen (no terminal): the overview's rows, 80x24 and the
  * too-small message, the ASCII glyph set, sanitized query text, the
- * selection following a query across snapshots, read-only mode, and the
- * cancel dialog (focus on Cancel; the request only after confirming).
+ * selection following a query across snapshots, read-only mode, the
+ * cancel dialog (focus on Cancel; the request only after confirming), and
+ * S / F (switchover, failover): what they ask of the loop, and the panel of
+ * a running action.
  */
 #include <string.h>
 
 #include "console.h"
+#include "dbdeck/jobs.h"
 #include "fake_snap.h"
 #include "tap.h"
 
@@ -334,6 +337,75 @@ test_views(void)
 	ok(r & REACT_QUIT, "q quits");
 }
 
+/* S and F on the overview (the loop plans; the dialog and the run are the loop's). */
+static void
+test_switchover(void)
+{
+	setup(true, false, 24, 80);
+	render();
+	unsigned r = console_key(&c, 'S'); /* the first row: pg1, the primary */
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("select a replica to promote (pg1 is a primary)") > 0,
+	    "S on the primary: no request, says why");
+	console_key(&c, TK_DOWN);
+	r = console_key(&c, 'S');
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && !c.req.failover &&
+	        strcmp(c.req.fo_to, "pg2") == 0 && strcmp(c.req.cluster_name, "pg") == 0,
+	    "S on pg2: plan a switchover of pg to pg2");
+	memset(&c.req, 0, sizeof(c.req));
+	r = console_key(&c, 'F');
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("the primary of pg answers") > 0,
+	    "F while the primary answers: no request");
+	f.nodes[0].reachable = false;
+	f.nodes[0].state = DD_NODE_DOWN;
+	r = console_key(&c, 'F');
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && c.req.failover && c.req.fo_to[0] == 0,
+	    "F with the primary down: plan a failover (the most advanced replica)");
+	fake_init(&f);
+	setup(true, true, 24, 80);
+	console_key(&c, TK_DOWN);
+	r = console_key(&c, 'S');
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("READ-ONLY: switchover is disabled") > 0,
+	    "read-only: S is refused");
+
+	setup(true, false, 24, 80);
+	static struct dd_job_status st;
+	memset(&st, 0, sizeof(st));
+	strcpy(st.kind, "switchover");
+	strcpy(st.cluster, "pg");
+	st.state = DD_JOB_RUNNING;
+	st.n_steps = 2;
+	strcpy(st.steps[0].title, "lock the cluster");
+	st.steps[0].state = DD_STEP_DONE;
+	st.steps[0].duration_ms = 98;
+	strcpy(st.steps[1].title, "fence pg1");
+	st.steps[1].state = DD_STEP_RUNNING;
+	st.steps[1].duration_ms = 20;
+	console_action_show(&c, &st);
+	render();
+	ok(find_row("Switchover of pg (running)") >= 0 &&
+	        find_row("[ 1/2] done       0.098 s  lock the cluster") > 0 &&
+	        find_row("running") > 0,
+	    "the panel: each step's state and duration");
+	if (find_row("lock the cluster") < 0 || find_row("0.098 s") < 0)
+		dump();
+	r = console_key(&c, TK_ESC);
+	render();
+	ok(c.act.shown && find_row("it still runs") > 0, "Esc while it runs: it stays");
+	st.state = DD_JOB_FINISHED;
+	st.outcome = DD_JOB_DONE;
+	st.steps[1].state = DD_STEP_DONE;
+	console_action_show(&c, &st);
+	render();
+	ok(find_row("Esc: close") > 0 && find_row("done in") > 0, "ended: the outcome, Esc closes");
+	if (find_row("Esc: close") < 0)
+		dump();
+	console_key(&c, TK_ESC);
+	ok(!c.act.shown, "Esc closes it");
+}
+
 int
 main(void)
 {
@@ -346,6 +418,7 @@ main(void)
 	test_readonly();
 	test_cancel();
 	test_views();
+	test_switchover();
 	console_free(&c);
 	screen_free(&scr);
 	return tap_done();
