@@ -96,16 +96,20 @@ check $? "no pacing statement among the slow queries" "$(tui_screen | head -10)"
 tui_keys 1
 
 # ---- no alert in the first two minutes ----
+# Only the end of make demo (the pane then shows EXIT=) ends the wait early; a
+# screen caught mid-redraw does not. The check holds only for a console that
+# really ran QUIET_S seconds.
 while [ $((SECONDS - t0)) -lt "$QUIET_S" ]; do
-	tui_screen | grep -qE 'my3 +replica' || break # the console went away
+	tui_screen | grep -q '^EXIT=' && break # the console went away
 	sleep 2
 done
+ran=$((SECONDS - t0))
 tui_keys 3
 tui_keys / k i n d : a l e r t Enter
 tui_wait 'EVENTS \([0-9]+, newest first\)' 5
 events=$(tui_screen)
-printf '%s\n' "$events" | grep -q 'EVENTS (0, newest first)'
-check $? "no alert raised in the first $QUIET_S s" "$events" "$(loadavg)"
+[ "$ran" -ge "$QUIET_S" ] && printf '%s\n' "$events" | grep -q 'EVENTS (0, newest first)'
+check $? "no alert raised in the first $QUIET_S s (the console ran $ran s)" "$events" "$(loadavg)"
 tui_keys / C-u Enter
 sleep 1
 diag "events of the first $QUIET_S s:"
