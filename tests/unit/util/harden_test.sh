@@ -6,6 +6,10 @@
 # prctl(PR_SET_DUMPABLE) or the RLIMIT_CORE change, as a container policy can.
 set -u
 bin=$1 deny=$2
+# Under AddressSanitizer the runtime itself sets RLIMIT_CORE at start
+# (disable_coredump), which the rlimit filter refuses before dbdeck runs:
+# leave that to dbdeck, whose refusal is what is tested.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0; fail=0
 check() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }

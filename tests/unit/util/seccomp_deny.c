@@ -41,10 +41,30 @@ int
 main(int argc, char **argv)
 {
 #ifdef ARCH
-	/* prctl(PR_SET_DUMPABLE, ...); prlimit64(_, RLIMIT_CORE, ...), which glibc's setrlimit is.
+	/*
+	 * prctl(PR_SET_DUMPABLE, ...); prlimit64(_, RLIMIT_CORE, new, _) with a new
+	 * limit (glibc's setrlimit), not a read of it (getrlimit passes new = NULL:
+	 * the sanitizers' runtimes read RLIMIT_CORE at start).
 	 */
 	static struct sock_filter dumpable[] = FILTER(__NR_prctl, 0, PR_SET_DUMPABLE);
-	static struct sock_filter rlimit[] = FILTER(__NR_prlimit64, 1, RLIMIT_CORE);
+	static struct sock_filter rlimit[] = {
+	    LD(arch),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
+	    ALLOW,
+	    LD(nr),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prlimit64, 1, 0),
+	    ALLOW,
+	    LD(args[1]),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RLIMIT_CORE, 1, 0),
+	    ALLOW,
+	    LD(args[2]), /* the new limit's pointer, low half, then high half */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+	    DENY,
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2]) + 4),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+	    ALLOW,
+	    DENY,
+	};
 	struct sock_fprog prog;
 
 	if (argc < 3 || (strcmp(argv[1], "dumpable") != 0 && strcmp(argv[1], "rlimit") != 0)) {
