@@ -38,7 +38,9 @@ struct node_prev {
 	enum dd_node_state state;
 	enum dd_role role;
 	enum dd_breaker_state breaker;
-	int64_t long_wait_ns; /* the last interval with a long pool wait (mono); -1 none */
+	int64_t long_wait_ns;       /* the last interval with a long pool wait (mono); -1 none */
+	int down_probes;            /* failed probes in a row (node_down); 0 while not down */
+	int64_t down_probe_wall_ms; /* probed_wall_ms of the last one counted */
 };
 
 struct slow_ring {
@@ -97,6 +99,7 @@ dd_alert_thresholds_default(struct dd_alert_thresholds *t)
 	t->pool_wait_ms = 1000;
 	t->pool_wait_window_ms = 60000;
 	t->slow_per_min = 20;
+	t->down_probes = 2;
 }
 
 void
@@ -104,6 +107,7 @@ dd_alert_thresholds_of(const struct dd_cluster_config *cc, struct dd_alert_thres
 {
 	dd_alert_thresholds_default(t);
 	t->down_for_ms = cc->alert_down_for_ms;
+	t->down_probes = cc->alert_down_probes;
 	t->lag_warn_ms = cc->lag_max_ms;
 	t->lag_crit_ms = cc->lag_critical_ms;
 	t->lag_for_ms = cc->alert_lag_for_ms;
@@ -272,19 +276,51 @@ cluster_rule(struct dd_alerts *a, int cluster, enum dd_alert_rule r)
 
 /* ---- node rules ---- */
 
+/*
+ * Failed probes in a row of a down node. Every probe, failed or not, has its
+ * own start time (probed_wall_ms), and the monitor evaluates several times a
+ * round, so a down snapshot counts as a new failed probe only when its probe
+ * time is new.
+ */
+static int
+down_streak(struct node_prev *p, const struct dd_snap_node *n)
+{
+	if (n->state != DD_NODE_DOWN) {
+		p->down_probes = 0;
+		return 0;
+	}
+	if (p->down_probes == 0 || n->probed_wall_ms != p->down_probe_wall_ms) {
+		p->down_probes++;
+		p->down_probe_wall_ms = n->probed_wall_ms;
+	}
+	return p->down_probes;
+}
+
+/*
+ * A node is alerted down once down_probes probes in a row have failed (one
+ * missed deadline on a loaded machine is not an outage), or, should its probe
+ * never come back, once it has been down for down_probes + 1 refresh
+ * intervals; and in either case down for at least down_for. The overview and
+ * the node-down event show the state at once (diff_node).
+ */
 static void
 rule_node_down(
     struct eval *ev, const struct dd_snap_node *n, int i, const struct dd_alert_thresholds *th)
 {
 	struct rule_state *st = node_rule(ev->a, i, DD_RULE_NODE_DOWN);
+	int64_t refresh_ms = ev->snap->refresh_ms > 0 ? ev->snap->refresh_ms : 1000;
+	int probes = down_streak(&ev->a->prev[i], n);
+	bool confirmed, held;
 	char msg[240];
-	bool want;
 
-	want = hold(ev, &st->held_ns, n->state == DD_NODE_DOWN, th->down_for_ms);
+	confirmed = ev->a->oneshot || probes >= th->down_probes ||
+	            (st->held_ns >= 0 &&
+	                ev->now_ns - st->held_ns >= (th->down_probes + 1) * refresh_ms * NS_PER_MS);
+	held = hold(ev, &st->held_ns, n->state == DD_NODE_DOWN, th->down_for_ms);
 	snprintf(msg, sizeof(msg), "%s %s is down%s%.160s",
 	    n->role == DD_ROLE_UNKNOWN ? "node" : dd_role_name(n->role), n->name,
 	    n->last_error && n->last_error[0] ? ": " : "", n->last_error ? n->last_error : "");
-	settle(ev, st, want, DD_SEV_CRIT, msg, n->cluster, i, DD_RULE_NODE_DOWN);
+	settle(ev, st, held && confirmed, DD_SEV_CRIT, msg, n->cluster, i, DD_RULE_NODE_DOWN);
 }
 
 static void

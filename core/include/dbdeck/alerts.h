@@ -12,7 +12,9 @@
  * transition.
  *
  *   rule                subject  severity         condition (thresholds per cluster)
- *   node_down           node     critical         state down for down_for
+ *   node_down           node     critical         state down in down_probes probes in a
+ *                                                 row (or for down_probes + 1 refresh
+ *                                                 intervals), and for down_for
  *   breaker_open        node     critical         breaker open or half-open for breaker_for
  *   replica_lag         node     warn / critical  a reachable replica's lag above lag_warn /
  *                                                 lag_crit (or unknown: warn) for lag_for
@@ -70,6 +72,7 @@ struct dd_alert_thresholds {
 	int64_t pool_wait_ms;        /* default 1 s */
 	int64_t pool_wait_window_ms; /* default 60 s */
 	int slow_per_min;            /* default 20 */
+	int down_probes;             /* node_down: failed probes in a row; default 2 */
 };
 
 /* Fills t with the defaults above. */

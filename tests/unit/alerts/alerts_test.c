@@ -209,27 +209,35 @@ test_lag(void)
 	dd_alerts_free(a);
 }
 
+/* Node i's probe at wall time ms failed (state down) or answered (up). */
+static void
+probe(int i, bool down, int64_t ms)
+{
+	nodes[i].state = down ? DD_NODE_DOWN : DD_NODE_UP;
+	nodes[i].reachable = !down;
+	nodes[i].last_error = down ? "connect: connection refused" : "";
+	nodes[i].probed_wall_ms = ms;
+}
+
 static void
 test_down(void)
 {
 	fixture();
+	th[0].down_probes = 1;
 	struct dd_alerts *a = engine(false);
 	eval(a);
-	nodes[2].state = DD_NODE_DOWN;
-	nodes[2].reachable = false;
-	nodes[2].last_error = "connect: connection refused";
+	probe(2, true, 1000);
 	eval(a);
 	const struct dd_alert_change *c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 2);
-	ok(c && c->severity == DD_SEV_CRIT, "down: critical at the first snapshot (down_for 0)");
+	ok(c && c->severity == DD_SEV_CRIT,
+	    "down_probes 1: critical at the first failed probe (down_for 0)");
 	ok(c && strstr(c->message, "replica pg3 is down") && strstr(c->message, "refused"),
 	    "down: message %s", c ? c->message : "");
 	ok(find_change(DD_EVENT_NODE_DOWN, 0, 2) != NULL, "down: a node-down event");
 	ok(find_active(a, DD_RULE_REPLICA_LAG, 2) == NULL, "down: no lag alert for a down node");
 	eval(a);
 	is_int((long long)nch, 0, "down: no repeated change");
-	nodes[2].state = DD_NODE_UP;
-	nodes[2].reachable = true;
-	nodes[2].last_error = "";
+	probe(2, false, 2000);
 	eval(a);
 	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_NODE_DOWN, 2) != NULL, "up: alert cleared");
 	ok(find_change(DD_EVENT_NODE_UP, 0, 2) != NULL, "up: a node-up event");
@@ -237,6 +245,7 @@ test_down(void)
 
 	fixture();
 	th[0].down_for_ms = 2000;
+	th[0].down_probes = 1;
 	a = engine(false);
 	nodes[0].state = DD_NODE_DOWN;
 	eval(a);
@@ -247,6 +256,60 @@ test_down(void)
 	run_for(a, SEC);
 	const struct dd_alert_active *x = find_active(a, DD_RULE_NODE_DOWN, 0);
 	ok(x && strstr(x->message, "primary pg1"), "down_for 2 s: raised after 2 s");
+	dd_alerts_free(a);
+}
+
+/*
+ * The default: one failed probe (a deadline missed under load) shows the node
+ * down and logs a down event, but raises no alert however many snapshots show
+ * it; the second failed probe in a row does.
+ */
+static void
+test_down_two_probes(void)
+{
+	fixture();
+	snap.refresh_ms = 1000;
+	struct dd_alerts *a = engine(false);
+	size_t raised = 0;
+	eval(a);
+	probe(1, true, 1000);
+	eval(a);
+	ok(find_change(DD_EVENT_NODE_DOWN, 0, 1) != NULL, "one miss: a down event at once");
+	raised += find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 1) != NULL;
+	for (int k = 0; k < 4; k++) { /* partial and final snapshots of the round */
+		dd_manual_clock_advance(&mc, SEC / 4);
+		eval(a);
+		raised += find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 1) != NULL;
+	}
+	ok(raised == 0 && find_active(a, DD_RULE_NODE_DOWN, 1) == NULL,
+	    "one miss: no node_down alert in any of its snapshots (%zu raised)", raised);
+	probe(1, false, 2000);
+	eval(a);
+	ok(find_change(DD_EVENT_NODE_UP, 0, 1) != NULL, "one miss: up again, an up event");
+
+	probe(1, true, 3000);
+	dd_manual_clock_advance(&mc, SEC);
+	eval(a);
+	ok(find_active(a, DD_RULE_NODE_DOWN, 1) == NULL, "first of two misses: no alert yet");
+	probe(1, true, 4000);
+	dd_manual_clock_advance(&mc, SEC);
+	eval(a);
+	const struct dd_alert_change *c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 1);
+	ok(c && c->severity == DD_SEV_CRIT && strstr(c->message, "replica pg2 is down"),
+	    "two misses in a row: critical node_down (%s)", c ? c->message : "none");
+	probe(1, false, 5000);
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_NODE_DOWN, 1) != NULL,
+	    "answered again: cleared");
+
+	/* a probe that never comes back: the same probe time, down_probes + 1 intervals */
+	probe(1, true, 6000);
+	eval(a);
+	run_for(a, 2 * SEC);
+	ok(find_active(a, DD_RULE_NODE_DOWN, 1) == NULL, "no new probe for 2 s: no alert yet");
+	run_for(a, SEC);
+	ok(find_active(a, DD_RULE_NODE_DOWN, 1) != NULL,
+	    "no new probe for 3 s (down_probes + 1 intervals): alerted");
 	dd_alerts_free(a);
 }
 
@@ -418,6 +481,7 @@ main(void)
 	test_quiet();
 	test_lag();
 	test_down();
+	test_down_two_probes();
 	test_breaker_and_role();
 	test_topology();
 	test_pool();
