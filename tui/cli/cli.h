@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 enum dd_exit {
 	DD_EXIT_OK = 0,
@@ -62,6 +63,37 @@ enum {
  * one of them (and stored), false when the command must handle it itself.
  */
 bool cli_common_opt(struct cli *cli, int opt, const char *arg);
+
+/* cli_parse's "parsed: go on with the command" (every exit code is >= 0). */
+#define CLI_GO_ON (-1)
+
+/*
+ * One command's argument syntax, for cli_parse. A command writes it once as
+ * a static const; its own options are getopt_long rows (flag NULL, val above
+ * 0x200 or a letter, long names only), without the common ones and --help.
+ */
+struct cli_syntax {
+	const char *name;          /* "backups", for the messages */
+	void (*usage)(FILE *out);  /* the command's --help text */
+	const struct option *opts; /* its own options, ended by a {0} row; NULL: none */
+	/* Stores one of opts into ctx: DD_EXIT_OK, or an exit code (having said why). */
+	int (*opt)(void *ctx, int val, const char *arg);
+	int min_args, max_args; /* positional arguments allowed; max_args -1: any */
+	const char *args;       /* what they are, for the message: "one CLUSTER" */
+};
+
+/*
+ * Parses a command's argv (argv[0] is its name) with getopt_long: common
+ * options into cli (before or after the command), -h/--help (usage on stdout,
+ * returns DD_EXIT_OK), the command's own options through syn->opt(ctx, val,
+ * optarg), an unknown option (getopt said which; usage on stderr,
+ * DD_EXIT_USAGE); then checks the number of positional arguments ("dbdeck:
+ * NAME takes ARGS (see dbdeck NAME --help)", DD_EXIT_USAGE). Returns
+ * CLI_GO_ON with *pos (pointing into argv, borrowed) and *npos set, or the
+ * exit code the command returns.
+ */
+int cli_parse(struct cli *cli, int argc, char **argv, const struct cli_syntax *syn, void *ctx,
+    char ***pos, int *npos);
 
 /* Prints "dbdeck: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -81,26 +81,15 @@ print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warning
 int
 cmd_check_config(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	static const struct cli_syntax syn = {
+	    .name = "check-config", .usage = usage, .args = "no argument (-c FILE names the file)"};
 	struct dd_config *cfg = NULL;
 	struct dd_diags *diags = NULL;
-	char err[256], *path = NULL;
-	int opt, rc = DD_EXIT_CONFIG;
+	char err[256], *path = NULL, **pos;
+	int npos, rc = DD_EXIT_CONFIG;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		cli_error("check-config takes no arguments (use -c FILE for the file)");
-		return DD_EXIT_USAGE;
-	}
+	if ((rc = cli_parse(cli, argc, argv, &syn, NULL, &pos, &npos)) != CLI_GO_ON)
+		return rc;
 	if (!(path = dd_config_default_path(cli->config_path, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return DD_EXIT_CONFIG;
