@@ -24,8 +24,10 @@
 #define SLOW_SAMPLE_NS (INT64_C(1000) * NS_PER_MS)
 
 struct rule_state {
-	int64_t held_ns; /* the condition holds since (mono); -1: it does not */
-	int64_t crit_ns; /* replica_lag: above the critical threshold since; -1 */
+	int64_t held_ns;  /* the condition holds since (mono); -1: it does not */
+	int64_t crit_ns;  /* replica_lag: above the critical threshold since; -1 */
+	int probes;       /* node_down, no_primary: probes in a row it was seen in */
+	int64_t probe_ms; /* the probed_wall_ms of the last one counted */
 	bool active;
 	enum dd_severity sev;
 	int64_t since_wall_ms;
@@ -38,9 +40,7 @@ struct node_prev {
 	enum dd_node_state state;
 	enum dd_role role;
 	enum dd_breaker_state breaker;
-	int64_t long_wait_ns;       /* the last interval with a long pool wait (mono); -1 none */
-	int down_probes;            /* failed probes in a row (node_down); 0 while not down */
-	int64_t down_probe_wall_ms; /* probed_wall_ms of the last one counted */
+	int64_t long_wait_ns; /* the last interval with a long pool wait (mono); -1 none */
 };
 
 struct slow_ring {
@@ -277,50 +277,58 @@ cluster_rule(struct dd_alerts *a, int cluster, enum dd_alert_rule r)
 /* ---- node rules ---- */
 
 /*
- * Failed probes in a row of a down node. Every probe, failed or not, has its
- * own start time (probed_wall_ms), and the monitor evaluates several times a
- * round, so a down snapshot counts as a new failed probe only when its probe
- * time is new.
+ * In how many probes in a row cond has been seen. Every probe, failed or not,
+ * has its own start time (probed_wall_ms), and the monitor evaluates several
+ * times a round, so a snapshot counts as a new probe only when its probe time
+ * is new.
  */
 static int
-down_streak(struct node_prev *p, const struct dd_snap_node *n)
+probe_streak(struct rule_state *st, bool cond, int64_t probed_wall_ms)
 {
-	if (n->state != DD_NODE_DOWN) {
-		p->down_probes = 0;
+	if (!cond) {
+		st->probes = 0;
 		return 0;
 	}
-	if (p->down_probes == 0 || n->probed_wall_ms != p->down_probe_wall_ms) {
-		p->down_probes++;
-		p->down_probe_wall_ms = n->probed_wall_ms;
+	if (st->probes == 0 || probed_wall_ms != st->probe_ms) {
+		st->probes++;
+		st->probe_ms = probed_wall_ms;
 	}
-	return p->down_probes;
+	return st->probes;
 }
 
 /*
- * A node is alerted down once down_probes probes in a row have failed (one
- * missed deadline on a loaded machine is not an outage), or, should its probe
- * never come back, once it has been down for down_probes + 1 refresh
- * intervals; and in either case down for at least down_for. The overview and
- * the node-down event show the state at once (diff_node).
+ * Whether a condition that a missed probe can cause (node_down, no_primary)
+ * is confirmed: seen in down_probes probes in a row (one missed deadline on a
+ * loaded machine is not an outage), or, should no new probe come back, held
+ * for down_probes + 1 refresh intervals. Then down_for applies on top.
  */
+static bool
+probes_confirm(struct eval *ev, struct rule_state *st, bool cond, int64_t probed_wall_ms,
+    const struct dd_alert_thresholds *th)
+{
+	int64_t refresh_ms = ev->snap->refresh_ms > 0 ? ev->snap->refresh_ms : 1000;
+	int probes = probe_streak(st, cond, probed_wall_ms);
+	bool confirmed;
+
+	confirmed = ev->a->oneshot || probes >= th->down_probes ||
+	            (st->held_ns >= 0 &&
+	                ev->now_ns - st->held_ns >= (th->down_probes + 1) * refresh_ms * NS_PER_MS);
+	return hold(ev, &st->held_ns, cond, th->down_for_ms) && confirmed;
+}
+
+/* The overview and the node-down event (diff_node) show a down node at once. */
 static void
 rule_node_down(
     struct eval *ev, const struct dd_snap_node *n, int i, const struct dd_alert_thresholds *th)
 {
 	struct rule_state *st = node_rule(ev->a, i, DD_RULE_NODE_DOWN);
-	int64_t refresh_ms = ev->snap->refresh_ms > 0 ? ev->snap->refresh_ms : 1000;
-	int probes = down_streak(&ev->a->prev[i], n);
-	bool confirmed, held;
+	bool want = probes_confirm(ev, st, n->state == DD_NODE_DOWN, n->probed_wall_ms, th);
 	char msg[240];
 
-	confirmed = ev->a->oneshot || probes >= th->down_probes ||
-	            (st->held_ns >= 0 &&
-	                ev->now_ns - st->held_ns >= (th->down_probes + 1) * refresh_ms * NS_PER_MS);
-	held = hold(ev, &st->held_ns, n->state == DD_NODE_DOWN, th->down_for_ms);
 	snprintf(msg, sizeof(msg), "%s %s is down%s%.160s",
 	    n->role == DD_ROLE_UNKNOWN ? "node" : dd_role_name(n->role), n->name,
 	    n->last_error && n->last_error[0] ? ": " : "", n->last_error ? n->last_error : "");
-	settle(ev, st, held && confirmed, DD_SEV_CRIT, msg, n->cluster, i, DD_RULE_NODE_DOWN);
+	settle(ev, st, want, DD_SEV_CRIT, msg, n->cluster, i, DD_RULE_NODE_DOWN);
 }
 
 static void
@@ -502,6 +510,23 @@ rule_slow(
 	    -1, DD_RULE_SLOW_QUERIES);
 }
 
+/* The start of the newest probe of the cluster's nodes: one per probe round. */
+static int64_t
+newest_probe(const struct dd_snapshot *snap, const struct dd_snap_cluster *cl)
+{
+	int64_t newest = 0;
+
+	for (int i = cl->first_node; i < cl->first_node + cl->n_nodes; i++)
+		if (snap->nodes[i].probed_wall_ms > newest)
+			newest = snap->nodes[i].probed_wall_ms;
+	return newest;
+}
+
+/*
+ * No primary is confirmed over probe rounds like a down node (the primary
+ * missing one probe is no outage); two writable primaries were both seen
+ * answering, so that alert waits for down_for only.
+ */
 static void
 rule_topology(
     struct eval *ev, const struct dd_snap_cluster *cl, int ci, const struct dd_alert_thresholds *th)
@@ -515,8 +540,8 @@ rule_topology(
 
 	snprintf(msg, sizeof(msg), "cluster %s has no primary%s%.180s", cl->name,
 	    note[0] ? ": " : "", note);
-	settle(ev, none, hold(ev, &none->held_ns, no_primary, th->down_for_ms), DD_SEV_CRIT, msg,
-	    ci, -1, DD_RULE_NO_PRIMARY);
+	settle(ev, none, probes_confirm(ev, none, no_primary, newest_probe(ev->snap, cl), th),
+	    DD_SEV_CRIT, msg, ci, -1, DD_RULE_NO_PRIMARY);
 	snprintf(msg, sizeof(msg), "cluster %s has %d writable primaries: %.190s", cl->name,
 	    cl->n_primaries, note[0] ? note : "SPLIT-BRAIN (no writes routed)");
 	settle(ev, many, hold(ev, &many->held_ns, multi, th->down_for_ms), DD_SEV_CRIT, msg, ci, -1,

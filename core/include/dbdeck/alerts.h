@@ -24,7 +24,9 @@
  *                                                 last pool_wait_window
  *   slow_queries        cluster  warn             more than slow_per_min new slow statements
  *                                                 within the last minute
- *   no_primary          cluster  critical         no node is a writable primary, for down_for
+ *   no_primary          cluster  critical         no node is a writable primary, in
+ *                                                 down_probes probe rounds in a row (as
+ *                                                 node_down), and for down_for
  *   multiple_primaries  cluster  critical         more than one is, for down_for
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
@@ -72,7 +74,7 @@ struct dd_alert_thresholds {
 	int64_t pool_wait_ms;        /* default 1 s */
 	int64_t pool_wait_window_ms; /* default 60 s */
 	int slow_per_min;            /* default 20 */
-	int down_probes;             /* node_down: failed probes in a row; default 2 */
+	int down_probes;             /* node_down, no_primary: probes in a row; default 2 */
 };
 
 /* Fills t with the defaults above. */

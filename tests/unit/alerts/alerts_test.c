@@ -356,16 +356,22 @@ test_topology(void)
 	ok(find_active(a, DD_RULE_NO_PRIMARY, -1) == NULL, "topology unknown: no alert");
 	clusters[0].topology_known = true;
 	clusters[0].topology_note = "no node is a writable primary";
+	nodes[0].probed_wall_ms = 1000; /* a probe round */
+	eval(a);
+	ok(find_active(a, DD_RULE_NO_PRIMARY, -1) == NULL,
+	    "no primary in one probe round: no alert");
+	nodes[1].probed_wall_ms = 2000; /* the next round */
 	eval(a);
 	const struct dd_alert_active *x = find_active(a, DD_RULE_NO_PRIMARY, -1);
-	ok(x && x->cluster == 0 && x->severity == DD_SEV_CRIT, "no primary: critical");
+	ok(x && x->cluster == 0 && x->severity == DD_SEV_CRIT,
+	    "no primary in two probe rounds in a row: critical");
 	clusters[0].n_primaries = 2;
 	eval(a);
 	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_NO_PRIMARY, -1) != NULL,
 	    "two primaries: no_primary cleared");
 	x = find_active(a, DD_RULE_MULTIPLE_PRIMARIES, -1);
 	ok(x && x->severity == DD_SEV_CRIT && strstr(x->message, "2 writable"),
-	    "two primaries: critical");
+	    "two primaries (both answered): critical at once");
 	clusters[0].n_primaries = 1;
 	clusters[0].primary = 1;
 	eval(a);
