@@ -1,18 +1,23 @@
 /*
  * cmd_check_config.c: `dbdeck check-config`. Loads the config file (-c,
  * $DBDECK_CONFIG, ~/.config/dbdeck/dbdeck.ini), prints every error and
- * warning as FILE:LINE on stderr and, when a passphrase file makes the vault
+ * warning as FILE:LINE on stderr, warns about a theme the console would not
+ * find (looked up as the console does, so an installed binary shows whether
+ * it finds the installed themes) and, when a passphrase file makes the vault
  * openable without a terminal, checks that each cluster's credential is in
  * it. Exit 0 with a one-line summary on stdout, or 3 on any config error.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_vault.h"
 #include "dbdeck/config.h"
 #include "dbdeck/vault.h"
+#include "theme.h"
 
 static void
 usage(FILE *out)
@@ -56,6 +61,45 @@ check_credentials(
 	return DD_EXIT_OK;
 }
 
+/* Warns when theme `name` (of `where`) is not found or does not load. */
+static void
+check_theme(const struct dd_theme_path *tp, const char *name, const char *where, const char *file,
+    struct dd_diags *diags)
+{
+	char path[PATH_MAX], err[256], msgs[512];
+	struct dd_theme t;
+
+	/* the built-in ones the console falls back to anyway */
+	if (!name || strcmp(name, "default") == 0 || strcmp(name, "mono") == 0)
+		return;
+	if (dd_theme_find(name, tp->dirs, path, sizeof(path), err, sizeof(err)) != 0) {
+		dd_diags_add(diags, DD_DIAG_WARNING, file, 0,
+		    "%s theme: %s; the console would use the default theme", where, err);
+	} else if (dd_theme_load(path, &t, msgs, sizeof(msgs)) != 0) {
+		msgs[strcspn(msgs, "\n")] = '\0';
+		dd_diags_add(diags, DD_DIAG_WARNING, file, 0,
+		    "%s theme: %s; the console would use the default theme", where, msgs);
+	}
+}
+
+/* The themes the config names, looked up as the console does (theme.h). */
+static void
+check_themes(const struct dd_config *cfg, struct dd_diags *diags)
+{
+	struct dd_theme_path tp;
+	char exe[PATH_MAX], where[96];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	dd_theme_path_init(&tp, exe);
+	check_theme(&tp, dd_config_console(cfg)->theme, "[console]", dd_config_path(cfg), diags);
+	for (size_t i = 0; i < dd_config_cluster_count(cfg); i++) {
+		const struct dd_cluster_config *c = dd_config_cluster(cfg, i);
+		snprintf(where, sizeof(where), "[cluster %s]", c->name);
+		check_theme(&tp, c->theme, where, dd_config_path(cfg), diags);
+	}
+}
+
 static void
 print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warnings)
 {
@@ -96,6 +140,8 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
 	}
 	diags = dd_diags_new();
 	int loaded = dd_config_load(path, &cfg, diags);
+	if (cfg && loaded == 0)
+		check_themes(cfg, diags);
 	bool checked = false;
 	int vault_rc = cfg ? check_credentials(cli, cfg, diags, &checked) : DD_EXIT_OK;
 	fflush(stdout);

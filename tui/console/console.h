@@ -124,8 +124,6 @@ enum prompt_kind {
 	PROMPT_COMMAND,
 };
 
-#define THEME_DIRS 6
-
 struct console {
 	/* Set by the loop before each key or draw. */
 	const struct dd_snapshot
@@ -147,8 +145,7 @@ struct console {
 	unsigned styles_gen; /* bumped when styles change */
 	struct console_cluster_look looks[CONSOLE_MAX_LOOKS];
 	int n_looks;
-	char theme_dir_buf[THEME_DIRS][512];
-	const char *theme_dirs[THEME_DIRS + 1];
+	struct dd_theme_path theme_path;
 
 	/* Views. */
 	enum view_id view;
@@ -219,10 +216,10 @@ void console_push(struct console *c, enum view_id v);
 
 /* ---- console_theme.c ---- */
 
-/* Fills c->theme_dirs: ~/.config/dbdeck/themes, beside the binary, the install dirs. */
+/* Fills c->theme_path (dd_theme_path_init): the user's, beside the binary, installed. */
 void console_theme_dirs(struct console *c, const char *exe_path);
 /*
- * Uses theme `name` (found in c->theme_dirs); on any error the default theme
+ * Uses theme `name` (found in c->theme_path); on any error the default theme
  * and a status message with the reason (FILE:LINE). Without colours, always
  * the mono theme. Rebuilds the styles. Returns 0, or -1 after an error.
  */
