@@ -23,8 +23,9 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: dbdeck check-config [-c FILE] [--passphrase-file F]\n"
-	             "Reports every mistake of the configuration file as FILE:LINE, and checks\n"
-	             "the clusters' credentials when the vault can be opened without a terminal.\n"
+	             "Reports every mistake of the configuration file as FILE:LINE, warns about a\n"
+	             "theme the console would not find, and checks the clusters' credentials when\n"
+	             "the vault can be opened without a terminal.\n"
 	             "Exit codes: 0 ok, 2 usage, 3 configuration error, 4 vault error.\n");
 }
 
