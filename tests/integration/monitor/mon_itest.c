@@ -188,7 +188,7 @@ static void
 test_down(void)
 {
 	const struct dd_snapshot *s;
-	int64_t t0, down_ms = -1, alert_ms = -1, up_ms = -1;
+	int64_t t0, seen_ms, down_ms = -1, alert_ms = -1, up_ms = -1;
 	int i;
 
 	mt_setup(&T, REFRESH_MS, NULL);
@@ -198,10 +198,11 @@ test_down(void)
 		if (!(s = mt_next(&T, 3000)))
 			continue;
 		i = mt_node(s, "pg3");
+		seen_ms = it_now_ms() - t0; /* one time per snapshot: same snapshot, same time */
 		if (down_ms < 0 && s->nodes[i].state == DD_NODE_DOWN)
-			down_ms = it_now_ms() - t0;
+			down_ms = seen_ms;
 		if (alert_ms < 0 && mt_alert(s, "node_down", "pg3"))
-			alert_ms = it_now_ms() - t0;
+			alert_ms = seen_ms;
 		dd_snapshot_unref(s);
 	}
 	ok(down_ms >= 0 && down_ms <= 2 * REFRESH_MS + 300,
