@@ -94,6 +94,19 @@ struct cli_syntax {
  */
 int cli_parse(struct cli *cli, int argc, char **argv, const struct cli_syntax *syn, void *ctx,
     char ***pos, int *npos);
+/*
+ * Converting a command's own getopt loop to cli_parse:
+ *   - its longopts rows other than CLI_COMMON_LONGOPTS and "help" become a
+ *     static const struct option opts[] ending with {NULL, 0, NULL, 0};
+ *   - the body of its loop that handles them (after cli_common_opt) becomes
+ *     the syn.opt callback, storing into a struct of the command's options
+ *     passed as ctx (a value check that fails: cli_error, DD_EXIT_USAGE);
+ *   - its check of argc - optind becomes min_args / max_args / args, and
+ *     argv[optind + k] becomes pos[k];
+ *   - `if ((rc = cli_parse(...)) != CLI_GO_ON) return rc;` replaces the loop
+ *     (-h is then DD_EXIT_OK, an unknown option DD_EXIT_USAGE with the usage).
+ * cmd_backups.c is the smallest example, cmd_audit.c one with a value check.
+ */
 
 /* Prints "dbdeck: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
