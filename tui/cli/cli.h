@@ -2,7 +2,8 @@
  * cli.h: the command line front end. main.c parses the global options and
  * dispatches to one cmd_* function per command of DESIGN.md §5; each command
  * lives in its own cmd_*.c and calls the same core functions the console's keys
- * use. Exit codes are stable and documented in docs/cli.md.
+ * use. Exit codes are stable and documented in README.md
+ * (the exit codes table) and docs/dbdeck.1 (EXIT STATUS).
  */
 #ifndef DD_CLI_H
 #define DD_CLI_H
