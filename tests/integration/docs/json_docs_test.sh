@@ -5,7 +5,8 @@
 # - `status --json` (one node of cluster my on a closed port, so that an
 #   alert is printed too) against the JSON example of docs/monitoring.md;
 # - `backup pg --verify --json` against the JSON example of docs/backups.md §2;
-# - `backups pg --json` against the table of docs/backups.md §3;
+# - `backups pg --json` against the table of docs/backups.md §3, and that
+#   backup's manifest.json (its members in order) against the table of §7;
 # - `switchover pg --to pg2 --dry-run --json`, `failover pg --dry-run --json`
 #   and a switchover that is not confirmed (no terminal) against the table of
 #   docs/switchover.md §2: the fields marked "after a run only" are the only
@@ -125,6 +126,21 @@ run backups pg --json >"$tmp/backups.json" 2>"$tmp/err"
 rc=$?
 doc_table backups.md '`--json` prints `{"cluster"' >"$tmp/doc-backups"
 check "backups pg --json (exit $rc) = docs/backups.md's table" "$rc" "$tmp/backups.json" "$tmp/doc-backups"
+
+# the manifest of that backup: its members, in order, are the table of docs/backups.md §7
+m=$(ls "$tmp"/backups/pg/*/manifest.json 2>/dev/null | head -1)
+python3 - "${m:-/nonexistent}" "$src/docs/backups.md" >"$tmp/check.out" 2>&1 <<'EOF2'
+import json, re, sys
+got = list(json.load(open(sys.argv[1])))
+doc = open(sys.argv[2]).read()
+t = doc[doc.index("**manifest.json**"):]
+rows = re.findall(r"^\| ([^|]*) \|", t[t.index("| member |"):t.index("\n\n", t.index("| member |"))], re.M)
+want = [n for r in rows for n in re.findall(r"`([a-z0-9_]+)`", r)]
+assert got == want, "manifest %s\ndocs     %s" % (got, want)
+EOF2
+r=$?
+sed 's/^/# /' "$tmp/check.out"
+ok $r "the backup's manifest.json has the members of docs/backups.md's table, in its order"
 
 # 4. switchover and failover --json, dry runs
 doc_table switchover.md 'and the outcome as one document' >"$tmp/doc-switch"
