@@ -197,6 +197,16 @@ bool fo_conninfo_repoint(const char *in, const char *host, int port, char *out, 
 /* host and port named in a conninfo ("" / 0 when absent). */
 void fo_conninfo_target(const char *in, char *host, size_t hlen, int *port);
 
+/* ---- fo_audit.c ---- */
+/*
+ * Words of the outcome text of a run that ended before any promotion (a
+ * rollback, clean or not); fo_audit_promoted looks for them.
+ */
+#define FO_NOTHING_PROMOTED "nothing was promoted"
+struct dd_audit_record;
+/* True when r is the end record of an action that promoted its target. */
+bool fo_audit_promoted(const struct dd_audit_record *r);
+
 /* ---- fo_run.c ---- */
 void fo_log(struct dd_fo_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends to the text of what a person must still do. */

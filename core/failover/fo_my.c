@@ -231,7 +231,10 @@ my_fence(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 		if (strcmp(prev, p->target_gtid) == 0)
 			break;
 		dd_strlcpy(prev, p->target_gtid, sizeof(prev));
-		fo_nap(p, 20);
+		if (fo_nap(p, 20)) {
+			dd_seterr(err, len, "cancelled");
+			return -1;
+		}
 	}
 	fo_log(p, "%s: gtid_binlog_pos %s", fo_name(p, s->node), p->target_gtid);
 	return 0;
@@ -309,11 +312,16 @@ my_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	struct dd_conn *c = fo_conn(p, s->node, err, len);
 	int64_t deadline = fo_deadline(p);
 
-	if (!c || fo_exec(c, "STOP SLAVE", deadline, err, len) != 0)
+	/*
+	 * Until RESET SLAVE ALL has succeeded the candidate is still a stopped
+	 * replica: a failure up to there rolls back (START SLAVE, the old primary
+	 * unfenced) instead of leaving the cluster with no writable primary.
+	 */
+	if (!c || fo_exec(c, "STOP SLAVE", deadline, err, len) != 0 ||
+	    fo_exec(c, "RESET SLAVE ALL", deadline, err, len) != 0)
 		return -1;
 	p->promoted = true;
-	if (fo_exec(c, "RESET SLAVE ALL", deadline, err, len) != 0 ||
-	    fo_exec(c, "SET GLOBAL read_only = 0", deadline, err, len) != 0)
+	if (fo_exec(c, "SET GLOBAL read_only = 0", deadline, err, len) != 0)
 		return -1;
 	if (my_semisync(p) &&
 	    fo_exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = ON", deadline, err, len) != 0)

@@ -227,10 +227,12 @@ pg_catchup(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	int who = -1;
 	char a[24], b[24];
 
-	if (p->nodes[s->node].info.replay_paused &&
-	    fo_exec(fo_conn(p, s->node, err, len), "SELECT pg_wal_replay_resume()", deadline, err,
-	        len) != 0)
-		return -1;
+	if (p->nodes[s->node].info.replay_paused) {
+		struct dd_conn *c = fo_conn(p, s->node, err, len);
+		if (c == NULL ||
+		    fo_exec(c, "SELECT pg_wal_replay_resume()", deadline, err, len) != 0)
+			return -1;
+	}
 	others = pg_others_received(p, &who);
 	if (p->action == DD_FO_FAILOVER) {
 		got = pg_lsn_of(p, s->node, "SELECT pg_last_wal_receive_lsn()", err, len);
