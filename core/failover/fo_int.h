@@ -89,6 +89,12 @@ struct fo_engine {
 	int (*inspect)(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline);
 	/* the engine's pre-checks, appended to the plan's */
 	void (*checks)(struct dd_fo_plan *p);
+	/*
+	 * Run before writes are held (NULL: nothing): lets the candidate catch up
+	 * while writes still flow, so the wait after the fence is short. Best
+	 * effort and bounded; changes nothing on any server.
+	 */
+	void (*prepare)(struct dd_fo_plan *p);
 	/* the steps the engine does itself (NULL: common, in fo_run.c) */
 	int (*step[FO_KINDS])(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len);
 	/* undo of a step done before the promotion (NULL: nothing to undo) */

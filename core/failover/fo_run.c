@@ -265,6 +265,8 @@ run_steps(struct dd_fo_plan *p, bool *after, char *first, size_t flen)
 
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct fo_step *s = &p->steps[i];
+		if (s->kind == FO_HOLD && p->eng->prepare && !dd_job_cancelled(p->job))
+			p->eng->prepare(p);
 		if (s->kind == FO_REJOIN && !p->rejoin_argv) {
 			dd_job_step(p->job, i, DD_STEP_SKIPPED, "no rejoin_command");
 			add_manual(p, s, NULL);
