@@ -188,6 +188,8 @@ void fo_lock_describe(const char *holder, char *buf, size_t len);
 int fo_hook_run(struct dd_fo_plan *p, char **argv, int node, int primary, char *err, size_t len);
 
 /* ---- fo_sql.c ---- */
+/* A driver error as one line of text (its message, else its class). */
+void fo_err_from(const struct dd_db_error *e, char *err, size_t errlen);
 /* One value of a one-row result into out ("" for NULL); 0 or -1 with err. */
 int fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t outlen,
     char *err, size_t errlen);
