@@ -193,6 +193,8 @@ run_command(struct console *c, const struct ccmd *cmd)
 	case CCMD_REFRESH: return set_refresh(c, cmd->ms);
 	case CCMD_FILTER: return cmd_filter(c, cmd->nargs ? cmd->args[0] : "");
 	case CCMD_HELP: console_show(c, VIEW_HELP); return REACT_REDRAW;
+	case CCMD_SWITCHOVER: return view_ask_action_named(c, cmd->args[0], false);
+	case CCMD_FAILOVER: return view_ask_action_named(c, cmd->nargs ? cmd->args[0] : NULL, true);
 	default: break;
 	}
 	return REACT_REDRAW;

@@ -52,6 +52,12 @@ unsigned view_ask_cancel(struct console *c, int qi, bool terminate);
  * the plan. Says READ-ONLY, or why not, on the status line.
  */
 unsigned view_ask_action(struct console *c, int i, bool failover);
+/*
+ * The same from the command line (:switchover NODE, :failover [NODE]): node
+ * by name; a failover without one takes the cluster whose primary is down
+ * when exactly one is, and a failover with one promotes that node.
+ */
+unsigned view_ask_action_named(struct console *c, const char *node, bool failover);
 
 /* The name of the node of index i in the snapshot, "" when out of range. */
 const char *view_node_name(const struct console *c, int i);

@@ -237,11 +237,11 @@ test_readonly(void)
 	console_key(&c, 'K');
 	ok(!c.dlg.open, "K does nothing either");
 	console_key(&c, ':');
-	for (const char *p = "switchover pg pg2"; *p; p++)
+	for (const char *p = "switchover pg2"; *p; p++)
 		console_key(&c, *p);
 	console_key(&c, TK_ENTER);
 	render();
-	ok(row_has(scr.rows - 2, "READ-ONLY: ':switchover'"),
+	ok(row_has(scr.rows - 2, "READ-ONLY: switchover is disabled"),
 	    ":switchover is refused as READ-ONLY") ||
 	    (dump(), 0);
 }
@@ -337,6 +337,15 @@ test_views(void)
 	ok(r & REACT_QUIT, "q quits");
 }
 
+/* Types a ':' command and Enter; the reaction of the Enter. */
+static unsigned
+command(const char *line)
+{
+	for (const char *p = line; *p; p++)
+		console_key(&c, (unsigned char)*p);
+	return console_key(&c, TK_ENTER);
+}
+
 /* S and F on the overview (the loop plans; the dialog and the run are the loop's). */
 static void
 test_switchover(void)
@@ -362,7 +371,33 @@ test_switchover(void)
 	r = console_key(&c, 'F');
 	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && c.req.failover && c.req.fo_to[0] == 0,
 	    "F with the primary down: plan a failover (the most advanced replica)");
+	memset(&c.req, 0, sizeof(c.req));
+	r = command(":failover");
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && c.req.failover &&
+	        strcmp(c.req.cluster_name, "pg") == 0 && c.req.fo_to[0] == 0,
+	    ":failover: the cluster whose primary is down, the most advanced replica");
+	memset(&c.req, 0, sizeof(c.req));
+	r = command(":failover pg3");
+	ok((r & REACT_REQUEST) && c.req.failover && strcmp(c.req.fo_to, "pg3") == 0,
+	    ":failover pg3: a failover to pg3");
 	fake_init(&f);
+	setup(true, false, 24, 80);
+	memset(&c.req, 0, sizeof(c.req));
+	r = command(":switchover pg2");
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && !c.req.failover &&
+	        strcmp(c.req.fo_to, "pg2") == 0 && strcmp(c.req.cluster_name, "pg") == 0,
+	    ":switchover pg2: the same plan as S on pg2");
+	r = command(":switchover pg1");
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("select a replica to promote (pg1 is a primary)") > 0,
+	    ":switchover of the primary: no request, says why");
+	r = command(":switchover nosuch");
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("no node 'nosuch'") > 0, ":switchover of no node");
+	r = command(":failover");
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("every cluster's primary answers") > 0,
+	    ":failover while every primary answers: no request");
 	setup(true, true, 24, 80);
 	console_key(&c, TK_DOWN);
 	r = console_key(&c, 'S');
