@@ -24,6 +24,10 @@
  *                                                 within the last minute
  *   no_primary          cluster  critical         no node is a writable primary, for down_for
  *   multiple_primaries  cluster  critical         more than one is, for down_for
+ *   backup_stale        cluster  warn             the newest good backup is older than
+ *                                                 backup_max_age, or the cluster's backup
+ *                                                 directory holds no good backup (a cluster
+ *                                                 without a backup directory: no alert)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -52,6 +56,7 @@ enum dd_alert_rule {
 	DD_RULE_SLOW_QUERIES,
 	DD_RULE_NO_PRIMARY,
 	DD_RULE_MULTIPLE_PRIMARIES,
+	DD_RULE_BACKUP_STALE,
 	DD_RULE__COUNT
 };
 
@@ -70,6 +75,7 @@ struct dd_alert_thresholds {
 	int64_t pool_wait_ms;        /* default 1 s */
 	int64_t pool_wait_window_ms; /* default 60 s */
 	int slow_per_min;            /* default 20 */
+	int64_t backup_max_age_ms;   /* backup_stale; default 26 h */
 };
 
 /* Fills t with the defaults above. */
