@@ -96,10 +96,12 @@ do_action(struct run *r, char *msg, size_t len)
 			    r->a.deep ? " (deep)" : "");
 		return rc;
 	case DD_BACKUP_ACT_RESTORE:
+		if (!ro.primary && !(ro.primary = dd_backup_find_primary(&r->a.ctx, msg, len)))
+			return DD_BACKUP_FAILED;
 		rc = dd_backup_restore(&r->a.ctx, &ro, msg, len);
 		if (rc == DD_BACKUP_OK)
 			snprintf(msg, len, "backup %s restored into %s on %s", r->a.which,
-			    r->a.into, r->a.node->name);
+			    r->a.into, ro.primary->name);
 		return rc;
 	}
 	return DD_BACKUP_FAILED;
@@ -152,8 +154,8 @@ plan(const struct dd_backup_job *a, char titles[][DD_JOB_TITLE_MAX])
 		break;
 	case DD_BACKUP_ACT_RESTORE:
 		snprintf(titles[n++], DD_JOB_TITLE_MAX, "check %s", a->which);
-		snprintf(
-		    titles[n++], DD_JOB_TITLE_MAX, "restore into %s on %s", a->into, a->node->name);
+		snprintf(titles[n++], DD_JOB_TITLE_MAX, "restore into %s on %s", a->into,
+		    a->node ? a->node->name : "the primary");
 		break;
 	}
 	return n;

@@ -314,8 +314,8 @@ enum dd_backup_action {
  * One action for dd_backup_submit. ctx: cluster, credential and key as for
  * the direct calls (borrowed: they must outlive the job); its hooks and audit
  * are ignored (the job's own are used). node: the source of a take, the
- * primary of a restore. A restore job asks no confirmation: the caller asks
- * before submitting.
+ * primary of a restore (NULL: the job finds it, dd_backup_find_primary). A
+ * restore job asks no confirmation: the caller asks before submitting.
  */
 struct dd_backup_job {
 	enum dd_backup_action action;
