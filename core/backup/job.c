@@ -19,7 +19,7 @@
 #include "util/util.h"
 
 struct run {
-	struct dd_backup_job a;       /* a copy */
+	struct dd_backup_job a;        /* a copy */
 	struct dd_backup_hooks caller; /* a.ctx's own hooks: they get everything too */
 	struct dd_job *job;
 	size_t step;  /* the running step */

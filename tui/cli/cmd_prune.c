@@ -84,8 +84,10 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 		printf("retention of cluster %s: daily:%d weekly:%d monthly:%d%s\n",
 		    b.cluster->name, ret->daily, ret->weekly, ret->monthly,
 		    r.dry_run ? " (dry run)" : "");
-		struct dd_backup_job a = {
-		    .action = DD_BACKUP_ACT_PRUNE, .dry_run = r.dry_run, .report = report, .rctx = &r};
+		struct dd_backup_job a = {.action = DD_BACKUP_ACT_PRUNE,
+		    .dry_run = r.dry_run,
+		    .report = report,
+		    .rctx = &r};
 		rc = cli_bk_job(&b, &a, err, sizeof(err));
 		if (rc != DD_BACKUP_OK)
 			cli_error("prune failed: %s", err);

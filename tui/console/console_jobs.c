@@ -414,8 +414,8 @@ jobs_backup(struct jobs *j, const struct console_request *req, char *why, size_t
 	}
 	char clean[300];
 	dd_text_sanitize(clean, sizeof(clean), err, strlen(err), 200, DD_TEXT_UTF8);
-	snprintf(why, whylen, "%s of %s refused: %s", names[req->bk_action], req->cluster_name,
-	    clean);
+	snprintf(
+	    why, whylen, "%s of %s refused: %s", names[req->bk_action], req->cluster_name, clean);
 	dd_monitor_log_action(j->mon, req->cluster_name, "", why, DD_SEV_WARN);
 	return false;
 }

@@ -292,8 +292,9 @@ dialog_done(struct console *c, int key)
 		c->req = c->pending;
 		memset(&c->pending, 0, sizeof(c->pending));
 		if (c->req.kind == REQ_BACKUP)
-			console_status(c, DD_STYLE_STATUS_BAR, "restoring backup %s of %s into %s ...",
-			    c->req.bk_which, c->req.cluster_name, c->req.bk_into);
+			console_status(c, DD_STYLE_STATUS_BAR,
+			    "restoring backup %s of %s into %s ...", c->req.bk_which,
+			    c->req.cluster_name, c->req.bk_into);
 		else if (c->req.kind == REQ_RUN_PLAN)
 			console_status(c, DD_STYLE_STATUS_BAR, "%s of %s started",
 			    c->req.failover ? "failover" : "switchover", c->req.cluster_name);

@@ -258,9 +258,12 @@ cluster_line(struct ov_ctx *o, int k)
 		int64_t age = o->c->now_wall_ms - cl->backup_newest_ms;
 		fmt_secs(note, sizeof(note), (double)age / 1000.0);
 		x += screen_printf(scr, o->y, x - 1,
-		    cl->backup_newest_ms <= 0 || age > cl->backup_max_age_ms ? DD_STYLE_WARN : bs, 40,
-		    "%sbackup %s%s ", o->c->gl->sep, cl->backup_newest_ms > 0 ? note : "none",
-		    cl->backup_newest_ms > 0 ? " ago" : "") - 1;
+		         cl->backup_newest_ms <= 0 || age > cl->backup_max_age_ms ? DD_STYLE_WARN
+		                                                                  : bs,
+		         40, "%sbackup %s%s ", o->c->gl->sep,
+		         cl->backup_newest_ms > 0 ? note : "none",
+		         cl->backup_newest_ms > 0 ? " ago" : "") -
+		     1;
 	}
 	screen_fill(scr, o->y, x, scr->cols - x, bs, o->c->gl->hline);
 }

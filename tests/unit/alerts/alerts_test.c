@@ -406,9 +406,11 @@ test_backup_stale(void)
 	ok(!find_active(a, DD_RULE_BACKUP_STALE, -1), "exactly backup_max_age old: not yet");
 	clusters[0].backup_newest_ms = now - 27 * hour - 5 * 60000;
 	eval(a);
-	const struct dd_alert_change *c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1);
+	const struct dd_alert_change *c =
+	    find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1);
 	ok(c && c->cluster == 0 && c->severity == DD_SEV_WARN, "past backup_max_age: raised, warn");
-	is_str(c ? c->message : "", "the newest good backup of pg is 27h05m old (backup_max_age 26h00m)",
+	is_str(c ? c->message : "",
+	    "the newest good backup of pg is 27h05m old (backup_max_age 26h00m)",
 	    "the message gives the age and the limit");
 	is_str(dd_alert_rule_name(DD_RULE_BACKUP_STALE), "backup_stale", "rule name");
 	eval(a);
