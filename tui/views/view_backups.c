@@ -131,14 +131,14 @@ row_line(struct screen *scr, int y, const struct bk_row *r, bool sel)
 	if (r->ended_ms > r->started_ms)
 		fmt_secs(dur, sizeof(dur), (double)(r->ended_ms - r->started_ms) / 1000.0);
 	check_text(r, chk, sizeof(chk));
-	screen_printf(scr, y, 1, st, scr->cols - 2, "%-19s %-8s  %-10.10s %9s %8s  ",
+	screen_printf(scr, y, 1, st, scr->cols - 2, "%-19s %-8s %-8.8s %7s %7s  ",
 	    fmt_utc(t, sizeof(t), r->started_ms, 1), r->id, r->node, size, dur);
 	uint16_t cs = sel                                                            ? st
 	              : r->state == DD_BACKUP_DAMAGED || r->check == DD_CHECK_FAILED ? DD_STYLE_CRIT
 	              : r->check == DD_CHECK_VERIFIED                                ? DD_STYLE_OK
 	                                                                             : DD_STYLE_DIM;
-	screen_printf(scr, y, 63, cs, 18, "%-17s", chk);
-	screen_printf(scr, y, 81, st, scr->cols - 82, "%-4s %s", r->encrypted ? "yes" : "no",
+	screen_printf(scr, y, 56, cs, 17, "%-16s", chk);
+	screen_printf(scr, y, 73, st, scr->cols - 74, "%-4s %s", r->encrypted ? "yes" : "no",
 	    r->state == DD_BACKUP_DAMAGED ? r->why
 	    : r->keep[0]                  ? r->keep
 	                                  : "-");
@@ -158,8 +158,8 @@ draw(struct console *c, struct screen *scr, int y, int h)
 	if (b->err[0])
 		screen_put(scr, y + 2, 1, DD_STYLE_WARN, b->err, scr->cols - 2);
 	screen_printf(scr, y + 3, 1, DD_STYLE_HEADER, scr->cols - 2,
-	    "%-19s %-8s  %-10s %9s %8s  %-17s %-4s %s", "STARTED (UTC)", "ID", "NODE", "SIZE",
-	    "DURATION", "CHECK", "ENC", "KEPT BY");
+	    "%-19s %-8s %-8s %7s %7s  %-16s %-4s %s", "STARTED (UTC)", "ID", "NODE", "SIZE", "TOOK",
+	    "CHECK", "ENC", "KEPT BY");
 	uint64_t ids[BK_ROWS_MAX];
 	ids_of(b, ids);
 	sel_sync(&b->sel, ids, b->n);
