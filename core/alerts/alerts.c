@@ -79,6 +79,7 @@ static const char *const rule_names[DD_RULE__COUNT] = {
     [DD_RULE_SLOW_QUERIES] = "slow_queries",
     [DD_RULE_NO_PRIMARY] = "no_primary",
     [DD_RULE_MULTIPLE_PRIMARIES] = "multiple_primaries",
+    [DD_RULE_BACKUP_STALE] = "backup_stale",
 };
 
 const char *
@@ -100,6 +101,7 @@ dd_alert_thresholds_default(struct dd_alert_thresholds *t)
 	t->pool_wait_window_ms = 60000;
 	t->slow_per_min = 20;
 	t->down_probes = 2;
+	t->backup_max_age_ms = INT64_C(26) * 3600 * 1000;
 }
 
 void
@@ -115,6 +117,7 @@ dd_alert_thresholds_of(const struct dd_cluster_config *cc, struct dd_alert_thres
 	t->pool_use_for_ms = cc->alert_pool_use_for_ms;
 	t->pool_wait_ms = cc->alert_pool_wait_ms;
 	t->slow_per_min = cc->alert_slow_rate;
+	t->backup_max_age_ms = cc->backup_max_age_ms;
 }
 
 struct dd_alerts *
@@ -548,6 +551,44 @@ rule_topology(
 	    DD_RULE_MULTIPLE_PRIMARIES);
 }
 
+/* "3d04h", "27h05m", "45m": an age for the backup_stale message. */
+static void
+age_text(int64_t ms, char *buf, size_t len)
+{
+	long long m = (long long)(ms / 60000);
+
+	if (m >= 72 * 60)
+		snprintf(buf, len, "%lldd%02lldh", m / (24 * 60), m / 60 % 24);
+	else if (m >= 60)
+		snprintf(buf, len, "%lldh%02lldm", m / 60, m % 60);
+	else
+		snprintf(buf, len, "%lldm", m);
+}
+
+/* backup_stale: the newest good backup is older than backup_max_age (or there is none). */
+static void
+rule_backup_stale(
+    struct eval *ev, const struct dd_snap_cluster *cl, int ci, const struct dd_alert_thresholds *th)
+{
+	struct rule_state *st = cluster_rule(ev->a, ci, DD_RULE_BACKUP_STALE);
+	int64_t age = cl->backup_newest_ms > 0 ? ev->now_wall_ms - cl->backup_newest_ms : -1;
+	bool stale = cl->backup_known && th->backup_max_age_ms > 0 &&
+	             (age < 0 || age > th->backup_max_age_ms);
+	char msg[240], a[24], max[24];
+
+	age_text(th->backup_max_age_ms, max, sizeof(max));
+	if (age < 0) {
+		snprintf(msg, sizeof(msg), "cluster %s has no good backup (backup_max_age %s)",
+		    cl->name, max);
+	} else {
+		age_text(age, a, sizeof(a));
+		snprintf(msg, sizeof(msg),
+		    "the newest good backup of %s is %s old (backup_max_age %s)", cl->name, a, max);
+	}
+	settle(ev, st, hold(ev, &st->held_ns, stale, 0), DD_SEV_WARN, msg, ci, -1,
+	    DD_RULE_BACKUP_STALE);
+}
+
 size_t
 dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
     const struct dd_alert_thresholds *th, struct dd_alert_change *out, size_t max)
@@ -571,6 +612,7 @@ dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
 	for (i = 0; i < snap->n_clusters; i++) {
 		rule_topology(&ev, &snap->clusters[i], i, &th[i]);
 		rule_slow(&ev, &snap->clusters[i], i, &th[i]);
+		rule_backup_stale(&ev, &snap->clusters[i], i, &th[i]);
 	}
 	return ev.n;
 }

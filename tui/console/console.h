@@ -44,6 +44,7 @@ enum view_id {
 	VIEW_HELP,
 	VIEW_NODE,      /* Enter on a node */
 	VIEW_STATEMENT, /* Enter on a slow query */
+	VIEW_BACKUPS,   /* b: a cluster's backups and its backup job */
 	VIEW_COUNT
 };
 #define VIEW_TOP_COUNT 4
@@ -64,6 +65,15 @@ enum req_kind {
 	REQ_PAUSE,        /* pause or resume the monitor */
 	REQ_PLAN,         /* plan a switchover or failover (a core job; the dialog follows) */
 	REQ_RUN_PLAN,     /* the plan was confirmed: run it */
+	REQ_BACKUP,       /* a backup job: take, verify or restore (a core job) */
+	REQ_QUIT,         /* quit although a backup job runs (it is cancelled) */
+};
+
+/* REQ_BACKUP's actions (the values of dd_backup_action). */
+enum req_backup {
+	REQ_BK_TAKE,
+	REQ_BK_VERIFY,
+	REQ_BK_RESTORE,
 };
 
 struct console_request {
@@ -83,6 +93,11 @@ struct console_request {
 	/* REQ_PLAN: cluster_name; fo_to the candidate ("" = the most advanced) */
 	bool failover;
 	char fo_to[64];
+	/* REQ_BACKUP: cluster_name; take: node_name, target = why that node; verify,
+	 * restore: bk_which (an id); restore: bk_into */
+	enum req_backup bk_action;
+	char bk_which[64], bk_into[64];
+	bool bk_deep;
 };
 
 /* A switchover or failover as the console shows it while it runs and after. */
@@ -122,6 +137,7 @@ enum prompt_kind {
 	PROMPT_NONE,
 	PROMPT_FILTER,
 	PROMPT_COMMAND,
+	PROMPT_DATABASE, /* the target database of a restore (Backups view) */
 };
 
 struct console {
@@ -158,12 +174,13 @@ struct console {
 	struct page_state events, help;
 	struct node_state detail;
 	struct statement_state stmt;
+	struct backups_state bk;
 	int page_lines; /* lines of the last drawn page (scroll bound) */
 	int page_height;
 
 	/* Prompt. */
 	enum prompt_kind prompt;
-	struct lineedit cmd_edit, filter_edit;
+	struct lineedit cmd_edit, filter_edit, db_edit;
 	char filter_saved[FILTER_MAX];
 
 	/* Status line. */

@@ -30,6 +30,7 @@ extern const struct view view_events;
 extern const struct view view_help;
 extern const struct view view_node;
 extern const struct view view_statement;
+extern const struct view view_backups;
 
 const struct view *view_get(enum view_id id);
 
@@ -58,6 +59,18 @@ unsigned view_ask_action(struct console *c, int i, bool failover);
  * when exactly one is, and a failover with one promotes that node.
  */
 unsigned view_ask_action_named(struct console *c, const char *node, bool failover);
+
+/*
+ * b: opens the Backups view on the selected node's cluster (overview, node
+ * detail), else on the cluster it showed last.
+ */
+unsigned view_backups_open(struct console *c);
+/*
+ * The restore prompt gave the target database `into`: checks the name and
+ * opens the typed dialog (the cluster's name must be typed) for the backup
+ * in c->pending.bk_which. Returns reaction flags.
+ */
+unsigned view_backups_restore_ask(struct console *c, const char *into);
 
 /* The name of the node of index i in the snapshot, "" when out of range. */
 const char *view_node_name(const struct console *c, int i);

@@ -28,6 +28,10 @@
  *                                                 down_probes probe rounds in a row (as
  *                                                 node_down), and for down_for
  *   multiple_primaries  cluster  critical         more than one is, for down_for
+ *   backup_stale        cluster  warn             the newest good backup is older than
+ *                                                 backup_max_age, or the cluster's backup
+ *                                                 directory holds no good backup (a cluster
+ *                                                 without a backup directory: no alert)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -56,6 +60,7 @@ enum dd_alert_rule {
 	DD_RULE_SLOW_QUERIES,
 	DD_RULE_NO_PRIMARY,
 	DD_RULE_MULTIPLE_PRIMARIES,
+	DD_RULE_BACKUP_STALE,
 	DD_RULE__COUNT
 };
 
@@ -75,6 +80,7 @@ struct dd_alert_thresholds {
 	int64_t pool_wait_window_ms; /* default 60 s */
 	int slow_per_min;            /* default 20 */
 	int down_probes;             /* node_down, no_primary: probes in a row; default 2 */
+	int64_t backup_max_age_ms;   /* backup_stale; default 26 h */
 };
 
 /* Fills t with the defaults above. */

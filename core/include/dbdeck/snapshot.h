@@ -168,6 +168,15 @@ struct dd_snap_cluster {
 	int64_t slow_query_ms;
 	int n_route_reasons; /* newest last */
 	const char *route_reasons[DD_SNAP_ROUTE_REASONS];
+	/*
+	 * Backups (backup_stale): backup_known is false when the cluster's
+	 * backup directory (<backup_dir>/<cluster>) does not exist or was not
+	 * read; else backup_newest_ms is the start of the newest good backup
+	 * (wall ms), 0 when there is none.
+	 */
+	bool backup_known;
+	int64_t backup_newest_ms;
+	int64_t backup_max_age_ms;
 };
 
 /* A statement running longer than the cluster's slow_query. */

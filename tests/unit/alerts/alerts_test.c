@@ -455,6 +455,56 @@ test_order_and_oneshot(void)
 	dd_alerts_free(a);
 }
 
+/* backup_stale: past backup_max_age, none at all, no directory, the threshold itself. */
+static void
+test_backup_stale(void)
+{
+	const int64_t hour = INT64_C(3600000);
+	fixture();
+	struct dd_clock ck = dd_clock_manual(&mc);
+	int64_t now = ck.wall_ms(ck.ctx);
+	struct dd_alerts *a = engine(false);
+
+	clusters[0].backup_known = true;
+	clusters[0].backup_newest_ms = now - 2 * hour;
+	eval(a);
+	ok(!find_active(a, DD_RULE_BACKUP_STALE, -1), "a backup 2 h old: not stale (26 h)");
+	ok(!find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1), "no event");
+	clusters[0].backup_newest_ms = now - 26 * hour;
+	eval(a);
+	ok(!find_active(a, DD_RULE_BACKUP_STALE, -1), "exactly backup_max_age old: not yet");
+	clusters[0].backup_newest_ms = now - 27 * hour - 5 * 60000;
+	eval(a);
+	const struct dd_alert_change *c =
+	    find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1);
+	ok(c && c->cluster == 0 && c->severity == DD_SEV_WARN, "past backup_max_age: raised, warn");
+	is_str(c ? c->message : "",
+	    "the newest good backup of pg is 27h05m old (backup_max_age 26h00m)",
+	    "the message gives the age and the limit");
+	is_str(dd_alert_rule_name(DD_RULE_BACKUP_STALE), "backup_stale", "rule name");
+	eval(a);
+	ok(!find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1), "raised once");
+	clusters[0].backup_newest_ms = now;
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_BACKUP_STALE, -1), "a new backup clears it");
+	clusters[0].backup_newest_ms = 0;
+	eval(a);
+	c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1);
+	is_str(c ? c->message : "", "cluster pg has no good backup (backup_max_age 26h00m)",
+	    "a backup directory without a good backup: stale");
+	clusters[0].backup_known = false;
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_BACKUP_STALE, -1),
+	    "no backup directory: no alert");
+	th[1].backup_max_age_ms = hour;
+	clusters[1].backup_known = true;
+	clusters[1].backup_newest_ms = now - 2 * hour;
+	eval(a);
+	const struct dd_alert_active *x = find_active(a, DD_RULE_BACKUP_STALE, -1);
+	ok(x && x->cluster == 1, "the cluster's own backup_max_age (1h) applies");
+	dd_alerts_free(a);
+}
+
 static void
 test_event_log(void)
 {
@@ -493,6 +543,7 @@ main(void)
 	test_pool();
 	test_slow();
 	test_order_and_oneshot();
+	test_backup_stale();
 	test_event_log();
 	return tap_done();
 }
