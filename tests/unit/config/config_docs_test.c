@@ -36,7 +36,7 @@ static char *
 section_text(const char *doc, enum cfg_section s)
 {
 	char *head =
-	    xasprintf("### `[%s%s]`", dd_cfg_section_name(s), s == CFG_CONSOLE ? "" : " NAME");
+	    xasprintf("### `[%s%s]`", dd_cfg_section_name(s), dd_cfg_section_single(s) ? "" : " NAME");
 	const char *b = strstr(doc, head), *e;
 
 	free(head);
