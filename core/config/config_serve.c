@@ -17,8 +17,8 @@
 #include "util/util.h"
 
 int
-dd_config_parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *outlen, char *err,
-    size_t errlen)
+dd_config_parse_listen(
+    const char *s, struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen)
 {
 	char host[64], *end;
 	const char *colon, *h = s;
@@ -94,7 +94,8 @@ dd_cfg_check_serve(struct dd_config *cfg, struct dd_diags *diags, const char *fi
 	if (!sv->listen)
 		return;
 	if (dd_config_parse_listen(sv->listen, &a, &alen, err, sizeof(err)) != 0) {
-		dd_diags_add(diags, DD_DIAG_ERROR, file, key_line(rec, "listen"), "listen: %s", err);
+		dd_diags_add(
+		    diags, DD_DIAG_ERROR, file, key_line(rec, "listen"), "listen: %s", err);
 		return;
 	}
 	if (!sv->tls_cert != !sv->tls_key)
