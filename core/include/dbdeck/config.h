@@ -269,8 +269,8 @@ const struct dd_node_config *dd_config_find_node(const struct dd_config *cfg, co
  * Parses a [serve] listen value, ADDR:PORT with a numeric IPv4 address or
  * [IPv6]:PORT, into *out. Returns 0, or -1 with the reason in err.
  */
-int dd_config_parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *outlen,
-    char *err, size_t errlen);
+int dd_config_parse_listen(
+    const char *s, struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen);
 /* Whether a parsed listen address is loopback (127/8, ::1). */
 bool dd_config_listen_is_loopback(const struct sockaddr_storage *a);
 

@@ -154,16 +154,16 @@ static const struct load_case cases[] = {
          "the server and read or change every query and result; use tls = verify-full with "
          "tls_ca (or the system trust store)"}},
     {"[serve] on loopback: no warning",
-        "[cluster a]\n" MINI NODE1 "[serve]\nlisten = 127.0.0.1:9731\nmax_connections = 50\n", {NULL}},
+        "[cluster a]\n" MINI NODE1 "[serve]\nlisten = 127.0.0.1:9731\nmax_connections = 50\n",
+        {NULL}},
     {"[serve] mistakes",
         "[cluster a]\n" MINI NODE1 "[serve x]\n[serve]\nlisten = localhost:80\n"
         "tls_cert = /c.pem\nconnection_timeout = 0s\n",
         {":8: error: [serve] takes no name",
- ":10: error: listen: 'localhost:80': the address must be a numeric IPv4 or [IPv6] "
+            ":10: error: listen: 'localhost:80': the address must be a numeric IPv4 or [IPv6] "
             "address",
             ":12: error: connection_timeout: 0s is out of range (1s..1h)"}},
-    {"[serve] wide open is a warning",
-        "[cluster a]\n" MINI NODE1 "[serve]\nlisten = [::]:9731\n",
+    {"[serve] wide open is a warning", "[cluster a]\n" MINI NODE1 "[serve]\nlisten = [::]:9731\n",
         {":9: warning: [serve] listen = [::]:9731 is not loopback and has no TLS: anyone who "
          "reaches it can read every cluster's state in clear; set tls_cert, tls_key and "
          "auth_credential"}},
