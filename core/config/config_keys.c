@@ -257,7 +257,7 @@ const struct cfg_key dd_cfg_keys[] = {
 	    .doc = "HTTP connections open at once from one address (0: no limit of its own)"},
 	{.name = "connection_timeout", .section = CFG_SERVE, .type = CFG_DURATION, .def = "10s",
 	    .min = SEC(1), .max = HOUR(1), .offset = SRV(connection_timeout_ms, int64_t),
-	    .doc = "an HTTP connection idle (or sending its request) this long is closed"},
+	    .doc = "an HTTP connection with no traffic for this long is closed"},
 };
 
 /* clang-format on */

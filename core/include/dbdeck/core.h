@@ -124,7 +124,8 @@ bool dd_cluster_has_admin(const struct dd_cluster *cl);
  *   db_query_duration_seconds{cluster,query_type="read|write"} histogram (router helpers)
  *   db_slow_queries_total{cluster,node}
  *   db_circuit_breaker_state{cluster,node}                    0 closed, 1 open, 2 half-open
- * db_backup_age_seconds is not written (no backups yet). Replicas are the
+ * db_backup_age_seconds is not written here: dbdeck serve adds it with the
+ * snapshot's families (serve.h dd_serve_write_prometheus). Replicas are the
  * nodes whose last known role is replica. Returns 0, or -1 with the reason
  * in dd_prom_error(p).
  */
