@@ -84,6 +84,48 @@ get_lag_bytes(const struct dd_snapshot *s, const struct dd_snap_node *n)
 	return n->lag_bytes < 0 ? NAN : (double)n->lag_bytes;
 }
 
+static double
+get_overflow(const struct dd_snapshot *s, const struct dd_snap_node *n)
+{
+	(void)s;
+	return n->pool_overflow;
+}
+
+static double
+get_uptime(const struct dd_snapshot *s, const struct dd_snap_node *n)
+{
+	(void)s;
+	return n->uptime_s < 0 ? NAN : (double)n->uptime_s;
+}
+
+static double
+get_qps(const struct dd_snapshot *s, const struct dd_snap_node *n)
+{
+	(void)s;
+	return n->qps;
+}
+
+static double
+get_tps(const struct dd_snapshot *s, const struct dd_snap_node *n)
+{
+	(void)s;
+	return n->tps;
+}
+
+static double
+get_cache_hit(const struct dd_snapshot *s, const struct dd_snap_node *n)
+{
+	(void)s;
+	return n->cache_hit;
+}
+
+static double
+get_lag_trx(const struct dd_snapshot *s, const struct dd_snap_node *n)
+{
+	(void)s;
+	return n->lag_trx < 0 ? NAN : (double)n->lag_trx;
+}
+
 static const struct node_gauge node_gauges[] = {
     {"db_up", "1 when the node answered its last probe, 0 when not", false, get_up},
     {"db_node_is_primary", "1 when the node is its cluster's writable primary", false, get_primary},
@@ -102,7 +144,73 @@ static const struct node_gauge node_gauges[] = {
         get_running},
     {"db_replication_lag_bytes", "PostgreSQL WAL bytes the replica is behind (NaN unknown)", true,
         get_lag_bytes},
+    {"db_replication_lag_transactions",
+        "MariaDB GTID sequence numbers the replica is behind (NaN unknown)", true, get_lag_trx},
+    {"db_connection_pool_overflow", "overflow connections of the pool in use", false, get_overflow},
+    {"db_server_uptime_seconds", "the server's uptime (NaN unknown)", false, get_uptime},
+    {"db_server_queries_per_second", "statements per second since the last probe (NaN unknown)",
+        false, get_qps},
+    {"db_server_transactions_per_second",
+        "transactions per second since the last probe (NaN unknown)", false, get_tps},
+    {"db_server_cache_hit_ratio", "buffer cache hit ratio, 0..1 (NaN unknown)", false,
+        get_cache_hit},
 };
+
+/* Server sessions by state (dbdeck's own left out); NaN when unknown. */
+static int
+write_sessions(struct dd_prom *p, const struct dd_snapshot *s)
+{
+	static const char *const states[] = {"active", "idle", "idle_in_transaction", "waiting"};
+	int rc = dd_prom_family(p, "db_server_sessions", DD_PROM_GAUGE,
+	    "the server's sessions by state, dbdeck's own left out (NaN unknown)");
+
+	for (int i = 0; i < s->n_nodes && rc == 0; i++) {
+		const struct dd_snap_node *n = &s->nodes[i];
+		int v[4] = {n->conn_active, n->conn_idle, n->conn_idle_in_txn, n->conn_waiting};
+		for (int k = 0; k < 4 && rc == 0; k++) {
+			struct dd_prom_label l[3] = {{"cluster", s->clusters[n->cluster].name},
+			    {"node", n->name}, {"state", states[k]}};
+			rc = dd_prom_sample(p, l, 3, v[k] < 0 ? NAN : v[k]);
+		}
+	}
+	return rc;
+}
+
+/* Statements the router sent to each node, by type. */
+static int
+write_routed(struct dd_prom *p, const struct dd_snapshot *s)
+{
+	int rc = dd_prom_family(p, "db_routed_queries_total", DD_PROM_COUNTER,
+	    "statements the cluster's router sent to the node, by query_type (read, write)");
+
+	for (int i = 0; i < s->n_nodes && rc == 0; i++) {
+		const struct dd_snap_node *n = &s->nodes[i];
+		int64_t v[2] = {n->routed_reads, n->routed_writes};
+		for (int k = 0; k < 2 && rc == 0; k++) {
+			struct dd_prom_label l[3] = {{"cluster", s->clusters[n->cluster].name},
+			    {"node", n->name}, {"query_type", k ? "write" : "read"}};
+			rc = dd_prom_sample(p, l, 3, v[k] < 0 ? 0 : (double)v[k]);
+		}
+	}
+	return rc;
+}
+
+/* Slow statements running now, per cluster. */
+static int
+write_slow_running(struct dd_prom *p, const struct dd_snapshot *s)
+{
+	int rc = dd_prom_family(p, "db_slow_queries_running", DD_PROM_GAUGE,
+	    "statements running longer than slow_query right now");
+
+	for (int c = 0; c < s->n_clusters && rc == 0; c++) {
+		int count = 0;
+		for (int q = 0; q < s->n_queries; q++)
+			count += s->queries[q].cluster == c;
+		struct dd_prom_label l = {"cluster", s->clusters[c].name};
+		rc = dd_prom_sample(p, &l, 1, count);
+	}
+	return rc;
+}
 
 static int
 write_node_gauge(struct dd_prom *p, const struct dd_snapshot *s, const struct node_gauge *g)
@@ -213,6 +321,12 @@ dd_serve_write_prometheus(
 
 	for (size_t i = 0; i < sizeof(node_gauges) / sizeof(node_gauges[0]) && rc == 0; i++)
 		rc = write_node_gauge(p, s, &node_gauges[i]);
+	if (rc == 0)
+		rc = write_sessions(p, s);
+	if (rc == 0)
+		rc = write_routed(p, s);
+	if (rc == 0)
+		rc = write_slow_running(p, s);
 	if (rc == 0)
 		rc = write_clusters(p, s, backups);
 	if (rc == 0)
