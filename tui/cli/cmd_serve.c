@@ -211,7 +211,7 @@ refresh_backups(struct serve_run *r, const struct dd_snapshot *s)
 	    now - r->backups_at_ns < BACKUPS_EVERY_NS)
 		return;
 	free(r->backups);
-	r->backups = calloc(s->n_clusters ? (size_t)s->n_clusters : 1, sizeof(*r->backups));
+	r->backups = xcalloc(s->n_clusters ? (size_t)s->n_clusters : 1, sizeof(*r->backups));
 	r->n_backups = s->n_clusters;
 	r->backups_at_ns = now;
 	dd_status_backups_read(r->cc.cfg, s, r->backups);
