@@ -9,8 +9,10 @@
  * monitor already published, so no handler waits on a database, a pool lock
  * held across I/O, or the disk.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,6 +87,13 @@ set_auth(struct dd_serve *sv, const struct dd_serve_options *o, char *err, size_
 	return 0;
 }
 
+static uint16_t
+listen_port(const struct sockaddr_storage *a)
+{
+	return ntohs(a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port
+	                                      : ((const struct sockaddr_in *)a)->sin_port);
+}
+
 static struct MHD_Daemon *
 start_daemon(struct dd_serve *sv, const struct dd_serve_options *o,
     const struct sockaddr_storage *addr, char *err, size_t errlen)
@@ -118,7 +127,8 @@ start_daemon(struct dd_serve *sv, const struct dd_serve_options *o,
 		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem};
 	}
 	/* the logger first, or MHD logs the options' errors its own way */
-	d = MHD_start_daemon(flags, 0, NULL, NULL, dd_serve_on_request, sv,
+	/* the port too, though MHD binds SOCK_ADDR: its messages name it */
+	d = MHD_start_daemon(flags, listen_port(addr), NULL, NULL, dd_serve_on_request, sv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, sv, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	if (d == NULL)
 		dd_seterr(err, errlen, "cannot serve on %s: %s", o->listen,

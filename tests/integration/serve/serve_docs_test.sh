@@ -8,7 +8,8 @@
 # keys everywhere, the same stable values); /health's shape; the
 # load-balancer checks (primary URL 200 for the primary and 503 for a
 # replica, the replica URL the reverse, 404 for an unknown cluster or node);
-# HEAD like GET without a body; POST 405; unknown paths 404; SIGTERM exits 0.
+# HEAD like GET without a body; POST 405; unknown paths 404; a second serve
+# on the same port exits 1; SIGTERM exits 0.
 set -uo pipefail
 dbdeck=$1 src=$2
 . "$src/tests/integration/serve/lib.sh"
@@ -127,6 +128,13 @@ got="$(code /metrics -X POST) $(code /status -X PUT -d x) $(code /nope -X DELETE
 [ "$got" = "405 405 405" ]; ok $? "POST, PUT, DELETE: 405 ($got)"
 got="$(code /nope) $(code /) $(code /metricsx) $(code '/status/')"
 [ "$got" = "404 404 404 404" ]; ok $? "unknown paths: 404 ($got)"
+
+"$dbdeck" -c "$dir/dbdeck.ini" --passphrase-file "$dir/passphrase" serve --listen "127.0.0.1:$port" \
+	>/dev/null 2>"$tmp/second.err"
+rc=$?
+[ $rc = 1 ] && grep -q "cannot serve on 127.0.0.1:$port: .*in use" "$tmp/second.err"
+ok $? "a second serve on the same port: exit 1, the address in use (got $rc)"
+[ "$(code /livez)" = 200 ]; ok $? "and the first one still answers"
 
 serve_stop
 [ "$serve_rc" = 0 ]; ok $? "SIGTERM: drains and exits 0 (got $serve_rc)"
