@@ -14,7 +14,10 @@
  * refused, logged, and the old one keeps serving. Otherwise a new core and
  * monitor are built from it and replace the old ones, which are then shut
  * down: every cluster's pools are rebuilt, changed or not (dd_core has no
- * way to hand a cluster over). The listening socket stays; changes to
+ * way to hand a cluster over). Until the new monitor's first round is done
+ * (10 s at most) the last rendering of the old one keeps being served, so
+ * that nodes do not show as down while they are first probed. The listening
+ * socket stays; changes to
  * [serve] itself take effect at the next start (logged). The vault opened
  * at start stays open: entries added to the vault file later need a restart.
  *
@@ -45,6 +48,7 @@
 #define PEM_MAX          (1024 * 1024)
 #define BACKUPS_EVERY_NS INT64_C(10000000000) /* re-read backup_dir every 10 s */
 #define DRAIN_MS         2000
+#define SETTLE_NS        INT64_C(10000000000) /* a reloaded core's first round: 10 s at most */
 
 struct serve_run {
 	const struct cli *cli;
@@ -54,6 +58,7 @@ struct serve_run {
 	struct dd_status_backup *backups;
 	int n_backups;
 	int64_t backups_at_ns;
+	int64_t settle_until_ns; /* after a reload: keep the old rendering until then */
 	bool ready;
 };
 
@@ -226,6 +231,17 @@ publish(struct serve_run *r)
 	s = dd_monitor_current(r->mon);
 	if (s == NULL)
 		return;
+	/*
+	 * After a reload the new monitor's first snapshots show nodes not probed
+	 * yet: keep serving the old rendering until its first round is done.
+	 */
+	if (r->settle_until_ns) {
+		if (!round_done(s) && dd_now_mono_ns() < r->settle_until_ns) {
+			dd_snapshot_unref(s);
+			return;
+		}
+		r->settle_until_ns = 0;
+	}
 	refresh_backups(r, s);
 	if (!r->ready && round_done(s))
 		r->ready = true;
@@ -309,6 +325,7 @@ reload(struct serve_run *r)
 	r->cc.core = core;
 	r->mon = mon;
 	r->backups_at_ns = 0; /* re-read for the new clusters */
+	r->settle_until_ns = dd_now_mono_ns() + SETTLE_NS;
 	logf_("reloaded: %zu cluster(s)", dd_config_cluster_count(cfg));
 	dd_serve_note_reload(r->sv, true);
 }

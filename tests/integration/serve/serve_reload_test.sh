@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # serve_reload_test.sh DBDECK SRCDIR: SIGHUP reloads `dbdeck serve`'s
 # configuration: a cluster added to the file appears in /metrics and
-# /status; a broken file is refused (a log line says so, the reload counter
+# /status, and no node shows down while the new core makes its first
+# round; a broken file is refused (a log line says so, the reload counter
 # counts it) and the old configuration keeps serving; the listening socket
 # stays throughout (the same port answers). SIGTERM then exits 0.
 set -uo pipefail
@@ -20,12 +21,15 @@ wait_live && wait_ready; ok $? "serve is ready"
 printf '\n[cluster extra]\nengine = postgresql\nnodes = extra1\ndatabase = app\ncredential = harness\n\n[node extra1]\nhost = 127.0.0.1\nport = %s\n' \
 	"$DD_PG1_PORT" >>"$cfg"
 kill -HUP "$serve_pid"
-seen=
-for _ in $(seq 100); do
-	curl -s "$url/metrics" | grep -q '^db_up{cluster="extra",node="extra1"} 1$' && seen=1 && break
+seen= flaps=0
+for _ in $(seq 300); do
+	curl -s "$url/metrics" >"$tmp/r.txt"
+	grep -q '^db_up{cluster="pg",node="pg1"} 0$' "$tmp/r.txt" && flaps=$((flaps + 1))
+	grep -q '^db_up{cluster="extra",node="extra1"} 1$' "$tmp/r.txt" && seen=1 && break
 	sleep 0.1
 done
 [ -n "$seen" ]; ok $? "SIGHUP with a cluster added: it appears in /metrics, up"
+[ "$flaps" = 0 ]; ok $? "no node of the unchanged clusters shows down during the reload ($flaps scrapes did)"
 curl -s "$url/status" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "extra" in [c["name"] for c in d["clusters"]]'
 ok $? "and in /status"
 grep -q 'reloaded: 3 cluster(s)' "$tmp/serve.log"; ok $? "the log says it reloaded"
