@@ -11,10 +11,12 @@
  *
  * Reload: the new file is loaded and checked; one with errors (or whose
  * credentials are not in the vault, or whose core cannot be built) is
- * refused, logged, and the old one keeps serving. Otherwise a new core and
- * monitor are built from it and replace the old ones, which are then shut
- * down: every cluster's pools are rebuilt, changed or not (dd_core has no
- * way to hand a cluster over). Until the new monitor's first round is done
+ * refused, logged, and the old one keeps serving. Otherwise the monitor is
+ * stopped, a new core is built from the file that takes over every cluster
+ * configured the same as before with its pools, connections and router
+ * (dd_core_new_adopting), a new monitor starts over it, and what is left
+ * of the old core (clusters changed or removed) is shut down. Until the
+ * new monitor's first round is done
  * (10 s at most) the last rendering of the old one keeps being served, so
  * that nodes do not show as down while they are first probed. The listening
  * socket stays; changes to
@@ -270,64 +272,104 @@ serve_changed(const struct dd_serve_config *a, const struct dd_serve_config *b)
 	       a->connection_timeout_ms != b->connection_timeout_ms;
 }
 
-/* A new core and monitor from cfg, or false (reason logged). */
-static bool
-build(struct serve_run *r, struct dd_config *cfg, struct dd_core **core, struct dd_monitor **mon)
+/* Clusters of cfg configured as in the running one (their pools are kept). */
+static size_t
+count_kept(const struct serve_run *r, const struct dd_config *cfg)
 {
-	struct dd_diags *diags = dd_diags_new();
-	char err[512];
+	size_t n = 0;
 
-	*core = NULL;
-	*mon = NULL;
-	if (dd_config_check_credentials(cfg, vault_has, r->cc.vault, diags) > 0) {
-		dd_diags_print(diags, stderr);
-		dd_diags_free(diags);
-		logf_("reload refused: credentials missing from the vault");
-		return false;
-	}
-	dd_diags_free(diags);
-	*core = dd_core_new_with(cfg, cli_vault_credential, r->cc.vault, NULL, err, sizeof(err));
-	if (*core && (*mon = monitor_new(*core, err, sizeof(err))) != NULL)
-		return true;
-	logf_("reload refused: %s", err);
-	if (*core) {
-		dd_core_shutdown(*core, dd_now_mono_ns());
-		dd_core_free(*core);
-	}
-	*core = NULL;
-	return false;
+	for (size_t i = 0; i < dd_config_cluster_count(cfg); i++)
+		n += dd_config_cluster_same(r->cc.cfg, cfg, dd_config_cluster(cfg, i)->name);
+	return n;
 }
 
+/*
+ * A new core from cfg that takes the unchanged clusters over from the
+ * running one, and its monitor. The running monitor is stopped first (the
+ * clusters it reads may move); when the new core cannot be built, it is
+ * started again over the old core and false returned (reason logged).
+ */
+static bool
+build(struct serve_run *r, struct dd_config *cfg, struct dd_core **core)
+{
+	char err[512];
+
+	dd_monitor_free(r->mon);
+	r->mon = NULL;
+	*core = dd_core_new_adopting(
+	    cfg, r->cc.core, cli_vault_credential, r->cc.vault, NULL, err, sizeof(err));
+	if (*core == NULL) {
+		logf_("reload refused: %s", err);
+		r->mon = monitor_new(r->cc.core, err, sizeof(err));
+		return false;
+	}
+	return true;
+}
+
+static bool
+credentials_ok(struct serve_run *r, struct dd_config *cfg)
+{
+	struct dd_diags *diags = dd_diags_new();
+	bool ok = dd_config_check_credentials(cfg, vault_has, r->cc.vault, diags) == 0;
+
+	if (!ok) {
+		dd_diags_print(diags, stderr);
+		logf_("reload refused: credentials missing from the vault");
+	}
+	dd_diags_free(diags);
+	return ok;
+}
+
+/* A reload refused: logged and counted; the old configuration keeps serving. */
 static void
+refuse(struct serve_run *r, struct dd_config *cfg)
+{
+	if (cfg == NULL)
+		logf_("reload refused: the configuration has errors (above); the old one keeps "
+		      "serving");
+	dd_config_free(cfg);
+	dd_serve_note_reload(r->sv, false);
+}
+
+/* Returns false when serve cannot go on (no monitor could be started). */
+static bool
 reload(struct serve_run *r)
 {
 	struct dd_config *cfg = NULL;
-	struct dd_core *core, *old_core = r->cc.core;
-	struct dd_monitor *mon, *old_mon = r->mon;
+	struct dd_core *core;
+	char err[256];
+	size_t kept;
 
 	logf_("SIGHUP: reloading the configuration");
-	if (cli_config_load(r->cli, &cfg) != DD_EXIT_OK || !build(r, cfg, &core, &mon)) {
-		if (cfg == NULL)
-			logf_("reload refused: the configuration has errors (above); the old one "
-			      "keeps serving");
-		dd_config_free(cfg);
-		dd_serve_note_reload(r->sv, false);
-		return;
+	if (cli_config_load(r->cli, &cfg) != DD_EXIT_OK || !credentials_ok(r, cfg)) {
+		refuse(r, cfg);
+		return true;
+	}
+	kept = count_kept(r, cfg);
+	if (!build(r, cfg, &core)) {
+		refuse(r, cfg);
+		return r->mon != NULL;
 	}
 	if (serve_changed(dd_config_serve(r->cc.cfg), dd_config_serve(cfg)))
 		logf_("[serve] changed: it takes effect at the next start");
 	dd_fo_note_promotions(core, dd_config_console(cfg)->audit_log);
-	dd_monitor_free(old_mon);
-	dd_core_shutdown(old_core, dd_now_mono_ns() + (int64_t)DRAIN_MS * 1000000);
-	dd_core_free(old_core);
+	r->mon = monitor_new(core, err, sizeof(err));
+	/* what is left of the old core: the clusters that changed or went away */
+	dd_core_shutdown(r->cc.core, dd_now_mono_ns() + (int64_t)DRAIN_MS * 1000000);
+	dd_core_free(r->cc.core);
 	dd_config_free(r->cc.cfg);
 	r->cc.cfg = cfg;
 	r->cc.core = core;
-	r->mon = mon;
+	if (r->mon == NULL) {
+		logf_("monitor: %s", err);
+		return false;
+	}
 	r->backups_at_ns = 0; /* re-read for the new clusters */
 	r->settle_until_ns = dd_now_mono_ns() + SETTLE_NS;
-	logf_("reloaded: %zu cluster(s)", dd_config_cluster_count(cfg));
+	logf_("reloaded: %zu cluster(s), %zu of them unchanged (their pools kept)",
+	    dd_config_cluster_count(cfg), kept);
 	dd_serve_note_reload(r->sv, true);
+	return true;
 }
 
 /* Runs until SIGTERM or SIGINT; returns the exit code. */
@@ -350,7 +392,8 @@ loop(struct serve_run *r, int sigfd)
 		if (!(p[0].revents & POLLIN) || read(sigfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
-			reload(r);
+			if (!reload(r))
+				return DD_EXIT_FAILED;
 			continue;
 		}
 		logf_("%s: draining and stopping", strsignal((int)si.ssi_signo));

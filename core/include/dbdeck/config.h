@@ -274,6 +274,14 @@ int dd_config_parse_listen(
 /* Whether a parsed listen address is loopback (127/8, ::1). */
 bool dd_config_listen_is_loopback(const struct sockaddr_storage *a);
 
+/*
+ * Whether cluster `name` is configured the same in a and b: every key of
+ * the cluster and of each of its nodes (in order), and [console] refresh.
+ * False when either has no such cluster. A reload keeps such a cluster's
+ * pools (dd_core_new_adopting).
+ */
+bool dd_config_cluster_same(const struct dd_config *a, const struct dd_config *b, const char *name);
+
 /* Names of the enum values as written in the file. Static storage. */
 const char *dd_read_policy_name(enum dd_read_policy p);
 const char *dd_no_replica_name(enum dd_no_replica p);

@@ -69,6 +69,22 @@ struct dd_core *dd_core_new_with(const struct dd_config *cfg, dd_credential_fn g
     void *ctx, const struct dd_core_options *opts, char *err, size_t errlen);
 
 /*
+ * A core for cfg that takes over from old every cluster configured the same
+ * in both (dd_config_cluster_same): its pools, connections, breakers and
+ * router move to the new core as they are, and old loses them; the other
+ * clusters are built anew as by dd_core_new_with (opts likewise, with
+ * only_cluster ignored). old keeps the clusters that changed or went away:
+ * shut it down and free it afterwards. Nothing may use old's clusters
+ * while this runs (stop its monitor first). On failure (reason in err)
+ * nothing is taken from old. cfg is borrowed as by dd_core_new; old's
+ * config must stay loaded until this returns. The credentials of the
+ * clusters taken over stay borrowed from old's callback: use the same one.
+ */
+struct dd_core *dd_core_new_adopting(const struct dd_config *cfg, struct dd_core *old,
+    dd_credential_fn get_credential, void *ctx, const struct dd_core_options *opts, char *err,
+    size_t errlen);
+
+/*
  * Graceful shutdown: stops every router's prober (joining its threads), then
  * drains every pool: no new borrowers, idle connections closed, borrowed ones
  * closed as they come back, waiting until deadline_ns (CLOCK_MONOTONIC) at

@@ -2,7 +2,8 @@
 # serve_reload_test.sh DBDECK SRCDIR: SIGHUP reloads `dbdeck serve`'s
 # configuration: a cluster added to the file appears in /metrics and
 # /status, and no node shows down while the new core makes its first
-# round; a broken file is refused (a log line says so, the reload counter
+# round, and the unchanged clusters keep their pools (the same server
+# sessions before and after); a broken file is refused (a log line says so, the reload counter
 # counts it) and the old configuration keeps serving; the listening socket
 # stays throughout (the same port answers). SIGTERM then exits 0.
 set -uo pipefail
@@ -18,6 +19,14 @@ serve_start "$cfg"
 wait_live && wait_ready; ok $? "serve is ready"
 ! curl -s "$url/metrics" | grep -q 'cluster="extra"'; ok $? "no cluster extra before"
 
+# The sessions dbdeck holds on pg1 (pools and prober) before the reload.
+sessions() {
+	bash "$DD_HARNESS" psql "$dir" pg1 -Atc "SELECT string_agg(pid::text, ',' ORDER BY pid)
+	  FROM pg_stat_activity WHERE application_name LIKE 'dbdeck%' AND backend_start < '$1'"
+}
+sleep 1
+mark=$(bash "$DD_HARNESS" psql "$dir" pg1 -Atc "SELECT now()")
+before=$(sessions "$mark")
 printf '\n[cluster extra]\nengine = postgresql\nnodes = extra1\ndatabase = app\ncredential = harness\n\n[node extra1]\nhost = 127.0.0.1\nport = %s\n' \
 	"$DD_PG1_PORT" >>"$cfg"
 kill -HUP "$serve_pid"
@@ -32,7 +41,10 @@ done
 [ "$flaps" = 0 ]; ok $? "no node of the unchanged clusters shows down during the reload ($flaps scrapes did)"
 curl -s "$url/status" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "extra" in [c["name"] for c in d["clusters"]]'
 ok $? "and in /status"
-grep -q 'reloaded: 3 cluster(s)' "$tmp/serve.log"; ok $? "the log says it reloaded"
+grep -q 'reloaded: 3 cluster(s), 2 of them unchanged' "$tmp/serve.log"; ok $? "the log says it reloaded, two clusters unchanged"
+after=$(sessions "$mark")
+[ -n "$before" ] && [ "$after" = "$before" ]
+ok $? "the unchanged cluster kept its pools: dbdeck's sessions on pg1 are the same ones ($before / $after)"
 
 printf '[cluster broken\nnot a line\n' >>"$cfg"
 kill -HUP "$serve_pid"
