@@ -42,7 +42,8 @@ static const struct command commands[] = {
         "planned change of primary", cmd_switchover},
     {"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
         "promote a replica when the primary is gone", cmd_failover},
-    {"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
+    {"serve", "serve [--listen ADDR:PORT]",
+        "headless HTTP: /metrics, /health, /status, load-balancer checks", cmd_serve},
 };
 
 void
