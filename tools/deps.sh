@@ -17,6 +17,7 @@ packages=(
 	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev libzstd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 	tmux procps openssl python3 python3-nacl valgrind
+	libcurl4-openssl-dev patroni etcd-server
 )
 for opt in "$@"; do
 	case $opt in
@@ -42,6 +43,8 @@ present() {
 	libinih-dev) pc inih ;;
 	libjansson-dev) pc jansson ;;
 	libzstd-dev) pc libzstd ;;
+	libcurl4-openssl-dev) pc libcurl ;;
+	etcd-server) has etcd || [ -x /usr/bin/etcd ] ;;
 	python3-nacl) /usr/bin/python3 -c 'import nacl' 2>/dev/null ;;
 	postgresql-15) [ -x "$pgbin/postgres" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ;;
 	postgresql-client-15) [ -x "$pgbin/psql" ] && [ -x "$pgbin/pg_basebackup" ] ;;

@@ -1,0 +1,105 @@
+/*
+ * patroni.h: reading and driving Patroni, the HA manager of a cluster with
+ * `manager = patroni` (issue 16, docs/patroni.md).
+ *
+ * What it is for. dd_patroni_parse_cluster turns the JSON of Patroni's
+ * `GET /cluster` into a plain struct (pure: no network). A client
+ * (struct dd_patroni) talks to the agents' REST API over libcurl: every
+ * call has a deadline (connect and total), tries the cluster's patroni_url
+ * entries in order, and never runs on the UI thread (the callers are jobs,
+ * the monitor's probe thread and the command line).
+ *
+ * Secrets. The Basic-auth user and password are borrowed from the caller's
+ * secure memory; libcurl keeps its own copy for the life of one request.
+ * They never reach an error text.
+ *
+ * Threads. A client is used by one thread at a time.
+ */
+#ifndef DBDECK_PATRONI_H
+#define DBDECK_PATRONI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbdeck/config.h"
+
+#define DD_PATRONI_MAX_MEMBERS 16
+#define DD_PATRONI_NAME_MAX    64
+
+struct dd_patroni_member {
+	char name[DD_PATRONI_NAME_MAX];
+	char role[24];  /* "leader", "replica", "sync_standby", "standby_leader" */
+	char state[32]; /* "running", "streaming", "stopped", "starting", ... */
+	char host[128]; /* "" when not given */
+	int port;       /* 0 when not given */
+	char api_url[256];
+	int64_t timeline; /* -1 when not given */
+	int64_t lag;      /* bytes behind the leader; -1 unknown or the leader */
+	bool pending_restart;
+};
+
+/* Patroni's view of one cluster, as GET /cluster answers it. */
+struct dd_patroni_view {
+	size_t n_members;
+	struct dd_patroni_member members[DD_PATRONI_MAX_MEMBERS];
+	char leader[DD_PATRONI_NAME_MAX]; /* the member with role leader, "" none */
+	int64_t timeline;                 /* the leader's, -1 unknown */
+	bool paused;                      /* maintenance mode */
+	bool scheduled;                   /* a scheduled switchover */
+	char scheduled_at[48], scheduled_from[DD_PATRONI_NAME_MAX],
+	    scheduled_to[DD_PATRONI_NAME_MAX];
+	char source[256]; /* the URL that answered */
+};
+
+/*
+ * Parses the body of GET /cluster (len bytes, need not be terminated).
+ * Returns 0 with *out filled, or -1 with a clear reason in err (not JSON,
+ * no members array, a member without a name, ...). Extra members beyond
+ * DD_PATRONI_MAX_MEMBERS are an error too.
+ */
+int dd_patroni_parse_cluster(
+    const char *json, size_t len, struct dd_patroni_view *out, char *err, size_t errlen);
+
+/* The member called name, or NULL. Borrowed from v. */
+const struct dd_patroni_member *dd_patroni_member(
+    const struct dd_patroni_view *v, const char *name);
+
+/*
+ * Splits a patroni_url value (URLs separated by commas or blanks) into at
+ * most max entries of urls (each at most 255 bytes, trailing '/' dropped).
+ * Returns the count, or -1 with err when an entry is not http:// or https://.
+ */
+int dd_patroni_split_urls(const char *value, char urls[][256], int max, char *err, size_t errlen);
+
+struct dd_patroni;
+
+/*
+ * A client for cluster cc's agents (cc->patroni_url, cc->patroni_tls_ca).
+ * user/password: Basic auth, borrowed for the client's life, or NULL.
+ * timeout_ms bounds each request (connect included). Returns 0 with *out
+ * (the caller's: dd_patroni_free) or -1 with err (no or bad patroni_url).
+ */
+int dd_patroni_new(const struct dd_cluster_config *cc, const char *user, const char *password,
+    int64_t timeout_ms, struct dd_patroni **out, char *err, size_t errlen);
+void dd_patroni_free(struct dd_patroni *p);
+
+/*
+ * GET /cluster from the first agent that answers 200 with valid JSON.
+ * Returns 0 or -1 with err (each URL's failure, shortened).
+ */
+int dd_patroni_get_cluster(
+    struct dd_patroni *p, struct dd_patroni_view *out, char *err, size_t errlen);
+
+/*
+ * One request: method ("GET", "POST", "PATCH"), path ("/switchover"), body
+ * (JSON or NULL). base: the agent's URL ("http://host:port", a member's
+ * api_url is accepted and its path dropped) or NULL for the first of the
+ * cluster's URLs that answers at all. On an HTTP answer returns 0 with
+ * *status and its body in reply (sanitized to printable text, cut to
+ * replylen); -1 with err when no agent answered.
+ */
+int dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, const char *path,
+    const char *body, long *status, char *reply, size_t replylen, char *err, size_t errlen);
+
+#endif
