@@ -65,6 +65,12 @@ dd_patroni_new(const struct dd_cluster_config *cc, const char *user, const char 
 }
 
 void
+dd_patroni_set_timeout(struct dd_patroni *p, int64_t timeout_ms)
+{
+	p->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
+}
+
+void
 dd_patroni_free(struct dd_patroni *p)
 {
 	if (p == NULL)
@@ -149,6 +155,7 @@ request(struct dd_patroni *p, const char *base, const char *method, const char *
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	}
 	rc = curl_easy_perform(c);
+	bool reached = rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	else if (b->overflow)
@@ -157,7 +164,7 @@ request(struct dd_patroni *p, const char *base, const char *method, const char *
 		dd_seterr(err, errlen, "%s: %s", base, curl_easy_strerror(rc));
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
-	return rc == CURLE_OK ? 0 : -1;
+	return rc == CURLE_OK ? 0 : reached ? -2 : -1;
 }
 
 int
@@ -167,7 +174,8 @@ dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, cons
 	char one[256], why[200] = "";
 	int rc = -1;
 
-	for (int i = 0; i < (base ? 1 : p->n_urls) && rc != 0; i++) {
+	/* the next agent only when this one could not be reached: a POST is not repeated */
+	for (int i = 0; i < (base ? 1 : p->n_urls) && rc == -1; i++) {
 		struct buf b = {0};
 		base_of(base ? base : p->urls[i], one, sizeof(one));
 		*status = 0;
@@ -177,9 +185,11 @@ dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, cons
 			    reply, replylen, b.data ? b.data : "", b.len, (int)replylen, 0);
 		free(b.data);
 	}
-	if (rc != 0)
+	if (rc == -1)
 		dd_seterr(err, errlen, "no Patroni agent answered (%s)", why);
-	return rc;
+	else if (rc != 0)
+		dd_seterr(err, errlen, "%s", why);
+	return rc == 0 ? 0 : -1;
 }
 
 int

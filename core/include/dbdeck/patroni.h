@@ -83,6 +83,8 @@ struct dd_patroni;
 int dd_patroni_new(const struct dd_cluster_config *cc, const char *user, const char *password,
     int64_t timeout_ms, struct dd_patroni **out, char *err, size_t errlen);
 void dd_patroni_free(struct dd_patroni *p);
+/* The deadline of each later request (a POST /switchover answers once it is done). */
+void dd_patroni_set_timeout(struct dd_patroni *p, int64_t timeout_ms);
 
 /*
  * GET /cluster from the first agent that answers 200 with valid JSON.
@@ -97,7 +99,9 @@ int dd_patroni_get_cluster(
  * api_url is accepted and its path dropped) or NULL for the first of the
  * cluster's URLs that answers at all. On an HTTP answer returns 0 with
  * *status and its body in reply (sanitized to printable text, cut to
- * replylen); -1 with err when no agent answered.
+ * replylen); -1 with err when no agent answered. The next URL is tried
+ * only when one could not be reached (connect refused, no such host): a
+ * request that reached an agent is never repeated at another.
  */
 int dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, const char *path,
     const char *body, long *status, char *reply, size_t replylen, char *err, size_t errlen);
