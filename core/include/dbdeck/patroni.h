@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "dbdeck/config.h"
+#include "dbdeck/core.h"
 
 #define DD_PATRONI_MAX_MEMBERS 16
 #define DD_PATRONI_NAME_MAX    64
@@ -105,5 +106,50 @@ int dd_patroni_get_cluster(
  */
 int dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, const char *path,
     const char *body, long *status, char *reply, size_t replylen, char *err, size_t errlen);
+
+/* ---- actions: maintenance mode, restart, reinitialise (jobs with audit records) ---- */
+
+struct dd_audit;
+struct dd_job;
+struct dd_jobs;
+
+enum dd_patroni_op {
+	DD_PATRONI_PAUSE,   /* maintenance mode on: PATCH /config {"pause": true} */
+	DD_PATRONI_RESUME,  /* maintenance mode off */
+	DD_PATRONI_RESTART, /* POST /restart on the member's agent */
+	DD_PATRONI_REINIT,  /* POST /reinitialize on the member's agent (a replica) */
+};
+
+/* "pause", "resume", "restart", "reinit". Static. */
+const char *dd_patroni_op_name(enum dd_patroni_op op);
+/* The op named s; -1 when none. */
+int dd_patroni_op_parse(const char *s);
+
+struct dd_patroni_action {
+	const struct dd_config *cfg; /* borrowed until the job ended */
+	const char *cluster;
+	enum dd_patroni_op op;
+	const char *node; /* restart, reinit: the member; NULL otherwise */
+	/* patroni_credential: user and password stay valid until the job ended */
+	dd_credential_fn get_credential;
+	void *cred_ctx;
+};
+
+enum dd_patroni_err {
+	DD_PATRONI_ERR_USAGE = -10,      /* unknown cluster, not manager = patroni, node missing */
+	DD_PATRONI_ERR_CREDENTIAL = -11, /* patroni_credential not in the vault */
+	DD_PATRONI_ERR_CONFIG = -12,     /* a bad patroni_url */
+};
+
+/*
+ * Runs the action as a job on jobs (kind "patroni-pause", ..., cluster,
+ * exclusive) with its audit records in audit (required). Two steps: ask
+ * Patroni, then wait (switchover_timeout) until /cluster shows it done.
+ * Patroni's refusals (HTTP 4xx, 503) end the job refused with Patroni's
+ * reason. Returns DD_JOBS_OK with *out (a reference: dd_job_unref), a
+ * dd_jobs_result, or a dd_patroni_err; err says why.
+ */
+int dd_patroni_action_submit(const struct dd_patroni_action *a, struct dd_jobs *jobs,
+    struct dd_audit *audit, struct dd_job **out, char *err, size_t errlen);
 
 #endif
