@@ -161,6 +161,9 @@ struct mnode {
 	int64_t wait_max_interval_ns;
 };
 
+struct dd_patroni;
+struct dd_patroni_view;
+
 struct mcluster {
 	int index;
 	const char *name;
@@ -175,6 +178,12 @@ struct mcluster {
 	char app[DD_POOL_NAME_MAX], probe_app[DD_POOL_NAME_MAX + 8];
 	/* SQL texts, made once: a round's statement (PG: with pg_stat_statements' calls, or not) */
 	char *sql_round, *sql_round_stmts, *sql_statements;
+	/* manager = patroni (mon_patroni.c): the client (scheduler thread), the last view (under
+	 * build_mu) */
+	struct dd_patroni *pt;
+	struct dd_patroni_view *pt_view;
+	bool pt_ok;
+	char pt_err[200];
 };
 
 struct dd_monitor {
@@ -233,6 +242,16 @@ mon_paused(const struct dd_monitor *m)
 {
 	return atomic_load_explicit(&m->paused, memory_order_relaxed);
 }
+
+/* ---- mon_patroni.c: Patroni's view of manager = patroni clusters ---- */
+struct snap_build;
+void mon_patroni_setup(struct mcluster *mc);
+void mon_patroni_free(struct mcluster *mc);
+/* GET /cluster of every Patroni cluster (network; not under m->mu), kept under build_mu. */
+void mon_patroni_refresh(struct dd_monitor *m);
+/* Copies the kept views into the snapshot being built (builder, under build_mu). */
+void mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster *cls,
+    struct dd_snap_node *nodes);
 
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */

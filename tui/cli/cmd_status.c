@@ -87,6 +87,31 @@ json_node(const struct dd_snap_node *n)
 	return o;
 }
 
+/* manager = patroni: Patroni's view as the monitor read it (docs/patroni.md). */
+static json_t *
+json_patroni(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
+{
+	json_t *o = json_object(), *members = json_array();
+
+	json_object_set_new(o, "ok", json_boolean(c->patroni_ok));
+	json_object_set_new(o, "error", c->patroni_ok ? json_null() : jstr(c->patroni_error));
+	json_object_set_new(
+	    o, "leader", c->patroni_leader[0] ? jstr(c->patroni_leader) : json_null());
+	json_object_set_new(o, "paused", json_boolean(c->patroni_paused));
+	json_object_set_new(o, "timeline", jint_or_null(c->patroni_timeline));
+	for (int i = c->first_node; i < c->first_node + c->n_nodes; i++) {
+		const struct dd_snap_node *n = &s->nodes[i];
+		if (!n->patroni_role[0])
+			continue;
+		json_array_append_new(members,
+		    json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", jstr(n->name), "role",
+		        jstr(n->patroni_role), "state", jstr(n->patroni_state), "lag_bytes",
+		        jint_or_null(n->patroni_lag), "pending_restart", n->patroni_pending_restart));
+	}
+	json_object_set_new(o, "members", members);
+	return o;
+}
+
 static json_t *
 json_cluster(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 {
@@ -100,6 +125,8 @@ json_cluster(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 	for (int i = c->first_node; i < c->first_node + c->n_nodes; i++)
 		json_array_append_new(nodes, json_node(&s->nodes[i]));
 	json_object_set_new(o, "nodes", nodes);
+	if (c->patroni)
+		json_object_set_new(o, "patroni", json_patroni(s, c));
 	return o;
 }
 
@@ -193,6 +220,12 @@ print_text(const struct dd_snapshot *s, bool ascii)
 		    "LAG", "BREAKER", "POOL a/i/w/max", "CONN", "VERSION");
 		for (int j = cl->first_node; j < cl->first_node + cl->n_nodes; j++)
 			print_node(&s->nodes[j], ascii);
+		if (cl->patroni && cl->patroni_ok)
+			printf("  patroni: leader %s%s\n",
+			    cl->patroni_leader[0] ? clean(cl->patroni_leader, ascii, c, 64) : "none",
+			    cl->patroni_paused ? ", PAUSED (maintenance mode)" : "");
+		else if (cl->patroni)
+			printf("  patroni: %s\n", clean(cl->patroni_error, ascii, c, 78));
 		printf("\n");
 	}
 	printf("alerts: %d\n", s->n_alerts);

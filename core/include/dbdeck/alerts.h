@@ -24,6 +24,11 @@
  *                                                 within the last minute
  *   no_primary          cluster  critical         no node is a writable primary, for down_for
  *   multiple_primaries  cluster  critical         more than one is, for down_for
+ *   patroni_disagrees   cluster  critical         manager = patroni: a server other than
+ *                                                 Patroni's leader is a writable primary,
+ *                                                 or the leader answers read-only, for
+ *                                                 down_for (at least 3 s: a switchover
+ *                                                 Patroni runs passes through it)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -52,6 +57,7 @@ enum dd_alert_rule {
 	DD_RULE_SLOW_QUERIES,
 	DD_RULE_NO_PRIMARY,
 	DD_RULE_MULTIPLE_PRIMARIES,
+	DD_RULE_PATRONI_DISAGREES,
 	DD_RULE__COUNT
 };
 
