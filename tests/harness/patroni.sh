@@ -192,6 +192,12 @@ p_write_env() {
 		done
 		echo "export DD_ETCD_PORT=$(p_port etcd/port)"
 		echo "export DD_PATRONI_HARNESS=$H_SELF"
+		# what tests/lib/harness.c requires besides: no MariaDB and no TLS here
+		echo "export DD_PG_SOCKET_DIR=$H_DIR/pg1"
+		echo "export DD_HARNESS=$H_SELF"
+		for n in MY1 MY2 MY3; do echo "export DD_${n}_PORT=1"; done
+		echo "export DD_TLS_CA=/dev/null"
+		echo "export DD_TLS_OTHER_CA=/dev/null"
 	} >"$H_DIR/env"
 }
 
