@@ -21,7 +21,6 @@
 
 #define PT_TIMEOUT_MS     3000
 #define PT_DETECT_MS      1000
-#define PT_DEFAULT_PORT   8008
 #define PT_POST_TIMEOUTMS 45000 /* Patroni answers a switchover once it is done (<= 20 s) */
 
 struct fo_patroni {
@@ -310,31 +309,11 @@ const struct fo_engine fo_engine_patroni = {
 void
 fo_patroni_detect_check(struct dd_fo_plan *p)
 {
-	struct dd_cluster_config probe;
-	char url[300], why[200], reply[2048];
-	struct dd_patroni *api = NULL;
-	long status = 0;
+	char where[300];
 
-	if (p->cc->manager != DD_MANAGER_AUTO || p->cc->engine != DD_ENGINE_POSTGRESQL)
-		return;
-	for (size_t i = 0; i < p->n; i++) {
-		memset(&probe, 0, sizeof(probe));
-		probe.name = p->cc->name;
-		snprintf(url, sizeof(url), "http://%s:%d", p->nodes[i].nc->host, PT_DEFAULT_PORT);
-		probe.patroni_url = url;
-		if (p->nodes[i].nc->host[0] == '/' ||
-		    dd_patroni_new(&probe, NULL, NULL, PT_DETECT_MS, &api, why, sizeof(why)) != 0)
-			continue;
-		int rc = dd_patroni_call(api, NULL, "GET", "/patroni", NULL, &status, reply,
-		    sizeof(reply), why, sizeof(why));
-		dd_patroni_free(api);
-		if (rc == 0 && strstr(reply, "\"scope\"") != NULL) {
-			fo_check(p, "manager", DD_FO_CHECK_FAIL, false,
-			    "a Patroni agent answers at %s (HTTP %ld): set manager = patroni "
-			    "(dbdeck "
-			    "then asks Patroni) or manager = none in [cluster %s]",
-			    url, status, p->cc->name);
-			return;
-		}
-	}
+	if (dd_patroni_detect(p->cc, PT_DETECT_MS, where, sizeof(where)))
+		fo_check(p, "manager", DD_FO_CHECK_FAIL, false,
+		    "a Patroni agent answers at %s: set manager = patroni (dbdeck then asks "
+		    "Patroni) or manager = none in [cluster %s]",
+		    where, p->cc->name);
 }

@@ -215,3 +215,35 @@ dd_patroni_get_cluster(struct dd_patroni *p, struct dd_patroni_view *out, char *
 	dd_seterr(err, errlen, "Patroni's /cluster: %s", why);
 	return -1;
 }
+
+bool
+dd_patroni_detect(const struct dd_cluster_config *cc, int64_t timeout_ms, char *where, size_t len)
+{
+	struct dd_cluster_config probe;
+	char url[300], why[200], *reply = xmalloc(2048);
+	bool found = false;
+
+	if (cc->manager != DD_MANAGER_AUTO || cc->engine != DD_ENGINE_POSTGRESQL)
+		goto out;
+	for (size_t i = 0; i < cc->n_nodes && !found; i++) {
+		struct dd_patroni *api = NULL;
+		long status = 0;
+		if (cc->nodes[i]->host[0] == '/')
+			continue; /* a Unix socket directory: no host to ask */
+		memset(&probe, 0, sizeof(probe));
+		probe.name = cc->name;
+		snprintf(url, sizeof(url), "http://%s:8008", cc->nodes[i]->host);
+		probe.patroni_url = url;
+		if (dd_patroni_new(&probe, NULL, NULL, timeout_ms, &api, why, sizeof(why)) != 0)
+			continue;
+		found = dd_patroni_call(api, NULL, "GET", "/patroni", NULL, &status, reply, 2048,
+		            why, sizeof(why)) == 0 &&
+		        strstr(reply, "\"scope\"") != NULL;
+		dd_patroni_free(api);
+		if (found)
+			dd_strlcpy(where, url, len);
+	}
+out:
+	free(reply);
+	return found;
+}

@@ -14,6 +14,8 @@
 #   patroni.sh psql DIR NODE [ARGS...]          psql as the operator
 #   patroni.sh api DIR NODE METHOD PATH [JSON]  one REST call to NODE's agent
 #
+# DD_PATRONI_PG1_API_PORT=PORT puts pg1's agent on PORT (8008, Patroni's
+# default, for the test of dbdeck's detection of an undeclared Patroni).
 # Servers and agents run as $DD_HARNESS_ACCOUNT when started by root (as
 # the main harness). The password is in DIR/password and, unavoidably, in
 # each agent's DIR/pgN/patroni.yml (0600, owned by the server account).
@@ -257,6 +259,8 @@ cmd_start() {
 		echo "${ports[i + 1]}" >"$H_DIR/$n/api_port"
 		i=$((i + 2))
 	done
+	# Patroni's default port for pg1's agent, when asked (the detection test)
+	[[ -z ${DD_PATRONI_PG1_API_PORT-} ]] || echo "$DD_PATRONI_PG1_API_PORT" >"$H_DIR/pg1/api_port"
 	p_spawn_etcd
 	until curl -s -m 1 "http://127.0.0.1:$(p_port etcd/port)/health" 2>/dev/null | grep -q true; do
 		(($(now_us) < deadline)) || { log_tail "$H_DIR/etcd/etcd.log"; die "etcd did not start"; }

@@ -107,6 +107,14 @@ int dd_patroni_get_cluster(
 int dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, const char *path,
     const char *body, long *status, char *reply, size_t replylen, char *err, size_t errlen);
 
+/*
+ * manager = auto (not said): whether a Patroni agent answers GET /patroni
+ * on port 8008 of one of cc's nodes (PostgreSQL clusters only; each node
+ * bounded by timeout_ms). True with the agent's URL in where.
+ */
+bool dd_patroni_detect(
+    const struct dd_cluster_config *cc, int64_t timeout_ms, char *where, size_t len);
+
 /* ---- actions: maintenance mode, restart, reinitialise (jobs with audit records) ---- */
 
 struct dd_audit;

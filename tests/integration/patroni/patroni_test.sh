@@ -42,6 +42,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 t0=$SECONDS
+# pg1's agent on Patroni's default port 8008 when it is free: dbdeck's detection
+port8008=0
+if ! (exec 3<>/dev/tcp/127.0.0.1/8008) 2>/dev/null; then
+	export DD_PATRONI_PG1_API_PORT=8008
+	port8008=1
+fi
 out=$(bash "$PH" start "$D" "$DBDECK" --watch $$ 2>&1) || bail "patroni harness: $out"
 echo "# $out"
 export DD_HARNESS_ENV=$D/env
@@ -78,6 +84,29 @@ assert c["ok"] and c["leader"] == "pg1" and not c["paused"], c
 assert sorted(m["role"] for m in c["members"]) == ["leader", "replica", "replica"], c
 PY
 ok $? "status --json: a patroni object (leader, paused, members)" "$(head -c 1500 "$O/status.json")"
+
+# 1b. the same servers in a file that does not say what manages them
+grep -v '^manager = \|^patroni_url = ' "$D/dbdeck.ini" >"$D/auto.ini"
+sed 's/^database = app$/database = app\nmanager = none/' "$D/auto.ini" >"$D/none.ini"
+if ((port8008)); then
+	"$DBDECK" -c "$D/auto.ini" check-config >"$O/auto-check.txt" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && grep -q "warning: cluster pt: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-check.txt"
+	ok $? "undeclared Patroni: check-config warns" "$rc $(cat "$O/auto-check.txt")"
+	"$DBDECK" -c "$D/auto.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --dry-run >"$O/auto-sw.txt" 2>&1
+	rc=$?
+	[[ $rc == 5 ]] && grep -q "FAIL.*manager.*a Patroni agent answers" "$O/auto-sw.txt"
+	ok $? "undeclared Patroni: dbdeck's own switchover refuses (exit 5)" "$rc $(cat "$O/auto-sw.txt")"
+	"$DBDECK" -c "$D/none.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --dry-run >"$O/none-sw.txt" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && ! grep -q "manager" "$O/none-sw.txt"
+	ok $? "manager = none said: the dry run of dbdeck's own switchover is not refused" "$rc $(cat "$O/none-sw.txt")"
+else
+	for t in "check-config warns" "own switchover refuses" "manager = none"; do
+		n=$((n + 1))
+		echo "ok $n - # SKIP undeclared Patroni: $t (port 8008 is taken)"
+	done
+fi
 
 # 2. switchover to each replica and back, a writer through the router
 "$WRITER" pg 9 200 >"$O/writer.txt" 2>"$O/writer.err" &
