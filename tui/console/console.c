@@ -102,6 +102,10 @@ do_request(struct loop *l)
 			console_status(l->c, DD_STYLE_WARN, "%s", why);
 		break;
 	}
+	case REQ_PATRONI:
+		if (!jobs_patroni(l->jobs, r->cluster_name, r->patroni_op, why, sizeof(why)))
+			console_status(l->c, DD_STYLE_WARN, "%s", why);
+		break;
 	case REQ_NONE: break;
 	}
 	memset(r, 0, sizeof(*r));

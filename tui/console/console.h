@@ -64,6 +64,7 @@ enum req_kind {
 	REQ_PAUSE,        /* pause or resume the monitor */
 	REQ_PLAN,         /* plan a switchover or failover (a core job; the dialog follows) */
 	REQ_RUN_PLAN,     /* the plan was confirmed: run it */
+	REQ_PATRONI,      /* ask Patroni to pause or resume (a core job with audit records) */
 };
 
 struct console_request {
@@ -83,6 +84,8 @@ struct console_request {
 	/* REQ_PLAN: cluster_name; fo_to the candidate ("" = the most advanced) */
 	bool failover;
 	char fo_to[64];
+	/* REQ_PATRONI: cluster_name; enum dd_patroni_op (pause or resume) */
+	int patroni_op;
 };
 
 /* A switchover or failover as the console shows it while it runs and after. */
