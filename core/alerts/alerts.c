@@ -490,8 +490,8 @@ rule_topology(
 
 /* What the servers say against Patroni's leader; false when they agree (why stays ""). */
 static bool
-patroni_disagreement(const struct dd_snapshot *s, const struct dd_snap_cluster *cl, char *why,
-    size_t len)
+patroni_disagreement(
+    const struct dd_snapshot *s, const struct dd_snap_cluster *cl, char *why, size_t len)
 {
 	why[0] = '\0';
 	for (int i = cl->first_node; i < cl->first_node + cl->n_nodes && i < s->n_nodes; i++) {
@@ -499,7 +499,8 @@ patroni_disagreement(const struct dd_snapshot *s, const struct dd_snap_cluster *
 		bool leader = strcmp(n->name, cl->patroni_leader) == 0;
 		bool writable = n->reachable && n->role == DD_ROLE_PRIMARY && !n->read_only;
 		if (!leader && writable)
-			snprintf(why, len, "Patroni says %s leads, but %s is a writable primary too",
+			snprintf(why, len,
+			    "Patroni says %s leads, but %s is a writable primary too",
 			    cl->patroni_leader, n->name);
 		else if (leader && n->reachable && !writable)
 			snprintf(why, len, "Patroni says %s leads, but it answers read-only",

@@ -210,7 +210,8 @@ check_manager(const struct cfg_rec *cr, struct dd_diags *diags, const char *file
 		    "cluster %s: manager = patroni needs engine = postgresql", c->name);
 	if (!c->patroni_url)
 		dd_diags_add(diags, DD_DIAG_ERROR, file, cr->line,
-		    "cluster %s: manager = patroni needs patroni_url (the agents' REST URLs)", c->name);
+		    "cluster %s: manager = patroni needs patroni_url (the agents' REST URLs)",
+		    c->name);
 }
 
 /* Links every cluster's nodes; warns of unused nodes unless a nodes list was rejected. */

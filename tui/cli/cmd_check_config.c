@@ -73,7 +73,8 @@ check_managers(const struct dd_config *cfg, struct dd_diags *diags)
 		const struct dd_cluster_config *c = dd_config_cluster(cfg, i);
 		if (dd_patroni_detect(c, 1000, where, sizeof(where)))
 			dd_diags_add(diags, DD_DIAG_WARNING, dd_config_path(cfg), c->line,
-			    "cluster %s: a Patroni agent answers at %s: say manager = patroni (dbdeck "
+			    "cluster %s: a Patroni agent answers at %s: say manager = patroni "
+			    "(dbdeck "
 			    "then acts through Patroni) or manager = none; until then dbdeck's own "
 			    "switchover and failover refuse it (docs/patroni.md)",
 			    c->name, where);

@@ -103,10 +103,11 @@ json_patroni(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 		const struct dd_snap_node *n = &s->nodes[i];
 		if (!n->patroni_role[0])
 			continue;
-		json_array_append_new(members,
-		    json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", jstr(n->name), "role",
-		        jstr(n->patroni_role), "state", jstr(n->patroni_state), "lag_bytes",
-		        jint_or_null(n->patroni_lag), "pending_restart", n->patroni_pending_restart));
+		json_array_append_new(
+		    members, json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", jstr(n->name), "role",
+		                 jstr(n->patroni_role), "state", jstr(n->patroni_state),
+		                 "lag_bytes", jint_or_null(n->patroni_lag), "pending_restart",
+		                 n->patroni_pending_restart));
 	}
 	json_object_set_new(o, "members", members);
 	return o;
@@ -222,7 +223,8 @@ print_text(const struct dd_snapshot *s, bool ascii)
 			print_node(&s->nodes[j], ascii);
 		if (cl->patroni && cl->patroni_ok)
 			printf("  patroni: leader %s%s\n",
-			    cl->patroni_leader[0] ? clean(cl->patroni_leader, ascii, c, 64) : "none",
+			    cl->patroni_leader[0] ? clean(cl->patroni_leader, ascii, c, 64)
+			                          : "none",
 			    cl->patroni_paused ? ", PAUSED (maintenance mode)" : "");
 		else if (cl->patroni)
 			printf("  patroni: %s\n", clean(cl->patroni_error, ascii, c, 78));

@@ -151,9 +151,8 @@ const struct ccmd_def ccmd_defs[] = {
         "planned change of primary (asks for the cluster's name)", false},
     {"failover", NULL, CCMD_FAILOVER, 1, 2, ":failover CLUSTER [NODE]",
         "promote a replica when the primary is gone (asks for the cluster's name)", false},
-    {"patroni", NULL, CCMD_PATRONI, 2, 2, ":patroni CLUSTER pause|resume",
-        "Patroni's maintenance mode on or off (manager = patroni; asks for the cluster's name)",
-        true},
+    {"patroni", NULL, CCMD_PATRONI, 2, 2, ":patroni CLUSTER ACTION",
+        "ACTION pause or resume: Patroni's maintenance mode (asks for the cluster's name)", true},
 };
 const size_t ccmd_count = DD_ARRAY_LEN(ccmd_defs);
 

@@ -321,8 +321,8 @@ patroni(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	snprintf(buf, sizeof(buf), "%.24s, %.24s", n->patroni_role, n->patroni_state);
 	pager_raw(p, DD_STYLE_NORMAL, buf, strlen(buf), 0);
 	if (n->patroni_lag >= 0)
-		pager_printf(p, DD_STYLE_DIM, "%slag %lld bytes", c->gl->sep,
-		    (long long)n->patroni_lag);
+		pager_printf(
+		    p, DD_STYLE_DIM, "%slag %lld bytes", c->gl->sep, (long long)n->patroni_lag);
 	if (n->patroni_pending_restart)
 		pager_text(p, DD_STYLE_WARN, "  pending restart");
 	if (cl->patroni_paused)

@@ -184,11 +184,13 @@ struct dd_cluster_config {
 	int64_t hook_timeout_ms;   /* fence_command / rejoin_command deadline */
 	int64_t switchover_timeout_ms; /* catch-up and replicas resuming, per wait */
 	char *replication_credential;  /* vault entry for CHANGE MASTER; NULL when not set */
+	/* manager = patroni (docs/patroni.md) */
 	enum dd_manager manager;
 	char *patroni_url;        /* REST URLs, separated by commas or blanks; NULL when not set */
 	char *patroni_credential; /* vault entry for the REST API's Basic auth; NULL when not set */
 	char *patroni_tls_ca;     /* path: CA of the REST API's certificate; NULL when not set */
-	char *theme;                   /* NULL: the console's theme */
+
+	char *theme; /* NULL: the console's theme */
 	enum dd_colour accent;
 };
 

@@ -6,8 +6,9 @@
 #   2. switchover through dbdeck to each replica and back: Patroni's leader
 #      changes, the writer's router follows, no acknowledged write is lost;
 #      the longest write gap is printed
-#   3. maintenance mode: a switchover is refused while paused (exit 5), and
-#      with it resume; read-only refuses; Patroni's own refusal is exit 5
+#   3. maintenance mode: a switchover is refused while paused (exit 5);
+#      resume from the console (tmux); read-only refuses; Patroni's own
+#      refusal is exit 5
 #   4. a node promoted by hand behind Patroni's back: critical alert
 #   5. failover after kill -9 of the leader's postgres and agent: dbdeck asks
 #      Patroni (never promotes itself), reports the new leader; the old one
@@ -37,6 +38,7 @@ rmdir "$D"
 BG=
 cleanup() {
 	[[ -n $BG ]] && kill "$BG" 2>/dev/null
+	tmux -L "ddpt-$$" kill-server 2>/dev/null
 	bash "$PH" stop "$D" >/dev/null 2>&1
 }
 trap cleanup EXIT
@@ -151,16 +153,30 @@ dd switchover pt --to pg2 --yes >"$O/swp.txt" 2>&1
 rc=$?
 [[ $rc == 5 ]] && grep -q "FAIL.*paused.*maintenance mode" "$O/swp.txt" && [[ $(leader) == pg1 ]]
 ok $? "a switchover while paused: refused (exit 5), nothing changed" "$rc $(cat "$O/swp.txt")"
-dd patroni pt resume --yes >"$O/resume.txt" 2>&1
+# resume from the console: :patroni pt resume, the typed dialog, the job
+sock=ddpt-$$
+tmx() { tmux -L "$sock" "$@"; }
+screen_has() { tmx capture-pane -p | grep -qE -- "$1"; }
+tmx -f /dev/null new-session -d -x 120 -y 30 \
+	"env LANG=C.UTF-8 $DBDECK -c $D/dbdeck.ini --passphrase-file $D/passphrase; sleep 120"
+poll 30 screen_has "patroni leader pg1 PAUSED"
+ok $? "console: the overview shows Patroni's leader and PAUSED" "$(tmx capture-pane -p | head -8)"
+tmx send-keys ":patroni pt resume" Enter
+poll 10 screen_has "Patroni resume of pt\?"
+tmx send-keys -l pt
+tmx send-keys Enter
+poll 20 screen_has "resume of pt done"
 rc=$?
-[[ $rc == 0 ]] && grep -q "Patroni says not paused" "$O/resume.txt"
-ok $? "resume: exit 0, Patroni manages the cluster again" "$rc $(cat "$O/resume.txt")"
+poll 10 bash -c "! '$DBDECK' -c '$D/dbdeck.ini' patroni pt show | grep -q PAUSED"
+ok $((rc + $?)) "console: :patroni pt resume, confirmed by typing pt: Patroni manages the cluster again" \
+	"$(tmx capture-pane -p | tail -12)"
+tmx kill-server 2>/dev/null
 dd patroni pt reinit pg1 --yes >"$O/reinit.txt" 2>&1
 rc=$?
 [[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 503): I am the leader" "$O/reinit.txt"
 ok $? "Patroni's refusal (reinit of the leader) is a dbdeck refusal with its reason" "$rc $(cat "$O/reinit.txt")"
 [[ $(grep -c '"action":"patroni-' "$D/audit.log") == 6 ]]
-ok $? "audit: start and end records of pause, resume and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
+ok $? "audit: start and end records of pause, resume (console) and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
 
 # 4. a node promoted by hand behind Patroni's back (Patroni paused, so that it does not undo it)
 dd patroni pt pause --yes >/dev/null 2>&1
