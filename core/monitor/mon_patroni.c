@@ -5,7 +5,10 @@
  * the UI thread, with a deadline of at most 2 s); the builder copies the
  * last view into the snapshot: the cluster's leader, paused, timeline and
  * any error, and each configured node's role, state, lag and pending
- * restart as Patroni sees them. The monitor reads without credentials:
+ * restart as Patroni sees them. For a PostgreSQL cluster that does not say
+ * what manages it (manager = auto) it looks once, in the first round, for a
+ * Patroni agent on port 8008 beside its nodes (patroni_undeclared: the
+ * console and `status` warn). The monitor reads without credentials:
  * Patroni's Basic auth guards only its unsafe endpoints (the actions use
  * patroni_credential).
  */
@@ -16,7 +19,8 @@
 #include "monitor/monitor_int.h"
 #include "util/util.h"
 
-#define PT_READ_MS 2000
+#define PT_READ_MS   2000
+#define PT_DETECT_MS 1000
 
 void
 mon_patroni_setup(struct mcluster *mc)
@@ -41,6 +45,22 @@ mon_patroni_free(struct mcluster *mc)
 	mc->pt_view = NULL;
 }
 
+/* manager = auto: looks once for a Patroni agent beside the cluster's nodes. */
+static void
+look_for_patroni(struct dd_monitor *m, struct mcluster *mc)
+{
+	char where[300] = "";
+
+	if (mc->pt_looked)
+		return;
+	mc->pt_looked = true;
+	if (!dd_patroni_detect(mc->cc, PT_DETECT_MS, where, sizeof(where)))
+		return;
+	pthread_mutex_lock(&m->build_mu);
+	dd_strlcpy(mc->pt_undeclared, where, sizeof(mc->pt_undeclared));
+	pthread_mutex_unlock(&m->build_mu);
+}
+
 void
 mon_patroni_refresh(struct dd_monitor *m)
 {
@@ -49,6 +69,8 @@ mon_patroni_refresh(struct dd_monitor *m)
 
 	for (int i = 0; i < m->n_clusters; i++) {
 		struct mcluster *mc = &m->clusters[i];
+		if (mc->cc->manager == DD_MANAGER_AUTO)
+			look_for_patroni(m, mc);
 		if (mc->pt == NULL)
 			continue;
 		if (v == NULL)
@@ -91,6 +113,7 @@ mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_clus
 		sc->patroni_leader = snap_str(b, sc->patroni_ok ? mc->pt_view->leader : "");
 		sc->patroni_paused = sc->patroni_ok && mc->pt_view->paused;
 		sc->patroni_timeline = sc->patroni_ok ? mc->pt_view->timeline : -1;
+		sc->patroni_undeclared = snap_str(b, mc->pt_undeclared);
 		if (sc->patroni)
 			fill_nodes(mc, b, nodes);
 		else

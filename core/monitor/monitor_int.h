@@ -184,6 +184,10 @@ struct mcluster {
 	struct dd_patroni_view *pt_view;
 	bool pt_ok;
 	char pt_err[200];
+	/* manager = auto: a Patroni agent found beside a node (its URL; "" none), looked for once
+	 */
+	bool pt_looked;
+	char pt_undeclared[300];
 };
 
 struct dd_monitor {

@@ -128,6 +128,8 @@ json_cluster(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 	json_object_set_new(o, "nodes", nodes);
 	if (c->patroni)
 		json_object_set_new(o, "patroni", json_patroni(s, c));
+	if (c->patroni_undeclared && c->patroni_undeclared[0])
+		json_object_set_new(o, "patroni_undeclared", jstr(c->patroni_undeclared));
 	return o;
 }
 
@@ -228,6 +230,10 @@ print_text(const struct dd_snapshot *s, bool ascii)
 			    cl->patroni_paused ? ", PAUSED (maintenance mode)" : "");
 		else if (cl->patroni)
 			printf("  patroni: %s\n", clean(cl->patroni_error, ascii, c, 78));
+		if (cl->patroni_undeclared && cl->patroni_undeclared[0])
+			printf("  warning: a Patroni agent answers at %s: say manager = patroni or "
+			       "none (docs/patroni.md)\n",
+			    clean(cl->patroni_undeclared, ascii, c, 78));
 		printf("\n");
 	}
 	printf("alerts: %d\n", s->n_alerts);

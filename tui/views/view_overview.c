@@ -254,6 +254,9 @@ cluster_line(struct ov_ctx *o, int k)
 	}
 	x += screen_printf(scr, o->y, x, cl->n_alerts ? DD_STYLE_WARN : bs, 40, "%s%d alert%s ",
 	    o->c->gl->sep, cl->n_alerts, cl->n_alerts == 1 ? "" : "s");
+	if (cl->patroni_undeclared && cl->patroni_undeclared[0])
+		x += screen_printf(scr, o->y, x, DD_STYLE_WARN, 70,
+		    "%sPatroni answers beside a node: say manager ", o->c->gl->sep);
 	if (cl->patroni) { /* manager = patroni: Patroni's word beside dbdeck's (docs/patroni.md) */
 		dd_text_sanitize(name, sizeof(name), cl->patroni_leader ? cl->patroni_leader : "",
 		    cl->patroni_leader ? strlen(cl->patroni_leader) : 0, 24, tf);

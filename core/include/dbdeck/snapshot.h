@@ -178,6 +178,8 @@ struct dd_snap_cluster {
 	const char *patroni_leader; /* "" none */
 	bool patroni_paused;        /* maintenance mode */
 	int64_t patroni_timeline;   /* the leader's; -1 unknown */
+	/* manager = auto: a Patroni agent answers beside a node (its URL); "" none */
+	const char *patroni_undeclared;
 	int n_route_reasons;        /* newest last */
 	const char *route_reasons[DD_SNAP_ROUTE_REASONS];
 };

@@ -95,6 +95,9 @@ if ((port8008)); then
 	rc=$?
 	[[ $rc == 0 ]] && grep -q "warning: cluster pt: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-check.txt"
 	ok $? "undeclared Patroni: check-config warns" "$rc $(cat "$O/auto-check.txt")"
+	"$DBDECK" -c "$D/auto.ini" --passphrase-file "$D/passphrase" status >"$O/auto-status.txt" 2>&1
+	grep -q "warning: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-status.txt"
+	ok $? "undeclared Patroni: status (the monitor) warns" "$(cat "$O/auto-status.txt")"
 	"$DBDECK" -c "$D/auto.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --dry-run >"$O/auto-sw.txt" 2>&1
 	rc=$?
 	[[ $rc == 5 ]] && grep -q "FAIL.*manager.*a Patroni agent answers" "$O/auto-sw.txt"
@@ -104,7 +107,7 @@ if ((port8008)); then
 	[[ $rc == 0 ]] && ! grep -q "manager" "$O/none-sw.txt"
 	ok $? "manager = none said: the dry run of dbdeck's own switchover is not refused" "$rc $(cat "$O/none-sw.txt")"
 else
-	for t in "check-config warns" "own switchover refuses" "manager = none"; do
+	for t in "check-config warns" "status warns" "own switchover refuses" "manager = none"; do
 		n=$((n + 1))
 		echo "ok $n - # SKIP undeclared Patroni: $t (port 8008 is taken)"
 	done
