@@ -78,7 +78,8 @@ pt_check_view(struct dd_fo_plan *p)
 	const struct dd_patroni_view *v = &p->pt->view;
 	const struct dd_patroni_member *lead =
 	    v->leader[0] ? dd_patroni_member(v, v->leader) : NULL;
-	bool healthy_leader = member_healthy(lead) && p->nodes[node_index(p, v->leader)].reachable;
+	int li = lead ? node_index(p, v->leader) : -1; /* -1: not one of dbdeck's nodes */
+	bool healthy_leader = member_healthy(lead) && (li < 0 || p->nodes[li].reachable);
 
 	if (v->paused)
 		fo_check(p, "paused", DD_FO_CHECK_FAIL, true,
@@ -90,8 +91,8 @@ pt_check_view(struct dd_fo_plan *p)
 		    p, "paused", DD_FO_CHECK_OK, false, "Patroni manages the cluster (not paused)");
 	if (p->action == DD_FO_SWITCHOVER && !healthy_leader)
 		fo_check(p, "primary", DD_FO_CHECK_FAIL, false,
-		    "Patroni has no healthy leader%s%s: use failover", v->leader[0] ? " (" : "",
-		    v->leader[0] ? v->leader : "");
+		    "Patroni has no healthy leader%s%s%s: use failover", v->leader[0] ? " (" : "",
+		    v->leader, v->leader[0] ? ": down or not running)" : "");
 	else if (p->action == DD_FO_SWITCHOVER && p->primary >= 0 &&
 	         strcmp(fo_name(p, p->primary), v->leader) != 0)
 		fo_check(p, "primary", DD_FO_CHECK_FAIL, false,
@@ -104,8 +105,8 @@ pt_check_view(struct dd_fo_plan *p)
 	else
 		fo_check(p, "primary", DD_FO_CHECK_OK, false, "Patroni's leader: %s",
 		    v->leader[0] ? v->leader : "none");
-	if (p->action == DD_FO_SWITCHOVER && lead)
-		p->primary = node_index(p, v->leader);
+	if (p->action == DD_FO_SWITCHOVER && li >= 0)
+		p->primary = li;
 }
 
 static void
