@@ -21,6 +21,7 @@ packages=(
 	libmicrohttpd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 	tmux procps openssl python3 python3-nacl valgrind man-db groff-base
+	libcurl4-openssl-dev patroni etcd-server
 )
 for opt in "$@"; do
 	case $opt in
@@ -49,6 +50,8 @@ present() {
 	libzstd-dev) pc libzstd ;;
 	libmicrohttpd-dev) pc libmicrohttpd ;;
 	prometheus) has promtool ;;
+	libcurl4-openssl-dev) pc libcurl ;;
+	etcd-server) has etcd || [ -x /usr/bin/etcd ] ;;
 	python3-nacl) /usr/bin/python3 -c 'import nacl' 2>/dev/null ;;
 	postgresql-15) [ -x "$pgbin/postgres" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ;;
 	postgresql-client-15) [ -x "$pgbin/psql" ] && [ -x "$pgbin/pg_basebackup" ] ;;

@@ -14,8 +14,9 @@
 # Suites: format (tracked .c/.h files against clang-format), unit, fuzz
 # (corpus replays, then every libFuzzer target for $DD_FUZZ_SECONDS, default
 # 10, in a clang build: build-fuzz/), integration, tui, asan (unit and fuzz
-# under ASan+UBSan: build-asan/), tsan (the tests of the meson suite `tsan`
-# under ThreadSanitizer: build-tsan/; some of them need the harness). $BUILD
+# under ASan+UBSan: build-asan/), patroni (a Patroni-managed cluster on a
+# harness of its own: tests/integration/patroni), tsan (the tests of the
+# meson suite `tsan` under ThreadSanitizer: build-tsan/; some of them need the harness). $BUILD
 # names the gcc build directory (default build); the other trees are
 # $BUILD-asan, $BUILD-fuzz and $BUILD-tsan.
 set -uo pipefail
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: tools/test.sh [--suite NAME]..." >&2; exit 2 ;;
 	esac
 done
-[ ${#suites[@]} -eq 0 ] && suites=(format unit fuzz integration tui asan tsan)
+[ ${#suites[@]} -eq 0 ] && suites=(format unit fuzz integration tui patroni asan tsan)
 want() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 passed=0 failed=0 skipped=0
@@ -193,6 +194,10 @@ if want integration || want tui || [ $tsan_built = 1 ]; then
 	fi
 	stop_harness
 fi
+
+# Clusters managed by Patroni (issue 16): one test on a harness of its own
+# (etcd and three Patroni agents, tests/harness/patroni.sh), about 100 s.
+want patroni && run_suite patroni "$build" --suite patroni --num-processes 1
 
 if want asan; then
 	echo "== asan: unit and fuzz suites under ASan+UBSan" >&2

@@ -80,6 +80,7 @@ static const char *const rule_names[DD_RULE__COUNT] = {
     [DD_RULE_NO_PRIMARY] = "no_primary",
     [DD_RULE_MULTIPLE_PRIMARIES] = "multiple_primaries",
     [DD_RULE_BACKUP_STALE] = "backup_stale",
+    [DD_RULE_PATRONI_DISAGREES] = "patroni_disagrees",
 };
 
 const char *
@@ -589,6 +590,45 @@ rule_backup_stale(
 	    DD_RULE_BACKUP_STALE);
 }
 
+/* What the servers say against Patroni's leader; false when they agree (why stays ""). */
+static bool
+patroni_disagreement(
+    const struct dd_snapshot *s, const struct dd_snap_cluster *cl, char *why, size_t len)
+{
+	why[0] = '\0';
+	for (int i = cl->first_node; i < cl->first_node + cl->n_nodes && i < s->n_nodes; i++) {
+		const struct dd_snap_node *n = &s->nodes[i];
+		bool leader = strcmp(n->name, cl->patroni_leader) == 0;
+		bool writable = n->reachable && n->role == DD_ROLE_PRIMARY && !n->read_only;
+		if (!leader && writable)
+			snprintf(why, len,
+			    "Patroni says %s leads, but %s is a writable primary too",
+			    cl->patroni_leader, n->name);
+		else if (leader && n->reachable && !writable)
+			snprintf(why, len, "Patroni says %s leads, but it answers read-only",
+			    cl->patroni_leader);
+		if (why[0])
+			return true;
+	}
+	return false;
+}
+
+/* manager = patroni: Patroni's leader against the writable server dbdeck sees. */
+static void
+rule_patroni(
+    struct eval *ev, const struct dd_snap_cluster *cl, int ci, const struct dd_alert_thresholds *th)
+{
+	struct rule_state *st = cluster_rule(ev->a, ci, DD_RULE_PATRONI_DISAGREES);
+	char why[200] = "", msg[240];
+	int64_t for_ms = th->down_for_ms > 3000 ? th->down_for_ms : 3000;
+	bool cond = cl->patroni && cl->patroni_ok && cl->patroni_leader && cl->patroni_leader[0] &&
+	            patroni_disagreement(ev->snap, cl, why, sizeof(why));
+
+	snprintf(msg, sizeof(msg), "cluster %s: %.200s", cl->name, why);
+	settle(ev, st, hold(ev, &st->held_ns, cond, for_ms), DD_SEV_CRIT, msg, ci, -1,
+	    DD_RULE_PATRONI_DISAGREES);
+}
+
 size_t
 dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
     const struct dd_alert_thresholds *th, struct dd_alert_change *out, size_t max)
@@ -613,6 +653,7 @@ dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
 		rule_topology(&ev, &snap->clusters[i], i, &th[i]);
 		rule_slow(&ev, &snap->clusters[i], i, &th[i]);
 		rule_backup_stale(&ev, &snap->clusters[i], i, &th[i]);
+		rule_patroni(&ev, &snap->clusters[i], i, &th[i]);
 	}
 	return ev.n;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbdeck/patroni.h"
 #include "util/util.h"
 
 static void
@@ -186,6 +187,33 @@ check_verify_target(const struct cfg_rec *cr, struct dd_diags *diags, const char
 	    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 }
 
+/* manager = patroni needs PostgreSQL and patroni_url; the URLs must be http(s). */
+static void
+check_manager(const struct cfg_rec *cr, struct dd_diags *diags, const char *file)
+{
+	const struct dd_cluster_config *c = &cr->u.cluster;
+	int ku = dd_cfg_key_find(CFG_CLUSTER, "patroni_url");
+	char urls[8][256], why[200];
+
+	if (c->patroni_url && dd_patroni_split_urls(c->patroni_url, urls, 8, why, sizeof(why)) < 0)
+		dd_diags_add(diags, DD_DIAG_ERROR, file, cr->key_line[ku], "%s", why);
+	if (c->manager != DD_MANAGER_PATRONI) {
+		if (c->patroni_url)
+			dd_diags_add(diags, DD_DIAG_WARNING, file, cr->key_line[ku],
+			    "patroni_url is set but cluster %s does not say manager = patroni; "
+			    "it is not used",
+			    c->name);
+		return;
+	}
+	if (c->engine != DD_ENGINE_POSTGRESQL)
+		dd_diags_add(diags, DD_DIAG_ERROR, file, cr->line,
+		    "cluster %s: manager = patroni needs engine = postgresql", c->name);
+	if (!c->patroni_url)
+		dd_diags_add(diags, DD_DIAG_ERROR, file, cr->line,
+		    "cluster %s: manager = patroni needs patroni_url (the agents' REST URLs)",
+		    c->name);
+}
+
 /* Links every cluster's nodes; warns of unused nodes unless a nodes list was rejected. */
 static void
 link_nodes(struct dd_config *cfg, struct dd_diags *diags, const char *file)
@@ -196,6 +224,7 @@ link_nodes(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		link_cluster(cfg, cfg->clusters[i], diags, file);
 		check_verify_target(cfg->clusters[i], diags, file);
+		check_manager(cfg->clusters[i], diags, file);
 		lists_good = lists_good && !cfg->clusters[i]->key_bad[ki];
 	}
 	for (size_t i = 0; lists_good && i < cfg->nnodes; i++) {

@@ -75,6 +75,7 @@ extern const char *const dd_cfg_no_replica_choices[];
 extern const char *const dd_cfg_tls_choices[];
 extern const char *const dd_cfg_auth_choices[];
 extern const char *const dd_cfg_colour_choices[];
+extern const char *const dd_cfg_manager_choices[];
 
 /* ---- value parsers (config_value.c) -------------------------------------
  * Each returns true and stores the value, or returns false with the reason

@@ -38,6 +38,7 @@ _Static_assert(sizeof(enum dd_no_replica) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_tls_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_auth_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum dd_colour) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum dd_manager) == sizeof(int), "enum size");
 
 /* In the order of each enum's values. */
 const char *const dd_cfg_engine_choices[] = {"postgresql", "mariadb", "mysql", NULL};
@@ -46,6 +47,7 @@ const char *const dd_cfg_no_replica_choices[] = {"primary", "fail", NULL};
 const char *const dd_cfg_tls_choices[] = {
     "disable", "prefer", "require", "verify-ca", "verify-full", NULL};
 const char *const dd_cfg_auth_choices[] = {"strict", "any", NULL};
+const char *const dd_cfg_manager_choices[] = {"auto", "none", "patroni", NULL};
 const char *const dd_cfg_colour_choices[] = {
     "none", "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white", NULL};
 
@@ -205,6 +207,21 @@ const struct cfg_key dd_cfg_keys[] = {
 	{.name = "replication_credential", .section = CFG_CLUSTER, .type = CFG_NAME,
 	    .flags = CFG_OPTIONAL, .offset = CLU(replication_credential, char *),
 	    .doc = "vault entry: the replication account MariaDB replicas connect with (CHANGE MASTER)"},
+	{.name = "manager", .section = CFG_CLUSTER, .type = CFG_ENUM, .def = "auto",
+	    .choices = dd_cfg_manager_choices, .offset = CLU_ENUM(manager),
+	    .doc = "what manages the roles: none (dbdeck's own switchover), patroni (dbdeck acts "
+		   "through Patroni), auto (not said: a Patroni setup found is a warning and "
+		   "dbdeck's own switchover refuses; docs/patroni.md)"},
+	{.name = "patroni_url", .section = CFG_CLUSTER, .type = CFG_STRING, .flags = CFG_OPTIONAL,
+	    .offset = CLU(patroni_url, char *),
+	    .doc = "manager = patroni: the agents' REST URLs (http[s]://HOST:PORT), separated by "
+		   "commas or blanks; tried in order"},
+	{.name = "patroni_credential", .section = CFG_CLUSTER, .type = CFG_NAME,
+	    .flags = CFG_OPTIONAL, .offset = CLU(patroni_credential, char *),
+	    .doc = "vault entry: user and password for the REST API's Basic auth (unset: none)"},
+	{.name = "patroni_tls_ca", .section = CFG_CLUSTER, .type = CFG_PATH, .flags = CFG_OPTIONAL,
+	    .offset = CLU(patroni_tls_ca, char *),
+	    .doc = "CA certificates to verify an https patroni_url with (unset: the system's)"},
 	{.name = "theme", .section = CFG_CLUSTER, .type = CFG_NAME, .flags = CFG_OPTIONAL,
 	    .def_doc = "[console] theme", .offset = CLU(theme, char *),
 	    .doc = "colour theme for this cluster's panels"},
@@ -338,4 +355,10 @@ const char *
 dd_colour_name(enum dd_colour c)
 {
 	return choice_name(dd_cfg_colour_choices, (int)c);
+}
+
+const char *
+dd_manager_name(enum dd_manager m)
+{
+	return choice_name(dd_cfg_manager_choices, (int)m);
 }

@@ -241,6 +241,9 @@ fo_checks_common(struct dd_fo_plan *p)
 {
 	check_nodes(p);
 	check_lock(p);
+	if (p->cc->manager == DD_MANAGER_PATRONI)
+		return; /* Patroni's view decides the rest (fo_patroni.c) */
+	fo_patroni_detect_check(p);
 	check_primary(p);
 	check_candidate(p);
 	check_hooks(p);

@@ -10,6 +10,7 @@
  *   fo_hook.c    fence_command / rejoin_command: argv split, run, timeout
  *   fo_run.c     the job: the steps' one transition path, rollback, outcome
  *   fo_sql.c     small SQL helpers (one value, secrets, quoting, conninfo)
+ *   fo_patroni.c manager = patroni: the engine that asks Patroni instead
  */
 #ifndef DD_FO_INT_H
 #define DD_FO_INT_H
@@ -114,6 +115,10 @@ struct fo_engine {
 
 extern const struct fo_engine fo_engine_pg;
 extern const struct fo_engine fo_engine_my;
+extern const struct fo_engine fo_engine_patroni; /* manager = patroni (fo_patroni.c) */
+
+/* An engine step's answer (besides 0 done, -1 failed): refused, nothing changed. */
+#define FO_STEP_REFUSED 1
 
 struct dd_fo_plan {
 	enum dd_fo_action action;
@@ -146,6 +151,7 @@ struct dd_fo_plan {
 	bool promoted;
 	bool held; /* routers hold writes */
 	char manual[DD_JOB_TEXT_MAX];
+	struct fo_patroni *pt; /* manager = patroni: the REST client and its view */
 };
 
 /* ---- fo_plan.c ---- */
@@ -214,6 +220,12 @@ void fo_conninfo_target(const char *in, char *host, size_t hlen, int *port);
 struct dd_audit_record;
 /* True when r is the end record of an action that promoted its target. */
 bool fo_audit_promoted(const struct dd_audit_record *r);
+/* ---- fo_patroni.c ---- */
+/* The REST client of a manager = patroni plan (patroni_credential from the vault). */
+int fo_patroni_open(struct dd_fo_plan *p, const struct dd_fo_request *req, char *err, size_t len);
+void fo_patroni_close(struct dd_fo_plan *p);
+/* manager = auto: refuses when a Patroni agent answers beside a node. */
+void fo_patroni_detect_check(struct dd_fo_plan *p);
 
 /* ---- fo_run.c ---- */
 void fo_log(struct dd_fo_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -280,6 +280,8 @@ setup(struct dd_fo_plan *p, const struct dd_fo_request *req, char *err, size_t e
 		return DD_FO_ERR_USAGE;
 	}
 	p->eng = p->cc->engine == DD_ENGINE_POSTGRESQL ? &fo_engine_pg : &fo_engine_my;
+	if (p->cc->manager == DD_MANAGER_PATRONI) /* Patroni acts; dbdeck asks it (fo_patroni.c) */
+		p->eng = &fo_engine_patroni;
 	p->n = p->cc->n_nodes < FO_MAX_NODES ? p->cc->n_nodes : FO_MAX_NODES;
 	for (size_t i = 0; i < p->n; i++) {
 		p->nodes[i].nc = p->cc->nodes[i];
@@ -316,6 +318,8 @@ dd_fo_plan_new(const struct dd_fo_request *req, struct dd_fo_plan **out, char *e
 		rc = credentials(p, req, err, errlen);
 	if (rc == DD_FO_OK)
 		rc = hooks(p, err, errlen);
+	if (rc == DD_FO_OK && p->cc->manager == DD_MANAGER_PATRONI)
+		rc = fo_patroni_open(p, req, err, errlen);
 	if (rc != DD_FO_OK) {
 		dd_fo_plan_free(p);
 		return rc;
@@ -339,6 +343,7 @@ dd_fo_plan_free(struct dd_fo_plan *p)
 	if (p == NULL)
 		return;
 	fo_lock_release(p);
+	fo_patroni_close(p);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->nodes[i].conn)
 			dd_conn_close(p->nodes[i].conn, dd_now_mono_ns() + 500000000);

@@ -185,6 +185,8 @@ run_step(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	case FO_VERIFY: rc = step_verify(p, s, err, len); break;
 	default: rc = p->eng->step[s->kind] ? p->eng->step[s->kind](p, s, err, len) : 0; break;
 	}
+	if (rc == FO_STEP_REFUSED)
+		return STEP_REFUSED;
 	return rc == 0 ? STEP_DONE : STEP_FAILED;
 }
 

@@ -574,6 +574,7 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	fill_queries(m, b, s);
 	fill_statements(m, b, s);
 	pthread_mutex_unlock(&m->mu);
+	mon_patroni_fill(m, b, cls, nodes);
 	for (i = 0; i < m->n_clusters; i++)
 		cls[i].topology_known &= !first_contacts_pending(m, s, &cls[i]);
 	nch = dd_alerts_eval(m->alerts, s, m->th, ch, MAX_CHANGES);

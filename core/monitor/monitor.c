@@ -80,6 +80,7 @@ cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, 
 	own_names(mc, dd_cluster_pool(cl, 0));
 	mc->eng = engines[mc->engine];
 	mc->eng->make_sql(mc);
+	mon_patroni_setup(mc);
 	for (int j = 0; j < mc->n_nodes; j++) {
 		struct mnode *nd = &m->nodes[m->n_nodes];
 		nd->m = m;
@@ -227,6 +228,7 @@ cluster_free(struct mcluster *cl)
 	free(cl->sql_round);
 	free(cl->sql_round_stmts);
 	free(cl->sql_statements);
+	mon_patroni_free(cl);
 }
 
 void
@@ -391,6 +393,9 @@ round_body(struct dd_monitor *m)
 	mark_primaries(m, is_primary);
 	pthread_mutex_lock(&m->mu);
 	round = post_jobs(m, start, start + timeout, is_primary, posted, &latest);
+	pthread_mutex_unlock(&m->mu);
+	mon_patroni_refresh(m); /* while the workers probe */
+	pthread_mutex_lock(&m->mu);
 	/* one-shot: the only round waits for first contacts too (job_deadline) */
 	hard = (m->oneshot ? latest : start + timeout) + GRACE_MS * MS_NS;
 	while (!(done = round_done(m, round, posted)) && !m->stop) {

@@ -161,6 +161,9 @@ struct mnode {
 	int64_t wait_max_interval_ns;
 };
 
+struct dd_patroni;
+struct dd_patroni_view;
+
 struct mcluster {
 	int index;
 	const char *name;
@@ -179,6 +182,16 @@ struct mcluster {
 	int64_t backup_read_ns; /* 0 = never */
 	bool backup_known;
 	int64_t backup_newest_ms;
+	/* manager = patroni (mon_patroni.c): the client (scheduler thread), the last view (under
+	 * build_mu) */
+	struct dd_patroni *pt;
+	struct dd_patroni_view *pt_view;
+	bool pt_ok;
+	char pt_err[200];
+	/* manager = auto: a Patroni agent found beside a node (its URL; "" none), looked for once
+	 */
+	bool pt_looked;
+	char pt_undeclared[300];
 };
 
 struct dd_monitor {
@@ -237,6 +250,16 @@ mon_paused(const struct dd_monitor *m)
 {
 	return atomic_load_explicit(&m->paused, memory_order_relaxed);
 }
+
+/* ---- mon_patroni.c: Patroni's view of manager = patroni clusters ---- */
+struct snap_build;
+void mon_patroni_setup(struct mcluster *mc);
+void mon_patroni_free(struct mcluster *mc);
+/* GET /cluster of every Patroni cluster (network; not under m->mu), kept under build_mu. */
+void mon_patroni_refresh(struct dd_monitor *m);
+/* Copies the kept views into the snapshot being built (builder, under build_mu). */
+void mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster *cls,
+    struct dd_snap_node *nodes);
 
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */

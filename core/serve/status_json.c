@@ -75,6 +75,32 @@ json_backup(const struct dd_snapshot *s, const struct dd_status_backup *b)
 	    "age_seconds", (json_int_t)(age_ms > 0 ? age_ms / 1000 : 0));
 }
 
+/* manager = patroni: Patroni's view as the monitor read it (docs/patroni.md). */
+static json_t *
+json_patroni(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
+{
+	json_t *o = json_object(), *members = json_array();
+
+	json_object_set_new(o, "ok", json_boolean(c->patroni_ok));
+	json_object_set_new(o, "error", c->patroni_ok ? json_null() : dd_serve_jstr(c->patroni_error));
+	json_object_set_new(
+	    o, "leader", c->patroni_leader[0] ? dd_serve_jstr(c->patroni_leader) : json_null());
+	json_object_set_new(o, "paused", json_boolean(c->patroni_paused));
+	json_object_set_new(o, "timeline", jint_or_null(c->patroni_timeline));
+	for (int i = c->first_node; i < c->first_node + c->n_nodes; i++) {
+		const struct dd_snap_node *n = &s->nodes[i];
+		if (!n->patroni_role[0])
+			continue;
+		json_array_append_new(members,
+		    json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", dd_serve_jstr(n->name), "role",
+		        dd_serve_jstr(n->patroni_role), "state", dd_serve_jstr(n->patroni_state),
+		        "lag_bytes", jint_or_null(n->patroni_lag), "pending_restart",
+		        n->patroni_pending_restart));
+	}
+	json_object_set_new(o, "members", members);
+	return o;
+}
+
 static json_t *
 json_cluster(
     const struct dd_snapshot *s, const struct dd_snap_cluster *c, const struct dd_status_backup *b)
@@ -90,6 +116,10 @@ json_cluster(
 		json_array_append_new(nodes, json_node(&s->nodes[i]));
 	json_object_set_new(o, "nodes", nodes);
 	json_object_set_new(o, "backup", json_backup(s, b));
+	if (c->patroni)
+		json_object_set_new(o, "patroni", json_patroni(s, c));
+	if (c->patroni_undeclared && c->patroni_undeclared[0])
+		json_object_set_new(o, "patroni_undeclared", dd_serve_jstr(c->patroni_undeclared));
 	return o;
 }
 

@@ -5,7 +5,9 @@
  * find (looked up as the console does, so an installed binary shows whether
  * it finds the installed themes) and, when a passphrase file makes the vault
  * openable without a terminal, checks that each cluster's credential is in
- * it. Exit 0 with a one-line summary on stdout, or 3 on any config error.
+ * it. A PostgreSQL cluster without `manager` whose nodes have a Patroni
+ * agent answering on port 8008 gets a warning. Exit 0 with a one-line
+ * summary on stdout, or 3 on any config error.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "cli.h"
 #include "cli_vault.h"
 #include "dbdeck/config.h"
+#include "dbdeck/patroni.h"
 #include "dbdeck/vault.h"
 #include "theme.h"
 
@@ -101,6 +104,28 @@ check_themes(const struct dd_config *cfg, struct dd_diags *diags)
 	}
 }
 
+/*
+ * A PostgreSQL cluster that does not say what manages it (manager = auto)
+ * while a Patroni agent answers beside one of its nodes: a warning (its
+ * switchover refuses until the file says manager = patroni or none).
+ */
+static void
+check_managers(const struct dd_config *cfg, struct dd_diags *diags)
+{
+	char where[300];
+
+	for (size_t i = 0; i < dd_config_cluster_count(cfg); i++) {
+		const struct dd_cluster_config *c = dd_config_cluster(cfg, i);
+		if (dd_patroni_detect(c, 1000, where, sizeof(where)))
+			dd_diags_add(diags, DD_DIAG_WARNING, dd_config_path(cfg), c->line,
+			    "cluster %s: a Patroni agent answers at %s: say manager = patroni "
+			    "(dbdeck "
+			    "then acts through Patroni) or manager = none; until then dbdeck's own "
+			    "switchover and failover refuse it (docs/patroni.md)",
+			    c->name, where);
+	}
+}
+
 static void
 print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warnings)
 {
@@ -145,6 +170,8 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
 		check_themes(cfg, diags);
 	bool checked = false;
 	int vault_rc = cfg ? check_credentials(cli, cfg, diags, &checked) : DD_EXIT_OK;
+	if (cfg && loaded == 0)
+		check_managers(cfg, diags);
 	fflush(stdout);
 	dd_diags_print(diags, stderr);
 	if (dd_diags_errors(diags) > 0 || loaded != 0)

@@ -116,6 +116,17 @@ print_text(const struct dd_snapshot *s, bool ascii)
 		    "LAG", "BREAKER", "POOL a/i/w/max", "CONN", "VERSION");
 		for (int j = cl->first_node; j < cl->first_node + cl->n_nodes; j++)
 			print_node(&s->nodes[j], ascii);
+		if (cl->patroni && cl->patroni_ok)
+			printf("  patroni: leader %s%s\n",
+			    cl->patroni_leader[0] ? clean(cl->patroni_leader, ascii, c, 64)
+			                          : "none",
+			    cl->patroni_paused ? ", PAUSED (maintenance mode)" : "");
+		else if (cl->patroni)
+			printf("  patroni: %s\n", clean(cl->patroni_error, ascii, c, 78));
+		if (cl->patroni_undeclared && cl->patroni_undeclared[0])
+			printf("  warning: a Patroni agent answers at %s: say manager = patroni or "
+			       "none (docs/patroni.md)\n",
+			    clean(cl->patroni_undeclared, ascii, c, 78));
 		printf("\n");
 	}
 	printf("alerts: %d\n", s->n_alerts);

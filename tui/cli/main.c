@@ -42,6 +42,8 @@ static const struct command commands[] = {
         "planned change of primary", cmd_switchover},
     {"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
         "promote a replica when the primary is gone", cmd_failover},
+    {"patroni", "patroni CLUSTER show|pause|resume|restart NODE|reinit NODE [--yes]",
+        "Patroni's view of a cluster, and actions asked of Patroni", cmd_patroni},
     {"serve", "serve [--listen ADDR:PORT]",
         "headless HTTP: /metrics, /health, /status, load-balancer checks", cmd_serve},
 };

@@ -47,6 +47,7 @@ enum ccmd_kind {
 	CCMD_RESTORE,
 	CCMD_SWITCHOVER,
 	CCMD_FAILOVER,
+	CCMD_PATRONI,
 };
 
 struct ccmd_def {

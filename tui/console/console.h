@@ -65,6 +65,7 @@ enum req_kind {
 	REQ_PAUSE,        /* pause or resume the monitor */
 	REQ_PLAN,         /* plan a switchover or failover (a core job; the dialog follows) */
 	REQ_RUN_PLAN,     /* the plan was confirmed: run it */
+	REQ_PATRONI,      /* ask Patroni to pause or resume (a core job with audit records) */
 	REQ_BACKUP,       /* a backup job: take, verify or restore (a core job) */
 	REQ_QUIT,         /* quit although a backup job runs (it is cancelled) */
 };
@@ -98,6 +99,8 @@ struct console_request {
 	enum req_backup bk_action;
 	char bk_which[64], bk_into[64];
 	bool bk_deep;
+	/* REQ_PATRONI: cluster_name; enum dd_patroni_op (pause or resume) */
+	int patroni_op;
 };
 
 /* A switchover or failover as the console shows it while it runs and after. */

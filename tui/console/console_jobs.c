@@ -13,6 +13,7 @@
 
 #include "dbdeck/audit.h"
 #include "dbdeck/backup.h"
+#include "dbdeck/patroni.h"
 #include "dbdeck/text.h"
 #include "dbdeck/util.h"
 
@@ -310,6 +311,35 @@ jobs_run_plan(struct jobs *j, struct dd_fo_plan *p, char *why, size_t whylen)
 	}
 	dd_job_unref(j->action);
 	j->action = dd_job_ref(job);
+	j->plans[j->n] = NULL;
+	j->started[j->n++] = job;
+	return true;
+}
+
+bool
+jobs_patroni(struct jobs *j, const char *cluster, int op, char *why, size_t whylen)
+{
+	struct dd_job *job;
+	char err[400];
+	struct dd_patroni_action a = {.cfg = j->fo.cfg,
+	    .cluster = cluster,
+	    .op = (enum dd_patroni_op)op,
+	    .get_credential = j->fo.cred,
+	    .cred_ctx = j->fo.cred_ctx};
+
+	if (!j->fo.cfg || !j->audit) {
+		snprintf(why, whylen, "refused: %s",
+		    j->audit ? "actions are not available here" : j->audit_err);
+		return false;
+	}
+	if (j->n == JOBS_MAX) {
+		snprintf(why, whylen, "too many actions in progress; try again");
+		return false;
+	}
+	if (dd_patroni_action_submit(&a, j->runner, j->audit, &job, err, sizeof(err)) != 0) {
+		dd_text_sanitize(why, whylen, err, strlen(err), 200, DD_TEXT_UTF8);
+		return false;
+	}
 	j->plans[j->n] = NULL;
 	j->started[j->n++] = job;
 	return true;

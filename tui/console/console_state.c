@@ -14,6 +14,7 @@
 #include "dbdeck/util.h"
 #include "console_util.h"
 #include "dbdeck/jobs.h"
+#include "dbdeck/patroni.h"
 #include "view.h"
 
 /* How long a status message stays. */
@@ -208,6 +209,32 @@ cmd_theme(struct console *c, const char *name)
 	return REACT_REDRAW | REACT_STYLES;
 }
 
+/* :patroni CLUSTER pause|resume: the typed dialog, then a job (console_jobs.c). */
+static unsigned
+cmd_patroni(struct console *c, const char *cluster, const char *op)
+{
+	bool pause = strcmp(op, "pause") == 0;
+
+	if (c->read_only) {
+		console_status(c, DD_STYLE_READONLY_BANNER, "READ-ONLY: ':patroni' is disabled");
+		return REACT_REDRAW;
+	}
+	if (!pause && strcmp(op, "resume") != 0) {
+		console_status(c, DD_STYLE_WARN, ":patroni CLUSTER pause|resume (not '%.40s')", op);
+		return REACT_REDRAW;
+	}
+	memset(&c->pending, 0, sizeof(c->pending));
+	c->pending.kind = REQ_PATRONI;
+	c->pending.patroni_op = pause ? DD_PATRONI_PAUSE : DD_PATRONI_RESUME;
+	dd_strlcpy(c->pending.cluster_name, cluster, sizeof(c->pending.cluster_name));
+	char t[120];
+	snprintf(t, sizeof(t), "Patroni %s of %.60s?", pause ? "pause" : "resume", cluster);
+	dialog_typed(&c->dlg, t, pause ? "Pause" : "Resume", c->pending.cluster_name);
+	dialog_line(&c->dlg, pause ? "maintenance mode: Patroni stops managing the cluster"
+	                           : "Patroni manages the cluster again");
+	return REACT_REDRAW;
+}
+
 static unsigned
 run_command(struct console *c, const struct ccmd *cmd)
 {
@@ -228,6 +255,7 @@ run_command(struct console *c, const struct ccmd *cmd)
 	case CCMD_HELP: console_show(c, VIEW_HELP); return REACT_REDRAW;
 	case CCMD_SWITCHOVER: return view_ask_action_named(c, cmd->args[0], false);
 	case CCMD_FAILOVER: return view_ask_action_named(c, cmd->nargs ? cmd->args[0] : NULL, true);
+	case CCMD_PATRONI: return cmd_patroni(c, cmd->args[0], cmd->args[1]);
 	default: break;
 	}
 	return REACT_REDRAW;
@@ -300,6 +328,10 @@ dialog_done(struct console *c, int key)
 		else if (c->req.kind == REQ_RUN_PLAN)
 			console_status(c, DD_STYLE_STATUS_BAR, "%s of %s started",
 			    c->req.failover ? "failover" : "switchover", c->req.cluster_name);
+		else if (c->req.kind == REQ_PATRONI)
+			console_status(c, DD_STYLE_STATUS_BAR, "asking Patroni to %s %s ...",
+			    dd_patroni_op_name((enum dd_patroni_op)c->req.patroni_op),
+			    c->req.cluster_name);
 		else
 			console_status(c, DD_STYLE_STATUS_BAR, "%s %s ...",
 			    c->req.terminate ? "terminating" : "cancelling", c->req.target);

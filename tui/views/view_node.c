@@ -300,6 +300,35 @@ events(struct console *c, struct pager *p, const struct dd_snap_node *n)
 	}
 }
 
+/* manager = patroni: what Patroni says of this node, beside dbdeck's probes. */
+static void
+patroni(struct console *c, struct pager *p, const struct dd_snap_node *n)
+{
+	const struct dd_snap_cluster *cl = &c->snap->clusters[n->cluster];
+	char buf[160];
+
+	if (!cl->patroni)
+		return;
+	kv(p, "patroni");
+	if (!cl->patroni_ok) {
+		pager_raw(p, DD_STYLE_WARN, cl->patroni_error, strlen(cl->patroni_error), 0);
+		return;
+	}
+	if (!n->patroni_role || !n->patroni_role[0]) {
+		pager_text(p, DD_STYLE_WARN, "not a member of Patroni's cluster");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.24s, %.24s", n->patroni_role, n->patroni_state);
+	pager_raw(p, DD_STYLE_NORMAL, buf, strlen(buf), 0);
+	if (n->patroni_lag >= 0)
+		pager_printf(
+		    p, DD_STYLE_DIM, "%slag %lld bytes", c->gl->sep, (long long)n->patroni_lag);
+	if (n->patroni_pending_restart)
+		pager_text(p, DD_STYLE_WARN, "  pending restart");
+	if (cl->patroni_paused)
+		pager_text(p, DD_STYLE_WARN, "  cluster PAUSED");
+}
+
 static void
 nd_draw(struct console *c, struct screen *scr, int y, int h)
 {
@@ -315,6 +344,7 @@ nd_draw(struct console *c, struct screen *scr, int y, int h)
 		replica(c, &p, n);
 	else
 		peers(&p, n);
+	patroni(c, &p, n);
 	pool(&p, n);
 	breaker(c, &p, n);
 	routing(c, &p, n);

@@ -265,6 +265,18 @@ cluster_line(struct ov_ctx *o, int k)
 		         cl->backup_newest_ms > 0 ? " ago" : "") -
 		     1;
 	}
+	if (cl->patroni_undeclared && cl->patroni_undeclared[0])
+		x += screen_printf(scr, o->y, x, DD_STYLE_WARN, 70,
+		    "%sPatroni answers beside a node: say manager ", o->c->gl->sep);
+	if (cl->patroni) { /* manager = patroni: Patroni's word beside dbdeck's (docs/patroni.md) */
+		dd_text_sanitize(name, sizeof(name), cl->patroni_leader ? cl->patroni_leader : "",
+		    cl->patroni_leader ? strlen(cl->patroni_leader) : 0, 24, tf);
+		x += screen_printf(scr, o->y, x,
+		    !cl->patroni_ok || cl->patroni_paused ? DD_STYLE_WARN : bs, 60,
+		    "%spatroni %s%s%s ", o->c->gl->sep, cl->patroni_ok ? "leader " : "unreadable",
+		    cl->patroni_ok ? (name[0] ? name : "none") : "",
+		    cl->patroni_paused ? " PAUSED" : "");
+	}
 	screen_fill(scr, o->y, x, scr->cols - x, bs, o->c->gl->hline);
 }
 

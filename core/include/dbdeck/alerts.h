@@ -32,6 +32,11 @@
  *                                                 backup_max_age, or the cluster's backup
  *                                                 directory holds no good backup (a cluster
  *                                                 without a backup directory: no alert)
+ *   patroni_disagrees   cluster  critical         manager = patroni: a server other than
+ *                                                 Patroni's leader is a writable primary,
+ *                                                 or the leader answers read-only, for
+ *                                                 down_for (at least 3 s: a switchover
+ *                                                 Patroni runs passes through it)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -61,6 +66,7 @@ enum dd_alert_rule {
 	DD_RULE_NO_PRIMARY,
 	DD_RULE_MULTIPLE_PRIMARIES,
 	DD_RULE_BACKUP_STALE,
+	DD_RULE_PATRONI_DISAGREES,
 	DD_RULE__COUNT
 };
 

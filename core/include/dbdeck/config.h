@@ -73,6 +73,13 @@ enum dd_read_policy {
 	DD_READ_POLICY_LEAST_LAG,   /* "least-lag" */
 };
 
+/* What manages a cluster's roles (docs/patroni.md). */
+enum dd_manager {
+	DD_MANAGER_AUTO,    /* "auto": not said; a Patroni setup found is a warning */
+	DD_MANAGER_NONE,    /* "none": dbdeck's own switchover and failover */
+	DD_MANAGER_PATRONI, /* "patroni": read Patroni's view, act through its REST API */
+};
+
 /* What reads do when no replica is usable. */
 enum dd_no_replica {
 	DD_NO_REPLICA_PRIMARY, /* "primary": send them to the primary */
@@ -190,7 +197,13 @@ struct dd_cluster_config {
 	int64_t hook_timeout_ms;   /* fence_command / rejoin_command deadline */
 	int64_t switchover_timeout_ms; /* catch-up and replicas resuming, per wait */
 	char *replication_credential;  /* vault entry for CHANGE MASTER; NULL when not set */
-	char *theme;                   /* NULL: the console's theme */
+	/* manager = patroni (docs/patroni.md) */
+	enum dd_manager manager;
+	char *patroni_url;        /* REST URLs, separated by commas or blanks; NULL when not set */
+	char *patroni_credential; /* vault entry for the REST API's Basic auth; NULL when not set */
+	char *patroni_tls_ca;     /* path: CA of the REST API's certificate; NULL when not set */
+
+	char *theme; /* NULL: the console's theme */
 	enum dd_colour accent;
 };
 
@@ -287,5 +300,6 @@ bool dd_config_cluster_same(const struct dd_config *a, const struct dd_config *b
 const char *dd_read_policy_name(enum dd_read_policy p);
 const char *dd_no_replica_name(enum dd_no_replica p);
 const char *dd_colour_name(enum dd_colour c);
+const char *dd_manager_name(enum dd_manager m);
 
 #endif

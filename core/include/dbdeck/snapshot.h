@@ -149,6 +149,11 @@ struct dd_snap_node {
 
 	struct dd_snap_probe_status statements_probe; /* pg_stat_statements / digests */
 	struct dd_snap_probe_status activity_probe;
+	/* Patroni's word on this node (manager = patroni): "" when not a member or not read. */
+	const char *patroni_role;  /* "leader", "replica", "sync_standby", ... */
+	const char *patroni_state; /* "running", "streaming", "stopped", ... */
+	int64_t patroni_lag;       /* bytes behind Patroni's leader; -1 unknown */
+	bool patroni_pending_restart;
 
 	/* Statements seen running longer than slow_query since the monitor started (each once). */
 	int64_t slow_total;
@@ -166,7 +171,16 @@ struct dd_snap_cluster {
 	int n_alerts;              /* active alerts of this cluster */
 	double lag_max_s, lag_critical_s;
 	int64_t slow_query_ms;
-	int n_route_reasons; /* newest last */
+	/* Patroni's view (manager = patroni, docs/patroni.md), read each round. */
+	bool patroni;               /* manager = patroni */
+	bool patroni_ok;            /* GET /cluster answered this round */
+	const char *patroni_error;  /* why not; "" */
+	const char *patroni_leader; /* "" none */
+	bool patroni_paused;        /* maintenance mode */
+	int64_t patroni_timeline;   /* the leader's; -1 unknown */
+	/* manager = auto: a Patroni agent answers beside a node (its URL); "" none */
+	const char *patroni_undeclared;
+	int n_route_reasons;        /* newest last */
 	const char *route_reasons[DD_SNAP_ROUTE_REASONS];
 	/*
 	 * Backups (backup_stale): backup_known is false when the cluster's

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# patroni_test.sh DBDECK WRITER: a cluster managed by Patroni (issue 16), on a
+# harness of its own (tests/harness/patroni.sh: etcd and three PostgreSQL 15
+# nodes under Patroni agents), stopped at exit, also on failure.
+#   1. dbdeck reads Patroni's view (patroni show, status --json's `patroni`)
+#   2. switchover through dbdeck to each replica and back: Patroni's leader
+#      changes, the writer's router follows, no acknowledged write is lost;
+#      the longest write gap is printed
+#   3. maintenance mode: a switchover is refused while paused (exit 5);
+#      resume from the console (tmux); read-only refuses; Patroni's own
+#      refusal is exit 5
+#   4. a node promoted by hand behind Patroni's back: critical alert
+#   5. failover after kill -9 of the leader's postgres and agent: dbdeck asks
+#      Patroni (never promotes itself), reports the new leader; the old one
+#      rejoins when its agent runs again
+DBDECK=$1 WRITER=$2
+set -uo pipefail
+SRC=$(cd "$(dirname "$0")/../../.." && pwd)
+PH=$SRC/tests/harness/patroni.sh
+n=0 failed=0
+ok() {
+	n=$((n + 1))
+	if [[ $1 == 0 ]]; then
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+		[[ -n ${3-} ]] && printf '%s\n' "$3" | tail -25 | sed 's/^/#   /'
+	fi
+}
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+[[ -x $DBDECK && -x $WRITER ]] || bail "usage: patroni_test.sh DBDECK WRITER"
+D=$(mktemp -d /tmp/dd-pt.XXXXXX)
+rmdir "$D"
+BG=
+cleanup() {
+	[[ -n $BG ]] && kill "$BG" 2>/dev/null
+	tmux -L "ddpt-$$" kill-server 2>/dev/null
+	bash "$PH" stop "$D" >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+t0=$SECONDS
+# pg1's agent on Patroni's default port 8008 when it is free: dbdeck's detection
+port8008=0
+if ! (exec 3<>/dev/tcp/127.0.0.1/8008) 2>/dev/null; then
+	export DD_PATRONI_PG1_API_PORT=8008
+	port8008=1
+fi
+out=$(bash "$PH" start "$D" "$DBDECK" --watch $$ 2>&1) || bail "patroni harness: $out"
+echo "# $out"
+export DD_HARNESS_ENV=$D/env
+O=$D/out
+mkdir -p "$O"
+dd() { "$DBDECK" -c "$D/dbdeck.ini" --passphrase-file "$D/passphrase" "$@"; }
+leader() { bash "$PH" leader "$D"; }
+q() { bash "$PH" psql "$D" "$1" -d app -c "$2" 2>&1; }
+# poll SECONDS CMD...: until CMD succeeds
+poll() {
+	local limit=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS >= limit)) && return 1
+		sleep 0.3
+	done
+}
+# healthy LEADER: Patroni names LEADER and it sees two replicas streaming
+healthy() {
+	[[ $(leader) == "$1" ]] &&
+		[[ $(q "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") == 2 ]]
+}
+
+# 1. Patroni's view
+dd patroni pt show >"$O/show.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "leader pg1" "$O/show.txt" && [[ $(grep -c " replica " "$O/show.txt") == 2 ]]
+ok $? "patroni show: leader pg1, two replicas" "$rc $(cat "$O/show.txt")"
+dd status --json >"$O/status.json" 2>&1
+python3 - "$O/status.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["clusters"][0]["patroni"]
+assert c["ok"] and c["leader"] == "pg1" and not c["paused"], c
+assert sorted(m["role"] for m in c["members"]) == ["leader", "replica", "replica"], c
+PY
+ok $? "status --json: a patroni object (leader, paused, members)" "$(head -c 1500 "$O/status.json")"
+
+# 1b. the same servers in a file that does not say what manages them
+grep -v '^manager = \|^patroni_url = ' "$D/dbdeck.ini" >"$D/auto.ini"
+sed 's/^database = app$/database = app\nmanager = none/' "$D/auto.ini" >"$D/none.ini"
+if ((port8008)); then
+	"$DBDECK" -c "$D/auto.ini" check-config >"$O/auto-check.txt" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && grep -q "warning: cluster pt: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-check.txt"
+	ok $? "undeclared Patroni: check-config warns" "$rc $(cat "$O/auto-check.txt")"
+	"$DBDECK" -c "$D/auto.ini" --passphrase-file "$D/passphrase" status >"$O/auto-status.txt" 2>&1
+	grep -q "warning: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-status.txt"
+	ok $? "undeclared Patroni: status (the monitor) warns" "$(cat "$O/auto-status.txt")"
+	"$DBDECK" -c "$D/auto.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --dry-run >"$O/auto-sw.txt" 2>&1
+	rc=$?
+	[[ $rc == 5 ]] && grep -q "FAIL.*manager.*a Patroni agent answers" "$O/auto-sw.txt"
+	ok $? "undeclared Patroni: dbdeck's own switchover refuses (exit 5)" "$rc $(cat "$O/auto-sw.txt")"
+	"$DBDECK" -c "$D/none.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --dry-run >"$O/none-sw.txt" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && ! grep -q "manager" "$O/none-sw.txt"
+	ok $? "manager = none said: the dry run of dbdeck's own switchover is not refused" "$rc $(cat "$O/none-sw.txt")"
+else
+	for t in "check-config warns" "status warns" "own switchover refuses" "manager = none"; do
+		n=$((n + 1))
+		echo "ok $n - # SKIP undeclared Patroni: $t (port 8008 is taken)"
+	done
+fi
+
+# 2. switchover to each replica and back, a writer through the router
+"$WRITER" pg 9 200 >"$O/writer.txt" 2>"$O/writer.err" &
+BG=$!
+sleep 2
+dd switchover pt --to pg2 --yes >"$O/sw2.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "POST /switchover" "$O/sw2.txt" && grep -q "^Outcome: done" "$O/sw2.txt" &&
+	! grep -q "pg_promote" "$O/sw2.txt"
+ok $? "switchover to pg2 through Patroni: exit 0, done; dbdeck did not promote itself" "$rc $(cat "$O/sw2.txt")"
+wait "$BG"
+wrc=$?
+BG=
+res=$(cat "$O/writer.txt")
+[[ $wrc == 0 && $res == *" missing=0 "* && $res == *" primary=pg2" ]]
+ok $? "no acknowledged write lost; the writer's router follows pg2" "$res $(cat "$O/writer.err")"
+gap=$(sed -n 's/.* gap_s=\([0-9.]*\).*/\1/p' <<<"$res")
+echo "# longest write gap during the Patroni switchover: ${gap}s (dbdeck's own: the switchover-pg test's 'longest write gap' line)"
+poll 30 healthy pg2
+ok $? "Patroni's leader is pg2, both replicas stream from it" "$(leader)"
+dd switchover pt --to pg3 --yes >"$O/sw3.txt" 2>&1
+rc=$?
+poll 30 healthy pg3
+ok $((rc + $?)) "switchover to pg3: exit 0, Patroni's leader is pg3" "$rc $(leader) $(tail -6 "$O/sw3.txt")"
+dd switchover pt --to pg1 --yes >"$O/sw1.txt" 2>&1
+rc=$?
+poll 30 healthy pg1
+ok $((rc + $?)) "and back to pg1" "$rc $(leader) $(tail -6 "$O/sw1.txt")"
+dd audit verify >/dev/null 2>&1 && [[ $(grep -c '"action":"switchover"' "$D/audit.log") == 6 ]]
+ok $? "audit: a start and an end record per switchover, the chain verifies" "$(tail -2 "$D/audit.log")"
+
+# 3. maintenance mode
+dd patroni pt pause --yes --read-only >"$O/ro.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "read-only" "$O/ro.txt"
+ok $? "pause under --read-only: refused (exit 5)" "$rc $(cat "$O/ro.txt")"
+dd patroni pt pause --yes >"$O/pause.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "Patroni says paused" "$O/pause.txt"
+ok $? "pause: exit 0, Patroni reports maintenance mode" "$rc $(cat "$O/pause.txt")"
+dd switchover pt --to pg2 --yes >"$O/swp.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "FAIL.*paused.*maintenance mode" "$O/swp.txt" && [[ $(leader) == pg1 ]]
+ok $? "a switchover while paused: refused (exit 5), nothing changed" "$rc $(cat "$O/swp.txt")"
+# resume from the console: :patroni pt resume, the typed dialog, the job
+sock=ddpt-$$
+tmx() { tmux -L "$sock" "$@"; }
+screen_has() { tmx capture-pane -p | grep -qE -- "$1"; }
+tmx -f /dev/null new-session -d -x 120 -y 30 \
+	"env LANG=C.UTF-8 $DBDECK -c $D/dbdeck.ini --passphrase-file $D/passphrase; sleep 120"
+poll 30 screen_has "patroni leader pg1 PAUSED"
+ok $? "console: the overview shows Patroni's leader and PAUSED" "$(tmx capture-pane -p | head -8)"
+tmx send-keys ":patroni pt resume" Enter
+poll 10 screen_has "Patroni resume of pt\?"
+tmx send-keys -l pt
+tmx send-keys Enter
+poll 20 screen_has "resume of pt done"
+rc=$?
+poll 10 bash -c "! '$DBDECK' -c '$D/dbdeck.ini' patroni pt show | grep -q PAUSED"
+ok $((rc + $?)) "console: :patroni pt resume, confirmed by typing pt: Patroni manages the cluster again" \
+	"$(tmx capture-pane -p | tail -12)"
+tmx kill-server 2>/dev/null
+dd patroni pt reinit pg1 --yes >"$O/reinit.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 503): I am the leader" "$O/reinit.txt"
+ok $? "Patroni's refusal (reinit of the leader) is a dbdeck refusal with its reason" "$rc $(cat "$O/reinit.txt")"
+[[ $(grep -c '"action":"patroni-' "$D/audit.log") == 6 ]]
+ok $? "audit: start and end records of pause, resume (console) and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
+
+# 4. a node promoted by hand behind Patroni's back (Patroni paused, so that it does not undo it)
+dd patroni pt pause --yes >/dev/null 2>&1
+q pg3 "SELECT pg_promote()" >/dev/null
+poll 10 bash -c "[[ \$(bash '$PH' psql '$D' pg3 -d app -c 'SELECT pg_is_in_recovery()') == f ]]"
+sleep 1
+dd status --json >"$O/split.json" 2>&1
+python3 - "$O/split.json" <<'PY'
+import json, sys
+al = [a for a in json.load(open(sys.argv[1]))["alerts"] if a["rule"] == "patroni_disagrees"]
+assert al and al[0]["severity"] == "critical" and "pg3" in al[0]["message"], al
+PY
+ok $? "Patroni says pg1 leads, pg3 is writable: critical alert patroni_disagrees" "$(grep -A3 patroni_disagrees "$O/split.json")"
+dd patroni pt resume --yes >/dev/null 2>&1 # Patroni demotes and rewinds pg3
+poll 60 healthy pg1
+ok $? "resumed: Patroni rejoins pg3 as a replica of pg1" "$(dd patroni pt show 2>&1)"
+
+# 5. failover after kill -9 of the leader's postgres and its agent
+bash "$PH" kill-node "$D" pg1
+dd failover pt --yes >"$O/fo.txt" 2>&1
+rc=$?
+new=$(leader)
+[[ $rc == 0 && ($new == pg2 || $new == pg3) ]] && grep -q "POST /failover" "$O/fo.txt" &&
+	grep -q "^Outcome: done: $new is the primary" "$O/fo.txt" && ! grep -q "pg_promote" "$O/fo.txt"
+ok $? "failover after kill -9 of pg1 and its agent: dbdeck asked Patroni, reports $new" "$rc $new $(cat "$O/fo.txt")"
+[[ $(q "$new" "SELECT pg_is_in_recovery()") == f ]]
+ok $? "$new takes writes" "$(q "$new" "SELECT pg_is_in_recovery()")"
+bash "$PH" start-node "$D" pg1
+poll 60 healthy "$new"
+ok $? "pg1's agent back: Patroni rejoins it; both replicas stream from $new" "$(dd patroni pt show 2>&1)"
+pw=$(cat "$D/password")
+! grep -rlF "$pw" "$D/audit.log" "$O" >/dev/null
+ok $? "no password in the audit log or the output"
+echo "# patroni suite: $((SECONDS - t0)) s, harness start included"
+echo "1..$n"
+((failed == 0))
