@@ -82,7 +82,8 @@ json_patroni(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 	json_t *o = json_object(), *members = json_array();
 
 	json_object_set_new(o, "ok", json_boolean(c->patroni_ok));
-	json_object_set_new(o, "error", c->patroni_ok ? json_null() : dd_serve_jstr(c->patroni_error));
+	json_object_set_new(
+	    o, "error", c->patroni_ok ? json_null() : dd_serve_jstr(c->patroni_error));
 	json_object_set_new(
 	    o, "leader", c->patroni_leader[0] ? dd_serve_jstr(c->patroni_leader) : json_null());
 	json_object_set_new(o, "paused", json_boolean(c->patroni_paused));

@@ -180,7 +180,7 @@ struct dd_snap_cluster {
 	int64_t patroni_timeline;   /* the leader's; -1 unknown */
 	/* manager = auto: a Patroni agent answers beside a node (its URL); "" none */
 	const char *patroni_undeclared;
-	int n_route_reasons;        /* newest last */
+	int n_route_reasons; /* newest last */
 	const char *route_reasons[DD_SNAP_ROUTE_REASONS];
 	/*
 	 * Backups (backup_stale): backup_known is false when the cluster's
