@@ -28,7 +28,7 @@ out=$("$dd" failover --help); [ $? = 0 ] && grep -q '6 incomplete' <<<"$out" && 
 grep -q '6 incomplete' <<<"$help"; check $? "--help documents exit 6 (incomplete)"
 # the commands that parse with cli_parse: --help, an unknown option, the
 # positional count, and the common options after the command
-for c in check-config audit backups vault; do
+for c in check-config audit backups vault backup prune restore verify; do
 	out=$("$dd" $c --help 2>&1); [ $? = 0 ] && [[ $out == "usage: dbdeck $c"* ]]; check $? "$c --help: exit 0 and its usage"
 	err=$("$dd" $c --no-such-option 2>&1); [ $? = 2 ] && grep -q "unrecognized option" <<<"$err" && grep -q "usage: dbdeck $c" <<<"$err"; check $? "$c --no-such-option: exit 2, named, and the usage"
 done
@@ -39,5 +39,17 @@ err=$("$dd" vault 2>&1); [ $? = 2 ] && grep -q "vault takes a subcommand" <<<"$e
 err=$("$dd" audit verify extra 2>&1); [ $? = 2 ]; check $? "audit verify extra: exit 2 ($err)"
 err=$("$dd" audit --since nonsense 2>&1); [ $? = 2 ] && grep -q -- "--since" <<<"$err"; check $? "audit --since nonsense: exit 2 and says why"
 err=$("$dd" check-config --no-color -c /nonexistent/dbdeck.ini 2>&1); [ $? = 3 ] && grep -q "/nonexistent/dbdeck.ini" <<<"$err"; check $? "check-config takes the common options after it (-c: exit 3, the file named)"
+for c in backup prune verify; do
+	err=$("$dd" $c 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: $c takes "*"CLUSTER"*"(see dbdeck $c --help)" ]]; check $? "$c without CLUSTER: exit 2 ($err)"
+	err=$("$dd" $c pg --read-only --no-color -c /nonexistent/dbdeck.ini 2>&1); [ $? = 3 ] && grep -q "/nonexistent/dbdeck.ini" <<<"$err"; check $? "$c takes the common options after it (-c: exit 3, the file named)"
+done
+err=$("$dd" backup a b 2>&1); [ $? = 2 ]; check $? "backup with two clusters: exit 2"
+err=$("$dd" backup pg --node 2>&1); [ $? = 2 ] && grep -q -- "'--node' requires an argument" <<<"$err" && grep -q "usage: dbdeck backup" <<<"$err"; check $? "backup --node without NODE: exit 2 and the usage"
+err=$("$dd" prune pg --deep 2>&1); [ $? = 2 ] && grep -q "usage: dbdeck prune" <<<"$err"; check $? "prune has no --deep: exit 2 and the usage"
+err=$("$dd" verify pg latest extra 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: verify takes CLUSTER and at most one BACKUP (see dbdeck verify --help)" ]]; check $? "verify with two BACKUPs: exit 2 ($err)"
+err=$("$dd" restore pg --into x 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: restore takes CLUSTER BACKUP --into DATABASE (see dbdeck restore --help)" ]]; check $? "restore without BACKUP: exit 2 ($err)"
+err=$("$dd" restore pg latest 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: restore takes CLUSTER BACKUP --into DATABASE (see dbdeck restore --help)" ]]; check $? "restore without --into: exit 2 ($err)"
+err=$("$dd" restore pg latest --into 9x 2>&1); [ $? = 2 ] && grep -q "not a valid database name" <<<"$err"; check $? "restore --into 9x: exit 2 and says why"
+err=$("$dd" restore --into x pg latest --yes --no-color -c /nonexistent/dbdeck.ini 2>&1); [ $? = 3 ] && grep -q "/nonexistent/dbdeck.ini" <<<"$err"; check $? "restore takes the common options after it (-c: exit 3, the file named)"
 echo "1..$n"
 exit $fail

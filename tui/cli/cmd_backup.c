@@ -35,38 +35,43 @@ struct opts {
 	bool verify, json;
 };
 
+enum { OPT_JSON = 0x200, OPT_NODE, OPT_VERIFY };
+
+static int
+backup_opt(void *ctx, int val, const char *arg)
+{
+	struct opts *o = ctx;
+
+	o->json |= val == OPT_JSON;
+	o->verify |= val == OPT_VERIFY;
+	o->node = val == OPT_NODE ? arg : o->node;
+	return DD_EXIT_OK;
+}
+
+/* Parses the options into *o. Returns CLI_GO_ON or the exit code. */
 static int
 parse(struct cli *cli, int argc, char **argv, struct opts *o)
 {
-	enum { OPT_JSON = 0x200, OPT_NODE, OPT_VERIFY };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"node", required_argument, NULL, OPT_NODE},
 	    {"verify", no_argument, NULL, OPT_VERIFY},
 	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt;
+	static const struct cli_syntax syn = {.name = "backup",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = backup_opt,
+	    .min_args = 1,
+	    .max_args = 1,
+	    .args = "one CLUSTER"};
+	char **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_JSON || opt == OPT_VERIFY || opt == OPT_NODE) {
-			o->json |= opt == OPT_JSON;
-			o->verify |= opt == OPT_VERIFY;
-			o->node = opt == OPT_NODE ? optarg : o->node;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? -1 : DD_EXIT_USAGE;
-	}
-	if (argc - optind != 1) {
-		cli_error("backup takes one CLUSTER (see dbdeck backup --help)");
-		return DD_EXIT_USAGE;
-	}
-	o->cluster = argv[optind];
-	return DD_EXIT_OK;
+	if ((rc = cli_parse(cli, argc, argv, &syn, o, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	o->cluster = pos[0];
+	return CLI_GO_ON;
 }
 
 static const struct dd_node_config *
@@ -206,8 +211,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	struct cli_bk b;
 	int rc = parse(cli, argc, argv, &o);
 
-	if (rc != DD_EXIT_OK)
-		return rc < 0 ? DD_EXIT_OK : rc;
+	if (rc != CLI_GO_ON)
+		return rc;
 	rc = cli_bk_open(cli, o.cluster, CLI_BK_VAULT | CLI_BK_AUDIT, "backup", &b);
 	if (rc == DD_EXIT_OK) {
 		cli_bk_signals(&b);

@@ -49,36 +49,38 @@ report(void *ctx, const struct dd_backup_entry *e, bool deleted)
 		printf("%-8s  %s  kept: %s\n", e->id, at, keep[0] ? keep : e->why);
 }
 
+enum { OPT_DRY = 0x200 };
+
+static int
+prune_opt(void *ctx, int val, const char *arg)
+{
+	(void)arg;
+	((struct report *)ctx)->dry_run |= val == OPT_DRY;
+	return DD_EXIT_OK;
+}
+
 int
 cmd_prune(struct cli *cli, int argc, char **argv)
 {
-	enum { OPT_DRY = 0x200 };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"dry-run", no_argument, NULL, OPT_DRY},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const struct cli_syntax syn = {.name = "prune",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = prune_opt,
+	    .min_args = 1,
+	    .max_args = 1,
+	    .args = "one CLUSTER"};
 	struct report r = {0};
 	struct cli_bk b;
-	char err[1024];
-	int opt, rc;
+	char err[1024], **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_DRY) {
-			r.dry_run = true;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (argc - optind != 1) {
-		cli_error("prune takes one CLUSTER (see dbdeck prune --help)");
-		return DD_EXIT_USAGE;
-	}
-	rc = cli_bk_open(cli, argv[optind], CLI_BK_AUDIT, r.dry_run ? NULL : "prune", &b);
+	if ((rc = cli_parse(cli, argc, argv, &syn, &r, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	rc = cli_bk_open(cli, pos[0], CLI_BK_AUDIT, r.dry_run ? NULL : "prune", &b);
 	if (rc == DD_EXIT_OK) {
 		const struct dd_retention *ret = &b.cluster->retention;
 		printf("retention of cluster %s: daily:%d weekly:%d monthly:%d%s\n",

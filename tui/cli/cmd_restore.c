@@ -37,39 +37,48 @@ struct opts {
 	bool replace, yes;
 };
 
+enum { OPT_INTO = 0x200, OPT_REPLACE, OPT_YES };
+
+static int
+restore_opt(void *ctx, int val, const char *arg)
+{
+	struct opts *o = ctx;
+
+	o->into = val == OPT_INTO ? arg : o->into;
+	o->replace |= val == OPT_REPLACE;
+	o->yes |= val == OPT_YES;
+	return DD_EXIT_OK;
+}
+
+/* Parses the options into *o. Returns CLI_GO_ON or the exit code. */
 static int
 parse(struct cli *cli, int argc, char **argv, struct opts *o)
 {
-	enum { OPT_INTO = 0x200, OPT_REPLACE, OPT_YES };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"into", required_argument, NULL, OPT_INTO},
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"yes", no_argument, NULL, OPT_YES},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt;
+	static const struct cli_syntax syn = {.name = "restore",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = restore_opt,
+	    .min_args = 2,
+	    .max_args = 2,
+	    .args = "CLUSTER BACKUP --into DATABASE"};
+	char **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_INTO || opt == OPT_REPLACE || opt == OPT_YES) {
-			o->into = opt == OPT_INTO ? optarg : o->into;
-			o->replace |= opt == OPT_REPLACE;
-			o->yes |= opt == OPT_YES;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? -1 : DD_EXIT_USAGE;
-	}
-	if (argc - optind != 2 || !o->into) {
+	if ((rc = cli_parse(cli, argc, argv, &syn, o, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	if (!o->into) { /* the same message as a wrong number of arguments */
 		cli_error(
 		    "restore takes CLUSTER BACKUP --into DATABASE (see dbdeck restore --help)");
 		return DD_EXIT_USAGE;
 	}
-	o->cluster = argv[optind];
-	o->which = argv[optind + 1];
+	o->cluster = pos[0];
+	o->which = pos[1];
 	if (!dd_backup_db_name_valid(o->into)) {
 		cli_error(
 		    "--into '%.64s' is not a valid database name (1-63 letters, digits or _, not "
@@ -77,7 +86,7 @@ parse(struct cli *cli, int argc, char **argv, struct opts *o)
 		    o->into);
 		return DD_EXIT_USAGE;
 	}
-	return DD_EXIT_OK;
+	return CLI_GO_ON;
 }
 
 /* One line from /dev/tty (no echo change: nothing secret). */
@@ -170,8 +179,8 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	struct cli_bk b;
 	int rc = parse(cli, argc, argv, &o);
 
-	if (rc != DD_EXIT_OK)
-		return rc < 0 ? DD_EXIT_OK : rc;
+	if (rc != CLI_GO_ON)
+		return rc;
 	rc = cli_bk_open(cli, o.cluster, CLI_BK_VAULT | CLI_BK_AUDIT, "restore", &b);
 	if (rc == DD_EXIT_OK) {
 		cli_bk_signals(&b);

@@ -58,32 +58,35 @@ run(const struct cli *cli, const char *cluster, const char *which, bool deep)
 	return rc;
 }
 
+enum { OPT_DEEP = 0x200 };
+
+static int
+verify_opt(void *ctx, int val, const char *arg)
+{
+	(void)arg;
+	*(bool *)ctx |= val == OPT_DEEP;
+	return DD_EXIT_OK;
+}
+
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
-	enum { OPT_DEEP = 0x200 };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"deep", no_argument, NULL, OPT_DEEP},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const struct cli_syntax syn = {.name = "verify",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = verify_opt,
+	    .min_args = 1,
+	    .max_args = 2,
+	    .args = "CLUSTER and at most one BACKUP"};
 	bool deep = false;
-	int opt;
+	char **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_DEEP) {
-			deep = true;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (argc - optind < 1 || argc - optind > 2) {
-		cli_error("verify takes CLUSTER and at most one BACKUP (see dbdeck verify --help)");
-		return DD_EXIT_USAGE;
-	}
-	return run(cli, argv[optind], argc - optind == 2 ? argv[optind + 1] : "latest", deep);
+	if ((rc = cli_parse(cli, argc, argv, &syn, &deep, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	return run(cli, pos[0], npos == 2 ? pos[1] : "latest", deep);
 }
