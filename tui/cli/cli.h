@@ -79,5 +79,6 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_switchover(struct cli *cli, int argc, char **argv);
 int cmd_failover(struct cli *cli, int argc, char **argv);
+int cmd_schema(struct cli *cli, int argc, char **argv);
 
 #endif

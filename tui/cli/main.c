@@ -42,6 +42,8 @@ static const struct command commands[] = {
         "planned change of primary", cmd_switchover},
     {"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
         "promote a replica when the primary is gone", cmd_failover},
+    {"schema", "schema CLUSTER [--json]",
+        "index health, sizes, sequences, migration version", cmd_schema},
     {"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
 };
 
