@@ -207,8 +207,9 @@ const struct cfg_key dd_cfg_keys[] = {
 	    .choices = dd_cfg_colour_choices, .offset = CLU_ENUM(accent),
 	    .doc = "a colour that marks this cluster everywhere (e.g. red for production)"},
 	{.name = "schema_refresh", .section = CFG_CLUSTER, .type = CFG_DURATION, .def = "5m",
-	    .min = SEC(10), .max = HOUR(24), .offset = CLU(schema_refresh_ms, int64_t),
-	    .doc = "how often the schema health probe reads the catalogs (docs/schema.md)"},
+	    .min = MS(0), .max = HOUR(24), .offset = CLU(schema_refresh_ms, int64_t),
+	    .doc = "how often the console's schema health probe reads the catalogs (docs/schema.md); "
+		   "0: never (`dbdeck schema` still works)"},
 	{.name = "databases", .section = CFG_CLUSTER, .type = CFG_LIST, .flags = CFG_OPTIONAL,
 	    .def_doc = "database", .offset = CLU(databases, struct dd_str_list),
 	    .doc = "the databases the schema health probe reads"},

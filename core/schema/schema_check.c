@@ -6,6 +6,7 @@
  * them on what the catalogs return.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,24 @@ dd_schema_count(const struct dd_schema_cluster *c, int out[3])
 	out[0] = out[1] = out[2] = 0;
 	for (int i = 0; i < c->n_findings; i++)
 		out[c->findings[i].severity]++;
+}
+
+void
+dd_schema_summarize(const struct dd_schema_result *r, const char *name, struct dd_schema_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; r && i < r->n_clusters; i++) {
+		const struct dd_schema_cluster *c = &r->clusters[i];
+		if (strcmp(c->name, name) != 0)
+			continue;
+		out->known = true;
+		out->ok = c->ok;
+		dd_schema_count(c, out->counts);
+		if (out->counts[DD_SEV_CRIT] > 0)
+			dd_seterr(out->worst, sizeof(out->worst), "%s %s: %s",
+			    dd_schema_kind_name(c->findings[0].kind), c->findings[0].object,
+			    c->findings[0].evidence);
+	}
 }
 
 const struct dd_schema_result *

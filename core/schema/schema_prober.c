@@ -62,13 +62,20 @@ dd_schema_prober_new(const struct dd_config *cfg, dd_credential_fn get_credentia
 	struct dd_schema_prober *p = xcalloc(1, sizeof(*p));
 	int64_t ms = INT64_MAX;
 
-	for (size_t i = 0; i < dd_config_cluster_count(cfg); i++)
-		if (dd_config_cluster(cfg, i)->schema_refresh_ms < ms)
-			ms = dd_config_cluster(cfg, i)->schema_refresh_ms;
+	for (size_t i = 0; i < dd_config_cluster_count(cfg); i++) {
+		int64_t r = dd_config_cluster(cfg, i)->schema_refresh_ms;
+		if (r > 0 && r < ms)
+			ms = r;
+	}
+	if (ms == INT64_MAX) {
+		dd_seterr(err, errlen, "every cluster has schema_refresh = 0");
+		free(p);
+		return NULL;
+	}
 	p->cfg = cfg;
 	p->cred = get_credential;
 	p->ctx = ctx;
-	p->interval_ns = (ms == INT64_MAX ? 300000 : ms) * INT64_C(1000000);
+	p->interval_ns = ms * INT64_C(1000000);
 	pthread_mutex_init(&p->mu, NULL);
 	dd_cond_init_mono(&p->cv);
 	if (pthread_create(&p->thread, NULL, prober_main, p) != 0) {

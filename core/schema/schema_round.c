@@ -629,7 +629,9 @@ wanted(const struct dd_config *cfg, const struct dd_cluster_config *cc, const ch
 {
 	const struct dd_cluster_config *o;
 
-	if (!only || strcmp(cc->name, only) == 0)
+	if (!only)
+		return cc->schema_refresh_ms > 0;
+	if (strcmp(cc->name, only) == 0)
 		return true;
 	o = dd_config_find_cluster(cfg, only);
 	return o && o->schema_group && cc->schema_group &&

@@ -24,6 +24,10 @@
  *                                                 within the last minute
  *   no_primary          cluster  critical         no node is a writable primary, for down_for
  *   multiple_primaries  cluster  critical         more than one is, for down_for
+ *   schema_critical     cluster  critical         the newest schema health round
+ *                                                 (schema.h) has a critical finding
+ *                                                 (a round that did not finish
+ *                                                 changes nothing)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -52,6 +56,7 @@ enum dd_alert_rule {
 	DD_RULE_SLOW_QUERIES,
 	DD_RULE_NO_PRIMARY,
 	DD_RULE_MULTIPLE_PRIMARIES,
+	DD_RULE_SCHEMA_CRITICAL,
 	DD_RULE__COUNT
 };
 

@@ -120,10 +120,23 @@ void dd_schema_unref(const struct dd_schema_result *r);
 /* Counts of a cluster's findings by severity (out[DD_SEV_INFO..DD_SEV_CRIT]). */
 void dd_schema_count(const struct dd_schema_cluster *c, int out[3]);
 
+/* What the monitor's snapshot and the alert rules keep of a cluster's round. */
+struct dd_schema_summary {
+	bool known; /* r has a round of this cluster */
+	bool ok;
+	int counts[3];
+	char worst[200]; /* "kind object: evidence" of the first critical finding; "" none */
+};
+
+/* Summarises cluster `name` of r (r may be NULL: known = false). */
+void dd_schema_summarize(
+    const struct dd_schema_result *r, const char *name, struct dd_schema_summary *out);
+
 /* ---- one round, on the caller's thread -------------------------------- */
 
 /*
- * Probes every cluster of cfg (or only `only`, when not NULL) once and
+ * Probes every cluster of cfg whose schema_refresh is not 0 (or, when only
+ * is not NULL, cluster `only` and the clusters of its schema_group) once and
  * returns a new result (refcount 1, caller unrefs). Credentials come from
  * get_credential (core.h) with the cluster's `credential`. Never waits past
  * the clusters' schema_timeout per statement (plus connect_timeout per
@@ -138,8 +151,9 @@ struct dd_schema_prober;
 
 /*
  * Starts a thread that runs a round at once and then every schema_refresh
- * (the smallest of the clusters'). cfg and the credentials are borrowed
- * until dd_schema_prober_free. Returns NULL with the reason in err.
+ * (the smallest of the clusters'; clusters with schema_refresh = 0 are left
+ * out). cfg and the credentials are borrowed until dd_schema_prober_free.
+ * Returns NULL with the reason in err (also when every cluster has 0).
  */
 struct dd_schema_prober *dd_schema_prober_new(const struct dd_config *cfg,
     dd_credential_fn get_credential, void *ctx, char *err, size_t errlen);
