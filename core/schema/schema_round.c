@@ -566,9 +566,10 @@ cluster_round(const struct dd_cluster_config *cc, dd_credential_fn cred, void *c
 		for (size_t d = 0; d < cc->databases.n; d++)
 			if (!(out->ok = database_round(&r, cc->databases.v[d], d == 0) == 0))
 				break;
+	if (r.primary >= 0)
+		dd_strlcpy(out->primary, cc->nodes[r.primary]->name, sizeof(out->primary));
 	if (out->ok) {
 		r.acc.db = NULL;
-		dd_strlcpy(out->primary, cc->nodes[r.primary]->name, sizeof(out->primary));
 		schema_check_drift(&r.acc, cc->nodes[r.primary]->name);
 	}
 	dd_strlcpy(out->error, r.err, sizeof(out->error));

@@ -70,6 +70,7 @@ enum action {
 	ACT_TERMINATE_QUERY,
 	ACT_SWITCHOVER, /* plan a switchover to the selected replica */
 	ACT_FAILOVER,   /* plan a failover of the selected node's cluster */
+	ACT_VIEW_SCHEMA, /* schema health of the selected node's cluster */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,
@@ -113,6 +114,7 @@ extern const struct keymap keymap_overview;
 extern const struct keymap keymap_node;
 extern const struct keymap keymap_queries;
 extern const struct keymap keymap_statement;
+extern const struct keymap keymap_schema;
 extern const struct keymap keymap_events;
 extern const struct keymap keymap_help;
 extern const struct keymap keymap_dialog;

@@ -89,6 +89,8 @@ tabs_line(struct console *c, struct screen *scr)
 		    scr, 1, x + 1, DD_STYLE_ACCENT, scr->cols - x - 1, "> node %s", clean);
 	} else if (c->view == VIEW_STATEMENT) {
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> statement", scr->cols - x - 1);
+	} else if (c->view == VIEW_SCHEMA) {
+		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> schema health", scr->cols - x - 1);
 	}
 }
 

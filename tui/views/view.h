@@ -30,6 +30,7 @@ extern const struct view view_events;
 extern const struct view view_help;
 extern const struct view view_node;
 extern const struct view view_statement;
+extern const struct view view_schema;
 
 const struct view *view_get(enum view_id id);
 
@@ -52,6 +53,9 @@ unsigned view_ask_cancel(struct console *c, int qi, bool terminate);
  * the plan. Says READ-ONLY, or why not, on the status line.
  */
 unsigned view_ask_action(struct console *c, int i, bool failover);
+
+/* Opens the schema health view on the overview's selected node's cluster. */
+unsigned view_schema_open(struct console *c);
 
 /* The name of the node of index i in the snapshot, "" when out of range. */
 const char *view_node_name(const struct console *c, int i);
