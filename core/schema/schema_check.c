@@ -236,7 +236,8 @@ dd_schema_count(const struct dd_schema_cluster *c, int out[3])
 }
 
 void
-dd_schema_summarize(const struct dd_schema_result *r, const char *name, struct dd_schema_summary *out)
+dd_schema_summarize(
+    const struct dd_schema_result *r, const char *name, struct dd_schema_summary *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; r && i < r->n_clusters; i++) {

@@ -71,6 +71,11 @@ static const struct tool_sql tool_sql[DD_TOOL__COUNT] = {
         DD_SCHEMA_MIGRATION_FAILED, "-- fix the change, then: sqitch deploy"},
 };
 
+/*
+ * Runs tmpl on table. Returns 0; 1 when the statement itself failed (no
+ * privilege on the table, a column of another type): the caller notes it
+ * and goes on; -1 when the session failed (timeout, lost): the round ends.
+ */
 static int
 run(struct dd_conn *c, const char *tmpl, const char *table, int64_t deadline,
     struct dd_result **out, char *err, size_t errlen)
@@ -82,9 +87,10 @@ run(struct dd_conn *c, const char *tmpl, const char *table, int64_t deadline,
 	dd_db_error_clear(&e);
 	rc = dd_conn_query(c, sql, deadline, out, &e);
 	free(sql);
-	if (rc != 0)
-		dd_seterr(err, errlen, "%s", e.message);
-	return rc;
+	if (rc == 0)
+		return 0;
+	dd_seterr(err, errlen, "%s: %s", table, e.message);
+	return e.cls == DD_ERR_PERMANENT ? 1 : -1;
 }
 
 static const char *
@@ -135,12 +141,13 @@ read_table(struct schema_acc *a, struct dd_conn *c, const char *node, enum dd_sc
 	struct dd_result *r = NULL;
 	char q[300], object[256];
 	struct dd_schema_migration *m;
+	int rc;
 
 	dd_schema_quote_qualified(a->engine, schema, table, q, sizeof(q));
 	snprintf(object, sizeof(object), "%s.%s", schema, table);
 	if (t->current) {
-		if (run(c, t->current, q, deadline, &r, err, errlen) != 0)
-			return -1;
+		if ((rc = run(c, t->current, q, deadline, &r, err, errlen)) != 0)
+			return rc;
 		m = schema_add_migration(a);
 		dd_strlcpy(m->node, node, sizeof(m->node));
 		dd_strlcpy(m->tool, dd_schema_tool_name(tool), sizeof(m->tool));
@@ -151,8 +158,8 @@ read_table(struct schema_acc *a, struct dd_conn *c, const char *node, enum dd_sc
 	}
 	if (!t->bad)
 		return 0;
-	if (run(c, t->bad, q, deadline, &r, err, errlen) != 0)
-		return -1;
+	if ((rc = run(c, t->bad, q, deadline, &r, err, errlen)) != 0)
+		return rc;
 	if (dd_result_nrows(r) > 0 && report)
 		bad_finding(a, t, tool, object, r);
 	for (int i = a->cl->n_migrations - 1; i >= 0 && dd_result_nrows(r) > 0; i--) {
@@ -208,15 +215,18 @@ schema_read_migrations(struct schema_acc *a, struct dd_conn *c, const char *node
 		dd_seterr(err, errlen, "%s", de.message);
 		return -1;
 	}
-	for (int i = 0; i < dd_result_nrows(r) && rc == 0; i++) {
+	for (int i = 0; i < dd_result_nrows(r) && rc >= 0; i++) {
 		enum dd_schema_tool t =
 		    dd_schema_classify(val(r, i, 0), val(r, i, 1), val(r, i, 2));
-		if (t != DD_TOOL_NONE)
-			rc = read_table(a, c, node, t, val(r, i, 0), val(r, i, 1), primary,
-			    deadline_ns, err, errlen);
+		if (t == DD_TOOL_NONE)
+			continue;
+		rc = read_table(
+		    a, c, node, t, val(r, i, 0), val(r, i, 1), primary, deadline_ns, err, errlen);
+		if (rc > 0)
+			schema_note(a, "migration version on %s unknown: %s", node, err);
 	}
 	dd_result_free(r);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* The primary's row for the same database and table as m, or NULL. */

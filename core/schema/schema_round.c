@@ -331,11 +331,12 @@ check_seq_scans(struct round *r)
 		    "<the columns its frequent queries filter on>", NULL, NULL);
 		snprintf(object, sizeof(object), "%s.%s", val(res, i, 0), val(res, i, 1));
 		schema_add_finding(&r->acc, DD_SCHEMA_SEQ_SCANS, DD_SEV_WARN, object, fix,
-		    "%lld sequential scans, %lld index scans (%.0f %% by index), %lld rows, %lld "
-		    "rows "
-		    "read sequentially",
-		    (long long)seq, (long long)num(res, i, 3), pct, (long long)rows,
-		    (long long)num(res, i, 5));
+		    "%lld sequential scans, %lld %s (%.0f %% by index), %lld rows, %lld rows read "
+		    "sequentially",
+		    (long long)seq, (long long)num(res, i, 3),
+		    r->cc->engine == DD_ENGINE_POSTGRESQL ? "index scans"
+		                                          : "rows read through indexes",
+		    pct, (long long)rows, (long long)num(res, i, 5));
 		free(fix);
 	}
 	dd_result_free(res);
