@@ -12,9 +12,21 @@
 tui_init schema "$1" "$2"
 db=dd_schema_tui
 pgq() { bash "$DD_HARNESS" psql "$DD_HARNESS_DIR" pg1 -d "$1" -qtA -v ON_ERROR_STOP=1 -c "$2"; }
+# wait_pg: the PostgreSQL replicas have replayed what pg1 has written.
+wait_pg() {
+	local lsn nd i
+	lsn=$(pgq postgres "SELECT pg_current_wal_lsn()")
+	for nd in pg2 pg3; do
+		for ((i = 0; i < 100; i++)); do
+			[ "$(bash "$DD_HARNESS" psql "$DD_HARNESS_DIR" $nd -d postgres -qtAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break
+			sleep 0.1
+		done
+	done
+}
 drop_db() {
 	pgq postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
 	bash "$DD_HARNESS" mariadb "$DD_HARNESS_DIR" my1 -e "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+	wait_pg >/dev/null 2>&1
 }
 trap 'tui_cleanup; drop_db' EXIT
 drop_db
@@ -23,14 +35,7 @@ bash "$DD_HARNESS" psql "$DD_HARNESS_DIR" pg1 -d $db -q -v ON_ERROR_STOP=1 \
 	-f "$TUI_SRC/tests/integration/schema/fixture_pg.sql" >/dev/null || bail "cannot load the fixture"
 bash "$DD_HARNESS" mariadb "$DD_HARNESS_DIR" my1 -e "CREATE DATABASE $db" || bail "cannot create $db on my1"
 # the replicas must have it too (their index usage and migration versions are read)
-lsn=$(pgq postgres "SELECT pg_current_wal_lsn()")
-for nd in pg2 pg3; do
-	for ((i = 0; i < 100; i++)); do
-		[ "$(bash "$DD_HARNESS" psql "$DD_HARNESS_DIR" $nd -d postgres -qtAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break
-		sleep 0.1
-	done
-done
-sleep 1
+wait_pg
 TUI_CONF_OVERRIDE=$(tui_config schema '' "databases = $db
 schema_refresh = 10s
 schema_timeout = 6s

@@ -33,6 +33,9 @@ cleanup() {
 		pgq pg1 postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
 		myq my1 mysql "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 	done
+	# the next test finds the replicas caught up (no lag left from the drops or the pause)
+	wait_repl pg >/dev/null 2>&1
+	wait_repl my >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
