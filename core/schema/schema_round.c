@@ -580,6 +580,14 @@ cluster_round(const struct dd_cluster_config *cc, dd_credential_fn cred, void *c
 
 /* ---- schema groups ---- */
 
+/* A table's name without its schema (clusters of a group may differ there, e.g. by engine). */
+static const char *
+bare(const char *table)
+{
+	const char *dot = strrchr(table, '.');
+	return dot ? dot + 1 : table;
+}
+
 static void
 group_pair(struct dd_schema_cluster *a, struct dd_schema_cluster *b)
 {
@@ -591,7 +599,7 @@ group_pair(struct dd_schema_cluster *a, struct dd_schema_cluster *b)
 			const struct dd_schema_migration *y = &b->migrations[j];
 			struct dd_schema_cluster *both[2] = {a, b};
 			if (strcmp(y->node, b->primary) != 0 || strcmp(x->tool, y->tool) != 0 ||
-			    strcmp(x->table, y->table) != 0 || strcmp(x->version, y->version) == 0)
+			    strcasecmp(bare(x->table), bare(y->table)) != 0 || strcmp(x->version, y->version) == 0)
 				continue;
 			for (int k = 0; k < 2; k++) {
 				struct schema_acc acc = {.cl = both[k],
@@ -599,7 +607,7 @@ group_pair(struct dd_schema_cluster *a, struct dd_schema_cluster *b)
 				    .db = k ? y->database : x->database,
 				    .cap_f = both[k]->n_findings};
 				char object[256];
-				snprintf(object, sizeof(object), "%s (schema_group %s)", x->table,
+				snprintf(object, sizeof(object), "%s (schema_group %s)", bare(x->table),
 				    a->group);
 				schema_add_finding(&acc, DD_SCHEMA_DRIFT, DD_SEV_CRIT, object,
 				    "-- none: apply the missing migrations to the cluster behind",

@@ -234,7 +234,26 @@ drift my "bash $DD_HARNESS my-sql-thread $dir my2 stop" "bash $DD_HARNESS my-sql
 	"myq my1 dd_schema_ok 'UPDATE schema_migrations SET version = 4'" " my2"
 ok $? "MariaDB: SQL thread stopped on my2 while a migration lands: drift reported, cleared after restart"
 
-# 9. usage errors
+# 10. clusters of one schema_group: their primaries' versions must match
+group=$(ini group databases=dd_schema_ok schema_group=app)
+schema "$group" pg --json >"$tmp/g0.json" 2>/dev/null
+a=$?
+myq my1 dd_schema_ok "UPDATE schema_migrations SET version = 5" && wait_repl my
+schema "$group" pg --json >"$tmp/g1.json" 2>/dev/null
+b=$?
+python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["clusters"][0]
+d = [f for f in c["findings"] if f["kind"] == "migration_drift"]
+assert len(d) == 1 and d[0]["severity"] == "critical", c["findings"]
+assert d[0]["object"] == "schema_migrations (schema_group app)", d[0]
+assert "cluster my" in d[0]["evidence"] and " 5" in d[0]["evidence"], d[0]
+' "$tmp/g1.json"
+c=$?
+[ $a = 0 ] && [ $b = 1 ] && [ $c = 0 ]
+ok $? "schema_group: clusters at the same version pass ($a); one cluster ahead is drift on the other ($b)"
+
+# 11. usage errors
 schema "$fx" >/dev/null 2>&1; a=$?
 schema "$fx" nosuch >/dev/null 2>&1; b=$?
 [ $a = 2 ] && [ $b = 2 ]
