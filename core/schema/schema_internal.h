@@ -113,6 +113,13 @@ extern const struct schema_engine schema_engine_my;
 char *schema_sql(const char *tmpl, int n, int64_t stmt_ms, int64_t lock_ms, const char *t,
     const char *c, const char *y, const char *q);
 
+/*
+ * dd_schema_probe with a stop flag (the prober's): once *stop is set, no
+ * further query starts and the round ends with "stopped". stop may be NULL.
+ */
+struct dd_schema_result *schema_probe_until(const struct dd_config *cfg, const char *only,
+    dd_credential_fn get_credential, void *ctx, const atomic_bool *stop);
+
 /* Checks over a database's indexes (schema_indexes.c). */
 void schema_check_indexes(
     struct schema_acc *a, struct schema_ix *ix, int n, bool usage_known, const char *since);

@@ -23,6 +23,7 @@ struct dd_schema_prober {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop, want, busy;
+	atomic_bool stopping; /* read by a running round between its queries */
 	const struct dd_schema_result *current;
 };
 
@@ -39,7 +40,7 @@ prober_main(void *arg)
 		p->want = false;
 		p->busy = true;
 		pthread_mutex_unlock(&p->mu);
-		r = dd_schema_probe(p->cfg, NULL, p->cred, p->ctx);
+		r = schema_probe_until(p->cfg, NULL, p->cred, p->ctx, &p->stopping);
 		pthread_mutex_lock(&p->mu);
 		old = p->current;
 		p->current = r;
@@ -76,6 +77,7 @@ dd_schema_prober_new(const struct dd_config *cfg, dd_credential_fn get_credentia
 	p->cred = get_credential;
 	p->ctx = ctx;
 	p->interval_ns = ms * INT64_C(1000000);
+	atomic_init(&p->stopping, false);
 	pthread_mutex_init(&p->mu, NULL);
 	dd_cond_init_mono(&p->cv);
 	if (pthread_create(&p->thread, NULL, prober_main, p) != 0) {
@@ -126,6 +128,7 @@ dd_schema_prober_free(struct dd_schema_prober *p)
 {
 	if (!p)
 		return;
+	atomic_store(&p->stopping, true);
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
 	pthread_cond_signal(&p->cv);

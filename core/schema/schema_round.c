@@ -26,6 +26,7 @@ struct round {
 	struct dd_conn *conn[MAX_NODES];
 	enum dd_role role[MAX_NODES];
 	int n, primary;
+	const atomic_bool *stop; /* the prober stops: no new query */
 	char err[256];
 };
 
@@ -65,6 +66,11 @@ query(struct round *r, int i, const char *tmpl, const char *what)
 	struct dd_db_error e;
 
 	dd_db_error_clear(&e);
+	if (r->stop && atomic_load(r->stop)) {
+		dd_seterr(r->err, sizeof(r->err), "stopped");
+		free(sql);
+		return NULL;
+	}
 	if (dd_conn_query(r->conn[i], sql, deadline(r), &res, &e) != 0) {
 		bool lock = strcmp(e.sqlstate, "55P03") == 0 || e.code == 1205;
 		bool stmt =
@@ -541,9 +547,9 @@ sev_cmp(const void *x, const void *y)
 
 static void
 cluster_round(const struct dd_cluster_config *cc, dd_credential_fn cred, void *ctx,
-    struct dd_schema_cluster *out)
+    const atomic_bool *stop, struct dd_schema_cluster *out)
 {
-	struct round r = {.cc = cc, .n = (int)cc->n_nodes, .primary = -1};
+	struct round r = {.cc = cc, .n = (int)cc->n_nodes, .primary = -1, .stop = stop};
 	int64_t t0 = dd_now_mono_ns();
 
 	r.eng = cc->engine == DD_ENGINE_POSTGRESQL ? &schema_engine_pg : &schema_engine_my;
@@ -599,7 +605,8 @@ group_pair(struct dd_schema_cluster *a, struct dd_schema_cluster *b)
 			const struct dd_schema_migration *y = &b->migrations[j];
 			struct dd_schema_cluster *both[2] = {a, b};
 			if (strcmp(y->node, b->primary) != 0 || strcmp(x->tool, y->tool) != 0 ||
-			    strcasecmp(bare(x->table), bare(y->table)) != 0 || strcmp(x->version, y->version) == 0)
+			    strcasecmp(bare(x->table), bare(y->table)) != 0 ||
+			    strcmp(x->version, y->version) == 0)
 				continue;
 			for (int k = 0; k < 2; k++) {
 				struct schema_acc acc = {.cl = both[k],
@@ -607,8 +614,8 @@ group_pair(struct dd_schema_cluster *a, struct dd_schema_cluster *b)
 				    .db = k ? y->database : x->database,
 				    .cap_f = both[k]->n_findings};
 				char object[256];
-				snprintf(object, sizeof(object), "%s (schema_group %s)", bare(x->table),
-				    a->group);
+				snprintf(object, sizeof(object), "%s (schema_group %s)",
+				    bare(x->table), a->group);
 				schema_add_finding(&acc, DD_SCHEMA_DRIFT, DD_SEV_CRIT, object,
 				    "-- none: apply the missing migrations to the cluster behind",
 				    "%s version of cluster %s is %s, of cluster %s it is %s",
@@ -652,6 +659,13 @@ struct dd_schema_result *
 dd_schema_probe(
     const struct dd_config *cfg, const char *only, dd_credential_fn get_credential, void *ctx)
 {
+	return schema_probe_until(cfg, only, get_credential, ctx, NULL);
+}
+
+struct dd_schema_result *
+schema_probe_until(const struct dd_config *cfg, const char *only, dd_credential_fn get_credential,
+    void *ctx, const atomic_bool *stop)
+{
 	static atomic_uint_fast64_t seq;
 	struct schema_result_box *b = xcalloc(1, sizeof(*b));
 	struct dd_schema_result *res = &b->r;
@@ -665,7 +679,8 @@ dd_schema_probe(
 	for (size_t i = 0; i < n; i++) {
 		const struct dd_cluster_config *cc = dd_config_cluster(cfg, i);
 		if (wanted(cfg, cc, only))
-			cluster_round(cc, get_credential, ctx, &res->clusters[res->n_clusters++]);
+			cluster_round(
+			    cc, get_credential, ctx, stop, &res->clusters[res->n_clusters++]);
 	}
 	group_drift(res);
 	res->took_ms = (dd_now_mono_ns() - t0) / 1000000;
