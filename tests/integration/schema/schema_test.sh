@@ -253,7 +253,18 @@ c=$?
 [ $a = 0 ] && [ $b = 1 ] && [ $c = 0 ]
 ok $? "schema_group: clusters at the same version pass ($a); one cluster ahead is drift on the other ($b)"
 
-# 11. usage errors
+# 11. schema_version_query replaces the detection
+custom=$(ini custom databases=dd_schema_ok "schema_version_query=SELECT version, 'today' FROM schema_migrations")
+schema "$custom" pg --json >"$tmp/custom.json" 2>/dev/null
+python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["clusters"][0]
+m = [x for x in c["migrations"] if x["node"] == "pg1"]
+assert [(x["tool"], x["version"], x["applied"]) for x in m] == [("custom", "4", "today")], m
+' "$tmp/custom.json"
+ok $? "schema_version_query: its first row is the version, on every node"
+
+# 12. usage errors
 schema "$fx" >/dev/null 2>&1; a=$?
 schema "$fx" nosuch >/dev/null 2>&1; b=$?
 [ $a = 2 ] && [ $b = 2 ]
