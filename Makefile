@@ -5,7 +5,7 @@ BUILD ?= build
 export BUILD
 MESON_SETUP = meson setup $(BUILD)
 
-.PHONY: all deps build demo demo-down test bench fuzz format clean
+.PHONY: all deps build install demo demo-down test bench fuzz format clean
 
 all: build
 
@@ -15,6 +15,13 @@ deps:
 build: deps
 	@[ -f $(BUILD)/build.ninja ] || $(MESON_SETUP) >/dev/null
 	@ninja -C $(BUILD)
+
+# Installs under the build's prefix (meson's default /usr/local). PREFIX=/usr
+# first sets the prefix of $(BUILD) (the themes' path is compiled in);
+# DESTDIR=D stages the files under D, for a package.
+install: build
+	@$(if $(PREFIX),meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null && ninja -C $(BUILD) >/dev/null)
+	@$(if $(DESTDIR),DESTDIR=$(abspath $(DESTDIR)) )meson install -C $(BUILD) --no-rebuild --quiet
 
 demo: build
 	@tools/demo.sh up

@@ -16,7 +16,7 @@ packages=(
 	gcc make pkg-config meson ninja-build
 	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev libzstd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
-	tmux procps openssl python3 python3-nacl valgrind
+	tmux procps openssl python3 python3-nacl valgrind man-db groff-base
 )
 for opt in "$@"; do
 	case $opt in
@@ -49,6 +49,8 @@ present() {
 	mariadb-client) has mariadb && has mariadb-admin ;;
 	procps) has ps && has pgrep ;;
 	python3) [ -x /usr/bin/python3 ] ;;
+	man-db) has man ;;
+	groff-base) has nroff ;;
 	pgbouncer) has pgbouncer || [ -x /usr/sbin/pgbouncer ] ;;
 	libclang-rt-14-dev) compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null ;;
 	*) has "$1" ;;

@@ -24,8 +24,10 @@
 #define SLOW_SAMPLE_NS (INT64_C(1000) * NS_PER_MS)
 
 struct rule_state {
-	int64_t held_ns; /* the condition holds since (mono); -1: it does not */
-	int64_t crit_ns; /* replica_lag: above the critical threshold since; -1 */
+	int64_t held_ns;  /* the condition holds since (mono); -1: it does not */
+	int64_t crit_ns;  /* replica_lag: above the critical threshold since; -1 */
+	int probes;       /* node_down, no_primary: probes in a row it was seen in */
+	int64_t probe_ms; /* the probed_wall_ms of the last one counted */
 	bool active;
 	enum dd_severity sev;
 	int64_t since_wall_ms;
@@ -77,6 +79,7 @@ static const char *const rule_names[DD_RULE__COUNT] = {
     [DD_RULE_SLOW_QUERIES] = "slow_queries",
     [DD_RULE_NO_PRIMARY] = "no_primary",
     [DD_RULE_MULTIPLE_PRIMARIES] = "multiple_primaries",
+    [DD_RULE_BACKUP_STALE] = "backup_stale",
     [DD_RULE_SCHEMA_CRITICAL] = "schema_critical",
 };
 
@@ -98,6 +101,8 @@ dd_alert_thresholds_default(struct dd_alert_thresholds *t)
 	t->pool_wait_ms = 1000;
 	t->pool_wait_window_ms = 60000;
 	t->slow_per_min = 20;
+	t->down_probes = 2;
+	t->backup_max_age_ms = INT64_C(26) * 3600 * 1000;
 }
 
 void
@@ -105,6 +110,7 @@ dd_alert_thresholds_of(const struct dd_cluster_config *cc, struct dd_alert_thres
 {
 	dd_alert_thresholds_default(t);
 	t->down_for_ms = cc->alert_down_for_ms;
+	t->down_probes = cc->alert_down_probes;
 	t->lag_warn_ms = cc->lag_max_ms;
 	t->lag_crit_ms = cc->lag_critical_ms;
 	t->lag_for_ms = cc->alert_lag_for_ms;
@@ -112,6 +118,7 @@ dd_alert_thresholds_of(const struct dd_cluster_config *cc, struct dd_alert_thres
 	t->pool_use_for_ms = cc->alert_pool_use_for_ms;
 	t->pool_wait_ms = cc->alert_pool_wait_ms;
 	t->slow_per_min = cc->alert_slow_rate;
+	t->backup_max_age_ms = cc->backup_max_age_ms;
 }
 
 struct dd_alerts *
@@ -273,15 +280,55 @@ cluster_rule(struct dd_alerts *a, int cluster, enum dd_alert_rule r)
 
 /* ---- node rules ---- */
 
+/*
+ * In how many probes in a row cond has been seen. Every probe, failed or not,
+ * has its own start time (probed_wall_ms), and the monitor evaluates several
+ * times a round, so a snapshot counts as a new probe only when its probe time
+ * is new.
+ */
+static int
+probe_streak(struct rule_state *st, bool cond, int64_t probed_wall_ms)
+{
+	if (!cond) {
+		st->probes = 0;
+		return 0;
+	}
+	if (st->probes == 0 || probed_wall_ms != st->probe_ms) {
+		st->probes++;
+		st->probe_ms = probed_wall_ms;
+	}
+	return st->probes;
+}
+
+/*
+ * Whether a condition that a missed probe can cause (node_down, no_primary)
+ * is confirmed: seen in down_probes probes in a row (one missed deadline on a
+ * loaded machine is not an outage), or, should no new probe come back, held
+ * for down_probes + 1 refresh intervals. Then down_for applies on top.
+ */
+static bool
+probes_confirm(struct eval *ev, struct rule_state *st, bool cond, int64_t probed_wall_ms,
+    const struct dd_alert_thresholds *th)
+{
+	int64_t refresh_ms = ev->snap->refresh_ms > 0 ? ev->snap->refresh_ms : 1000;
+	int probes = probe_streak(st, cond, probed_wall_ms);
+	bool confirmed;
+
+	confirmed = ev->a->oneshot || probes >= th->down_probes ||
+	            (st->held_ns >= 0 &&
+	                ev->now_ns - st->held_ns >= (th->down_probes + 1) * refresh_ms * NS_PER_MS);
+	return hold(ev, &st->held_ns, cond, th->down_for_ms) && confirmed;
+}
+
+/* The overview and the node-down event (diff_node) show a down node at once. */
 static void
 rule_node_down(
     struct eval *ev, const struct dd_snap_node *n, int i, const struct dd_alert_thresholds *th)
 {
 	struct rule_state *st = node_rule(ev->a, i, DD_RULE_NODE_DOWN);
+	bool want = probes_confirm(ev, st, n->state == DD_NODE_DOWN, n->probed_wall_ms, th);
 	char msg[240];
-	bool want;
 
-	want = hold(ev, &st->held_ns, n->state == DD_NODE_DOWN, th->down_for_ms);
 	snprintf(msg, sizeof(msg), "%s %s is down%s%.160s",
 	    n->role == DD_ROLE_UNKNOWN ? "node" : dd_role_name(n->role), n->name,
 	    n->last_error && n->last_error[0] ? ": " : "", n->last_error ? n->last_error : "");
@@ -467,6 +514,23 @@ rule_slow(
 	    -1, DD_RULE_SLOW_QUERIES);
 }
 
+/* The start of the newest probe of the cluster's nodes: one per probe round. */
+static int64_t
+newest_probe(const struct dd_snapshot *snap, const struct dd_snap_cluster *cl)
+{
+	int64_t newest = 0;
+
+	for (int i = cl->first_node; i < cl->first_node + cl->n_nodes; i++)
+		if (snap->nodes[i].probed_wall_ms > newest)
+			newest = snap->nodes[i].probed_wall_ms;
+	return newest;
+}
+
+/*
+ * No primary is confirmed over probe rounds like a down node (the primary
+ * missing one probe is no outage); two writable primaries were both seen
+ * answering, so that alert waits for down_for only.
+ */
 static void
 rule_topology(
     struct eval *ev, const struct dd_snap_cluster *cl, int ci, const struct dd_alert_thresholds *th)
@@ -480,12 +544,50 @@ rule_topology(
 
 	snprintf(msg, sizeof(msg), "cluster %s has no primary%s%.180s", cl->name,
 	    note[0] ? ": " : "", note);
-	settle(ev, none, hold(ev, &none->held_ns, no_primary, th->down_for_ms), DD_SEV_CRIT, msg,
-	    ci, -1, DD_RULE_NO_PRIMARY);
+	settle(ev, none, probes_confirm(ev, none, no_primary, newest_probe(ev->snap, cl), th),
+	    DD_SEV_CRIT, msg, ci, -1, DD_RULE_NO_PRIMARY);
 	snprintf(msg, sizeof(msg), "cluster %s has %d writable primaries: %.190s", cl->name,
 	    cl->n_primaries, note[0] ? note : "SPLIT-BRAIN (no writes routed)");
 	settle(ev, many, hold(ev, &many->held_ns, multi, th->down_for_ms), DD_SEV_CRIT, msg, ci, -1,
 	    DD_RULE_MULTIPLE_PRIMARIES);
+}
+
+/* "3d04h", "27h05m", "45m": an age for the backup_stale message. */
+static void
+age_text(int64_t ms, char *buf, size_t len)
+{
+	long long m = (long long)(ms / 60000);
+
+	if (m >= 72 * 60)
+		snprintf(buf, len, "%lldd%02lldh", m / (24 * 60), m / 60 % 24);
+	else if (m >= 60)
+		snprintf(buf, len, "%lldh%02lldm", m / 60, m % 60);
+	else
+		snprintf(buf, len, "%lldm", m);
+}
+
+/* backup_stale: the newest good backup is older than backup_max_age (or there is none). */
+static void
+rule_backup_stale(
+    struct eval *ev, const struct dd_snap_cluster *cl, int ci, const struct dd_alert_thresholds *th)
+{
+	struct rule_state *st = cluster_rule(ev->a, ci, DD_RULE_BACKUP_STALE);
+	int64_t age = cl->backup_newest_ms > 0 ? ev->now_wall_ms - cl->backup_newest_ms : -1;
+	bool stale = cl->backup_known && th->backup_max_age_ms > 0 &&
+	             (age < 0 || age > th->backup_max_age_ms);
+	char msg[240], a[24], max[24];
+
+	age_text(th->backup_max_age_ms, max, sizeof(max));
+	if (age < 0) {
+		snprintf(msg, sizeof(msg), "cluster %s has no good backup (backup_max_age %s)",
+		    cl->name, max);
+	} else {
+		age_text(age, a, sizeof(a));
+		snprintf(msg, sizeof(msg),
+		    "the newest good backup of %s is %s old (backup_max_age %s)", cl->name, a, max);
+	}
+	settle(ev, st, hold(ev, &st->held_ns, stale, 0), DD_SEV_WARN, msg, ci, -1,
+	    DD_RULE_BACKUP_STALE);
 }
 
 /* Schema health (schema.h): critical findings of the newest round that finished. */
@@ -527,6 +629,7 @@ dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
 	for (i = 0; i < snap->n_clusters; i++) {
 		rule_topology(&ev, &snap->clusters[i], i, &th[i]);
 		rule_slow(&ev, &snap->clusters[i], i, &th[i]);
+		rule_backup_stale(&ev, &snap->clusters[i], i, &th[i]);
 		rule_schema(&ev, &snap->clusters[i], i);
 	}
 	return ev.n;

@@ -1,12 +1,14 @@
 /*
- * job.c: the backup actions as jobs of the runner (jobs.h), for the console:
- * dd_backup_submit queues a take, verify or restore with a plan of steps,
- * exclusive per cluster, audited by the runner. The run function (on a
- * worker thread) calls the same core function as the command line, with
- * hooks that write the job's log, move its steps as the operation goes from
- * one phase to the next (hash → restore), report progress, and read the
- * job's cancel flag; the outcome follows the result (done, failed, refused,
- * cancelled).
+ * job.c: the backup actions as jobs of the runner (jobs.h), the one path of
+ * the console and the command line: dd_backup_submit queues a take, verify,
+ * restore or prune with a plan of steps, exclusive per cluster, audited by
+ * the runner (or by the operation itself when the runner has no audit log).
+ * The run function (on a worker thread) calls the core operation with hooks
+ * that write the job's log, move its steps as the operation goes from one
+ * phase to the next (hash → restore), report progress, and read the job's
+ * cancel flag, and that pass the same on to the caller's own hooks (the
+ * command line's progress bar and stderr lines); the outcome follows the
+ * result (done, failed, refused, cancelled).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,8 @@
 #include "util/util.h"
 
 struct run {
-	struct dd_backup_job a; /* a copy */
+	struct dd_backup_job a;        /* a copy */
+	struct dd_backup_hooks caller; /* a.ctx's own hooks: they get everything too */
 	struct dd_job *job;
 	size_t step;  /* the running step */
 	size_t steps; /* the plan's length */
@@ -29,6 +32,8 @@ job_log(void *ctx, const char *line)
 	struct run *r = ctx;
 
 	dd_job_log(r->job, "%s", line);
+	if (r->caller.log)
+		r->caller.log(r->caller.ctx, line);
 }
 
 static bool
@@ -36,7 +41,8 @@ job_cancelled(void *ctx)
 {
 	const struct run *r = ctx;
 
-	return dd_job_cancelled(r->job);
+	return dd_job_cancelled(r->job) ||
+	       (r->caller.cancelled && r->caller.cancelled(r->caller.ctx));
 }
 
 /* The step a phase belongs to: re-reading is the first, a restore the last. */
@@ -62,6 +68,19 @@ job_progress(void *ctx, const struct dd_backup_progress *p)
 
 	advance(r, step_of(r, p->phase));
 	dd_job_progress(r->job, r->step, p->done, p->total);
+	if (r->caller.progress)
+		r->caller.progress(r->caller.ctx, p);
+}
+
+int
+dd_backup_job_rc(enum dd_job_outcome o)
+{
+	switch (o) {
+	case DD_JOB_DONE: return DD_BACKUP_OK;
+	case DD_JOB_REFUSED: return DD_BACKUP_REFUSED;
+	case DD_JOB_CANCELLED: return DD_BACKUP_CANCELLED;
+	default: return DD_BACKUP_FAILED;
+	}
 }
 
 static int
@@ -71,9 +90,12 @@ do_take(struct run *r, char *msg, size_t len)
 	char err[BK_ERR_MAX];
 	int rc = dd_backup_take(&r->a.ctx, r->a.node, r->a.why, &res, msg, len);
 
+	if (rc == DD_BACKUP_OK && r->a.result)
+		*r->a.result = res;
+	if (rc == DD_BACKUP_OK)
+		snprintf(msg, len, "backup %s from %s", res.id, res.node);
 	if (rc != DD_BACKUP_OK || r->steps < 2)
 		return rc;
-	snprintf(msg, len, "backup %s from %s", res.id, res.node);
 	advance(r, 1);
 	if (dd_backup_prune(&r->a.ctx, false, NULL, NULL, err, sizeof(err)) != DD_BACKUP_OK)
 		dd_job_log(r->job, "retention: %s", err); /* the backup itself is fine */
@@ -83,8 +105,12 @@ do_take(struct run *r, char *msg, size_t len)
 static int
 do_action(struct run *r, char *msg, size_t len)
 {
-	struct dd_restore_opts ro = {
-	    .which = r->a.which, .into = r->a.into, .replace = r->a.replace, .primary = r->a.node};
+	struct dd_restore_opts ro = {.which = r->a.which,
+	    .into = r->a.into,
+	    .replace = r->a.replace,
+	    .primary = r->a.node,
+	    .confirm = r->a.confirm,
+	    .confirm_ctx = r->a.confirm_ctx};
 	int rc;
 
 	switch (r->a.action) {
@@ -96,10 +122,17 @@ do_action(struct run *r, char *msg, size_t len)
 			    r->a.deep ? " (deep)" : "");
 		return rc;
 	case DD_BACKUP_ACT_RESTORE:
+		if (!ro.primary && !(ro.primary = dd_backup_find_primary(&r->a.ctx, msg, len)))
+			return DD_BACKUP_FAILED;
 		rc = dd_backup_restore(&r->a.ctx, &ro, msg, len);
 		if (rc == DD_BACKUP_OK)
 			snprintf(msg, len, "backup %s restored into %s on %s", r->a.which,
-			    r->a.into, r->a.node->name);
+			    r->a.into, ro.primary->name);
+		return rc;
+	case DD_BACKUP_ACT_PRUNE:
+		rc = dd_backup_prune(&r->a.ctx, r->a.dry_run, r->a.report, r->a.rctx, msg, len);
+		if (rc == DD_BACKUP_OK)
+			snprintf(msg, len, "retention applied%s", r->a.dry_run ? " (dry run)" : "");
 		return rc;
 	}
 	return DD_BACKUP_FAILED;
@@ -112,9 +145,11 @@ run_job(struct dd_job *job, void *ctx)
 	char msg[BK_ERR_MAX] = "";
 
 	r->job = job;
-	r->a.ctx.audit = NULL; /* the runner writes the records */
-	r->a.ctx.hooks = (struct dd_backup_hooks){
-	    .log = job_log, .progress = job_progress, .cancelled = job_cancelled, .ctx = r};
+	r->a.ctx.hooks = (struct dd_backup_hooks){.log = job_log,
+	    .progress = job_progress,
+	    .cancelled = job_cancelled,
+	    .ctx = r,
+	    .cancel = r->caller.cancel};
 	dd_job_step(job, 0, DD_STEP_RUNNING, NULL);
 	int rc = do_action(r, msg, sizeof(msg));
 	if (rc == DD_BACKUP_OK) {
@@ -152,8 +187,12 @@ plan(const struct dd_backup_job *a, char titles[][DD_JOB_TITLE_MAX])
 		break;
 	case DD_BACKUP_ACT_RESTORE:
 		snprintf(titles[n++], DD_JOB_TITLE_MAX, "check %s", a->which);
-		snprintf(
-		    titles[n++], DD_JOB_TITLE_MAX, "restore into %s on %s", a->into, a->node->name);
+		snprintf(titles[n++], DD_JOB_TITLE_MAX, "restore into %s on %s", a->into,
+		    a->node ? a->node->name : "the primary");
+		break;
+	case DD_BACKUP_ACT_PRUNE:
+		snprintf(titles[n++], DD_JOB_TITLE_MAX, "apply the retention%s",
+		    a->dry_run ? " (dry run)" : "");
 		break;
 	}
 	return n;
@@ -163,6 +202,7 @@ static const char *const kinds[] = {
     [DD_BACKUP_ACT_TAKE] = "backup",
     [DD_BACKUP_ACT_VERIFY] = "verify",
     [DD_BACKUP_ACT_RESTORE] = "restore",
+    [DD_BACKUP_ACT_PRUNE] = "prune",
 };
 
 int
@@ -174,10 +214,14 @@ dd_backup_submit(struct dd_jobs *runner, const struct dd_backup_job *a, struct d
 	struct run *r = xcalloc(1, sizeof(*r));
 
 	r->a = *a;
+	r->caller = a->ctx.hooks;
+	if (audit)
+		r->a.ctx.audit = NULL; /* the runner writes the records */
 	r->steps = plan(a, titles);
 	snprintf(target, sizeof(target), "%s",
 	    a->action == DD_BACKUP_ACT_TAKE      ? a->node->name
 	    : a->action == DD_BACKUP_ACT_RESTORE ? a->into
+	    : a->action == DD_BACKUP_ACT_PRUNE   ? a->ctx.cluster->name
 	                                         : a->which);
 	snprintf(args, sizeof(args), "{\"backup\": \"%s\", \"deep\": %s, \"replace\": %s}",
 	    a->which, a->deep ? "true" : "false", a->replace ? "true" : "false");

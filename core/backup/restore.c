@@ -5,7 +5,8 @@
  * exit 5): the manifest and its checksum, the backup's cluster and engine,
  * the SHA-256 of the whole dump, the key of an encrypted backup, a system
  * database as the target, a target that exists without --replace, and the
- * operator's confirmation. Then: drop the existing target (--replace), create
+ * operator's confirmation. Then, under the cluster lock of a switchover
+ * (failover.h; REFUSED when another dbdeck holds it): drop the existing target (--replace), create
  * it with the source's encoding, stream the dump into the restore tool
  * (hashed again on the way), and on failure drop what was created.
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "backup/backup_int.h"
+#include "dbdeck/failover.h"
 #include "util/util.h"
 
 static const char *const system_dbs[] = {"postgres", "template0", "template1", "mysql",
@@ -112,9 +114,41 @@ apply(struct restore *r, char *err, size_t errlen)
 	return rc == DD_BACKUP_CANCELLED ? rc : DD_BACKUP_FAILED;
 }
 
+/*
+ * The cluster lock of a switchover (failover.h), held while the restore
+ * changes anything: a restore never runs during a switchover, nor one during
+ * a restore. REFUSED, nothing touched, when another dbdeck holds it.
+ */
+static int
+cluster_lock(struct restore *r, struct dd_cluster_lock **l, char *err, size_t errlen)
+{
+	char why[BK_ERR_MAX];
+	int rc = dd_cluster_lock_take(
+	    r->ctx->cluster, r->ctx->user, r->ctx->password, l, why, sizeof(why));
+
+	if (rc == 0) {
+		bk_log(&r->ctx->hooks, "cluster lock of %s taken", r->ctx->cluster->name);
+		return 0;
+	}
+	/* the lock's sessions use the cluster's database: when that is what was lost, go on */
+	const char *db = r->ctx->cluster->database;
+	bool there = true;
+	if (rc == 2 && db && bk_db_exists(r->ctx, r->o->primary, db, &there, err, errlen) == 0 &&
+	    !there) {
+		bk_log(&r->ctx->hooks,
+		    "the cluster's database %s is gone from %s: restoring without the cluster lock "
+		    "(it lives in that database)",
+		    db, r->o->primary->name);
+		return 0;
+	}
+	dd_seterr(err, errlen, "nothing was touched: %s", why);
+	return DD_BACKUP_REFUSED;
+}
+
 static int
 run(struct restore *r, char *err, size_t errlen)
 {
+	struct dd_cluster_lock *cl = NULL;
 	int lock = bk_lock_dir(r->e->path, false);
 	int rc;
 
@@ -124,7 +158,10 @@ run(struct restore *r, char *err, size_t errlen)
 	}
 	rc = checks(r, err, errlen);
 	if (rc == 0)
+		rc = cluster_lock(r, &cl, err, errlen);
+	if (rc == 0)
 		rc = apply(r, err, errlen);
+	dd_cluster_lock_release(cl);
 	bk_unlock(lock);
 	return rc;
 }

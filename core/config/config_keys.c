@@ -154,6 +154,10 @@ const struct cfg_key dd_cfg_keys[] = {
 	{.name = "alert_down_for", .section = CFG_CLUSTER, .type = CFG_DURATION, .def = "0s",
 	    .min = MS(0), .max = HOUR(1), .offset = CLU(alert_down_for_ms, int64_t),
 	    .doc = "a node down, or no (or two) primaries, this long raises a critical alert"},
+	{.name = "alert_down_probes", .section = CFG_CLUSTER, .type = CFG_INT, .def = "2",
+	    .min = 1, .max = 10, .unit = "probes", .offset = CLU(alert_down_probes, int),
+	    .doc = "probe rounds in a row a node must be down (node_down), or a cluster "
+		   "without primary (no_primary), before the critical alert"},
 	{.name = "alert_lag_for", .section = CFG_CLUSTER, .type = CFG_DURATION, .def = "30s",
 	    .min = MS(0), .max = HOUR(1), .offset = CLU(alert_lag_for_ms, int64_t),
 	    .doc = "replica lag above lag_max (warning) or lag_critical (critical) this long "

@@ -3,7 +3,9 @@
  * audit log, for the SPLIT-BRAIN rule of engines whose servers cannot say
  * which primary is newer (MariaDB): the end record of the latest
  * switchover or failover of each cluster that got past its promotion
- * (outcome done or incomplete) names the node it promoted (its target).
+ * (outcome done, or incomplete after the promotion: an incomplete rollback
+ * says FO_NOTHING_PROMOTED in its detail) names the node it promoted (its
+ * target).
  */
 #include <string.h>
 
@@ -16,18 +18,28 @@ struct latest {
 	struct dd_core *core;
 };
 
+bool
+fo_audit_promoted(const struct dd_audit_record *r)
+{
+	if (r->bad || !r->phase || strcmp(r->phase, "end") != 0 || !r->action || !r->cluster ||
+	    !r->target || !r->target[0] || !r->outcome || r->time_ms < 0)
+		return false;
+	if (strcmp(r->action, "switchover") != 0 && strcmp(r->action, "failover") != 0)
+		return false;
+	if (strcmp(r->outcome, "done") == 0)
+		return true;
+	/* incomplete: after the promotion, or a rollback that could not undo everything */
+	return strcmp(r->outcome, "incomplete") == 0 &&
+	       !(r->detail && strstr(r->detail, FO_NOTHING_PROMOTED));
+}
+
 static int
 one(const struct dd_audit_record *r, void *ctx)
 {
 	struct latest *l = ctx;
 	struct dd_cluster *cl;
 
-	if (r->bad || !r->phase || strcmp(r->phase, "end") != 0 || !r->action || !r->cluster ||
-	    !r->target || !r->outcome || r->time_ms < 0)
-		return 0;
-	if (strcmp(r->action, "switchover") != 0 && strcmp(r->action, "failover") != 0)
-		return 0;
-	if (strcmp(r->outcome, "done") != 0 && strcmp(r->outcome, "incomplete") != 0)
+	if (!fo_audit_promoted(r))
 		return 0;
 	cl = dd_core_cluster(l->core, r->cluster);
 	if (cl)

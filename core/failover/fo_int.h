@@ -89,6 +89,12 @@ struct fo_engine {
 	int (*inspect)(struct dd_fo_plan *p, struct fo_node *n, int64_t deadline);
 	/* the engine's pre-checks, appended to the plan's */
 	void (*checks)(struct dd_fo_plan *p);
+	/*
+	 * Run before writes are held (NULL: nothing): lets the candidate catch up
+	 * while writes still flow, so the wait after the fence is short. Best
+	 * effort and bounded; changes nothing on any server.
+	 */
+	void (*prepare)(struct dd_fo_plan *p);
 	/* the steps the engine does itself (NULL: common, in fo_run.c) */
 	int (*step[FO_KINDS])(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len);
 	/* undo of a step done before the promotion (NULL: nothing to undo) */
@@ -182,6 +188,8 @@ void fo_lock_describe(const char *holder, char *buf, size_t len);
 int fo_hook_run(struct dd_fo_plan *p, char **argv, int node, int primary, char *err, size_t len);
 
 /* ---- fo_sql.c ---- */
+/* A driver error as one line of text (its message, else its class). */
+void fo_err_from(const struct dd_db_error *e, char *err, size_t errlen);
 /* One value of a one-row result into out ("" for NULL); 0 or -1 with err. */
 int fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t outlen,
     char *err, size_t errlen);
@@ -196,6 +204,16 @@ bool fo_quote(char *buf, size_t len, const char *s, bool backslash);
 bool fo_conninfo_repoint(const char *in, const char *host, int port, char *out, size_t len);
 /* host and port named in a conninfo ("" / 0 when absent). */
 void fo_conninfo_target(const char *in, char *host, size_t hlen, int *port);
+
+/* ---- fo_audit.c ---- */
+/*
+ * Words of the outcome text of a run that ended before any promotion (a
+ * rollback, clean or not); fo_audit_promoted looks for them.
+ */
+#define FO_NOTHING_PROMOTED "nothing was promoted"
+struct dd_audit_record;
+/* True when r is the end record of an action that promoted its target. */
+bool fo_audit_promoted(const struct dd_audit_record *r);
 
 /* ---- fo_run.c ---- */
 void fo_log(struct dd_fo_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

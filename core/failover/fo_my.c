@@ -6,6 +6,8 @@
  *   fence     SET GLOBAL read_only = 1 (needs READ_ONLY ADMIN, which also
  *             lets its holders write: so every client session is ended, not
  *             only theirs), then @@gtid_binlog_pos read until stable
+ *   prepare   switchover, before writes are held: the candidate catches up
+ *             while writes still flow (rounds of MASTER_GTID_WAIT, bounded)
  *   catch-up  switchover: MASTER_GTID_WAIT(that position) on the candidate;
  *             failover: no other replica has received more (Gtid_IO_Pos),
  *             and the candidate's SQL thread has applied all its IO thread
@@ -231,7 +233,10 @@ my_fence(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 		if (strcmp(prev, p->target_gtid) == 0)
 			break;
 		dd_strlcpy(prev, p->target_gtid, sizeof(prev));
-		fo_nap(p, 20);
+		if (fo_nap(p, 20)) {
+			dd_seterr(err, len, "cancelled");
+			return -1;
+		}
 	}
 	fo_log(p, "%s: gtid_binlog_pos %s", fo_name(p, s->node), p->target_gtid);
 	return 0;
@@ -265,6 +270,82 @@ my_wait_gtid(struct dd_fo_plan *p, int node, const char *pos, char *err, size_t 
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Switchover, before writes are held: rounds of MASTER_GTID_WAIT on the
+ * candidate for the primary's gtid_binlog_pos of that moment, while writes
+ * still flow. Each round leaves only what was written during it, so when
+ * the candidate applies faster than the primary writes, the backlog it must
+ * apply after the fence shrinks from what a full-speed writer keeps queued
+ * (seconds, on a loaded host) to one short round's worth. Stops when a
+ * round took under PREP_CLOSE_NS, when two rounds in a row did not shrink
+ * (the candidate does not gain: the catch-up step waits), or after
+ * PREP_MAX_NS (at most half of switchover_timeout).
+ */
+#define PREP_MAX_NS   INT64_C(10000000000)
+#define PREP_CLOSE_NS INT64_C(40000000)
+#define PREP_ROUNDS   30
+
+struct prep_conns {
+	struct dd_conn *pri, *cand;
+};
+
+/* One round: the candidate reaches the primary's position of now; its duration, -1 failed. */
+static int64_t my_prepare_round(struct prep_conns *pc, int64_t end, char *err, size_t len);
+
+static void
+my_prepare(struct dd_fo_plan *p)
+{
+	int64_t start = dd_now_mono_ns(), end = start + PREP_MAX_NS, took = -1, prev = INT64_MAX;
+	int round = 0, worse = 0;
+	char err[160] = "";
+	struct prep_conns pc;
+
+	if (p->cc->switchover_timeout_ms * INT64_C(500000) < PREP_MAX_NS)
+		end = start + p->cc->switchover_timeout_ms * INT64_C(500000);
+	if (p->action != DD_FO_SWITCHOVER || p->primary < 0 || p->candidate < 0 ||
+	    (pc.pri = fo_conn(p, p->primary, err, sizeof(err))) == NULL ||
+	    (pc.cand = fo_conn(p, p->candidate, err, sizeof(err))) == NULL)
+		return;
+	while (round < PREP_ROUNDS && dd_now_mono_ns() < end && !dd_job_cancelled(p->job)) {
+		round++;
+		if ((took = my_prepare_round(&pc, end, err, sizeof(err))) < 0 ||
+		    took < PREP_CLOSE_NS)
+			break;
+		worse = took >= prev ? worse + 1 : 0;
+		prev = took;
+		if (worse == 2)
+			break;
+	}
+	if (took >= 0 && took < PREP_CLOSE_NS)
+		fo_log(p, "%s caught up while writes flowed: %d round(s) in %.3f s",
+		    fo_name(p, p->candidate), round, (double)(dd_now_mono_ns() - start) / 1e9);
+	else
+		fo_log(p,
+		    "%s still behind after %d round(s) in %.3f s (%s): the catch-up step waits",
+		    fo_name(p, p->candidate), round, (double)(dd_now_mono_ns() - start) / 1e9,
+		    took >= 0 ? "it does not gain on the writes"
+		    : err[0]  ? err
+		              : "a round timed out");
+}
+
+static int64_t
+my_prepare_round(struct prep_conns *pc, int64_t end, char *err, size_t len)
+{
+	int64_t t0 = dd_now_mono_ns();
+	char pos[256], v[16], sql[400];
+
+	if (fo_value(pc->pri, "SELECT @@gtid_binlog_pos", end, pos, sizeof(pos), err, len) != 0)
+		return -1;
+	dd_strlcpy(sql, "SELECT MASTER_GTID_WAIT(", sizeof(sql));
+	if (!fo_quote(sql, sizeof(sql), pos, true))
+		return -1;
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ", %.3f)", (double)(end - t0) / 1e9);
+	if (fo_value(pc->cand, sql, end + INT64_C(2000000000), v, sizeof(v), err, len) != 0 ||
+	    strcmp(v, "0") != 0)
+		return -1;
+	return dd_now_mono_ns() - t0;
 }
 
 /* Failover: a fresh look at what each replica received; the candidate's IO position. */
@@ -309,11 +390,16 @@ my_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	struct dd_conn *c = fo_conn(p, s->node, err, len);
 	int64_t deadline = fo_deadline(p);
 
-	if (!c || fo_exec(c, "STOP SLAVE", deadline, err, len) != 0)
+	/*
+	 * Until RESET SLAVE ALL has succeeded the candidate is still a stopped
+	 * replica: a failure up to there rolls back (START SLAVE, the old primary
+	 * unfenced) instead of leaving the cluster with no writable primary.
+	 */
+	if (!c || fo_exec(c, "STOP SLAVE", deadline, err, len) != 0 ||
+	    fo_exec(c, "RESET SLAVE ALL", deadline, err, len) != 0)
 		return -1;
 	p->promoted = true;
-	if (fo_exec(c, "RESET SLAVE ALL", deadline, err, len) != 0 ||
-	    fo_exec(c, "SET GLOBAL read_only = 0", deadline, err, len) != 0)
+	if (fo_exec(c, "SET GLOBAL read_only = 0", deadline, err, len) != 0)
 		return -1;
 	if (my_semisync(p) &&
 	    fo_exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = ON", deadline, err, len) != 0)
@@ -465,6 +551,7 @@ const struct fo_engine fo_engine_my = {
         },
     .inspect = my_inspect,
     .checks = my_checks,
+    .prepare = my_prepare,
     .step =
         {
             [FO_FENCE] = my_fence,

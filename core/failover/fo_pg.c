@@ -227,10 +227,12 @@ pg_catchup(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	int who = -1;
 	char a[24], b[24];
 
-	if (p->nodes[s->node].info.replay_paused &&
-	    fo_exec(fo_conn(p, s->node, err, len), "SELECT pg_wal_replay_resume()", deadline, err,
-	        len) != 0)
-		return -1;
+	if (p->nodes[s->node].info.replay_paused) {
+		struct dd_conn *c = fo_conn(p, s->node, err, len);
+		if (c == NULL ||
+		    fo_exec(c, "SELECT pg_wal_replay_resume()", deadline, err, len) != 0)
+			return -1;
+	}
 	others = pg_others_received(p, &who);
 	if (p->action == DD_FO_FAILOVER) {
 		got = pg_lsn_of(p, s->node, "SELECT pg_last_wal_receive_lsn()", err, len);
@@ -260,6 +262,36 @@ pg_catchup(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * Calls pg_promote. *sent: whether the promotion may be under way. A server
+ * error it raises before it signals the startup process (no privilege to
+ * call it, recovery not in progress, no such function) means nothing was
+ * promoted, so the plan rolls back. Any other failure (its own timeout, a
+ * cancel at the statement deadline, a lost session) may come after the
+ * signal: from then on the promotion counts as done.
+ */
+static int
+pg_promote_call(struct dd_conn *c, const char *sql, int64_t deadline, char *v, size_t vlen,
+    bool *sent, char *err, size_t len)
+{
+	static const char *const before_signal[] = {"42501", "55000", "42883"};
+	struct dd_db_error e;
+	struct dd_result *r = NULL;
+
+	*sent = true;
+	dd_db_error_clear(&e);
+	if (dd_conn_query(c, sql, deadline, &r, &e) != 0) {
+		for (size_t i = 0; i < DD_ARRAY_LEN(before_signal); i++)
+			if (strcmp(e.sqlstate, before_signal[i]) == 0)
+				*sent = false;
+		fo_err_from(&e, err, len);
+		return -1;
+	}
+	dd_strlcpy(v, fo_text(r, 0, 0, ""), vlen);
+	dd_result_free(r);
+	return 0;
+}
+
 static int
 pg_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 {
@@ -271,8 +303,8 @@ pg_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT pg_promote(true, %d)",
 	    (int)(p->cc->switchover_timeout_ms / 1000));
-	p->promoted = true; /* from here on the promotion may happen even if the call fails */
-	if (fo_value(c, sql, deadline + INT64_C(5000000000), v, sizeof(v), err, len) != 0)
+	if (pg_promote_call(
+	        c, sql, deadline + INT64_C(5000000000), v, sizeof(v), &p->promoted, err, len) != 0)
 		return -1;
 	if (v[0] != 't') {
 		dd_seterr(err, len, "pg_promote did not finish within switchover_timeout");

@@ -265,6 +265,8 @@ run_steps(struct dd_fo_plan *p, bool *after, char *first, size_t flen)
 
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct fo_step *s = &p->steps[i];
+		if (s->kind == FO_HOLD && p->eng->prepare && !dd_job_cancelled(p->job))
+			p->eng->prepare(p);
 		if (s->kind == FO_REJOIN && !p->rejoin_argv) {
 			dd_job_step(p->job, i, DD_STEP_SKIPPED, "no rejoin_command");
 			add_manual(p, s, NULL);
@@ -319,10 +321,10 @@ fo_job(struct dd_job *job, void *ctx)
 	if (failed >= 0 || (failed == -1 && dd_job_cancelled(job) && !p->promoted)) {
 		bool clean = roll_back(p, failed >= 0 ? (size_t)failed : p->n_steps - 1);
 		if (!clean)
-			dd_job_finish(job, DD_JOB_INCOMPLETE, "%s; nothing was promoted, but %s",
+			dd_job_finish(job, DD_JOB_INCOMPLETE, "%s; " FO_NOTHING_PROMOTED ", but %s",
 			    first[0] ? first : "cancelled", p->manual);
 		else if (failed >= 0 && !dd_job_cancelled(job))
-			dd_job_finish(job, DD_JOB_FAILED, "%s; nothing was promoted", first);
+			dd_job_finish(job, DD_JOB_FAILED, "%s; " FO_NOTHING_PROMOTED, first);
 	} else if (failed == -1) {
 		finish(p, after, first[0] ? first : NULL);
 	}

@@ -12,8 +12,8 @@
 #include "failover/fo_int.h"
 #include "util/util.h"
 
-static void
-err_from(const struct dd_db_error *e, char *err, size_t errlen)
+void
+fo_err_from(const struct dd_db_error *e, char *err, size_t errlen)
 {
 	char one[sizeof(e->message)];
 	size_t i;
@@ -35,7 +35,7 @@ fo_value(struct dd_conn *c, const char *sql, int64_t deadline, char *out, size_t
 
 	dd_db_error_clear(&e);
 	if (dd_conn_query(c, sql, deadline, &r, &e) != 0) {
-		err_from(&e, err, errlen);
+		fo_err_from(&e, err, errlen);
 		return -1;
 	}
 	if (dd_result_nrows(r) < 1 || dd_result_ncols(r) < 1) {
@@ -64,7 +64,7 @@ fo_exec(struct dd_conn *c, const char *sql, int64_t deadline, char *err, size_t 
 
 	dd_db_error_clear(&e);
 	if (dd_conn_exec(c, sql, deadline, NULL, &e) != 0) {
-		err_from(&e, err, errlen);
+		fo_err_from(&e, err, errlen);
 		return -1;
 	}
 	return 0;
@@ -78,7 +78,7 @@ fo_exec_secret(struct dd_conn *c, const char *sql, int64_t deadline, char *err, 
 	dd_db_error_clear(&e);
 	if (dd_conn_exec_secret(c, sql, deadline, NULL, &e) == 0)
 		return 0;
-	err_from(&e, err, errlen); /* the driver kept no quoted text (driver.h) */
+	fo_err_from(&e, err, errlen); /* the driver kept no quoted text (driver.h) */
 	return -1;
 }
 

@@ -13,12 +13,15 @@
  * (breaker open, pool busy), when the router's own probe failed; lagging
  * when a replica's lag is unknown or above lag_max; else up.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbdeck/backup.h"
 #include "dbdeck/schema.h"
 #include "monitor/monitor_int.h"
 #include "util/util.h"
@@ -348,6 +351,33 @@ fill_statements(struct dd_monitor *m, struct snap_build *b, struct dd_snapshot *
 
 /* ---- clusters ---- */
 
+#define MON_BACKUP_EVERY_NS INT64_C(30000000000)
+
+/*
+ * The newest good backup of cluster c (backup_stale), from its backup
+ * directory: read again at most every 30 s (the catalog reads manifests).
+ * A cluster whose <backup_dir>/<cluster> does not exist is not known.
+ */
+static void
+backup_refresh(struct dd_monitor *m, int c, int64_t now_ns)
+{
+	struct mcluster *cl = &m->clusters[c];
+	char dir[PATH_MAX], err[256];
+	struct stat st;
+	int64_t newest = 0;
+
+	if (cl->backup_read_ns && now_ns - cl->backup_read_ns < MON_BACKUP_EVERY_NS)
+		return;
+	cl->backup_read_ns = now_ns ? now_ns : 1;
+	snprintf(dir, sizeof(dir), "%s/%s", cl->cc->backup_dir ? cl->cc->backup_dir : "", cl->name);
+	cl->backup_known = cl->cc->backup_dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	if (!cl->backup_known)
+		return;
+	int rc = dd_backup_newest_good(cl->cc, &newest, err, sizeof(err));
+	cl->backup_known = rc >= 0;
+	cl->backup_newest_ms = rc == 0 ? newest : 0;
+}
+
 static void
 fill_cluster(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster *sc, int c,
     const struct outside *o)
@@ -367,6 +397,9 @@ fill_cluster(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster 
 	sc->lag_max_s = (double)cl->cc->lag_max_ms / 1000.0;
 	sc->lag_critical_s = (double)cl->cc->lag_critical_ms / 1000.0;
 	sc->slow_query_ms = cl->cc->slow_query_ms;
+	sc->backup_known = cl->backup_known;
+	sc->backup_newest_ms = cl->backup_newest_ms;
+	sc->backup_max_age_ms = cl->cc->backup_max_age_ms;
 	first = o->ndec[c] > DD_SNAP_ROUTE_REASONS ? o->ndec[c] - DD_SNAP_ROUTE_REASONS : 0;
 	for (k = first; k < o->ndec[c]; k++)
 		sc->route_reasons[sc->n_route_reasons++] = snap_str(b, o->dec[c][k].reason);
@@ -550,8 +583,10 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	s->n_clusters = m->n_clusters;
 	s->nodes = nodes;
 	s->n_nodes = m->n_nodes;
-	for (i = 0; i < m->n_clusters; i++)
+	for (i = 0; i < m->n_clusters; i++) {
+		backup_refresh(m, i, now_ns);
 		fill_cluster(m, b, &cls[i], i, o);
+	}
 	pthread_mutex_lock(&m->mu);
 	for (i = 0; i < m->n_nodes; i++)
 		fill_node(m, b, &nodes[i], i, o, final, now_ns);

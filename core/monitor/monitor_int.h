@@ -175,6 +175,10 @@ struct mcluster {
 	char app[DD_POOL_NAME_MAX], probe_app[DD_POOL_NAME_MAX + 8];
 	/* SQL texts, made once: a round's statement (PG: with pg_stat_statements' calls, or not) */
 	char *sql_round, *sql_round_stmts, *sql_statements;
+	/* the newest good backup (backup_stale), read at most every MON_BACKUP_EVERY_NS */
+	int64_t backup_read_ns; /* 0 = never */
+	bool backup_known;
+	int64_t backup_newest_ms;
 };
 
 struct dd_monitor {

@@ -26,5 +26,18 @@ err=$("$dd" switchover pg --to x --no-fence 2>&1); [ $? = 2 ]; check $? "switcho
 err=$("$dd" failover pg --no-fence 2>&1); [ $? = 2 ] && grep -q 'SPLIT-BRAIN' <<<"$err"; check $? "failover --no-fence without --yes exits 2 and says why"
 out=$("$dd" failover --help); [ $? = 0 ] && grep -q '6 incomplete' <<<"$out" && grep -q -- '--no-fence' <<<"$out"; check $? "failover --help: options and exit codes"
 grep -q '6 incomplete' <<<"$help"; check $? "--help documents exit 6 (incomplete)"
+# the commands that parse with cli_parse: --help, an unknown option, the
+# positional count, and the common options after the command
+for c in check-config audit backups vault; do
+	out=$("$dd" $c --help 2>&1); [ $? = 0 ] && [[ $out == "usage: dbdeck $c"* ]]; check $? "$c --help: exit 0 and its usage"
+	err=$("$dd" $c --no-such-option 2>&1); [ $? = 2 ] && grep -q "unrecognized option" <<<"$err" && grep -q "usage: dbdeck $c" <<<"$err"; check $? "$c --no-such-option: exit 2, named, and the usage"
+done
+err=$("$dd" check-config extra 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: check-config takes no argument"*"(see dbdeck check-config --help)" ]]; check $? "check-config with an argument: exit 2 ($err)"
+err=$("$dd" backups 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: backups takes one CLUSTER (see dbdeck backups --help)" ]]; check $? "backups without CLUSTER: exit 2 ($err)"
+err=$("$dd" backups a b 2>&1); [ $? = 2 ]; check $? "backups with two clusters: exit 2"
+err=$("$dd" vault 2>&1); [ $? = 2 ] && grep -q "vault takes a subcommand" <<<"$err"; check $? "vault without a subcommand: exit 2 ($err)"
+err=$("$dd" audit verify extra 2>&1); [ $? = 2 ]; check $? "audit verify extra: exit 2 ($err)"
+err=$("$dd" audit --since nonsense 2>&1); [ $? = 2 ] && grep -q -- "--since" <<<"$err"; check $? "audit --since nonsense: exit 2 and says why"
+err=$("$dd" check-config --no-color -c /nonexistent/dbdeck.ini 2>&1); [ $? = 3 ] && grep -q "/nonexistent/dbdeck.ini" <<<"$err"; check $? "check-config takes the common options after it (-c: exit 3, the file named)"
 echo "1..$n"
 exit $fail

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # queries_test.sh: slow queries in the console (tmux + harness). A statement
-# whose text carries terminal escapes (a title change, a screen clear) and a
+# whose text carries terminal escapes (a title change, a screen clear; on
+# MariaDB also a C1 control and a bidi override) and a
 # 1 MB statement render sanitized and leave the screen intact; the 1 MB one
 # opens whole in the statement view. Cancel from the slow-query view: Esc in
 # the dialog leaves the query running; confirming stops it, and the action is
@@ -26,6 +27,12 @@ bigtext sleep bigmy >"$TUI_TMP/bigmy.sql"
 evil_pid=$(tui_psql_bg "$TUI_TMP/evil.sql")
 big_pid=$(tui_psql_bg "$TUI_TMP/big.sql")
 tui_mariadb_bg "$TUI_TMP/bigmy.sql" >/dev/null
+# The hostile statement on MariaDB (issue 11), in its processlist's INFO: a
+# right-to-left override (U+202E), a C1 CSI (U+009B), OSC 0 and ED 2 (the
+# first ones first: the list shows 40 columns).
+printf 'select /* hosmy \342\200\256\302\233\033]0;owned\007\033[2J %s */ sleep(60);\n' "$tag" \
+	>"$TUI_TMP/evilmy.sql"
+tui_mariadb_bg "$TUI_TMP/evilmy.sql" >/dev/null
 
 tui_start --
 tui_ready 30 || bail "the console did not show the nodes: $(tui_screen)"
@@ -42,6 +49,12 @@ check $? "the pane title did not change to 'owned' ($(tui_format '#{pane_title}'
 head -1 <<<"$screen" | grep -q 'dbdeck' && sed -n 2p <<<"$screen" | grep -q '1 Overview' &&
 	tail -1 <<<"$screen" | grep -q 'Enter statement.*q quit'
 check $? "the screen was not cleared: top line, tabs and hints are intact" "$screen"
+tui_wait 'hosmy' 10; check $? "the hostile MariaDB statement is listed" "$(tui_screen)"
+line=$(tui_screen | grep hosmy)
+grep -q $'hosmy <U+202E><9B>\xe2\x90\x9b]0;owned\xe2\x90\x87' <<<"$line" &&
+	! grep -q $'\xc2\x9b\|\xe2\x80\xae' <<<"$line"
+check $? "MariaDB: the bidi override as <U+202E>, C1 as <9B>, escapes as control pictures" "$line"
+[ "$(tui_format '#{pane_title}')" = "$title0" ]; check $? "the pane title is still unchanged"
 tui_screen -e | grep -q $'\e\\]'; [ $? != 0 ]; check $? "no OSC reached the pane"
 rows=$(wc -l <<<"$screen")
 [ "$rows" = 30 ]; check $? "the layout is intact (30 lines)"

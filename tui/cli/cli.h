@@ -2,13 +2,15 @@
  * cli.h: the command line front end. main.c parses the global options and
  * dispatches to one cmd_* function per command of DESIGN.md §5; each command
  * lives in its own cmd_*.c and calls the same core functions the console's keys
- * use. Exit codes are stable and documented in docs/cli.md.
+ * use. Exit codes are stable and documented in README.md
+ * (the exit codes table) and docs/dbdeck.1 (EXIT STATUS).
  */
 #ifndef DD_CLI_H
 #define DD_CLI_H
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 enum dd_exit {
 	DD_EXIT_OK = 0,
@@ -62,6 +64,50 @@ enum {
  * one of them (and stored), false when the command must handle it itself.
  */
 bool cli_common_opt(struct cli *cli, int opt, const char *arg);
+
+/* cli_parse's "parsed: go on with the command" (every exit code is >= 0). */
+#define CLI_GO_ON (-1)
+
+/*
+ * One command's argument syntax, for cli_parse. A command writes it once as
+ * a static const; its own options are getopt_long rows (flag NULL, val above
+ * 0x200 or a letter, long names only), without the common ones and --help.
+ */
+struct cli_syntax {
+	const char *name;          /* "backups", for the messages */
+	void (*usage)(FILE *out);  /* the command's --help text */
+	const struct option *opts; /* its own options, ended by a {0} row; NULL: none */
+	/* Stores one of opts into ctx: DD_EXIT_OK, or an exit code (having said why). */
+	int (*opt)(void *ctx, int val, const char *arg);
+	int min_args, max_args; /* positional arguments allowed; max_args -1: any */
+	const char *args;       /* what they are, for the message: "one CLUSTER" */
+};
+
+/*
+ * Parses a command's argv (argv[0] is its name) with getopt_long: common
+ * options into cli (before or after the command), -h/--help (usage on stdout,
+ * returns DD_EXIT_OK), the command's own options through syn->opt(ctx, val,
+ * optarg), an unknown option (getopt said which; usage on stderr,
+ * DD_EXIT_USAGE); then checks the number of positional arguments ("dbdeck:
+ * NAME takes ARGS (see dbdeck NAME --help)", DD_EXIT_USAGE). Returns
+ * CLI_GO_ON with *pos (pointing into argv, borrowed) and *npos set, or the
+ * exit code the command returns.
+ */
+int cli_parse(struct cli *cli, int argc, char **argv, const struct cli_syntax *syn, void *ctx,
+    char ***pos, int *npos);
+/*
+ * Converting a command's own getopt loop to cli_parse:
+ *   - its longopts rows other than CLI_COMMON_LONGOPTS and "help" become a
+ *     static const struct option opts[] ending with {NULL, 0, NULL, 0};
+ *   - the body of its loop that handles them (after cli_common_opt) becomes
+ *     the syn.opt callback, storing into a struct of the command's options
+ *     passed as ctx (a value check that fails: cli_error, DD_EXIT_USAGE);
+ *   - its check of argc - optind becomes min_args / max_args / args, and
+ *     argv[optind + k] becomes pos[k];
+ *   - `if ((rc = cli_parse(...)) != CLI_GO_ON) return rc;` replaces the loop
+ *     (-h is then DD_EXIT_OK, an unknown option DD_EXIT_USAGE with the usage).
+ * cmd_backups.c is the smallest example, cmd_audit.c one with a value check.
+ */
 
 /* Prints "dbdeck: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

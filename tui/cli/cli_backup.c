@@ -19,6 +19,7 @@
 #include "dbdeck/util.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/core.h"
+#include "dbdeck/jobs.h"
 #include "dbdeck/monitor.h"
 #include "dbdeck/vault.h"
 #include "fmt.h"
@@ -201,10 +202,56 @@ cli_bk_open(const struct cli *cli, const char *cluster, unsigned needs, const ch
 	return DD_EXIT_OK;
 }
 
+int
+cli_bk_find(const struct cli_bk *b, const char *which, char id[16])
+{
+	struct dd_backup_list l;
+	char err[512];
+	int rc = DD_EXIT_OK;
+
+	if (dd_backup_list(b->cluster, &l, err, sizeof(err)) != 0) {
+		cli_error("%s", err);
+		return DD_EXIT_FAILED;
+	}
+	const struct dd_backup_entry *e = dd_backup_find(&l, which, err, sizeof(err));
+	if (e) {
+		snprintf(id, 16, "%s", e->id);
+	} else {
+		cli_error("%s", err);
+		rc = DD_EXIT_USAGE;
+	}
+	dd_backup_list_free(&l);
+	return rc;
+}
+
+int
+cli_bk_job(struct cli_bk *b, struct dd_backup_job *a, char *err, size_t errlen)
+{
+	struct dd_jobs_options o = {.max_running = 1};
+	struct dd_job_status *st;
+	struct dd_job *job;
+	int rc;
+
+	if (!b->runner && !(b->runner = dd_jobs_new(&o, err, errlen)))
+		return DD_BACKUP_FAILED;
+	a->ctx = b->ctx;
+	if (dd_backup_submit(b->runner, a, NULL, &job, err, errlen) != DD_JOBS_OK)
+		return DD_BACKUP_FAILED;
+	dd_job_wait(job, 0);
+	st = xmalloc(sizeof(*st));
+	dd_job_read(job, st);
+	rc = dd_backup_job_rc(st->outcome);
+	snprintf(err, errlen, "%s", st->text);
+	free(st);
+	dd_job_unref(job);
+	return rc;
+}
+
 void
 cli_bk_close(struct cli_bk *b)
 {
 	cli_bk_clear_bar(b);
+	dd_jobs_free(b->runner);
 	dd_audit_close(b->audit);
 	dd_vault_close(b->vault);
 	dd_config_free(b->cfg);

@@ -4,7 +4,8 @@
  * opening the vault for the credential and the backup key, the audit log,
  * one monitor round to choose the source node, signals that cancel cleanly, the
  * progress bar on a terminal, and the mapping of results to exit codes.
- * Every backup operation itself is a core call (dbdeck/backup.h).
+ * Every backup operation itself runs as a core job (dd_backup_submit), the
+ * same path as the console's.
  */
 #ifndef DD_CLI_BACKUP_H
 #define DD_CLI_BACKUP_H
@@ -18,6 +19,7 @@
 #include "dbdeck/config.h"
 
 struct dd_vault;
+struct dd_jobs;
 
 /* What a command needs opened (flags of cli_bk_open). */
 #define CLI_BK_VAULT 0x1u /* the credential (and the backup key when the cluster has one) */
@@ -34,6 +36,7 @@ struct cli_bk {
 	bool tty;         /* stderr is a terminal: progress bar */
 	bool bar_shown;   /* a progress line is on the screen */
 	const char *what; /* the progress bar's label */
+	struct dd_jobs *runner; /* the job runner every operation runs on (made on first use) */
 };
 
 /*
@@ -55,6 +58,24 @@ void cli_bk_signals(struct cli_bk *b);
  * NULL with the reason printed. why gets the reason of the choice.
  */
 const struct dd_node_config *cli_bk_pick_node(struct cli_bk *b, char *why, size_t whylen);
+
+/*
+ * Runs a backup operation as a core job (dd_backup_submit), the console's
+ * path: a->ctx becomes b->ctx (credential, key, audit, the progress bar and
+ * stderr hooks, the signal flag), the command waits for the job and returns
+ * its dd_backup_rc; err gets the job's outcome text (the operation's reason
+ * of a failure or refusal).
+ */
+int cli_bk_job(struct cli_bk *b, struct dd_backup_job *a, char *err, size_t errlen);
+
+/*
+ * The one lookup of a backup of b's cluster by `which` (an id, a directory
+ * name or latest) before an action is audited: its id into id, so that
+ * "latest" keeps meaning this one whatever is taken meanwhile. Prints the
+ * reason and returns 2 (no such backup) or 1 (the catalog cannot be read);
+ * DD_EXIT_OK with id.
+ */
+int cli_bk_find(const struct cli_bk *b, const char *which, char id[16]);
 
 /* The exit code of a dd_backup_rc. */
 int cli_bk_exit(int rc);

@@ -252,54 +252,65 @@ utf8_locale(void)
 	return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-/* Parses the options into *json, *since_ms (-1: none) and *do_verify. Returns -1 or an exit. */
+struct audit_opts {
+	bool json;
+	int64_t since_ms; /* -1: none */
+};
+
 static int
-parse(struct cli *cli, int argc, char **argv, bool *json, int64_t *since_ms, bool *do_verify)
+audit_opt(void *ctx, int val, const char *arg)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
-	    {"json", no_argument, NULL, 'j'},
-	    {"since", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct audit_opts *o = ctx;
 	char err[256];
-	int opt;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == 'j') {
-			*json = true;
-		} else if (opt == 's') {
-			if (!dd_config_parse_duration(optarg, since_ms, err, sizeof(err))) {
-				cli_error("--since: %s", err);
-				return DD_EXIT_USAGE;
-			}
-		} else {
-			usage(opt == 'h' ? stdout : stderr);
-			return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-		}
-	}
-	*do_verify = optind < argc && strcmp(argv[optind], "verify") == 0;
-	if (optind + (*do_verify ? 1 : 0) < argc) {
-		cli_error("audit: unexpected argument '%s' (see dbdeck audit --help)",
-		    argv[optind + (*do_verify ? 1 : 0)]);
+
+	if (val == 'j') {
+		o->json = true;
+	} else if (!dd_config_parse_duration(arg, &o->since_ms, err, sizeof(err))) {
+		cli_error("--since: %s", err);
 		return DD_EXIT_USAGE;
 	}
-	if (*do_verify && (*json || *since_ms >= 0)) {
+	return DD_EXIT_OK;
+}
+
+/* Parses the options into *o and *do_verify. Returns CLI_GO_ON or an exit. */
+static int
+parse(struct cli *cli, int argc, char **argv, struct audit_opts *o, bool *do_verify)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"since", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const struct cli_syntax syn = {.name = "audit",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = audit_opt,
+	    .max_args = 1,
+	    .args = "no argument, or verify"};
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_parse(cli, argc, argv, &syn, o, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	*do_verify = npos == 1 && strcmp(pos[0], "verify") == 0;
+	if (npos == 1 && !*do_verify) {
+		cli_error("audit: unexpected argument '%s' (see dbdeck audit --help)", pos[0]);
+		return DD_EXIT_USAGE;
+	}
+	if (*do_verify && (o->json || o->since_ms >= 0)) {
 		cli_error("audit verify takes no --json or --since");
 		return DD_EXIT_USAGE;
 	}
-	return -1;
+	return CLI_GO_ON;
 }
 
 int
 cmd_audit(struct cli *cli, int argc, char **argv)
 {
-	bool json = false, do_verify = false;
-	int64_t since = -1;
-	int rc = parse(cli, argc, argv, &json, &since, &do_verify);
-	if (rc >= 0)
+	struct audit_opts o = {.since_ms = -1};
+	bool do_verify = false;
+	int rc = parse(cli, argc, argv, &o, &do_verify);
+	if (rc != CLI_GO_ON)
 		return rc;
 	struct dd_config *cfg = NULL;
 	if ((rc = cli_config_load(cli, &cfg)) != DD_EXIT_OK)
@@ -312,9 +323,10 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 		    stderr, "dbdeck: audit log %s does not exist: no action recorded yet\n", path);
 		rc = DD_EXIT_OK;
 	} else {
-		int64_t since_ms = since < 0 ? INT64_MIN : (int64_t)time(NULL) * 1000 - since;
-		rc = json ? print_json(path, since_ms)
-		          : print_table(path, since_ms, cli->ascii || !utf8_locale());
+		int64_t since_ms =
+		    o.since_ms < 0 ? INT64_MIN : (int64_t)time(NULL) * 1000 - o.since_ms;
+		rc = o.json ? print_json(path, since_ms)
+		            : print_table(path, since_ms, cli->ascii || !utf8_locale());
 	}
 	dd_config_free(cfg);
 	return rc;

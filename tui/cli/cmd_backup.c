@@ -2,8 +2,8 @@
  * cmd_backup.c: `dbdeck backup CLUSTER [--node NODE] [--verify] [--json]`.
  * Chooses the source node (--node, else one monitor round: a healthy replica
  * within lag_max, else the primary) and says which and why, takes the
- * backup (dd_backup_take), optionally verifies it, then applies the
- * cluster's retention (dd_backup_prune). Each of these is an audited action.
+ * backup, optionally verifies it, then applies the cluster's retention:
+ * each a core job (cli_bk_job, the console's path) and an audited action.
  * With --json, one result object on stdout at the end, whatever happened.
  * Exit: 0 ok, 1 failed or interrupted, 2 usage, 3 config, 4 vault, 5 refused.
  */
@@ -134,8 +134,10 @@ after(struct cli_bk *b, const struct opts *o, const struct dd_backup_result *r, 
 	int rc = DD_BACKUP_OK;
 
 	if (o->verify) {
+		struct dd_backup_job v = {.action = DD_BACKUP_ACT_VERIFY};
+		snprintf(v.which, sizeof(v.which), "%s", r->name);
 		b->what = "verifying";
-		rc = dd_backup_verify(&b->ctx, r->name, false, err, sizeof(err));
+		rc = cli_bk_job(b, &v, err, sizeof(err));
 		cli_bk_clear_bar(b);
 		if (rc != DD_BACKUP_OK)
 			cli_error("verify failed: %s", err);
@@ -143,8 +145,8 @@ after(struct cli_bk *b, const struct opts *o, const struct dd_backup_result *r, 
 			printf("  verified: size and SHA-256 match the manifest\n");
 		json_object_set_new(out, "verified", json_boolean(rc == DD_BACKUP_OK));
 	}
-	if (rc == DD_BACKUP_OK &&
-	    dd_backup_prune(&b->ctx, false, pruned, NULL, err, sizeof(err)) != DD_BACKUP_OK)
+	struct dd_backup_job p = {.action = DD_BACKUP_ACT_PRUNE, .report = pruned};
+	if (rc == DD_BACKUP_OK && cli_bk_job(b, &p, err, sizeof(err)) != DD_BACKUP_OK)
 		fprintf(stderr, "  retention: %s\n", err); /* the backup itself is fine */
 	return rc;
 }
@@ -172,8 +174,10 @@ run(struct cli_bk *b, const struct opts *o)
 	}
 	fprintf(stderr, "dbdeck: backing up cluster %s from %s: %s\n", b->cluster->name, node->name,
 	    why);
+	struct dd_backup_job a = {.action = DD_BACKUP_ACT_TAKE, .node = node, .result = &r};
+	snprintf(a.why, sizeof(a.why), "%s", why);
 	b->what = node->name;
-	rc = dd_backup_take(&b->ctx, node, why, &r, err, sizeof(err));
+	rc = cli_bk_job(b, &a, err, sizeof(err));
 	cli_bk_clear_bar(b);
 	if (rc != DD_BACKUP_OK) {
 		cli_error("backup failed: %s", err);

@@ -110,37 +110,39 @@ print_json(const struct cli_bk *b, const struct dd_backup_list *l)
 	json_decref(o);
 }
 
+enum { OPT_JSON = 0x200 };
+
+static int
+backups_opt(void *ctx, int val, const char *arg)
+{
+	(void)arg;
+	*(bool *)ctx |= val == OPT_JSON;
+	return DD_EXIT_OK;
+}
+
 int
 cmd_backups(struct cli *cli, int argc, char **argv)
 {
-	enum { OPT_JSON = 0x200 };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const struct cli_syntax syn = {.name = "backups",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = backups_opt,
+	    .min_args = 1,
+	    .max_args = 1,
+	    .args = "one CLUSTER"};
 	struct dd_backup_list l;
 	struct cli_bk b;
-	char err[512];
+	char err[512], **pos;
 	bool json = false;
-	int opt, rc;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_JSON) {
-			json = true;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (argc - optind != 1) {
-		cli_error("backups takes one CLUSTER (see dbdeck backups --help)");
-		return DD_EXIT_USAGE;
-	}
-	if ((rc = cli_bk_open(cli, argv[optind], 0, NULL, &b)) == DD_EXIT_OK) {
+	if ((rc = cli_parse(cli, argc, argv, &syn, &json, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	if ((rc = cli_bk_open(cli, pos[0], 0, NULL, &b)) == DD_EXIT_OK) {
 		if (dd_backup_list(b.cluster, &l, err, sizeof(err)) != 0) {
 			cli_error("%s", err);
 			rc = DD_EXIT_FAILED;

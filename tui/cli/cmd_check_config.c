@@ -1,25 +1,31 @@
 /*
  * cmd_check_config.c: `dbdeck check-config`. Loads the config file (-c,
  * $DBDECK_CONFIG, ~/.config/dbdeck/dbdeck.ini), prints every error and
- * warning as FILE:LINE on stderr and, when a passphrase file makes the vault
+ * warning as FILE:LINE on stderr, warns about a theme the console would not
+ * find (looked up as the console does, so an installed binary shows whether
+ * it finds the installed themes) and, when a passphrase file makes the vault
  * openable without a terminal, checks that each cluster's credential is in
  * it. Exit 0 with a one-line summary on stdout, or 3 on any config error.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_vault.h"
 #include "dbdeck/config.h"
 #include "dbdeck/vault.h"
+#include "theme.h"
 
 static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: dbdeck check-config [-c FILE] [--passphrase-file F]\n"
-	             "Reports every mistake of the configuration file as FILE:LINE, and checks\n"
-	             "the clusters' credentials when the vault can be opened without a terminal.\n"
+	             "Reports every mistake of the configuration file as FILE:LINE, warns about a\n"
+	             "theme the console would not find, and checks the clusters' credentials when\n"
+	             "the vault can be opened without a terminal.\n"
 	             "Exit codes: 0 ok, 2 usage, 3 configuration error, 4 vault error.\n");
 }
 
@@ -56,6 +62,45 @@ check_credentials(
 	return DD_EXIT_OK;
 }
 
+/* Warns when theme `name` (of `where`) is not found or does not load. */
+static void
+check_theme(const struct dd_theme_path *tp, const char *name, const char *where, const char *file,
+    struct dd_diags *diags)
+{
+	char path[PATH_MAX], err[256], msgs[512];
+	struct dd_theme t;
+
+	/* the built-in ones the console falls back to anyway */
+	if (!name || strcmp(name, "default") == 0 || strcmp(name, "mono") == 0)
+		return;
+	if (dd_theme_find(name, tp->dirs, path, sizeof(path), err, sizeof(err)) != 0) {
+		dd_diags_add(diags, DD_DIAG_WARNING, file, 0,
+		    "%s theme: %s; the console would use the default theme", where, err);
+	} else if (dd_theme_load(path, &t, msgs, sizeof(msgs)) != 0) {
+		msgs[strcspn(msgs, "\n")] = '\0';
+		dd_diags_add(diags, DD_DIAG_WARNING, file, 0,
+		    "%s theme: %s; the console would use the default theme", where, msgs);
+	}
+}
+
+/* The themes the config names, looked up as the console does (theme.h). */
+static void
+check_themes(const struct dd_config *cfg, struct dd_diags *diags)
+{
+	struct dd_theme_path tp;
+	char exe[PATH_MAX], where[96];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	dd_theme_path_init(&tp, exe);
+	check_theme(&tp, dd_config_console(cfg)->theme, "[console]", dd_config_path(cfg), diags);
+	for (size_t i = 0; i < dd_config_cluster_count(cfg); i++) {
+		const struct dd_cluster_config *c = dd_config_cluster(cfg, i);
+		snprintf(where, sizeof(where), "[cluster %s]", c->name);
+		check_theme(&tp, c->theme, where, dd_config_path(cfg), diags);
+	}
+}
+
 static void
 print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warnings)
 {
@@ -81,32 +126,23 @@ print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warning
 int
 cmd_check_config(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	static const struct cli_syntax syn = {
+	    .name = "check-config", .usage = usage, .args = "no argument (-c FILE names the file)"};
 	struct dd_config *cfg = NULL;
 	struct dd_diags *diags = NULL;
-	char err[256], *path = NULL;
-	int opt, rc = DD_EXIT_CONFIG;
+	char err[256], *path = NULL, **pos;
+	int npos, rc = DD_EXIT_CONFIG;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		cli_error("check-config takes no arguments (use -c FILE for the file)");
-		return DD_EXIT_USAGE;
-	}
+	if ((rc = cli_parse(cli, argc, argv, &syn, NULL, &pos, &npos)) != CLI_GO_ON)
+		return rc;
 	if (!(path = dd_config_default_path(cli->config_path, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return DD_EXIT_CONFIG;
 	}
 	diags = dd_diags_new();
 	int loaded = dd_config_load(path, &cfg, diags);
+	if (cfg && loaded == 0)
+		check_themes(cfg, diags);
 	bool checked = false;
 	int vault_rc = cfg ? check_credentials(cli, cfg, diags, &checked) : DD_EXIT_OK;
 	fflush(stdout);

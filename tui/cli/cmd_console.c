@@ -158,26 +158,18 @@ out:
 int
 cmd_console(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	static const struct cli_syntax syn = {.name = "console", .usage = usage};
 	struct dd_config *cfg = NULL;
 	struct cli_core cc;
-	int opt;
+	char **pos;
+	int npos;
 
-	/* main() parsed the common options already and passes argc 1 without a reset. */
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
+	/* main() parsed the common options already and passes argc 1. */
+	int rc = cli_parse(cli, argc, argv, &syn, NULL, &pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	setlocale(LC_ALL, "");
-	int rc = cli_config_load(cli, &cfg);
-	if (rc != DD_EXIT_OK)
+	if ((rc = cli_config_load(cli, &cfg)) != DD_EXIT_OK)
 		return rc;
 	rc = cli_core_open(cli, cfg, NULL, isatty(STDIN_FILENO), &cc);
 	if (rc != DD_EXIT_OK)

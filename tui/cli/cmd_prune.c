@@ -1,6 +1,6 @@
 /*
  * cmd_prune.c: `dbdeck prune CLUSTER [--dry-run]`: applies the cluster's
- * grandfather-father-son retention (dd_backup_prune) and prints, for every
+ * grandfather-father-son retention (a prune job of core, cli_bk_job) and prints, for every
  * backup, whether it is kept and by which rule, or removed. `backup` runs
  * the same after each successful backup. Exit 0, 1 failed, 2 usage or
  * unknown cluster, 3 config, 5 refused (a read-only console).
@@ -84,7 +84,11 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 		printf("retention of cluster %s: daily:%d weekly:%d monthly:%d%s\n",
 		    b.cluster->name, ret->daily, ret->weekly, ret->monthly,
 		    r.dry_run ? " (dry run)" : "");
-		rc = dd_backup_prune(&b.ctx, r.dry_run, report, &r, err, sizeof(err));
+		struct dd_backup_job a = {.action = DD_BACKUP_ACT_PRUNE,
+		    .dry_run = r.dry_run,
+		    .report = report,
+		    .rctx = &r};
+		rc = cli_bk_job(&b, &a, err, sizeof(err));
 		if (rc != DD_BACKUP_OK)
 			cli_error("prune failed: %s", err);
 		else

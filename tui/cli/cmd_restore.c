@@ -2,7 +2,8 @@
  * cmd_restore.c: `dbdeck restore CLUSTER BACKUP --into DATABASE [--replace]
  * [--yes]`. Restores a backup (an id or `latest`) into a new database on
  * the cluster's primary (found by one monitor round), after checking the
- * backup's checksum and key (dd_backup_restore). Without --yes it asks on
+ * backup's checksum and key, under the cluster lock (a restore job of core,
+ * cli_bk_job). Without --yes it asks on
  * the terminal, naming the cluster, the backup's time and the target; with
  * --replace over an existing database the target's name must be typed.
  * Exit 0 restored, 1 failed, 2 usage (an invalid --into, an unknown backup),
@@ -126,28 +127,6 @@ confirm(void *ctx, const struct dd_backup_entry *e, const char *into, bool exist
 }
 
 static int
-find_backup(const struct cli_bk *b, const char *which, char id[16])
-{
-	struct dd_backup_list l;
-	char err[512];
-	int rc = DD_EXIT_OK;
-
-	if (dd_backup_list(b->cluster, &l, err, sizeof(err)) != 0) {
-		cli_error("%s", err);
-		return DD_EXIT_FAILED;
-	}
-	const struct dd_backup_entry *e = dd_backup_find(&l, which, err, sizeof(err));
-	if (e) {
-		snprintf(id, 16, "%s", e->id);
-	} else {
-		cli_error("%s", err);
-		rc = DD_EXIT_USAGE;
-	}
-	dd_backup_list_free(&l);
-	return rc;
-}
-
-static int
 run(struct cli_bk *b, const struct opts *o)
 {
 	struct confirm c = {.b = b, .yes = o->yes};
@@ -159,15 +138,22 @@ run(struct cli_bk *b, const struct opts *o)
 	char why[1024], err[1024], id[16];
 	int rc;
 
-	if ((rc = find_backup(b, o->which, id)) != DD_EXIT_OK)
+	if ((rc = cli_bk_find(b, o->which, id)) != DD_EXIT_OK)
 		return rc;
 	ro.which = id; /* "latest" now means this one, whatever is taken meanwhile */
 	if (!(ro.primary = dd_backup_find_primary(&b->ctx, why, sizeof(why)))) {
 		cli_error("restore failed: %s", why);
 		return DD_EXIT_FAILED;
 	}
+	struct dd_backup_job a = {.action = DD_BACKUP_ACT_RESTORE,
+	    .node = ro.primary,
+	    .replace = ro.replace,
+	    .confirm = ro.confirm,
+	    .confirm_ctx = ro.confirm_ctx};
+	snprintf(a.which, sizeof(a.which), "%s", id);
+	snprintf(a.into, sizeof(a.into), "%s", o->into);
 	b->what = "restoring";
-	rc = dd_backup_restore(&b->ctx, &ro, err, sizeof(err));
+	rc = cli_bk_job(b, &a, err, sizeof(err));
 	cli_bk_clear_bar(b);
 	if (rc == DD_BACKUP_OK)
 		printf("restored backup %s of cluster %s into database %s on %s\n", id,

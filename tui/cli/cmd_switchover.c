@@ -440,8 +440,9 @@ action(struct cli *cli, const struct opts *o)
 		rc = refused ? DD_EXIT_REFUSED : o->dry_run ? DD_EXIT_OK : DD_EXIT_REFUSED;
 		if (doc) {
 			steps_json(doc, p, NULL);
+			/* not confirmed is refused too (exit 5), not a dry run */
 			json_object_set_new(
-			    doc, "outcome", json_string(refused ? "refused" : "dry-run"));
+			    doc, "outcome", json_string(rc == DD_EXIT_OK ? "dry-run" : "refused"));
 			json_object_set_new(doc, "exit", json_integer(rc));
 		} else if (refused) {
 			printf("Refused: %s\n", clean(err, err, sizeof(err)));

@@ -328,10 +328,12 @@ add_field(struct vopts *o, const char *key)
 	return DD_EXIT_OK;
 }
 
-/* Handles one of the vault options; DD_EXIT_OK or a usage exit. */
+/* Handles one of the vault options (cli_syntax.opt); DD_EXIT_OK or a usage exit. */
 static int
-vault_opt(struct vopts *o, int opt, const char *arg)
+vault_opt(void *ctx, int opt, const char *arg)
 {
+	struct vopts *o = ctx;
+
 	switch (opt) {
 	case OPT_KDF:
 		o->given |= ALLOW_KDF;
@@ -355,38 +357,27 @@ vault_opt(struct vopts *o, int opt, const char *arg)
 		o->given |= ALLOW_NEWPASS;
 		o->new_pass_file = arg;
 		return DD_EXIT_OK;
-	default: return DD_EXIT_USAGE; /* getopt_long printed why */
+	default: return DD_EXIT_USAGE; /* not one of cmd_vault's opts */
 	}
 }
 
-/* Parses argv into o; returns -1 to go on, else an exit code (help, usage). */
-static int
-parse_opts(struct cli *cli, int argc, char **argv, struct vopts *o)
-{
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
-	    {"kdf", required_argument, NULL, OPT_KDF},
-	    {"user", required_argument, NULL, OPT_USER},
-	    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-	    {"field", required_argument, NULL, OPT_FIELD},
-	    {"show-password", no_argument, NULL, OPT_SHOW_PASSWORD},
-	    {"new-passphrase-file", required_argument, NULL, OPT_NEW_PASSPHRASE_FILE},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int opt, rc;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == 'h') {
-			usage(stdout);
-			return DD_EXIT_OK;
-		}
-		if ((rc = vault_opt(o, opt, optarg)) != DD_EXIT_OK)
-			return rc;
-	}
-	return -1;
-}
+static const struct option vault_opts[] = {
+    {"kdf", required_argument, NULL, OPT_KDF},
+    {"user", required_argument, NULL, OPT_USER},
+    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+    {"field", required_argument, NULL, OPT_FIELD},
+    {"show-password", no_argument, NULL, OPT_SHOW_PASSWORD},
+    {"new-passphrase-file", required_argument, NULL, OPT_NEW_PASSPHRASE_FILE},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct cli_syntax vault_syntax = {.name = "vault",
+    .usage = usage,
+    .opts = vault_opts,
+    .opt = vault_opt,
+    .min_args = 1,
+    .max_args = -1,
+    .args = "a subcommand: init, set, get, list, rm or passwd"};
 
 static const struct subcommand *
 find_sub(const char *name)
@@ -460,17 +451,16 @@ cmd_vault(struct cli *cli, int argc, char **argv)
 	struct vopts o;
 	memset(&o, 0, sizeof(o));
 	o.kdf = DD_VAULT_KDF_MODERATE;
-	int rc = parse_opts(cli, argc, argv, &o);
-	if (rc >= 0)
+	char **pos;
+	int npos, rc = cli_parse(cli, argc, argv, &vault_syntax, &o, &pos, &npos);
+	if (rc != CLI_GO_ON)
 		return rc;
-	if (optind >= argc)
-		return usage_error("vault needs a subcommand");
-	const struct subcommand *sub = find_sub(argv[optind]);
+	const struct subcommand *sub = find_sub(pos[0]);
 	if (!sub) {
-		cli_error("unknown vault subcommand '%s' (see dbdeck vault --help)", argv[optind]);
+		cli_error("unknown vault subcommand '%s' (see dbdeck vault --help)", pos[0]);
 		return DD_EXIT_USAGE;
 	}
-	rc = check_args(sub, argc - optind - 1, argv + optind + 1, &o);
+	rc = check_args(sub, npos - 1, pos + 1, &o);
 	if (rc >= 0)
 		return rc;
 	char *cfg_vault;

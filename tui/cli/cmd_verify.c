@@ -3,7 +3,7 @@
  * directory name or `latest`, the default). Re-reads the backup and checks
  * it against its manifest; --deep also restores it into a scratch database
  * on the cluster's verify_target, compares row counts and drops the scratch
- * database (dd_backup_verify). The result is recorded beside the backup and
+ * database (a verify job of core, cli_bk_job). The result is recorded beside the backup and
  * shown by `dbdeck backups`. Exit 0 verified, 1 failed (the message names the
  * file), 2 usage or unknown backup, 3 config, 4 vault, 5 refused (--deep
  * without verify_target).
@@ -27,29 +27,6 @@ usage(FILE *out)
 	    "5 refused (--deep without verify_target).\n");
 }
 
-/* The backup must exist before the action is audited: else exit 2. */
-static int
-find_backup(const struct cli_bk *b, const char *which, char id[16])
-{
-	struct dd_backup_list l;
-	char err[512];
-	int rc = DD_EXIT_OK;
-
-	if (dd_backup_list(b->cluster, &l, err, sizeof(err)) != 0) {
-		cli_error("%s", err);
-		return DD_EXIT_FAILED;
-	}
-	const struct dd_backup_entry *e = dd_backup_find(&l, which, err, sizeof(err));
-	if (e) {
-		snprintf(id, 16, "%s", e->id);
-	} else {
-		cli_error("%s", err);
-		rc = DD_EXIT_USAGE;
-	}
-	dd_backup_list_free(&l);
-	return rc;
-}
-
 static int
 run(const struct cli *cli, const char *cluster, const char *which, bool deep)
 {
@@ -60,11 +37,13 @@ run(const struct cli *cli, const char *cluster, const char *which, bool deep)
 	rc = cli_bk_open(cli, cluster, (deep ? CLI_BK_VAULT : 0) | CLI_BK_AUDIT,
 	    deep ? "a deep verify" : NULL, &b);
 	if (rc == DD_EXIT_OK)
-		rc = find_backup(&b, which, id);
+		rc = cli_bk_find(&b, which, id);
 	if (rc == DD_EXIT_OK) {
 		cli_bk_signals(&b);
+		struct dd_backup_job a = {.action = DD_BACKUP_ACT_VERIFY, .deep = deep};
+		snprintf(a.which, sizeof(a.which), "%s", id);
 		b.what = "verifying";
-		rc = dd_backup_verify(&b.ctx, id, deep, err, sizeof(err));
+		rc = cli_bk_job(&b, &a, err, sizeof(err));
 		cli_bk_clear_bar(&b);
 		if (rc == DD_BACKUP_OK)
 			printf("backup %s of cluster %s: verified%s\n", id, cluster,

@@ -58,21 +58,6 @@ cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-bool
-cli_common_opt(struct cli *cli, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'c': cli->config_path = arg; return true;
-	case CLI_OPT_VAULT: cli->vault_path = arg; return true;
-	case CLI_OPT_PASSPHRASE_FILE: cli->passphrase_file = arg; return true;
-	case CLI_OPT_READ_ONLY: cli->read_only = true; return true;
-	case CLI_OPT_ASCII: cli->ascii = true; return true;
-	case CLI_OPT_NO_COLOR: cli->no_color = true; return true;
-	case CLI_OPT_ALLOW_CORE_DUMPS: cli->allow_core_dumps = true; return true;
-	default: return false;
-	}
-}
-
 static void
 usage(FILE *out)
 {

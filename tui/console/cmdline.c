@@ -147,10 +147,11 @@ const struct ccmd_def ccmd_defs[] = {
     {"backup", NULL, CCMD_BACKUP, 1, 1, ":backup CLUSTER", "take a backup of a cluster", false},
     {"restore", NULL, CCMD_RESTORE, 2, 2, ":restore CLUSTER BACKUP",
         "restore a backup (asks for the cluster's name)", false},
-    {"switchover", NULL, CCMD_SWITCHOVER, 2, 2, ":switchover CLUSTER NODE",
-        "planned change of primary (asks for the cluster's name)", false},
-    {"failover", NULL, CCMD_FAILOVER, 1, 2, ":failover CLUSTER [NODE]",
-        "promote a replica when the primary is gone (asks for the cluster's name)", false},
+    {"switchover", NULL, CCMD_SWITCHOVER, 1, 1, ":switchover NODE",
+        "planned change of primary to the replica NODE (S's dialog: type the cluster's name)",
+        true},
+    {"failover", NULL, CCMD_FAILOVER, 0, 1, ":failover [NODE]",
+        "primary gone: promote NODE, or the most advanced replica (F's dialog)", true},
 };
 const size_t ccmd_count = DD_ARRAY_LEN(ccmd_defs);
 

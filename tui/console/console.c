@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console_backups.h"
 #include "console_jobs.h"
 #include "console_loop.h"
 #include "console_util.h"
@@ -116,6 +117,12 @@ do_request(struct loop *l)
 			console_status(l->c, DD_STYLE_WARN, "%s", why);
 		break;
 	}
+	case REQ_BACKUP:
+		if (!jobs_backup(l->jobs, r, why, sizeof(why)))
+			console_status(l->c, DD_STYLE_WARN, "%s", why);
+		l->c->bk.read_ms = 0; /* the new job and its .partial show at once */
+		break;
+	case REQ_QUIT:
 	case REQ_NONE: break;
 	}
 	memset(r, 0, sizeof(*r));
@@ -201,6 +208,7 @@ on_jobs(struct loop *l)
 		} else {
 			console_status(
 			    l->c, res.ok ? DD_STYLE_OK : DD_STYLE_WARN, "%s", res.message);
+			l->c->bk.read_ms = 0; /* a backup job may have ended: its row */
 		}
 	}
 	/* the action's panel: shown at its start, updated as its steps move */
@@ -211,6 +219,38 @@ on_jobs(struct loop *l)
 		l->act_version = st->version;
 		l->dirty = true;
 	}
+	free(st);
+}
+
+#define BK_READ_EVERY_MS 5000
+
+/*
+ * The Backups view's catalog (every 5 s, and at once when asked) and its
+ * cluster's job (every iteration); whether any backup job runs (quitting asks).
+ */
+static void
+backups_refresh(struct loop *l)
+{
+	struct console *c = l->c;
+	struct backups_state *b = &c->bk;
+	bool was = b->any_running;
+	b->any_running = jobs_backup_any(l->jobs);
+	if (was != b->any_running)
+		l->dirty = true;
+	if (c->view != VIEW_BACKUPS || !c->snap || b->cluster >= c->snap->n_clusters)
+		return;
+	const char *name = c->snap->clusters[b->cluster].name;
+	const struct dd_config *cfg = jobs_config(l->jobs);
+	if (b->read_ms == 0 || strcmp(b->cluster_name, name) != 0 ||
+	    c->now_wall_ms - b->read_ms >= BK_READ_EVERY_MS) {
+		console_backups_read(
+		    b, cfg ? dd_config_find_cluster(cfg, name) : NULL, name, c->now_wall_ms);
+		l->dirty = true;
+	}
+	struct dd_job_status *st = xmalloc(sizeof(*st));
+	bool busy = jobs_backup_busy(l->jobs, name, st);
+	if (console_backups_job(b, busy ? st : NULL))
+		l->dirty = true;
 	free(st);
 }
 
@@ -276,6 +316,7 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, co
 		console_status(c, DD_STYLE_WARN, "actions are off: %s", audit_err ? audit_err : "");
 	take_snapshot(&l);
 	while (!l.quit) {
+		backups_refresh(&l);
 		if (l.dirty)
 			draw(&l);
 		iterate(&l);

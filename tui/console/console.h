@@ -46,6 +46,7 @@ enum view_id {
 	VIEW_HELP,
 	VIEW_NODE,      /* Enter on a node */
 	VIEW_STATEMENT, /* Enter on a slow query */
+	VIEW_BACKUPS,   /* b: a cluster's backups and its backup job */
 	VIEW_SCHEMA,    /* schema health ('i' on the overview) */
 	VIEW_COUNT
 };
@@ -67,6 +68,15 @@ enum req_kind {
 	REQ_PAUSE,        /* pause or resume the monitor */
 	REQ_PLAN,         /* plan a switchover or failover (a core job; the dialog follows) */
 	REQ_RUN_PLAN,     /* the plan was confirmed: run it */
+	REQ_BACKUP,       /* a backup job: take, verify or restore (a core job) */
+	REQ_QUIT,         /* quit although a backup job runs (it is cancelled) */
+};
+
+/* REQ_BACKUP's actions (the values of dd_backup_action). */
+enum req_backup {
+	REQ_BK_TAKE,
+	REQ_BK_VERIFY,
+	REQ_BK_RESTORE,
 };
 
 struct console_request {
@@ -86,6 +96,11 @@ struct console_request {
 	/* REQ_PLAN: cluster_name; fo_to the candidate ("" = the most advanced) */
 	bool failover;
 	char fo_to[64];
+	/* REQ_BACKUP: cluster_name; take: node_name, target = why that node; verify,
+	 * restore: bk_which (an id); restore: bk_into */
+	enum req_backup bk_action;
+	char bk_which[64], bk_into[64];
+	bool bk_deep;
 };
 
 /* A switchover or failover as the console shows it while it runs and after. */
@@ -125,9 +140,8 @@ enum prompt_kind {
 	PROMPT_NONE,
 	PROMPT_FILTER,
 	PROMPT_COMMAND,
+	PROMPT_DATABASE, /* the target database of a restore (Backups view) */
 };
-
-#define THEME_DIRS 6
 
 struct console {
 	/* Set by the loop before each key or draw. */
@@ -152,8 +166,7 @@ struct console {
 	unsigned styles_gen; /* bumped when styles change */
 	struct console_cluster_look looks[CONSOLE_MAX_LOOKS];
 	int n_looks;
-	char theme_dir_buf[THEME_DIRS][512];
-	const char *theme_dirs[THEME_DIRS + 1];
+	struct dd_theme_path theme_path;
 
 	/* Views. */
 	enum view_id view;
@@ -166,13 +179,14 @@ struct console {
 	struct page_state events, help;
 	struct node_state detail;
 	struct statement_state stmt;
+	struct backups_state bk;
 	struct schema_state schema_v;
 	int page_lines; /* lines of the last drawn page (scroll bound) */
 	int page_height;
 
 	/* Prompt. */
 	enum prompt_kind prompt;
-	struct lineedit cmd_edit, filter_edit;
+	struct lineedit cmd_edit, filter_edit, db_edit;
 	char filter_saved[FILTER_MAX];
 
 	/* Status line. */
@@ -225,10 +239,10 @@ void console_push(struct console *c, enum view_id v);
 
 /* ---- console_theme.c ---- */
 
-/* Fills c->theme_dirs: ~/.config/dbdeck/themes, beside the binary, the install dirs. */
+/* Fills c->theme_path (dd_theme_path_init): the user's, beside the binary, installed. */
 void console_theme_dirs(struct console *c, const char *exe_path);
 /*
- * Uses theme `name` (found in c->theme_dirs); on any error the default theme
+ * Uses theme `name` (found in c->theme_path); on any error the default theme
  * and a status message with the reason (FILE:LINE). Without colours, always
  * the mono theme. Rebuilds the styles. Returns 0, or -1 after an error.
  */

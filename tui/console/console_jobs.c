@@ -11,9 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "dbdeck/util.h"
 #include "dbdeck/audit.h"
+#include "dbdeck/backup.h"
 #include "dbdeck/text.h"
+#include "dbdeck/util.h"
 
 #define JOBS_MAX         8
 #define STOP_DEADLINE_NS INT64_C(6000000000) /* a cancel's own deadline is 5 s */
@@ -323,6 +324,121 @@ jobs_action_read(struct jobs *j, struct dd_job_status *out)
 	return true;
 }
 
+/* ---- backups ---- */
+
+static bool
+is_backup_kind(const char *kind)
+{
+	return strcmp(kind, "backup") == 0 || strcmp(kind, "verify") == 0 ||
+	       strcmp(kind, "restore") == 0;
+}
+
+const struct dd_config *
+jobs_config(const struct jobs *j)
+{
+	return j->fo.cfg;
+}
+
+/* The cluster's credential and backup key into a->ctx (borrowed from the vault). */
+static bool
+bk_secrets(struct jobs *j, struct dd_backup_job *a, char *why, size_t whylen)
+{
+	const struct dd_cluster_config *cc = a->ctx.cluster;
+	const char *cred = dd_backup_credential_name(cc), *ku, *kp;
+
+	if (j->fo.cred(j->fo.cred_ctx, cred, &a->ctx.user, &a->ctx.password) != 0) {
+		snprintf(why, whylen, "credential '%s' is not in the vault", cred);
+		return false;
+	}
+	if (!cc->backup_key)
+		return true;
+	if (j->fo.cred(j->fo.cred_ctx, cc->backup_key, &ku, &kp) != 0 || !kp[0]) {
+		snprintf(why, whylen, "backup_key '%s' is not in the vault", cc->backup_key);
+		return false;
+	}
+	a->ctx.key_secret = kp;
+	a->ctx.key_len = strlen(kp);
+	return true;
+}
+
+/* The job of req, or false with why. */
+static bool
+bk_job_of(struct jobs *j, const struct console_request *req, struct dd_backup_job *a, char *why,
+    size_t whylen)
+{
+	static const enum dd_backup_action acts[] = {
+	    [REQ_BK_TAKE] = DD_BACKUP_ACT_TAKE,
+	    [REQ_BK_VERIFY] = DD_BACKUP_ACT_VERIFY,
+	    [REQ_BK_RESTORE] = DD_BACKUP_ACT_RESTORE,
+	};
+	memset(a, 0, sizeof(*a));
+	a->action = acts[req->bk_action];
+	if (!(a->ctx.cluster = dd_config_find_cluster(j->fo.cfg, req->cluster_name))) {
+		snprintf(why, whylen, "no cluster named %s in the config", req->cluster_name);
+		return false;
+	}
+	if (!bk_secrets(j, a, why, whylen))
+		return false;
+	if (a->action == DD_BACKUP_ACT_TAKE &&
+	    !(a->node = dd_config_find_node(j->fo.cfg, req->node_name))) {
+		snprintf(why, whylen, "no node named %s in the config", req->node_name);
+		return false;
+	}
+	dd_strlcpy(a->why, req->target, sizeof(a->why));
+	a->prune_after = a->action == DD_BACKUP_ACT_TAKE;
+	dd_strlcpy(a->which, req->bk_which, sizeof(a->which));
+	a->deep = req->bk_deep;
+	dd_strlcpy(a->into, req->bk_into, sizeof(a->into));
+	return true;
+}
+
+bool
+jobs_backup(struct jobs *j, const struct console_request *req, char *why, size_t whylen)
+{
+	static const char *const names[] = {"backup", "verify", "restore"};
+	struct dd_backup_job a;
+	struct dd_job *job;
+	char err[400] = "";
+
+	if (!j->audit)
+		snprintf(err, sizeof(err), "%s", j->audit_err);
+	else if (!j->fo.cfg || !j->fo.cred)
+		snprintf(err, sizeof(err), "backups are not available here (no vault)");
+	else if (j->n == JOBS_MAX)
+		snprintf(err, sizeof(err), "too many actions in progress; try again");
+	else if (bk_job_of(j, req, &a, err, sizeof(err)) &&
+	         dd_backup_submit(j->runner, &a, j->audit, &job, err, sizeof(err)) == DD_JOBS_OK) {
+		j->plans[j->n] = NULL;
+		j->started[j->n++] = job;
+		return true;
+	}
+	char clean[300];
+	dd_text_sanitize(clean, sizeof(clean), err, strlen(err), 200, DD_TEXT_UTF8);
+	snprintf(
+	    why, whylen, "%s of %s refused: %s", names[req->bk_action], req->cluster_name, clean);
+	dd_monitor_log_action(j->mon, req->cluster_name, "", why, DD_SEV_WARN);
+	return false;
+}
+
+bool
+jobs_backup_busy(struct jobs *j, const char *cluster, struct dd_job_status *out)
+{
+	return dd_jobs_busy(j->runner, cluster, out) && is_backup_kind(out->kind);
+}
+
+bool
+jobs_backup_any(struct jobs *j)
+{
+	struct dd_job_status *s = xmalloc(sizeof(*s));
+	bool any = false;
+	for (int i = 0; i < j->n && !any; i++) {
+		dd_job_read(j->started[i], s);
+		any = s->state != DD_JOB_FINISHED && is_backup_kind(s->kind);
+	}
+	free(s);
+	return any;
+}
+
 bool
 jobs_take(struct jobs *j, struct job_result *out)
 {
@@ -341,7 +457,7 @@ jobs_take(struct jobs *j, struct job_result *out)
 			dd_job_describe(s, out->message, sizeof(out->message));
 		if (j->plans[i])
 			take_plan(j->plans[i], out);
-		if (j->started[i] == j->action)
+		if (j->started[i] == j->action || is_backup_kind(s->kind))
 			action_logged(j, s, out);
 		dd_job_unref(j->started[i]);
 		j->started[i] = j->started[j->n - 1];

@@ -51,6 +51,23 @@ bool jobs_run_plan(struct jobs *j, struct dd_fo_plan *p, char *why, size_t whyle
 /* The current (or last) switchover / failover: true with *out when there is one. */
 bool jobs_action_read(struct jobs *j, struct dd_job_status *out);
 
+/* ---- backups (the Backups view) ---- */
+
+/*
+ * Starts the backup job of req (REQ_BACKUP: take from req->node_name, why
+ * in req->target; verify or restore of req->bk_which, deep, into) with the
+ * cluster's backup credential and backup_key from the vault of
+ * jobs_failover_setup. False with why when it cannot start (no audit log,
+ * no vault, a job of the cluster runs, ...).
+ */
+bool jobs_backup(struct jobs *j, const struct console_request *req, char *why, size_t whylen);
+/* The backup job (queued or running) of cluster: true with *out (caller's). */
+bool jobs_backup_busy(struct jobs *j, const char *cluster, struct dd_job_status *out);
+/* Whether a backup job of any cluster is queued or running. */
+bool jobs_backup_any(struct jobs *j);
+/* The config of jobs_failover_setup (NULL when none). */
+const struct dd_config *jobs_config(const struct jobs *j);
+
 /*
  * Starts the runner. m and audit are borrowed until jobs_stop; audit may be
  * NULL when the log could not be opened, and audit_err (copied) says why:

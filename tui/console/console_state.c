@@ -114,9 +114,42 @@ open_prompt(struct console *c, enum prompt_kind k)
 
 static unsigned run_command(struct console *c, const struct ccmd *cmd);
 
+/* q and :q: while a backup job runs, ask first; confirmed, the loop cancels it cleanly. */
+static unsigned
+quit_ask(struct console *c)
+{
+	if (!c->bk.any_running)
+		return REACT_QUIT;
+	dialog_confirm(&c->dlg, "Quit while a backup job runs?", "Quit", true);
+	dialog_line(&c->dlg, "A backup, verify or restore job is running.");
+	dialog_line(&c->dlg, "Quitting cancels it: its child tool is stopped and nothing");
+	dialog_line(&c->dlg, "half-written is left (no .partial, no half-restored database).");
+	memset(&c->pending, 0, sizeof(c->pending));
+	c->pending.kind = REQ_QUIT;
+	return REACT_REDRAW;
+}
+
+/* The restore's target database (Backups view): Enter asks the typed dialog. */
+static unsigned
+db_prompt_key(struct console *c, int key)
+{
+	enum le_result r = lineedit_key(&c->db_edit, key);
+	if (r == LE_CANCEL) {
+		c->prompt = PROMPT_NONE;
+		memset(&c->pending, 0, sizeof(c->pending));
+		console_status(c, DD_STYLE_STATUS_BAR, "nothing done");
+	}
+	if (r != LE_ACCEPT)
+		return REACT_REDRAW;
+	c->prompt = PROMPT_NONE;
+	return view_backups_restore_ask(c, c->db_edit.buf);
+}
+
 static unsigned
 prompt_key(struct console *c, int key)
 {
+	if (c->prompt == PROMPT_DATABASE)
+		return db_prompt_key(c, key);
 	bool cmd = c->prompt == PROMPT_COMMAND;
 	struct lineedit *e = cmd ? &c->cmd_edit : &c->filter_edit;
 	char *f = cmd ? NULL : view_get(c->view)->filter(c);
@@ -188,11 +221,13 @@ run_command(struct console *c, const struct ccmd *cmd)
 		return REACT_REDRAW;
 	}
 	switch (d->kind) {
-	case CCMD_QUIT: return REACT_QUIT;
+	case CCMD_QUIT: return quit_ask(c);
 	case CCMD_THEME: return cmd_theme(c, cmd->args[0]);
 	case CCMD_REFRESH: return set_refresh(c, cmd->ms);
 	case CCMD_FILTER: return cmd_filter(c, cmd->nargs ? cmd->args[0] : "");
 	case CCMD_HELP: console_show(c, VIEW_HELP); return REACT_REDRAW;
+	case CCMD_SWITCHOVER: return view_ask_action_named(c, cmd->args[0], false);
+	case CCMD_FAILOVER: return view_ask_action_named(c, cmd->nargs ? cmd->args[0] : NULL, true);
 	default: break;
 	}
 	return REACT_REDRAW;
@@ -241,7 +276,8 @@ global_act(struct console *c, enum action a)
 	}
 	case ACT_THEME_NEXT: console_theme_next(c); return REACT_REDRAW | REACT_STYLES;
 	case ACT_REDRAW: return REACT_REDRAW | REACT_REPAINT;
-	case ACT_QUIT: return REACT_QUIT;
+	case ACT_QUIT: return quit_ask(c);
+	case ACT_VIEW_BACKUPS: return view_backups_open(c);
 	default: return REACT_UNKNOWN;
 	}
 	return REACT_REDRAW;
@@ -251,10 +287,18 @@ static unsigned
 dialog_done(struct console *c, int key)
 {
 	enum dialog_result r = dialog_key(&c->dlg, key);
+	if (r == DIALOG_YES && c->pending.kind == REQ_QUIT) {
+		memset(&c->pending, 0, sizeof(c->pending));
+		return REACT_QUIT;
+	}
 	if (r == DIALOG_YES && c->pending.kind != REQ_NONE) {
 		c->req = c->pending;
 		memset(&c->pending, 0, sizeof(c->pending));
-		if (c->req.kind == REQ_RUN_PLAN)
+		if (c->req.kind == REQ_BACKUP)
+			console_status(c, DD_STYLE_STATUS_BAR,
+			    "restoring backup %s of %s into %s ...", c->req.bk_which,
+			    c->req.cluster_name, c->req.bk_into);
+		else if (c->req.kind == REQ_RUN_PLAN)
 			console_status(c, DD_STYLE_STATUS_BAR, "%s of %s started",
 			    c->req.failover ? "failover" : "switchover", c->req.cluster_name);
 		else

@@ -39,42 +39,10 @@ style_cluster_border(int cluster)
 	return (uint16_t)(DD_STYLE_COUNT + 2 * cluster + 1);
 }
 
-/* Adds the directory a + b to the search list. */
-static void
-add_dir(struct console *c, int *n, const char *a, const char *b)
-{
-	if (*n >= THEME_DIRS)
-		return;
-	int len = snprintf(c->theme_dir_buf[*n], sizeof(c->theme_dir_buf[0]), "%s%s", a, b);
-	if (len <= 0 || (size_t)len >= sizeof(c->theme_dir_buf[0]))
-		return;
-	c->theme_dirs[*n] = c->theme_dir_buf[*n];
-	(*n)++;
-	c->theme_dirs[*n] = NULL;
-}
-
 void
 console_theme_dirs(struct console *c, const char *exe_path)
 {
-	int n = 0;
-	c->theme_dirs[0] = NULL;
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && xdg[0] == '/')
-		add_dir(c, &n, xdg, "/dbdeck/themes");
-	else if (home && home[0] == '/')
-		add_dir(c, &n, home, "/.config/dbdeck/themes");
-	if (exe_path && exe_path[0] == '/') {
-		char dir[PATH_MAX];
-		dd_strlcpy(dir, exe_path, sizeof(dir));
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		/* BUILDDIR/tui/dbdeck in a source tree; PREFIX/bin/dbdeck when installed. */
-		add_dir(c, &n, dir, "/../../themes");
-		add_dir(c, &n, dir, "/../share/dbdeck/themes");
-	}
-	add_dir(c, &n, "/usr/local/share/dbdeck/themes", "");
-	add_dir(c, &n, "/usr/share/dbdeck/themes", "");
+	dd_theme_path_init(&c->theme_path, exe_path);
 }
 
 static int
@@ -91,7 +59,7 @@ static int
 load_named(const struct console *c, const char *name, struct dd_theme *t, char *msg, size_t msglen)
 {
 	char path[PATH_MAX], err[256], msgs[1024];
-	if (dd_theme_find(name, c->theme_dirs, path, sizeof(path), err, sizeof(err)) != 0) {
+	if (dd_theme_find(name, c->theme_path.dirs, path, sizeof(path), err, sizeof(err)) != 0) {
 		dd_theme_default(t);
 		snprintf(msg, msglen, "%s", err);
 		return -1;

@@ -27,6 +27,7 @@ static const struct keybind global_binds[] = {
     {'+', ACT_SLOWER, "refresh less often (longer interval)", NULL, 0},
     {'-', ACT_FASTER, "refresh more often (shorter interval)", NULL, 0},
     {'t', ACT_THEME_NEXT, "next shipped theme", NULL, 0},
+    {'b', ACT_VIEW_BACKUPS, "Backups of the selected cluster (Esc returns)", NULL, 0},
     {TK_CTRL('L'), ACT_REDRAW, "redraw the whole screen", NULL, 0},
     {'q', ACT_QUIT, "quit", "quit", KB_HINT},
 };
@@ -114,6 +115,27 @@ static const struct keybind events_binds[] = {
     {'/', ACT_FILTER, "filter alerts and events (words; !word excludes)", "filter", KB_HINT},
 };
 
+static const struct keybind backups_binds[] = {
+    {TK_LEFT, ACT_PREV, "previous cluster", NULL, 0},
+    {'h', ACT_PREV, "previous cluster", "prev", KB_HINT},
+    {TK_RIGHT, ACT_NEXT, "next cluster", NULL, 0},
+    {'l', ACT_NEXT, "next cluster", "next", KB_HINT},
+    {'b', ACT_BK_TAKE,
+        "take a backup (from a healthy replica within lag_max, else the primary; then the "
+        "retention)",
+        "backup", KB_HINT | KB_ACTION},
+    {'v', ACT_BK_VERIFY, "verify the selected backup: size and SHA-256 against its manifest",
+        "verify", KB_HINT | KB_ACTION},
+    {'d', ACT_BK_DEEP,
+        "deep-verify it: restore a scratch copy on verify_target, count rows, drop it", NULL,
+        KB_ACTION},
+    {'R', ACT_BK_RESTORE,
+        "restore the selected backup into a new database on the primary (asks the database, "
+        "then the cluster's name)",
+        "restore", KB_HINT | KB_ACTION | KB_DANGER},
+    {TK_ESC, ACT_BACK, "back", "back", KB_HINT},
+};
+
 static const struct keybind help_binds[] = {
     {'/', ACT_FILTER, "search the help", "search", KB_HINT},
 };
@@ -153,6 +175,7 @@ MAP(keymap_queries, "Slow queries", queries_binds);
 MAP(keymap_statement, "Statement", statement_binds);
 MAP(keymap_schema, "Schema health", schema_binds);
 MAP(keymap_events, "Alerts & events", events_binds);
+MAP(keymap_backups, "Backups", backups_binds);
 MAP(keymap_help, "Help", help_binds);
 MAP(keymap_dialog, "Dialogs", dialog_binds);
 MAP(keymap_prompt, "Command line and filter prompt", prompt_binds);
@@ -166,6 +189,7 @@ const struct keymap *const keymaps_all[] = {
     &keymap_statement,
     &keymap_schema,
     &keymap_events,
+    &keymap_backups,
     &keymap_help,
     &keymap_dialog,
     &keymap_prompt,

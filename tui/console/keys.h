@@ -70,6 +70,11 @@ enum action {
 	ACT_TERMINATE_QUERY,
 	ACT_SWITCHOVER, /* plan a switchover to the selected replica */
 	ACT_FAILOVER,   /* plan a failover of the selected node's cluster */
+	ACT_VIEW_BACKUPS, /* the Backups view of the selected cluster */
+	ACT_BK_TAKE,      /* take a backup */
+	ACT_BK_VERIFY,    /* verify the selected backup */
+	ACT_BK_DEEP,      /* deep-verify it */
+	ACT_BK_RESTORE,   /* restore it (asks the database, then the cluster's name) */
 	ACT_VIEW_SCHEMA, /* schema health of the selected node's cluster */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
@@ -116,6 +121,7 @@ extern const struct keymap keymap_queries;
 extern const struct keymap keymap_statement;
 extern const struct keymap keymap_schema;
 extern const struct keymap keymap_events;
+extern const struct keymap keymap_backups;
 extern const struct keymap keymap_help;
 extern const struct keymap keymap_dialog;
 extern const struct keymap keymap_prompt;

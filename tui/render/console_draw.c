@@ -89,6 +89,8 @@ tabs_line(struct console *c, struct screen *scr)
 		    scr, 1, x + 1, DD_STYLE_ACCENT, scr->cols - x - 1, "> node %s", clean);
 	} else if (c->view == VIEW_STATEMENT) {
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> statement", scr->cols - x - 1);
+	} else if (c->view == VIEW_BACKUPS) {
+		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> backups", scr->cols - x - 1);
 	} else if (c->view == VIEW_SCHEMA) {
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> schema health", scr->cols - x - 1);
 	}
@@ -97,10 +99,15 @@ tabs_line(struct console *c, struct screen *scr)
 static void
 prompt_line(struct console *c, struct screen *scr, int y)
 {
-	const struct lineedit *e = c->prompt == PROMPT_COMMAND ? &c->cmd_edit : &c->filter_edit;
+	const struct lineedit *e = c->prompt == PROMPT_COMMAND    ? &c->cmd_edit
+	                           : c->prompt == PROMPT_DATABASE ? &c->db_edit
+	                                                          : &c->filter_edit;
+	const char *lead = c->prompt == PROMPT_COMMAND    ? ":"
+	                   : c->prompt == PROMPT_DATABASE ? "restore into database: "
+	                                                  : "/";
 	char before[LINEEDIT_MAX * 3], after[LINEEDIT_MAX * 3];
 	unsigned tf = view_text_flags(c);
-	int x = screen_put(scr, y, 0, DD_STYLE_INPUT, c->prompt == PROMPT_COMMAND ? ":" : "/", 1);
+	int x = screen_put(scr, y, 0, DD_STYLE_INPUT, lead, 30);
 	/* Sanitized in two halves so that the cursor lands where it is in the text. */
 	dd_text_sanitize(before, sizeof(before), e->buf, e->cur, scr->cols - 2, tf);
 	dd_text_sanitize(after, sizeof(after), e->buf + e->cur, e->len - e->cur, scr->cols, tf);

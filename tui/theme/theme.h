@@ -116,6 +116,23 @@ int dd_theme_load(const char *path, struct dd_theme *out, char *msgs, size_t msg
 int dd_theme_find(const char *name, const char *const dirs[], char *path, size_t pathlen, char *err,
     size_t errlen);
 
+/* The directories themes are looked up in, for dd_theme_find. */
+#define DD_THEME_DIRS 7
+struct dd_theme_path {
+	char buf[DD_THEME_DIRS][512];
+	const char *dirs[DD_THEME_DIRS + 1]; /* NULL-terminated, pointing into buf */
+};
+
+/*
+ * Fills *p with the theme search path, first match wins:
+ * $XDG_CONFIG_HOME/dbdeck/themes (else ~/.config/dbdeck/themes); beside the
+ * binary at exe_path (an absolute path, or NULL): the source tree's themes/
+ * for BUILDDIR/tui/dbdeck, PREFIX/share/dbdeck/themes for PREFIX/bin/dbdeck;
+ * the data directory the build was configured with (meson's prefix and
+ * datadir); /usr/local/share/dbdeck/themes; /usr/share/dbdeck/themes.
+ */
+void dd_theme_path_init(struct dd_theme_path *p, const char *exe_path);
+
 /*
  * The nearest colour to c256 (0-255) that a terminal with ncolors colours
  * has: c256 itself from 256 colours up, the nearest of the 16 (or 8) basic

@@ -22,6 +22,7 @@ view_get(enum view_id id)
 	    [VIEW_HELP] = &view_help,
 	    [VIEW_NODE] = &view_node,
 	    [VIEW_STATEMENT] = &view_statement,
+	    [VIEW_BACKUPS] = &view_backups,
 	    [VIEW_SCHEMA] = &view_schema,
 	};
 	return id < VIEW_COUNT ? views[id] : &view_overview;
@@ -150,6 +151,65 @@ view_ask_action(struct console *c, int i, bool failover)
 	console_status(
 	    c, DD_STYLE_STATUS_BAR, "planning the %s of %s ...", what, c->req.cluster_name);
 	return REACT_REDRAW | REACT_REQUEST;
+}
+
+/* :failover without a node: a node of the one cluster whose primary is down, else -1 and why. */
+static int
+down_cluster_node(struct console *c, char *why, size_t len)
+{
+	int found = -1, n_down = 0;
+	char names[120] = "";
+
+	for (int k = 0; c->snap && k < c->snap->n_clusters; k++) {
+		if (primary_up(c, k))
+			continue;
+		for (int i = 0; i < c->snap->n_nodes; i++)
+			if (c->snap->nodes[i].cluster == k) {
+				size_t used = strlen(names);
+				snprintf(names + used, sizeof(names) - used, "%s%s",
+				    n_down ? ", " : "", view_cluster_name(c, k));
+				n_down++;
+				found = i;
+				break;
+			}
+	}
+	if (n_down == 0)
+		snprintf(why, len,
+		    "failover: every cluster's primary answers; a planned change is :switchover "
+		    "NODE");
+	else if (n_down > 1)
+		snprintf(why, len,
+		    "failover: the primaries of %s are down: name a node (:failover NODE)", names);
+	return n_down == 1 ? found : -1;
+}
+
+unsigned
+view_ask_action_named(struct console *c, const char *node, bool failover)
+{
+	char why[200], shown[64];
+	int i = -1;
+
+	if (c->read_only || !c->snap)
+		return view_ask_action(c, -1, failover);
+	if (node == NULL) {
+		if ((i = down_cluster_node(c, why, sizeof(why))) < 0) {
+			console_status(c, DD_STYLE_WARN, "%s", why);
+			return REACT_REDRAW;
+		}
+		return view_ask_action(c, i, true);
+	}
+	for (int k = 0; k < c->snap->n_nodes && i < 0; k++)
+		if (strcmp(view_node_name(c, k), node) == 0)
+			i = k;
+	if (i < 0) {
+		dd_text_sanitize(shown, sizeof(shown), node, strlen(node), 32, view_text_flags(c));
+		console_status(c, DD_STYLE_WARN, "no node '%s' in the configuration", shown);
+		return REACT_REDRAW;
+	}
+	unsigned r = view_ask_action(c, i, failover);
+	if (failover && (r & REACT_REQUEST))
+		snprintf(c->req.fo_to, sizeof(c->req.fo_to), "%s", view_node_name(c, i));
+	return r;
 }
 
 unsigned

@@ -30,6 +30,7 @@ extern const struct view view_events;
 extern const struct view view_help;
 extern const struct view view_node;
 extern const struct view view_statement;
+extern const struct view view_backups;
 extern const struct view view_schema;
 
 const struct view *view_get(enum view_id id);
@@ -53,6 +54,24 @@ unsigned view_ask_cancel(struct console *c, int qi, bool terminate);
  * the plan. Says READ-ONLY, or why not, on the status line.
  */
 unsigned view_ask_action(struct console *c, int i, bool failover);
+/*
+ * The same from the command line (:switchover NODE, :failover [NODE]): node
+ * by name; a failover without one takes the cluster whose primary is down
+ * when exactly one is, and a failover with one promotes that node.
+ */
+unsigned view_ask_action_named(struct console *c, const char *node, bool failover);
+
+/*
+ * b: opens the Backups view on the selected node's cluster (overview, node
+ * detail), else on the cluster it showed last.
+ */
+unsigned view_backups_open(struct console *c);
+/*
+ * The restore prompt gave the target database `into`: checks the name and
+ * opens the typed dialog (the cluster's name must be typed) for the backup
+ * in c->pending.bk_which. Returns reaction flags.
+ */
+unsigned view_backups_restore_ask(struct console *c, const char *into);
 
 /* Opens the schema health view on the overview's selected node's cluster. */
 unsigned view_schema_open(struct console *c);

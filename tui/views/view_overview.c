@@ -254,6 +254,17 @@ cluster_line(struct ov_ctx *o, int k)
 	}
 	x += screen_printf(scr, o->y, x, cl->n_alerts ? DD_STYLE_WARN : bs, 40, "%s%d alert%s ",
 	    o->c->gl->sep, cl->n_alerts, cl->n_alerts == 1 ? "" : "s");
+	if (cl->backup_known) { /* the newest good backup's age (backup_stale) */
+		int64_t age = o->c->now_wall_ms - cl->backup_newest_ms;
+		fmt_secs(note, sizeof(note), (double)age / 1000.0);
+		x += screen_printf(scr, o->y, x - 1,
+		         cl->backup_newest_ms <= 0 || age > cl->backup_max_age_ms ? DD_STYLE_WARN
+		                                                                  : bs,
+		         40, "%sbackup %s%s ", o->c->gl->sep,
+		         cl->backup_newest_ms > 0 ? note : "none",
+		         cl->backup_newest_ms > 0 ? " ago" : "") -
+		     1;
+	}
 	if (cl->schema_crit + cl->schema_warn > 0) /* schema health findings ('i': view_schema.c) */
 		x += screen_printf(scr, o->y, x - 1, cl->schema_crit ? DD_STYLE_CRIT : DD_STYLE_WARN, 40,
 		         "%s%d schema ", o->c->gl->sep, cl->schema_crit + cl->schema_warn) - 1;

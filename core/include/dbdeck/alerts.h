@@ -12,7 +12,9 @@
  * transition.
  *
  *   rule                subject  severity         condition (thresholds per cluster)
- *   node_down           node     critical         state down for down_for
+ *   node_down           node     critical         state down in down_probes probes in a
+ *                                                 row (or for down_probes + 1 refresh
+ *                                                 intervals), and for down_for
  *   breaker_open        node     critical         breaker open or half-open for breaker_for
  *   replica_lag         node     warn / critical  a reachable replica's lag above lag_warn /
  *                                                 lag_crit (or unknown: warn) for lag_for
@@ -22,8 +24,14 @@
  *                                                 last pool_wait_window
  *   slow_queries        cluster  warn             more than slow_per_min new slow statements
  *                                                 within the last minute
- *   no_primary          cluster  critical         no node is a writable primary, for down_for
+ *   no_primary          cluster  critical         no node is a writable primary, in
+ *                                                 down_probes probe rounds in a row (as
+ *                                                 node_down), and for down_for
  *   multiple_primaries  cluster  critical         more than one is, for down_for
+ *   backup_stale        cluster  warn             the newest good backup is older than
+ *                                                 backup_max_age, or the cluster's backup
+ *                                                 directory holds no good backup (a cluster
+ *                                                 without a backup directory: no alert)
  *   schema_critical     cluster  critical         the newest schema health round
  *                                                 (schema.h) has a critical finding
  *                                                 (a round that did not finish
@@ -56,6 +64,7 @@ enum dd_alert_rule {
 	DD_RULE_SLOW_QUERIES,
 	DD_RULE_NO_PRIMARY,
 	DD_RULE_MULTIPLE_PRIMARIES,
+	DD_RULE_BACKUP_STALE,
 	DD_RULE_SCHEMA_CRITICAL,
 	DD_RULE__COUNT
 };
@@ -75,6 +84,8 @@ struct dd_alert_thresholds {
 	int64_t pool_wait_ms;        /* default 1 s */
 	int64_t pool_wait_window_ms; /* default 60 s */
 	int slow_per_min;            /* default 20 */
+	int down_probes;             /* node_down, no_primary: probes in a row; default 2 */
+	int64_t backup_max_age_ms;   /* backup_stale; default 26 h */
 };
 
 /* Fills t with the defaults above. */

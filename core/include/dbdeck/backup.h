@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "dbdeck/config.h"
+#include "dbdeck/jobs.h"
 #include "dbdeck/snapshot.h"
 
 struct dd_audit;
@@ -299,7 +300,7 @@ int dd_backup_prune(const struct dd_backup_ctx *ctx, bool dry_run,
     void (*report)(void *rctx, const struct dd_backup_entry *e, bool deleted), void *rctx,
     char *err, size_t errlen);
 
-/* ---- as jobs of the runner (jobs.h), for the console ------------------------ */
+/* ---- as jobs of the runner (jobs.h): the console and the command line ------ */
 
 struct dd_jobs;
 struct dd_job;
@@ -308,32 +309,50 @@ enum dd_backup_action {
 	DD_BACKUP_ACT_TAKE,
 	DD_BACKUP_ACT_VERIFY,
 	DD_BACKUP_ACT_RESTORE,
+	DD_BACKUP_ACT_PRUNE,
 };
 
 /*
  * One action for dd_backup_submit. ctx: cluster, credential and key as for
- * the direct calls (borrowed: they must outlive the job); its hooks and audit
- * are ignored (the job's own are used). node: the source of a take, the
- * primary of a restore. A restore job asks no confirmation: the caller asks
- * before submitting.
+ * the direct calls (borrowed: they must outlive the job). Its hooks get the
+ * operation's log lines and progress too (on the job's thread), its cancel
+ * flag and cancelled() stop the job as the job's own cancel does. Its audit
+ * is used (the operation writes its own records, as the direct calls do)
+ * only when dd_backup_submit is given no audit log; else the runner writes
+ * the records. node: the source of a take, the primary of a restore (NULL:
+ * the job finds it, dd_backup_find_primary). A restore job asks through
+ * confirm when set (on the job's thread), else not at all: the caller asked
+ * before submitting. The out-pointers (result, report's rctx, confirm_ctx)
+ * are the caller's and must outlive the job.
  */
 struct dd_backup_job {
 	enum dd_backup_action action;
 	struct dd_backup_ctx ctx;
 	const struct dd_node_config *node;
-	char why[256];    /* take: why this node */
-	bool prune_after; /* take: apply the retention after a good backup */
-	char which[64];   /* verify, restore: an id, a name or "latest" */
-	bool deep;        /* verify */
-	char into[64];    /* restore */
-	bool replace;     /* restore */
+	char why[512];                   /* take: why this node */
+	bool prune_after;                /* take: apply the retention after a good backup */
+	struct dd_backup_result *result; /* take: filled on success (may be NULL) */
+	char which[64];                  /* verify, restore: an id, a name or "latest" */
+	bool deep;                       /* verify */
+	char into[64];                   /* restore */
+	bool replace;                    /* restore */
+	bool (*confirm)(void *ctx, const struct dd_backup_entry *e, const char *into,
+	    bool into_exists); /* restore (may be NULL) */
+	void *confirm_ctx;
+	bool dry_run; /* prune */
+	void (*report)(void *rctx, const struct dd_backup_entry *e, bool deleted); /* prune */
+	void *rctx;
 };
 
+/* The dd_backup_rc of a finished backup job's outcome. */
+int dd_backup_job_rc(enum dd_job_outcome o);
+
 /*
- * Queues the action on runner as a job of kind "backup", "verify" or
- * "restore", exclusive per cluster, with its plan (take: dump NODE [, apply
- * the retention]; verify: re-read [, restore a scratch copy]; restore: check,
- * restore into DATABASE), audited by the runner when audit is not NULL. The
+ * Queues the action on runner as a job of kind "backup", "verify",
+ * "restore" or "prune", exclusive per cluster, with its plan (take: dump
+ * NODE [, apply the retention]; verify: re-read [, restore a scratch copy];
+ * restore: check, restore into DATABASE; prune: apply the retention),
+ * audited by the runner when audit is not NULL (else see above). The
  * job's outcome follows the result (done, failed, refused, cancelled), its
  * log gets the hooks' lines, its steps the progress. a is copied. Returns
  * DD_JOBS_OK with *out (may be NULL; dd_job_unref) or a dd_jobs_result with

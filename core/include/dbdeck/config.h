@@ -162,6 +162,7 @@ struct dd_cluster_config {
 	int64_t slow_query_ms;
 	/* Alert rules (alerts.h). */
 	int64_t alert_down_for_ms;
+	int alert_down_probes; /* failed probes in a row before node_down */
 	int64_t alert_lag_for_ms;
 	int alert_pool_use; /* percent of pool_size + max_overflow */
 	int64_t alert_pool_use_for_ms;

@@ -179,4 +179,24 @@ void dd_fo_note_promotions(struct dd_core *core, const char *audit_path);
 int dd_fo_hook_split(const char *cmd, char ***argv, char *err, size_t errlen);
 void dd_fo_argv_free(char **argv);
 
+/* ---- the cluster lock for other actions (a restore) ---- */
+
+struct dd_cluster_lock;
+
+/*
+ * Takes the cluster lock that a switchover or failover takes (step 1 above:
+ * the same advisory lock / GET_LOCK, on a majority of cc's configured nodes,
+ * sessions to cc's database with user/password, borrowed for the call), so
+ * that such an action and the caller's never run together. Returns 0 with
+ * *out (dd_cluster_lock_release it; closing its sessions frees the lock),
+ * 1 when another dbdeck holds it (err names the holder: host, pid,
+ * operator, since), 2 when too few nodes answer (on PostgreSQL the lock
+ * lives in cc's database: a node where that database is gone does not
+ * answer), -1 on another error (err).
+ */
+int dd_cluster_lock_take(const struct dd_cluster_config *cc, const char *user, const char *password,
+    struct dd_cluster_lock **out, char *err, size_t errlen);
+/* Releases the lock and frees l. NULL is a no-op. */
+void dd_cluster_lock_release(struct dd_cluster_lock *l);
+
 #endif

@@ -169,6 +169,15 @@ struct dd_snap_cluster {
 	int n_route_reasons; /* newest last */
 	const char *route_reasons[DD_SNAP_ROUTE_REASONS];
 	/*
+	 * Backups (backup_stale): backup_known is false when the cluster's
+	 * backup directory (<backup_dir>/<cluster>) does not exist or was not
+	 * read; else backup_newest_ms is the start of the newest good backup
+	 * (wall ms), 0 when there is none.
+	 */
+	bool backup_known;
+	int64_t backup_newest_ms;
+	int64_t backup_max_age_ms;
+	/*
 	 * Schema health (schema.h): the newest round of the schema prober the
 	 * monitor was given; schema_known false when there is none (yet).
 	 */

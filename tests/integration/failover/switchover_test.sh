@@ -6,7 +6,8 @@
 # switchover back restores the roles; audit records; refusals (replay
 # paused / SQL thread stopped, lag beyond lag_max, candidate down, a second
 # dbdeck at the same time: exactly one proceeds); PostgreSQL: a failing and
-# a hanging fence hook roll back, a failing rejoin hook ends incomplete; and
+# a hanging fence hook roll back, a failing rejoin hook ends incomplete, a
+# pg_promote refused for want of a grant rolls back; and
 # no secret in the audit log, the output, or a hook's argv and environment.
 DBDECK=$1 WRITER=$2
 # shellcheck source=fo_lib.sh
@@ -168,6 +169,24 @@ if [[ $E == pg ]]; then
 	dd base switchover "$E" --to "$N1" --yes >"$O/back3.txt" 2>&1
 	r=$(roles_are "$N1" "$N2" "$N3")
 	ok $? "and back to $N1" "$r"
+	# an admin account with the grants docs/switchover.md lists, but for EXECUTE on
+	# pg_promote: the promotion is refused before it begins, so the plan rolls back
+	q "$N1" "DO \$\$ BEGIN EXECUTE format('CREATE ROLE dd_nopromote LOGIN REPLICATION PASSWORD %L
+		IN ROLE pg_monitor, pg_signal_backend, pg_checkpoint', '$PW'); END \$\$" >/dev/null
+	q "$N1" "GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only, primary_conninfo
+		TO dd_nopromote; GRANT EXECUTE ON FUNCTION pg_reload_conf() TO dd_nopromote" >/dev/null
+	"$DBDECK" --vault "$D/vault" --passphrase-file "$D/passphrase" vault set nopromote \
+		--user dd_nopromote --password-stdin <"$D/password" >/dev/null 2>&1
+	conf nopromote admin_credential=nopromote fence_command= rejoin_command=
+	dd nopromote switchover "$E" --to "$N2" --yes >"$O/nopromote.txt" 2>&1
+	rc=$?
+	[[ $rc == 1 ]] && grep -q "Outcome: failed, rolled back" "$O/nopromote.txt" &&
+		grep -q "permission denied for function pg_promote" "$O/nopromote.txt"
+	ok $? "pg_promote refused (no privilege): failed, rolled back (exit 1)" \
+		"$rc $(tail -12 "$O/nopromote.txt")"
+	r=$(roles_are "$N1" "$N2" "$N3")
+	[[ $r == ok && $(q "$N1" "SHOW default_transaction_read_only") == off ]]
+	ok $? "the fence is lifted: $N1 is a writable primary again" "$r"
 fi
 
 # 7. no secret anywhere

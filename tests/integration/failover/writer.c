@@ -55,6 +55,29 @@ now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * DROP and CREATE dd_writes on the primary, retried for up to 10 s: on a
+ * loaded host the router's first probe round may time out and leave it
+ * without a primary for a moment (the benchmark starts a writer right after
+ * a switchover).
+ */
+static int
+make_table(struct dd_router *r)
+{
+	int64_t until = now_ns() + INT64_C(10000000000);
+
+	do {
+		if (dd_router_exec(r, NULL, DD_INTENT_WRITE, "DROP TABLE IF EXISTS dd_writes",
+		        now_ns() + INT64_C(2000000000), NULL, NULL, NULL) == 0 &&
+		    dd_router_exec(r, NULL, DD_INTENT_WRITE,
+		        "CREATE TABLE dd_writes (seq bigint PRIMARY KEY)",
+		        now_ns() + INT64_C(2000000000), NULL, NULL, NULL) == 0)
+			return 0;
+		nanosleep(&(struct timespec){.tv_nsec = 200000000}, NULL);
+	} while (now_ns() < until);
+	return -1;
+}
+
 static struct dd_config *
 load(const struct dd_harness *h, const char *eng)
 {
@@ -171,12 +194,7 @@ main(int argc, char **argv)
 	}
 	struct dd_router *r = dd_cluster_router(dd_core_cluster(core, "w"));
 	dd_router_probe_now(r, now_ns() + INT64_C(5000000000));
-	if (!getenv("DD_WRITER_NOCREATE") &&
-	    (dd_router_exec(r, NULL, DD_INTENT_WRITE, "DROP TABLE IF EXISTS dd_writes",
-	         now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0 ||
-	        dd_router_exec(r, NULL, DD_INTENT_WRITE,
-	            "CREATE TABLE dd_writes (seq bigint PRIMARY KEY)",
-	            now_ns() + INT64_C(10000000000), NULL, NULL, NULL) != 0)) {
+	if (!getenv("DD_WRITER_NOCREATE") && make_table(r) != 0) {
 		fprintf(stderr, "writer: cannot create dd_writes\n");
 		return 2;
 	}

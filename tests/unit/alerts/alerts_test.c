@@ -209,27 +209,35 @@ test_lag(void)
 	dd_alerts_free(a);
 }
 
+/* Node i's probe at wall time ms failed (state down) or answered (up). */
+static void
+probe(int i, bool down, int64_t ms)
+{
+	nodes[i].state = down ? DD_NODE_DOWN : DD_NODE_UP;
+	nodes[i].reachable = !down;
+	nodes[i].last_error = down ? "connect: connection refused" : "";
+	nodes[i].probed_wall_ms = ms;
+}
+
 static void
 test_down(void)
 {
 	fixture();
+	th[0].down_probes = 1;
 	struct dd_alerts *a = engine(false);
 	eval(a);
-	nodes[2].state = DD_NODE_DOWN;
-	nodes[2].reachable = false;
-	nodes[2].last_error = "connect: connection refused";
+	probe(2, true, 1000);
 	eval(a);
 	const struct dd_alert_change *c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 2);
-	ok(c && c->severity == DD_SEV_CRIT, "down: critical at the first snapshot (down_for 0)");
+	ok(c && c->severity == DD_SEV_CRIT,
+	    "down_probes 1: critical at the first failed probe (down_for 0)");
 	ok(c && strstr(c->message, "replica pg3 is down") && strstr(c->message, "refused"),
 	    "down: message %s", c ? c->message : "");
 	ok(find_change(DD_EVENT_NODE_DOWN, 0, 2) != NULL, "down: a node-down event");
 	ok(find_active(a, DD_RULE_REPLICA_LAG, 2) == NULL, "down: no lag alert for a down node");
 	eval(a);
 	is_int((long long)nch, 0, "down: no repeated change");
-	nodes[2].state = DD_NODE_UP;
-	nodes[2].reachable = true;
-	nodes[2].last_error = "";
+	probe(2, false, 2000);
 	eval(a);
 	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_NODE_DOWN, 2) != NULL, "up: alert cleared");
 	ok(find_change(DD_EVENT_NODE_UP, 0, 2) != NULL, "up: a node-up event");
@@ -237,6 +245,7 @@ test_down(void)
 
 	fixture();
 	th[0].down_for_ms = 2000;
+	th[0].down_probes = 1;
 	a = engine(false);
 	nodes[0].state = DD_NODE_DOWN;
 	eval(a);
@@ -247,6 +256,60 @@ test_down(void)
 	run_for(a, SEC);
 	const struct dd_alert_active *x = find_active(a, DD_RULE_NODE_DOWN, 0);
 	ok(x && strstr(x->message, "primary pg1"), "down_for 2 s: raised after 2 s");
+	dd_alerts_free(a);
+}
+
+/*
+ * The default: one failed probe (a deadline missed under load) shows the node
+ * down and logs a down event, but raises no alert however many snapshots show
+ * it; the second failed probe in a row does.
+ */
+static void
+test_down_two_probes(void)
+{
+	fixture();
+	snap.refresh_ms = 1000;
+	struct dd_alerts *a = engine(false);
+	size_t raised = 0;
+	eval(a);
+	probe(1, true, 1000);
+	eval(a);
+	ok(find_change(DD_EVENT_NODE_DOWN, 0, 1) != NULL, "one miss: a down event at once");
+	raised += find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 1) != NULL;
+	for (int k = 0; k < 4; k++) { /* partial and final snapshots of the round */
+		dd_manual_clock_advance(&mc, SEC / 4);
+		eval(a);
+		raised += find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 1) != NULL;
+	}
+	ok(raised == 0 && find_active(a, DD_RULE_NODE_DOWN, 1) == NULL,
+	    "one miss: no node_down alert in any of its snapshots (%zu raised)", raised);
+	probe(1, false, 2000);
+	eval(a);
+	ok(find_change(DD_EVENT_NODE_UP, 0, 1) != NULL, "one miss: up again, an up event");
+
+	probe(1, true, 3000);
+	dd_manual_clock_advance(&mc, SEC);
+	eval(a);
+	ok(find_active(a, DD_RULE_NODE_DOWN, 1) == NULL, "first of two misses: no alert yet");
+	probe(1, true, 4000);
+	dd_manual_clock_advance(&mc, SEC);
+	eval(a);
+	const struct dd_alert_change *c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_NODE_DOWN, 1);
+	ok(c && c->severity == DD_SEV_CRIT && strstr(c->message, "replica pg2 is down"),
+	    "two misses in a row: critical node_down (%s)", c ? c->message : "none");
+	probe(1, false, 5000);
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_NODE_DOWN, 1) != NULL,
+	    "answered again: cleared");
+
+	/* a probe that never comes back: the same probe time, down_probes + 1 intervals */
+	probe(1, true, 6000);
+	eval(a);
+	run_for(a, 2 * SEC);
+	ok(find_active(a, DD_RULE_NODE_DOWN, 1) == NULL, "no new probe for 2 s: no alert yet");
+	run_for(a, SEC);
+	ok(find_active(a, DD_RULE_NODE_DOWN, 1) != NULL,
+	    "no new probe for 3 s (down_probes + 1 intervals): alerted");
 	dd_alerts_free(a);
 }
 
@@ -293,16 +356,22 @@ test_topology(void)
 	ok(find_active(a, DD_RULE_NO_PRIMARY, -1) == NULL, "topology unknown: no alert");
 	clusters[0].topology_known = true;
 	clusters[0].topology_note = "no node is a writable primary";
+	nodes[0].probed_wall_ms = 1000; /* a probe round */
+	eval(a);
+	ok(find_active(a, DD_RULE_NO_PRIMARY, -1) == NULL,
+	    "no primary in one probe round: no alert");
+	nodes[1].probed_wall_ms = 2000; /* the next round */
 	eval(a);
 	const struct dd_alert_active *x = find_active(a, DD_RULE_NO_PRIMARY, -1);
-	ok(x && x->cluster == 0 && x->severity == DD_SEV_CRIT, "no primary: critical");
+	ok(x && x->cluster == 0 && x->severity == DD_SEV_CRIT,
+	    "no primary in two probe rounds in a row: critical");
 	clusters[0].n_primaries = 2;
 	eval(a);
 	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_NO_PRIMARY, -1) != NULL,
 	    "two primaries: no_primary cleared");
 	x = find_active(a, DD_RULE_MULTIPLE_PRIMARIES, -1);
 	ok(x && x->severity == DD_SEV_CRIT && strstr(x->message, "2 writable"),
-	    "two primaries: critical");
+	    "two primaries (both answered): critical at once");
 	clusters[0].n_primaries = 1;
 	clusters[0].primary = 1;
 	eval(a);
@@ -415,6 +484,56 @@ test_order_and_oneshot(void)
 	dd_alerts_free(a);
 }
 
+/* backup_stale: past backup_max_age, none at all, no directory, the threshold itself. */
+static void
+test_backup_stale(void)
+{
+	const int64_t hour = INT64_C(3600000);
+	fixture();
+	struct dd_clock ck = dd_clock_manual(&mc);
+	int64_t now = ck.wall_ms(ck.ctx);
+	struct dd_alerts *a = engine(false);
+
+	clusters[0].backup_known = true;
+	clusters[0].backup_newest_ms = now - 2 * hour;
+	eval(a);
+	ok(!find_active(a, DD_RULE_BACKUP_STALE, -1), "a backup 2 h old: not stale (26 h)");
+	ok(!find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1), "no event");
+	clusters[0].backup_newest_ms = now - 26 * hour;
+	eval(a);
+	ok(!find_active(a, DD_RULE_BACKUP_STALE, -1), "exactly backup_max_age old: not yet");
+	clusters[0].backup_newest_ms = now - 27 * hour - 5 * 60000;
+	eval(a);
+	const struct dd_alert_change *c =
+	    find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1);
+	ok(c && c->cluster == 0 && c->severity == DD_SEV_WARN, "past backup_max_age: raised, warn");
+	is_str(c ? c->message : "",
+	    "the newest good backup of pg is 27h05m old (backup_max_age 26h00m)",
+	    "the message gives the age and the limit");
+	is_str(dd_alert_rule_name(DD_RULE_BACKUP_STALE), "backup_stale", "rule name");
+	eval(a);
+	ok(!find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1), "raised once");
+	clusters[0].backup_newest_ms = now;
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_BACKUP_STALE, -1), "a new backup clears it");
+	clusters[0].backup_newest_ms = 0;
+	eval(a);
+	c = find_change(DD_EVENT_ALERT_RAISED, DD_RULE_BACKUP_STALE, -1);
+	is_str(c ? c->message : "", "cluster pg has no good backup (backup_max_age 26h00m)",
+	    "a backup directory without a good backup: stale");
+	clusters[0].backup_known = false;
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_BACKUP_STALE, -1),
+	    "no backup directory: no alert");
+	th[1].backup_max_age_ms = hour;
+	clusters[1].backup_known = true;
+	clusters[1].backup_newest_ms = now - 2 * hour;
+	eval(a);
+	const struct dd_alert_active *x = find_active(a, DD_RULE_BACKUP_STALE, -1);
+	ok(x && x->cluster == 1, "the cluster's own backup_max_age (1h) applies");
+	dd_alerts_free(a);
+}
+
 static void
 test_event_log(void)
 {
@@ -447,12 +566,14 @@ main(void)
 	test_quiet();
 	test_lag();
 	test_down();
+	test_down_two_probes();
 	test_breaker_and_role();
 	test_topology();
 	test_schema();
 	test_pool();
 	test_slow();
 	test_order_and_oneshot();
+	test_backup_stale();
 	test_event_log();
 	return tap_done();
 }

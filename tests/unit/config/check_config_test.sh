@@ -3,7 +3,8 @@
 # docs/example.ini passes, a file with three mistakes reports all three with
 # their lines and exits 3, the config path resolution (-c, $DBDECK_CONFIG,
 # ~/.config/dbdeck/dbdeck.ini), unreadable and empty files, and the
-# credential check against a real vault made with `dbdeck vault`.
+# credential check against a real vault made with `dbdeck vault`, and the
+# themes the config names.
 set -u
 dbdeck=$1 root=$2
 tmp=$(mktemp -d)
@@ -164,6 +165,16 @@ check "a vault that cannot be opened: exit 4" [ "$rc" -eq 4 ]
 
 run check-config -c "$bad" --vault "$tmp/no-vault" --passphrase-file "$pass"
 check "config errors win over the vault: exit 3" [ "$rc" -eq 3 ]
+
+# themes: looked up as the console does (here the source tree's themes/)
+printf '[console]\ntheme = solarized-dark\n' > "$tmp/theme-ok.ini"
+run check-config -c "$tmp/theme-ok.ini"
+quiet_ok() { [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; }
+check "a shipped theme is found: exit 0, no warning" quiet_ok
+printf '[console]\ntheme = no-such-theme\n' > "$tmp/theme-bad.ini"
+run check-config -c "$tmp/theme-bad.ini"
+theme_warned() { [ "$rc" -eq 0 ] && grep -q "warning: \[console\] theme: .*no-such-theme" "$tmp/err"; }
+check "an unknown theme: a warning naming it, exit 0" theme_warned
 
 echo "1..$n"
 exit $failed

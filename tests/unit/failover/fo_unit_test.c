@@ -4,7 +4,11 @@
  * rewriting (only host and port change, secrets kept as they are), SQL
  * quoting, the lock holder text, and fo_hook_run (exit status, the exact
  * environment, no inherited descriptor, the timeout that kills the hook's
- * whole process group).
+ * whole process group). And the runner (fo_run.c) over an engine table of
+ * the test's own whose steps succeed or fail on cue (no server is needed
+ * for the order of steps, rollback and outcomes): its outcome and its audit
+ * end record, which fo_audit_promoted must read as a promotion only when
+ * one happened.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbdeck/audit.h"
+#include "dbdeck/util.h"
 #include "failover/fo_int.h"
 #include "tap.h"
 
@@ -190,6 +196,179 @@ test_hook(void)
 	free(p);
 }
 
+/* ---- the runner, over an engine of the test's own ---- */
+
+static int undo_calls;
+
+static int
+step_ok(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
+{
+	(void)p, (void)s, (void)err, (void)len;
+	return 0;
+}
+
+static int
+step_fail(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
+{
+	(void)p, (void)s;
+	snprintf(err, len, "injected failure");
+	return -1;
+}
+
+static int
+step_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
+{
+	(void)s, (void)err, (void)len;
+	p->promoted = true;
+	return 0;
+}
+
+static int
+undo_ok(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
+{
+	(void)p, (void)s, (void)err, (void)len;
+	undo_calls++;
+	return 0;
+}
+
+static int
+undo_fail(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
+{
+	(void)p, (void)s;
+	undo_calls++;
+	snprintf(err, len, "the old primary does not answer");
+	return -1;
+}
+
+static int
+replicating_yes(struct dd_fo_plan *p, int node, char *err, size_t len)
+{
+	(void)p, (void)node, (void)err, (void)len;
+	return 1;
+}
+
+static void
+manual_words(const struct dd_fo_plan *p, const struct fo_step *s, char *buf, size_t len)
+{
+	(void)p, (void)s;
+	snprintf(buf, len, "do it by hand");
+}
+
+struct ends {
+	char outcome[32];
+	char detail[600];
+};
+
+static int
+last_end(const struct dd_audit_record *r, void *ctx)
+{
+	struct ends *e = ctx;
+
+	if (!r->bad && r->phase && strcmp(r->phase, "end") == 0) {
+		snprintf(e->outcome, sizeof(e->outcome), "%s", r->outcome ? r->outcome : "");
+		snprintf(e->detail, sizeof(e->detail), "%s", r->detail ? r->detail : "");
+		e->outcome[sizeof(e->outcome) - 1] = fo_audit_promoted(r) ? '+' : '\0';
+	}
+	return 0;
+}
+
+/*
+ * Runs fence (node 0), catch-up, promote and repoint (node 1 is the
+ * candidate) with the engine eng; returns the outcome, *promoted as
+ * fo_audit_promoted read the end record.
+ */
+static enum dd_job_outcome
+run_plan(
+    const struct fo_engine *eng, const char *audit_path, bool *promoted, char *text, size_t tlen)
+{
+	static const enum fo_kind kinds[] = {FO_FENCE, FO_CATCHUP, FO_PROMOTE, FO_REPOINT};
+	struct dd_fo_plan *p = plan();
+	struct dd_audit *audit = NULL;
+	struct dd_jobs *jobs = dd_jobs_new(NULL, text, tlen);
+	struct dd_job *job = NULL;
+	struct dd_job_status *st = calloc(1, sizeof(*st));
+	struct ends e = {{0}, {0}};
+	char err[256];
+
+	p->eng = eng;
+	p->action = DD_FO_SWITCHOVER;
+	p->primary = 0;
+	p->candidate = 1;
+	for (size_t i = 0; i < DD_ARRAY_LEN(kinds); i++) {
+		p->steps[i].kind = kinds[i];
+		p->steps[i].node = kinds[i] == FO_FENCE ? 0 : 1;
+		snprintf(p->steps[i].title, sizeof(p->steps[i].title), "step %zu", i + 1);
+	}
+	p->n_steps = DD_ARRAY_LEN(kinds);
+	if (dd_audit_open(&audit, audit_path, err, sizeof(err)) != 0 ||
+	    dd_fo_submit(p, jobs, audit, &job, err, sizeof(err)) != 0)
+		bail_out("submit: %s", err);
+	dd_job_wait(job, 0);
+	dd_job_read(job, st);
+	snprintf(text, tlen, "%s", st->text);
+	enum dd_job_outcome o = st->outcome;
+	dd_job_unref(job);
+	dd_jobs_free(jobs);
+	dd_audit_close(audit);
+	dd_audit_read(audit_path, last_end, &e, err, sizeof(err));
+	*promoted = e.outcome[sizeof(e.outcome) - 1] == '+';
+	free(st);
+	return o;
+}
+
+static void
+test_runner(void)
+{
+	struct fo_engine eng = {
+	    .engine = DD_ENGINE_POSTGRESQL,
+	    .step = {[FO_FENCE] = step_ok,
+	        [FO_CATCHUP] = step_fail,
+	        [FO_PROMOTE] = step_promote,
+	        [FO_REPOINT] = step_ok},
+	    .undo = {[FO_FENCE] = undo_ok},
+	    .replicating = replicating_yes,
+	    .manual = manual_words,
+	};
+	char dir[] = "/tmp/dd-fo-run.XXXXXX", path[64], text[DD_JOB_TEXT_MAX];
+	bool promoted = true;
+	enum dd_job_outcome o;
+
+	if (mkdtemp(dir) == NULL)
+		bail_out("mkdtemp");
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	cc.switchover_timeout_ms = 5000;
+
+	undo_calls = 0;
+	o = run_plan(&eng, path, &promoted, text, sizeof(text));
+	ok(o == DD_JOB_FAILED && undo_calls == 1 && !promoted,
+	    "runner: a failed catch-up rolls the fence back, outcome failed, no promotion "
+	    "recorded (%s)",
+	    text);
+
+	eng.undo[FO_FENCE] = undo_fail;
+	undo_calls = 0;
+	o = run_plan(&eng, path, &promoted, text, sizeof(text));
+	ok(o == DD_JOB_INCOMPLETE && undo_calls == 1 && strstr(text, "by hand"),
+	    "runner: an undo that fails ends incomplete and says what to undo (%s)", text);
+	ok(!promoted,
+	    "runner: that incomplete rollback is not recorded as a promotion (the SPLIT-BRAIN "
+	    "rule must not prefer a node that was never promoted)");
+
+	eng.step[FO_CATCHUP] = step_ok;
+	eng.step[FO_REPOINT] = step_fail;
+	o = run_plan(&eng, path, &promoted, text, sizeof(text));
+	ok(o == DD_JOB_INCOMPLETE && promoted && strstr(text, "do it by hand"),
+	    "runner: a failure after the promotion ends incomplete, recorded as a promotion (%s)",
+	    text);
+
+	eng.step[FO_REPOINT] = step_ok;
+	o = run_plan(&eng, path, &promoted, text, sizeof(text));
+	ok(o == DD_JOB_DONE && promoted, "runner: all steps done, recorded as a promotion (%s)",
+	    text);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -198,5 +377,6 @@ main(void)
 	test_quote();
 	test_holder();
 	test_hook();
+	test_runner();
 	return tap_done();
 }

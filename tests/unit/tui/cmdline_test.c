@@ -43,8 +43,14 @@ test_parse(void)
 	        strcmp(c.args[0], "user:bob  db:app ") == 0,
 	    ":filter keeps the rest of the line");
 	ok(parse("filter", &c, err) == 0 && c.nargs == 0, ":filter alone clears");
-	ok(parse("switchover pg pg2", &c, err) == 0 && !c.def->available,
-	    ":switchover parses, not yet available");
+	ok(parse("switchover pg2", &c, err) == 0 && c.def->kind == CCMD_SWITCHOVER &&
+	        c.def->available && c.nargs == 1 && strcmp(c.args[0], "pg2") == 0,
+	    ":switchover NODE");
+	ok(parse("switchover", &c, err) != 0 && strstr(err, ":switchover NODE"),
+	    ":switchover needs a node (%s)", err);
+	ok(parse("failover", &c, err) == 0 && c.def->kind == CCMD_FAILOVER && c.nargs == 0,
+	    ":failover alone");
+	ok(parse("failover pg3", &c, err) == 0 && c.nargs == 1, ":failover NODE");
 	ok(parse("backup", &c, err) != 0, ":backup needs a cluster");
 	ok(parse("thme x", &c, err) != 0 && strstr(err, "did you mean 'theme'"),
 	    "a typo gets a suggestion (%s)", err);

@@ -237,11 +237,11 @@ test_readonly(void)
 	console_key(&c, 'K');
 	ok(!c.dlg.open, "K does nothing either");
 	console_key(&c, ':');
-	for (const char *p = "switchover pg pg2"; *p; p++)
+	for (const char *p = "switchover pg2"; *p; p++)
 		console_key(&c, *p);
 	console_key(&c, TK_ENTER);
 	render();
-	ok(row_has(scr.rows - 2, "READ-ONLY: ':switchover'"),
+	ok(row_has(scr.rows - 2, "READ-ONLY: switchover is disabled"),
 	    ":switchover is refused as READ-ONLY") ||
 	    (dump(), 0);
 }
@@ -337,6 +337,15 @@ test_views(void)
 	ok(r & REACT_QUIT, "q quits");
 }
 
+/* Types a ':' command and Enter; the reaction of the Enter. */
+static unsigned
+command(const char *line)
+{
+	for (const char *p = line; *p; p++)
+		console_key(&c, (unsigned char)*p);
+	return console_key(&c, TK_ENTER);
+}
+
 /* S and F on the overview (the loop plans; the dialog and the run are the loop's). */
 static void
 test_switchover(void)
@@ -362,7 +371,33 @@ test_switchover(void)
 	r = console_key(&c, 'F');
 	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && c.req.failover && c.req.fo_to[0] == 0,
 	    "F with the primary down: plan a failover (the most advanced replica)");
+	memset(&c.req, 0, sizeof(c.req));
+	r = command(":failover");
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && c.req.failover &&
+	        strcmp(c.req.cluster_name, "pg") == 0 && c.req.fo_to[0] == 0,
+	    ":failover: the cluster whose primary is down, the most advanced replica");
+	memset(&c.req, 0, sizeof(c.req));
+	r = command(":failover pg3");
+	ok((r & REACT_REQUEST) && c.req.failover && strcmp(c.req.fo_to, "pg3") == 0,
+	    ":failover pg3: a failover to pg3");
 	fake_init(&f);
+	setup(true, false, 24, 80);
+	memset(&c.req, 0, sizeof(c.req));
+	r = command(":switchover pg2");
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_PLAN && !c.req.failover &&
+	        strcmp(c.req.fo_to, "pg2") == 0 && strcmp(c.req.cluster_name, "pg") == 0,
+	    ":switchover pg2: the same plan as S on pg2");
+	r = command(":switchover pg1");
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("select a replica to promote (pg1 is a primary)") > 0,
+	    ":switchover of the primary: no request, says why");
+	r = command(":switchover nosuch");
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("no node 'nosuch'") > 0, ":switchover of no node");
+	r = command(":failover");
+	render();
+	ok(!(r & REACT_REQUEST) && find_row("every cluster's primary answers") > 0,
+	    ":failover while every primary answers: no request");
 	setup(true, true, 24, 80);
 	console_key(&c, TK_DOWN);
 	r = console_key(&c, 'S');
@@ -406,6 +441,69 @@ test_switchover(void)
 	ok(!c.act.shown, "Esc closes it");
 }
 
+/* The Backups view: b opens it, b takes, R asks the database then the typed name; q asks. */
+static void
+test_backups(void)
+{
+	setup(true, false, 24, 100);
+	render();
+	unsigned r = console_key(&c, 'b');
+	ok(c.view == VIEW_BACKUPS && c.bk.cluster == 0, "b opens the Backups view of pg");
+	strcpy(c.bk.cluster_name, "pg");
+	c.bk.read_ms = c.now_wall_ms;
+	c.bk.max_age_ms = 26 * 3600000LL;
+	c.bk.n = 1;
+	memset(&c.bk.rows[0], 0, sizeof(c.bk.rows[0]));
+	strcpy(c.bk.rows[0].id, "1a2b3c4d");
+	strcpy(c.bk.rows[0].node, "pg2");
+	c.bk.rows[0].started_ms = c.now_wall_ms - 3600000;
+	c.bk.rows[0].ended_ms = c.now_wall_ms - 3590000;
+	c.bk.rows[0].bytes_stored = 5 << 20;
+	c.bk.newest_good_ms = c.bk.rows[0].started_ms;
+	render();
+	ok(find_row("1a2b3c4d") > 0 && find_row("newest good backup 1h00m ago") > 0 &&
+	        find_row("unverified") > 0,
+	    "the row and the newest good backup's age");
+	if (find_row("1a2b3c4d") < 0)
+		dump();
+	r = console_key(&c, 'b');
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_BACKUP && c.req.bk_action == REQ_BK_TAKE &&
+	        strcmp(c.req.cluster_name, "pg") == 0 && c.req.node_name[0],
+	    "b there: a take request with the chosen node (%s)", c.req.node_name);
+	memset(&c.req, 0, sizeof(c.req));
+	console_key(&c, 'R');
+	ok(c.prompt == PROMPT_DATABASE, "R asks for the target database");
+	console_key(&c, '9');
+	console_key(&c, TK_ENTER);
+	ok(!c.dlg.open && strstr(c.status, "not a valid database name"), "a bad name is refused");
+	console_key(&c, 'R');
+	for (const char *k = "copy1"; *k; k++)
+		console_key(&c, *k);
+	console_key(&c, TK_ENTER);
+	ok(c.dlg.open && c.dlg.kind == DIALOG_TYPED && strcmp(c.dlg.expect, "pg") == 0,
+	    "then the typed dialog: the cluster's name");
+	r = console_key(&c, TK_ENTER);
+	ok(c.dlg.open && !(r & REACT_REQUEST), "Enter without the name does nothing");
+	console_key(&c, 'p');
+	r = console_key(&c, 'g');
+	r = console_key(&c, TK_ENTER);
+	ok((r & REACT_REQUEST) && c.req.kind == REQ_BACKUP && c.req.bk_action == REQ_BK_RESTORE &&
+	        strcmp(c.req.bk_which, "1a2b3c4d") == 0 && strcmp(c.req.bk_into, "copy1") == 0,
+	    "typed: a restore request of the backup into copy1");
+	memset(&c.req, 0, sizeof(c.req));
+	c.bk.any_running = true;
+	r = console_key(&c, 'q');
+	ok(!(r & REACT_QUIT) && c.dlg.open, "q while a backup job runs asks first");
+	console_key(&c, TK_TAB);
+	r = console_key(&c, TK_ENTER);
+	ok(r & REACT_QUIT, "confirmed: quit");
+	c.bk.any_running = false;
+	setup(true, true, 24, 100);
+	console_key(&c, 'b');
+	r = console_key(&c, 'b');
+	ok(!(r & REACT_REQUEST) && strstr(c.status, "READ-ONLY"), "read-only: no take");
+}
+
 int
 main(void)
 {
@@ -418,6 +516,7 @@ main(void)
 	test_readonly();
 	test_cancel();
 	test_views();
+	test_backups();
 	test_switchover();
 	console_free(&c);
 	screen_free(&scr);
