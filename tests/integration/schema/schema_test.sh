@@ -54,12 +54,15 @@ ini() {
 }
 schema() { "$dbdeck" -c "$1" --passphrase-file "$dir/passphrase" schema "${@:2}"; }
 
-# wait_repl pg|my: every replica has replayed what the primary has written.
+# wait_repl pg|my [NODE...]: the replicas (default: both) have replayed what the primary has written.
 wait_repl() {
-	local pos i node
-	if [ "$1" = pg ]; then
+	local pos i node e=$1
+	shift
+	local nodes=("$@")
+	[ ${#nodes[@]} = 0 ] && nodes=("${e}2" "${e}3")
+	if [ "$e" = pg ]; then
 		pos=$(pgq pg1 postgres "SELECT pg_current_wal_lsn()")
-		for node in pg2 pg3; do
+		for node in "${nodes[@]}"; do
 			for ((i = 0; i < 300; i++)); do
 				[ "$(pgq "$node" postgres "SELECT pg_last_wal_replay_lsn() >= '$pos'")" = t ] && break
 				sleep 0.1
@@ -67,7 +70,9 @@ wait_repl() {
 		done
 	else
 		pos=$(myq my1 mysql "SELECT @@gtid_binlog_pos")
-		for node in my2 my3; do myq "$node" mysql "SELECT MASTER_GTID_WAIT('$pos', 30)" >/dev/null; done
+		for node in "${nodes[@]}"; do
+			myq "$node" mysql "SELECT MASTER_GTID_WAIT('$pos', 30)" >/dev/null
+		done
 	fi
 }
 
@@ -210,10 +215,11 @@ schema "$lockini" pg >/dev/null 2>&1
 ok $? "the next round succeeds once the lock is released"
 
 # 7-8. drift: a replica that has not applied the primary's migration
-drift() { # ENGINE PAUSE RESUME UPDATE
+drift() { # ENGINE PAUSE RESUME UPDATE LAGGING-SUFFIX OTHER-REPLICA
 	local c=$1
 	eval "$2" >/dev/null 2>&1 || return 1
 	eval "$4" || return 1
+	wait_repl "$c" "$6" # the other replica has it: only the stopped one lags
 	schema "$fixed" "$c" --json >"$tmp/drift-$c.json" 2>/dev/null
 	local rc1=$?
 	python3 -c '
@@ -228,10 +234,10 @@ assert len(d) == 1 and d[0]["severity"] == "critical" and d[0]["object"].endswit
 	[ $rc1 = 1 ]
 }
 drift pg "bash $DD_HARNESS pg-replay $dir pg2 pause" "bash $DD_HARNESS pg-replay $dir pg2 resume" \
-	"pgq pg1 dd_schema_ok 'UPDATE schema_migrations SET version = 4' >/dev/null" " pg2"
+	"pgq pg1 dd_schema_ok 'UPDATE schema_migrations SET version = 4' >/dev/null" " pg2" pg3
 ok $? "PostgreSQL: replay paused on pg2 while a migration lands: drift reported, cleared after resume"
 drift my "bash $DD_HARNESS my-sql-thread $dir my2 stop" "bash $DD_HARNESS my-sql-thread $dir my2 start" \
-	"myq my1 dd_schema_ok 'UPDATE schema_migrations SET version = 4'" " my2"
+	"myq my1 dd_schema_ok 'UPDATE schema_migrations SET version = 4'" " my2" my3
 ok $? "MariaDB: SQL thread stopped on my2 while a migration lands: drift reported, cleared after restart"
 
 # 10. clusters of one schema_group: their primaries' versions must match
