@@ -30,7 +30,7 @@ demo-down:
 	@tools/demo.sh down
 
 test: build
-	@tools/deps.sh --fuzz --format
+	@tools/deps.sh --fuzz --format --test
 	@tools/test.sh
 
 # The fuzz suite alone: corpus replays, then each libFuzzer target for

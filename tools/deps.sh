@@ -9,12 +9,16 @@
 # services (the system PostgreSQL and MariaDB) from starting: dbdeck's harness
 # runs its own servers.
 #
-#   tools/deps.sh [--bench] [--fuzz] [--format]
+#   tools/deps.sh [--bench] [--fuzz] [--format] [--test]
+#
+# --test adds what only the tests use: promtool (Debian's prometheus
+# package), which checks dbdeck serve's /metrics.
 set -euo pipefail
 
 packages=(
 	gcc make pkg-config meson ninja-build
 	libncurses-dev libpq-dev default-libmysqlclient-dev libsodium-dev libinih-dev libjansson-dev libzstd-dev
+	libmicrohttpd-dev
 	postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 	tmux procps openssl python3 python3-nacl valgrind man-db groff-base
 )
@@ -23,7 +27,8 @@ for opt in "$@"; do
 	--bench) packages+=(pgbouncer) ;;
 	--fuzz) packages+=(clang libclang-rt-14-dev) ;;
 	--format) packages+=(clang-format) ;;
-	*) echo "usage: tools/deps.sh [--bench] [--fuzz] [--format]" >&2; exit 2 ;;
+	--test) packages+=(prometheus) ;;
+	*) echo "usage: tools/deps.sh [--bench] [--fuzz] [--format] [--test]" >&2; exit 2 ;;
 	esac
 done
 
@@ -42,6 +47,8 @@ present() {
 	libinih-dev) pc inih ;;
 	libjansson-dev) pc jansson ;;
 	libzstd-dev) pc libzstd ;;
+	libmicrohttpd-dev) pc libmicrohttpd ;;
+	prometheus) has promtool ;;
 	python3-nacl) /usr/bin/python3 -c 'import nacl' 2>/dev/null ;;
 	postgresql-15) [ -x "$pgbin/postgres" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ;;
 	postgresql-client-15) [ -x "$pgbin/psql" ] && [ -x "$pgbin/pg_basebackup" ] ;;

@@ -247,6 +247,85 @@ dd_core_new_with(const struct dd_config *cfg, dd_credential_fn get_credential, v
 	return core;
 }
 
+/* The index in old of a cluster configured the same as cc in cfg, or -1. */
+static long
+adoptable(const struct dd_core *old, const struct dd_config *cfg, const char *name)
+{
+	for (size_t j = 0; old && j < old->n; j++)
+		if (strcmp(old->clusters[j]->cc->name, name) == 0)
+			return dd_config_cluster_same(old->cfg, cfg, name) ? (long)j : -1;
+	return -1;
+}
+
+/* Removes cluster j from old and returns it, pointed at its config cc of the new file. */
+static struct dd_cluster *
+take_cluster(struct dd_core *old, size_t j, const struct dd_cluster_config *cc)
+{
+	struct dd_cluster *cl = old->clusters[j];
+
+	memmove(
+	    &old->clusters[j], &old->clusters[j + 1], (old->n - j - 1) * sizeof(*old->clusters));
+	old->n--;
+	cl->cc = cc;
+	return cl;
+}
+
+struct dd_core *
+dd_core_new_adopting(const struct dd_config *cfg, struct dd_core *old,
+    dd_credential_fn get_credential, void *ctx, const struct dd_core_options *opts, char *err,
+    size_t errlen)
+{
+	size_t n = cfg ? dd_config_cluster_count(cfg) : 0, i, built = 0;
+	struct dd_core_options o;
+	struct dd_core *core;
+	struct dd_cluster **all;
+	long *from;
+
+	if (cfg == NULL) {
+		dd_seterr(err, errlen, "no configuration");
+		return NULL;
+	}
+	if (opts)
+		o = *opts;
+	else
+		dd_core_options_default(&o);
+	o.only_cluster = NULL;
+	/* first the clusters that change, so that a failure takes nothing from old */
+	from = xcalloc(n ? n : 1, sizeof(*from));
+	for (i = 0; i < n; i++)
+		from[i] = adoptable(old, cfg, dd_config_cluster(cfg, i)->name);
+	core = xcalloc(1, sizeof(*core));
+	core_setup(core, cfg, &o);
+	core->clusters = xcalloc(n ? n : 1, sizeof(*core->clusters));
+	for (i = 0; i < n; i++) {
+		if (from[i] >= 0)
+			continue;
+		core->clusters[core->n] = xcalloc(1, sizeof(struct dd_cluster));
+		core->clusters[core->n]->cc = dd_config_cluster(cfg, i);
+		if (!cluster_build(
+		        core, core->clusters[core->n++], get_credential, ctx, err, errlen)) {
+			free(from);
+			dd_core_shutdown(core, dd_now_mono_ns());
+			dd_core_free(core);
+			return NULL;
+		}
+	}
+	/* then the config's order, the unchanged ones taken from old (highest index first) */
+	all = xcalloc(n ? n : 1, sizeof(*all));
+	for (i = 0; i < n; i++)
+		if (from[i] < 0)
+			all[i] = core->clusters[built++];
+	for (long j = old ? (long)old->n - 1 : -1; j >= 0; j--)
+		for (i = 0; i < n; i++)
+			if (from[i] == j)
+				all[i] = take_cluster(old, (size_t)j, dd_config_cluster(cfg, i));
+	free(core->clusters);
+	core->clusters = all;
+	core->n = n;
+	free(from);
+	return core;
+}
+
 struct dd_core *
 dd_core_new(const struct dd_config *cfg, dd_credential_fn get_credential, void *ctx, char *err,
     size_t errlen)

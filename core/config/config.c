@@ -39,6 +39,12 @@ dd_config_console(const struct dd_config *cfg)
 	return &cfg->console->u.console;
 }
 
+const struct dd_serve_config *
+dd_config_serve(const struct dd_config *cfg)
+{
+	return &cfg->serve->u.serve;
+}
+
 bool
 dd_config_console_has(const struct dd_config *cfg, const char *key)
 {

@@ -15,8 +15,8 @@
 static void
 label(const struct cfg_rec *rec, char *buf, size_t len)
 {
-	if (rec->kind == CFG_CONSOLE)
-		snprintf(buf, len, "[console]");
+	if (dd_cfg_section_single(rec->kind))
+		snprintf(buf, len, "[%s]", dd_cfg_section_name(rec->kind));
 	else if (rec->kind == CFG_CLUSTER)
 		snprintf(buf, len, "[cluster %s]", rec->u.cluster.name);
 	else
@@ -219,6 +219,9 @@ dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *file)
 		check_bounds(cfg->nodes[i], diags, file);
 	}
 	check_bounds(cfg->console, diags, file);
+	apply_defaults(cfg, cfg->serve, diags, file);
+	check_bounds(cfg->serve, diags, file);
+	dd_cfg_check_serve(cfg, diags, file);
 	link_nodes(cfg, diags, file);
 	dd_cfg_check_tls(cfg, diags, file);
 }

@@ -22,6 +22,7 @@ enum cfg_section {
 	CFG_CONSOLE,
 	CFG_CLUSTER,
 	CFG_NODE,
+	CFG_SERVE,
 	CFG_NSECTIONS,
 };
 
@@ -61,7 +62,7 @@ struct cfg_key {
 extern const struct cfg_key dd_cfg_keys[];
 extern const size_t dd_cfg_nkeys;
 
-/* "console", "cluster", "node". */
+/* "console", "cluster", "node", "serve". */
 const char *dd_cfg_section_name(enum cfg_section s);
 /* The table index of `name` in section s, or -1. */
 int dd_cfg_key_find(enum cfg_section s, const char *name);
@@ -118,6 +119,7 @@ struct cfg_rec {
 		struct dd_console_config console;
 		struct dd_cluster_config cluster;
 		struct dd_node_config node;
+		struct dd_serve_config serve;
 	} u;
 };
 
@@ -125,6 +127,7 @@ struct dd_config {
 	char *path;     /* as given */
 	char *base_dir; /* absolute directory of path: anchors relative paths */
 	struct cfg_rec *console;
+	struct cfg_rec *serve; /* [serve], like [console] one unnamed section */
 	struct cfg_rec **clusters;
 	size_t nclusters;
 	struct cfg_rec **nodes;
@@ -155,6 +158,12 @@ void dd_cfg_finish(struct dd_config *cfg, struct dd_diags *diags, const char *fi
  * and an error for verify-ca/verify-full with no CA at all.
  */
 void dd_cfg_check_tls(struct dd_config *cfg, struct dd_diags *diags, const char *file);
+
+/* The [serve] checks (config_serve.c): listen, the TLS pair, exposure warning. */
+void dd_cfg_check_serve(struct dd_config *cfg, struct dd_diags *diags, const char *file);
+
+/* Whether section s is a single unnamed one ([console], [serve]). */
+bool dd_cfg_section_single(enum cfg_section s);
 
 /* ---- the reference (config_reference.c) ---------------------------------- */
 

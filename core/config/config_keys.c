@@ -25,6 +25,7 @@
 #define CON(f, T)  FIELD(dd_console_config, f, T)
 #define CLU(f, T)  FIELD(dd_cluster_config, f, T)
 #define NOD(f, T)  FIELD(dd_node_config, f, T)
+#define SRV(f, T)  FIELD(dd_serve_config, f, T)
 #define CLU_ENUM(f) ENUM_FIELD(dd_cluster_config, f)
 #define NOD_ENUM(f) ENUM_FIELD(dd_node_config, f)
 
@@ -262,6 +263,29 @@ const struct cfg_key dd_cfg_keys[] = {
 	    .offset = NOD(tls_cert, char *), .doc = "client certificate"},
 	{.name = "tls_key", .section = CFG_NODE, .type = CFG_PATH, .flags = CFG_OPTIONAL,
 	    .offset = NOD(tls_key, char *), .doc = "client certificate's private key"},
+
+	/* [serve] */
+	{.name = "listen", .section = CFG_SERVE, .type = CFG_STRING, .def = "127.0.0.1:9731",
+	    .offset = SRV(listen, char *),
+	    .doc = "ADDR:PORT (IPv6: [ADDR]:PORT) of `dbdeck serve`; --listen overrides it"},
+	{.name = "tls_cert", .section = CFG_SERVE, .type = CFG_PATH, .flags = CFG_OPTIONAL,
+	    .offset = SRV(tls_cert, char *),
+	    .doc = "PEM certificate (chain) for HTTPS; with tls_key"},
+	{.name = "tls_key", .section = CFG_SERVE, .type = CFG_PATH, .flags = CFG_OPTIONAL,
+	    .offset = SRV(tls_key, char *), .doc = "PEM private key of tls_cert"},
+	{.name = "auth_credential", .section = CFG_SERVE, .type = CFG_NAME, .flags = CFG_OPTIONAL,
+	    .offset = SRV(auth_credential, char *),
+	    .doc = "vault entry whose user and password every request must send (HTTP Basic); "
+		   "/livez and /readyz excepted"},
+	{.name = "max_connections", .section = CFG_SERVE, .type = CFG_INT, .def = "256",
+	    .min = 1, .max = 1000, .offset = SRV(max_connections, int),
+	    .doc = "HTTP connections open at once; more are refused"},
+	{.name = "per_ip_connection_limit", .section = CFG_SERVE, .type = CFG_INT, .def = "0",
+	    .min = 0, .max = 1000, .offset = SRV(per_ip_connection_limit, int),
+	    .doc = "HTTP connections open at once from one address (0: no limit of its own)"},
+	{.name = "connection_timeout", .section = CFG_SERVE, .type = CFG_DURATION, .def = "10s",
+	    .min = SEC(1), .max = HOUR(1), .offset = SRV(connection_timeout_ms, int64_t),
+	    .doc = "an HTTP connection with no traffic for this long is closed"},
 };
 
 /* clang-format on */
@@ -275,9 +299,16 @@ dd_cfg_section_name(enum cfg_section s)
 	case CFG_CONSOLE: return "console";
 	case CFG_CLUSTER: return "cluster";
 	case CFG_NODE: return "node";
+	case CFG_SERVE: return "serve";
 	case CFG_NSECTIONS: break;
 	}
 	return "?";
+}
+
+bool
+dd_cfg_section_single(enum cfg_section s)
+{
+	return s == CFG_CONSOLE || s == CFG_SERVE;
 }
 
 int

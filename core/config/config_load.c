@@ -255,15 +255,19 @@ section_begin(struct loader *ld, enum cfg_section kind, const char *name)
 	struct dd_config *cfg = ld->cfg;
 	struct cfg_rec *first = NULL, *rec;
 
-	if (kind == CFG_CONSOLE)
-		first = cfg->console->line ? cfg->console : NULL;
+	struct cfg_rec *single = kind == CFG_CONSOLE ? cfg->console
+	                         : kind == CFG_SERVE ? cfg->serve
+	                                             : NULL;
+
+	if (single)
+		first = single->line ? single : NULL;
 	else if (kind == CFG_CLUSTER)
 		first = rec_find(cfg->clusters, cfg->nclusters, name);
 	else
 		first = rec_find(cfg->nodes, cfg->nnodes, name);
-	if (kind == CFG_CONSOLE && !first) {
-		cfg->console->line = ld->lineno;
-		ld->cur = cfg->console;
+	if (single && !first) {
+		single->line = ld->lineno;
+		ld->cur = single;
 		return;
 	}
 	rec = rec_new(kind, name, ld->lineno);
@@ -283,7 +287,7 @@ section_begin(struct loader *ld, enum cfg_section kind, const char *name)
 static void
 section_unknown(struct loader *ld, const char *kind, const char *name)
 {
-	static const char *const kinds[] = {"console", "cluster", "node"};
+	static const char *const kinds[] = {"console", "cluster", "node", "serve"};
 	const char *near = dd_text_suggest(kind, kinds, DD_ARRAY_LEN(kinds));
 	char qk[80], qn[80];
 
@@ -295,7 +299,8 @@ section_unknown(struct loader *ld, const char *kind, const char *name)
 		    near, *name ? " " : "", qn);
 	else
 		report(ld, DD_DIAG_ERROR, ld->lineno,
-		    "unknown section [%s%s%s] (expected [console], [cluster NAME] or [node NAME])",
+		    "unknown section [%s%s%s] (expected [console], [cluster NAME], [node NAME] or "
+		    "[serve])",
 		    qk, *name ? " " : "", qn);
 }
 
@@ -318,19 +323,21 @@ section_header(struct loader *ld, char *inner)
 		kind = CFG_CLUSTER;
 	else if (strcmp(inner, "node") == 0)
 		kind = CFG_NODE;
+	else if (strcmp(inner, "serve") == 0)
+		kind = CFG_SERVE;
 	else {
 		section_unknown(ld, inner, name);
 		return;
 	}
-	if (kind == CFG_CONSOLE && *name) {
-		report(ld, DD_DIAG_ERROR, ld->lineno, "[console] takes no name");
+	if (dd_cfg_section_single(kind) && *name) {
+		report(ld, DD_DIAG_ERROR, ld->lineno, "[%s] takes no name", inner);
 		return;
 	}
-	if (kind != CFG_CONSOLE && !*name) {
+	if (!dd_cfg_section_single(kind) && !*name) {
 		report(ld, DD_DIAG_ERROR, ld->lineno, "[%s] needs a name: [%s NAME]", inner, inner);
 		return;
 	}
-	if (kind != CFG_CONSOLE && !dd_cfg_check_name(name, why, sizeof(why))) {
+	if (!dd_cfg_section_single(kind) && !dd_cfg_check_name(name, why, sizeof(why))) {
 		report(ld, DD_DIAG_ERROR, ld->lineno, "[%s NAME]: %s", inner, why);
 		return;
 	}
@@ -386,8 +393,8 @@ on_error(void *user, int line, enum dd_ini_error e)
 static void
 rec_label(const struct cfg_rec *rec, char *buf, size_t len)
 {
-	if (rec->kind == CFG_CONSOLE)
-		snprintf(buf, len, "[console]");
+	if (dd_cfg_section_single(rec->kind))
+		snprintf(buf, len, "[%s]", dd_cfg_section_name(rec->kind));
 	else
 		snprintf(buf, len, "[%s %s]", dd_cfg_section_name(rec->kind), rec_name(rec));
 }
@@ -405,7 +412,7 @@ unknown_key(struct loader *ld, const char *name)
 		if (s != (int)ld->cur->kind && dd_cfg_key_find(s, name) >= 0) {
 			report(ld, DD_DIAG_ERROR, ld->lineno,
 			    "'%s' belongs in a [%s%s] section, not in %s", q,
-			    dd_cfg_section_name(s), s == CFG_CONSOLE ? "" : " NAME", where);
+			    dd_cfg_section_name(s), dd_cfg_section_single(s) ? "" : " NAME", where);
 			return;
 		}
 	}
@@ -496,6 +503,7 @@ dd_config_load_buffer(
 	cfg->path = xstrdup(name);
 	cfg->base_dir = base_dir_of(name);
 	cfg->console = rec_new(CFG_CONSOLE, "", 0);
+	cfg->serve = rec_new(CFG_SERVE, "", 0);
 	dd_ini_parse(buf, len, &ini_ops, &ld);
 	for (size_t i = 0; i < ld.nspare; i++)
 		rec_free(ld.spare[i]);
@@ -571,6 +579,7 @@ dd_config_free(struct dd_config *cfg)
 	if (!cfg)
 		return;
 	rec_free(cfg->console);
+	rec_free(cfg->serve);
 	for (size_t i = 0; i < cfg->nclusters; i++)
 		rec_free(cfg->clusters[i]);
 	for (size_t i = 0; i < cfg->nnodes; i++)

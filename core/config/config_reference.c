@@ -90,7 +90,7 @@ put_unit(struct buf *b, const struct cfg_key *k)
 static void
 put_section(struct buf *b, enum cfg_section s)
 {
-	put(b, "### `[%s%s]`\n\n", dd_cfg_section_name(s), s == CFG_CONSOLE ? "" : " NAME");
+	put(b, "### `[%s%s]`\n\n", dd_cfg_section_name(s), dd_cfg_section_single(s) ? "" : " NAME");
 	put(b, "| Key | Type | Default | Range | Unit | Description |\n");
 	put(b, "|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < dd_cfg_nkeys; i++) {

@@ -125,6 +125,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_switchover(struct cli *cli, int argc, char **argv);
 int cmd_failover(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_schema(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -33,9 +33,9 @@ struct cli_bk {
 	struct dd_audit *audit;
 	struct dd_backup_ctx ctx;
 	atomic_int cancel;
-	bool tty;         /* stderr is a terminal: progress bar */
-	bool bar_shown;   /* a progress line is on the screen */
-	const char *what; /* the progress bar's label */
+	bool tty;               /* stderr is a terminal: progress bar */
+	bool bar_shown;         /* a progress line is on the screen */
+	const char *what;       /* the progress bar's label */
 	struct dd_jobs *runner; /* the job runner every operation runs on (made on first use) */
 };
 

@@ -3,6 +3,7 @@
  * vault, pools, routers), runs one monitor round in one-shot mode (every
  * node probed in parallel, each with a deadline), prints the snapshot as a
  * table per cluster or as JSON (docs/monitoring.md has the schema), and
+ * (the document's builder is in core, dbdeck/serve.h, shared with GET /status), and
  * exits 0 when everything is healthy, 1 when degraded or unhealthy, 2 for a
  * usage error or an unknown cluster, 3 for a config error, 4 for a vault
  * error; 1 also when the output could not be written. Alerts are evaluated in one-shot mode: their
@@ -10,7 +11,6 @@
  * through the sanitizer, for the terminal and for JSON alike.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "cli_core.h"
 #include "dbdeck/monitor.h"
+#include "dbdeck/serve.h"
 #include "dbdeck/text.h"
 #include "dbdeck/util.h"
 
@@ -47,98 +48,20 @@ clean(const char *s, bool ascii, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- JSON ---- */
-
-static json_t *
-jstr(const char *s)
-{
-	char buf[TEXT_MAX];
-
-	return json_string(clean(s, false, buf, sizeof(buf)));
-}
-
-static json_t *
-jint_or_null(long long v)
-{
-	return v < 0 ? json_null() : json_integer(v);
-}
-
-static json_t *
-json_node(const struct dd_snap_node *n)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "name", jstr(n->name));
-	json_object_set_new(o, "host", jstr(n->host));
-	json_object_set_new(o, "port", json_integer(n->port));
-	json_object_set_new(o, "role", json_string(dd_role_name(n->role)));
-	json_object_set_new(o, "state", json_string(dd_node_state_name(n->state)));
-	json_object_set_new(o, "lag_seconds",
-	    n->role == DD_ROLE_REPLICA && !isnan(n->lag_s) ? json_real(n->lag_s) : json_null());
-	json_object_set_new(o, "breaker", json_string(dd_breaker_state_name(n->breaker)));
-	json_object_set_new(o, "pool",
-	    json_pack("{s:i, s:i, s:i, s:i}", "active", n->pool_active, "idle", n->pool_idle,
-	        "waiting", n->pool_waiting, "max", n->pool_max));
-	json_object_set_new(o, "connections",
-	    json_pack("{s:o, s:o}", "used", jint_or_null(n->conn_used), "max",
-	        jint_or_null(n->conn_max)));
-	json_object_set_new(
-	    o, "version", n->version && n->version[0] ? jstr(n->version) : json_null());
-	return o;
-}
-
-static json_t *
-json_cluster(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
-{
-	json_t *o = json_object(), *nodes = json_array();
-
-	json_object_set_new(o, "name", jstr(c->name));
-	json_object_set_new(o, "engine", json_string(dd_engine_name(c->engine)));
-	json_object_set_new(o, "status", json_string(dd_health_name(c->health)));
-	json_object_set_new(
-	    o, "primary", c->primary >= 0 ? jstr(s->nodes[c->primary].name) : json_null());
-	for (int i = c->first_node; i < c->first_node + c->n_nodes; i++)
-		json_array_append_new(nodes, json_node(&s->nodes[i]));
-	json_object_set_new(o, "nodes", nodes);
-	return o;
-}
-
-static json_t *
-json_alert(const struct dd_snap_alert *a)
-{
-	json_t *o = json_object();
-	char since[40];
-
-	dd_iso_time_ms(a->since_wall_ms, since, sizeof(since));
-	json_object_set_new(o, "severity", json_string(dd_severity_name(a->severity)));
-	json_object_set_new(o, "cluster", a->cluster[0] ? jstr(a->cluster) : json_null());
-	json_object_set_new(o, "node", a->node[0] ? jstr(a->node) : json_null());
-	json_object_set_new(o, "rule", json_string(a->rule));
-	json_object_set_new(o, "message", jstr(a->message));
-	json_object_set_new(o, "since", json_string(since));
-	return o;
-}
+/* ---- JSON: the one builder of the status document (dbdeck/serve.h) ---- */
 
 static int
-print_json(const struct dd_snapshot *s)
+print_json(const struct dd_config *cfg, const struct dd_snapshot *s)
 {
-	json_t *root = json_object(), *clusters = json_array(), *alerts = json_array();
-	char at[40];
-	int rc;
+	struct dd_status_backup *b = xcalloc(s->n_clusters ? (size_t)s->n_clusters : 1, sizeof(*b));
+	char *text;
 
-	dd_iso_time_ms(s->generated_wall_ms, at, sizeof(at));
-	json_object_set_new(root, "status", json_string(dd_health_name(s->health)));
-	json_object_set_new(root, "generated_at", json_string(at));
-	for (int i = 0; i < s->n_clusters; i++)
-		json_array_append_new(clusters, json_cluster(s, &s->clusters[i]));
-	json_object_set_new(root, "clusters", clusters);
-	for (int i = 0; i < s->n_alerts; i++)
-		json_array_append_new(alerts, json_alert(&s->alerts[i]));
-	json_object_set_new(root, "alerts", alerts);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc;
+	dd_status_backups_read(cfg, s, b);
+	text = dd_status_json_text(s, b);
+	fputs(text, stdout);
+	free(text);
+	free(b);
+	return 0;
 }
 
 /* ---- text ---- */
@@ -249,7 +172,7 @@ status_run(struct cli_core *cc, bool json, bool ascii)
 		rc = DD_EXIT_FAILED;
 	} else {
 		if (json)
-			print_json(s);
+			print_json(cc->cfg, s);
 		else
 			print_text(s, ascii);
 		rc = s->health == DD_HEALTH_HEALTHY ? DD_EXIT_OK : DD_EXIT_FAILED;

@@ -44,7 +44,8 @@ static const struct command commands[] = {
         "promote a replica when the primary is gone", cmd_failover},
     {"schema", "schema CLUSTER [--json]",
         "index health, sizes, sequences, migration version", cmd_schema},
-    {"serve", "serve --listen ADDR:PORT", "headless /metrics and /health", NULL},
+    {"serve", "serve [--listen ADDR:PORT]",
+        "headless HTTP: /metrics, /health, /status, load-balancer checks", cmd_serve},
 };
 
 void

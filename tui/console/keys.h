@@ -68,8 +68,8 @@ enum action {
 	ACT_QUIT,
 	ACT_CANCEL_QUERY,
 	ACT_TERMINATE_QUERY,
-	ACT_SWITCHOVER, /* plan a switchover to the selected replica */
-	ACT_FAILOVER,   /* plan a failover of the selected node's cluster */
+	ACT_SWITCHOVER,   /* plan a switchover to the selected replica */
+	ACT_FAILOVER,     /* plan a failover of the selected node's cluster */
 	ACT_VIEW_BACKUPS, /* the Backups view of the selected cluster */
 	ACT_BK_TAKE,      /* take a backup */
 	ACT_BK_VERIFY,    /* verify the selected backup */

@@ -72,20 +72,20 @@ struct statement_state {
 /* One backup as the Backups view shows it (a copy of the catalog's entry). */
 struct bk_row {
 	char id[16], name[64], node[65];
-	int state;                       /* enum dd_backup_state */
-	int check;                       /* enum dd_backup_check */
+	int state; /* enum dd_backup_state */
+	int check; /* enum dd_backup_check */
 	bool deep, encrypted;
-	int64_t started_ms, ended_ms;    /* ended 0: unknown */
+	int64_t started_ms, ended_ms; /* ended 0: unknown */
 	uint64_t bytes_stored;
-	char keep[96];                   /* which retention rule keeps it ("" none) */
-	char why[96];                    /* a damaged backup: what is wrong */
+	char keep[96]; /* which retention rule keeps it ("" none) */
+	char why[96];  /* a damaged backup: what is wrong */
 };
 
 /* A backup job of the shown cluster as the Backups view shows it. */
 struct bk_job {
 	bool running;
-	char kind[16];   /* "backup", "verify", "restore" */
-	char step[96];   /* the running step's title */
+	char kind[16]; /* "backup", "verify", "restore" */
+	char step[96]; /* the running step's title */
 	bool has_progress;
 	uint64_t done, total; /* bytes; total 0 unknown */
 	double rate;          /* bytes per second; 0 unknown */
@@ -101,18 +101,18 @@ struct bk_job {
 #define BK_ROWS_MAX 200
 struct backups_state {
 	struct selection sel;
-	int cluster;          /* index in the snapshot's clusters */
+	int cluster;           /* index in the snapshot's clusters */
 	char cluster_name[64]; /* the cluster the rows belong to ("" none read yet) */
 	struct bk_row rows[BK_ROWS_MAX];
 	int n;
-	char err[200];        /* the catalog could not be read: why ("" ok) */
-	int64_t read_ms;      /* when the catalog was read; 0 = read it again */
+	char err[200];          /* the catalog could not be read: why ("" ok) */
+	int64_t read_ms;        /* when the catalog was read; 0 = read it again */
 	int64_t newest_good_ms; /* 0 none */
 	int64_t max_age_ms;     /* backup_max_age */
 	bool read_only;         /* no credentials or a read-only console: no actions */
 	struct bk_job job;
-	bool any_running;       /* a backup job of any cluster runs (quitting asks) */
-	char into[FILTER_MAX];  /* the restore's target database, as typed */
+	bool any_running;      /* a backup job of any cluster runs (quitting asks) */
+	char into[FILTER_MAX]; /* the restore's target database, as typed */
 };
 
 /* Schema health (view_schema.c): the cluster shown, its findings' selection, filter and sort. */

@@ -339,7 +339,7 @@ struct dd_backup_job {
 	bool (*confirm)(void *ctx, const struct dd_backup_entry *e, const char *into,
 	    bool into_exists); /* restore (may be NULL) */
 	void *confirm_ctx;
-	bool dry_run; /* prune */
+	bool dry_run;                                                              /* prune */
 	void (*report)(void *rctx, const struct dd_backup_entry *e, bool deleted); /* prune */
 	void *rctx;
 };

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "dbdeck/engine.h"
 #include "dbdeck/tls.h"
@@ -111,6 +112,17 @@ struct dd_console_config {
 	char *audit_log; /* path */
 	char *log_file;  /* path: where the console logs while curses owns the screen */
 	bool read_only;
+};
+
+/* [serve]: the headless HTTP front end (`dbdeck serve`, docs/serve.md). */
+struct dd_serve_config {
+	char *listen;          /* ADDR:PORT; IPv6 as [ADDR]:PORT */
+	char *tls_cert;        /* path of a PEM certificate (chain), or NULL */
+	char *tls_key;         /* path of its PEM private key, or NULL */
+	char *auth_credential; /* vault entry: HTTP Basic user and password, or NULL */
+	int max_connections;
+	int per_ip_connection_limit;
+	int64_t connection_timeout_ms;
 };
 
 struct dd_cluster_config;
@@ -249,6 +261,8 @@ const char *dd_config_path(const struct dd_config *cfg);
 const struct dd_console_config *dd_config_console(const struct dd_config *cfg);
 /* True when `key` of [console] was set in the file (not defaulted). */
 bool dd_config_console_has(const struct dd_config *cfg, const char *key);
+/* The [serve] section (defaults when the file has none). */
+const struct dd_serve_config *dd_config_serve(const struct dd_config *cfg);
 
 /* Clusters and nodes in file order. */
 size_t dd_config_cluster_count(const struct dd_config *cfg);
@@ -259,6 +273,23 @@ const struct dd_cluster_config *dd_config_find_cluster(
 size_t dd_config_node_count(const struct dd_config *cfg);
 const struct dd_node_config *dd_config_node(const struct dd_config *cfg, size_t i);
 const struct dd_node_config *dd_config_find_node(const struct dd_config *cfg, const char *name);
+
+/*
+ * Parses a [serve] listen value, ADDR:PORT with a numeric IPv4 address or
+ * [IPv6]:PORT, into *out. Returns 0, or -1 with the reason in err.
+ */
+int dd_config_parse_listen(
+    const char *s, struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen);
+/* Whether a parsed listen address is loopback (127/8, ::1). */
+bool dd_config_listen_is_loopback(const struct sockaddr_storage *a);
+
+/*
+ * Whether cluster `name` is configured the same in a and b: every key of
+ * the cluster and of each of its nodes (in order), and [console] refresh.
+ * False when either has no such cluster. A reload keeps such a cluster's
+ * pools (dd_core_new_adopting).
+ */
+bool dd_config_cluster_same(const struct dd_config *a, const struct dd_config *b, const char *name);
 
 /* Names of the enum values as written in the file. Static storage. */
 const char *dd_read_policy_name(enum dd_read_policy p);

@@ -69,6 +69,22 @@ struct dd_core *dd_core_new_with(const struct dd_config *cfg, dd_credential_fn g
     void *ctx, const struct dd_core_options *opts, char *err, size_t errlen);
 
 /*
+ * A core for cfg that takes over from old every cluster configured the same
+ * in both (dd_config_cluster_same): its pools, connections, breakers and
+ * router move to the new core as they are, and old loses them; the other
+ * clusters are built anew as by dd_core_new_with (opts likewise, with
+ * only_cluster ignored). old keeps the clusters that changed or went away:
+ * shut it down and free it afterwards. Nothing may use old's clusters
+ * while this runs (stop its monitor first). On failure (reason in err)
+ * nothing is taken from old. cfg is borrowed as by dd_core_new; old's
+ * config must stay loaded until this returns. The credentials of the
+ * clusters taken over stay borrowed from old's callback: use the same one.
+ */
+struct dd_core *dd_core_new_adopting(const struct dd_config *cfg, struct dd_core *old,
+    dd_credential_fn get_credential, void *ctx, const struct dd_core_options *opts, char *err,
+    size_t errlen);
+
+/*
  * Graceful shutdown: stops every router's prober (joining its threads), then
  * drains every pool: no new borrowers, idle connections closed, borrowed ones
  * closed as they come back, waiting until deadline_ns (CLOCK_MONOTONIC) at
@@ -124,7 +140,8 @@ bool dd_cluster_has_admin(const struct dd_cluster *cl);
  *   db_query_duration_seconds{cluster,query_type="read|write"} histogram (router helpers)
  *   db_slow_queries_total{cluster,node}
  *   db_circuit_breaker_state{cluster,node}                    0 closed, 1 open, 2 half-open
- * db_backup_age_seconds is not written (no backups yet). Replicas are the
+ * db_backup_age_seconds is not written here: dbdeck serve adds it with the
+ * snapshot's families (serve.h dd_serve_write_prometheus). Replicas are the
  * nodes whose last known role is replica. Returns 0, or -1 with the reason
  * in dd_prom_error(p).
  */

@@ -35,8 +35,8 @@ slurp(const char *path)
 static char *
 section_text(const char *doc, enum cfg_section s)
 {
-	char *head =
-	    xasprintf("### `[%s%s]`", dd_cfg_section_name(s), s == CFG_CONSOLE ? "" : " NAME");
+	char *head = xasprintf(
+	    "### `[%s%s]`", dd_cfg_section_name(s), dd_cfg_section_single(s) ? "" : " NAME");
 	const char *b = strstr(doc, head), *e;
 
 	free(head);

@@ -99,8 +99,8 @@ static const struct load_case cases[] = {
         {":6: error: pool_size: 'x' is not an integer"}},
     {"unknown section", "[clusters a]\nengine = mysql\n[foo]\nx = 1\n",
         {":1: error: unknown section [clusters a]; did you mean [cluster a]?",
-            ":3: error: unknown section [foo] (expected [console], [cluster NAME] or [node "
-            "NAME])"}},
+            ":3: error: unknown section [foo] (expected [console], [cluster NAME], [node NAME] or "
+            "[serve])"}},
     {"section header mistakes",
         "[cluster]\n[node a b]\n[console x]\n[cluster a\nengine = x\n[console] junk\n",
         {":1: error: [cluster] needs a name: [cluster NAME]",
@@ -153,6 +153,20 @@ static const struct load_case cases[] = {
          "not check the server's certificate: whoever can intercept the traffic can pose as "
          "the server and read or change every query and result; use tls = verify-full with "
          "tls_ca (or the system trust store)"}},
+    {"[serve] on loopback: no warning",
+        "[cluster a]\n" MINI NODE1 "[serve]\nlisten = 127.0.0.1:9731\nmax_connections = 50\n",
+        {NULL}},
+    {"[serve] mistakes",
+        "[cluster a]\n" MINI NODE1 "[serve x]\n[serve]\nlisten = localhost:80\n"
+        "tls_cert = /c.pem\nconnection_timeout = 0s\n",
+        {":8: error: [serve] takes no name",
+            ":10: error: listen: 'localhost:80': the address must be a numeric IPv4 or [IPv6] "
+            "address",
+            ":12: error: connection_timeout: 0s is out of range (1s..1h)"}},
+    {"[serve] wide open is a warning", "[cluster a]\n" MINI NODE1 "[serve]\nlisten = [::]:9731\n",
+        {":9: warning: [serve] listen = [::]:9731 is not loopback and has no TLS: anyone who "
+         "reaches it can read every cluster's state in clear; set tls_cert, tls_key and "
+         "auth_credential"}},
     {"tls = prefer on a network host",
         "[cluster a]\n" MINI "[node n1]\nhost = db.example.com\ntls = prefer\n",
         {":8: warning: node 'n1': tls = prefer on a host that is not loopback (db.example.com) "
