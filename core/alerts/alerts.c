@@ -81,6 +81,7 @@ static const char *const rule_names[DD_RULE__COUNT] = {
     [DD_RULE_MULTIPLE_PRIMARIES] = "multiple_primaries",
     [DD_RULE_BACKUP_STALE] = "backup_stale",
     [DD_RULE_PATRONI_DISAGREES] = "patroni_disagrees",
+    [DD_RULE_SCHEMA_CRITICAL] = "schema_critical",
 };
 
 const char *
@@ -629,6 +630,22 @@ rule_patroni(
 	    DD_RULE_PATRONI_DISAGREES);
 }
 
+/* Schema health (schema.h): critical findings of the newest round that finished. */
+static void
+rule_schema(struct eval *ev, const struct dd_snap_cluster *cl, int ci)
+{
+	struct rule_state *st = cluster_rule(ev->a, ci, DD_RULE_SCHEMA_CRITICAL);
+	char msg[240];
+
+	if (cl->schema_known && !cl->schema_ok)
+		return;
+	snprintf(msg, sizeof(msg), "cluster %s: %d critical schema finding%s: %.180s", cl->name,
+	    cl->schema_crit, cl->schema_crit == 1 ? "" : "s",
+	    cl->schema_worst ? cl->schema_worst : "");
+	settle(ev, st, cl->schema_known && cl->schema_crit > 0, DD_SEV_CRIT, msg, ci, -1,
+	    DD_RULE_SCHEMA_CRITICAL);
+}
+
 size_t
 dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
     const struct dd_alert_thresholds *th, struct dd_alert_change *out, size_t max)
@@ -654,6 +671,7 @@ dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
 		rule_slow(&ev, &snap->clusters[i], i, &th[i]);
 		rule_backup_stale(&ev, &snap->clusters[i], i, &th[i]);
 		rule_patroni(&ev, &snap->clusters[i], i, &th[i]);
+		rule_schema(&ev, &snap->clusters[i], i);
 	}
 	return ev.n;
 }

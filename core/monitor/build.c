@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dbdeck/backup.h"
+#include "dbdeck/schema.h"
 #include "monitor/monitor_int.h"
 #include "util/util.h"
 
@@ -546,6 +547,24 @@ mon_build_free(struct dd_monitor *m)
 	m->outside = NULL;
 }
 
+/* Each cluster's schema health, from the schema prober's newest round (schema.h). */
+static void
+fill_schema(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster *cls)
+{
+	const struct dd_schema_result *r = dd_schema_current(m->schema);
+	struct dd_schema_summary sum;
+
+	for (int i = 0; i < m->n_clusters; i++) {
+		dd_schema_summarize(r, cls[i].name, &sum);
+		cls[i].schema_known = sum.known;
+		cls[i].schema_ok = sum.ok;
+		cls[i].schema_crit = sum.counts[DD_SEV_CRIT];
+		cls[i].schema_warn = sum.counts[DD_SEV_WARN];
+		cls[i].schema_worst = snap_str(b, sum.worst);
+	}
+	dd_schema_unref(r);
+}
+
 static void
 build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool final)
 {
@@ -577,6 +596,7 @@ build_body(struct dd_monitor *m, struct snap_build *b, struct outside *o, bool f
 	mon_patroni_fill(m, b, cls, nodes);
 	for (i = 0; i < m->n_clusters; i++)
 		cls[i].topology_known &= !first_contacts_pending(m, s, &cls[i]);
+	fill_schema(m, b, cls);
 	nch = dd_alerts_eval(m->alerts, s, m->th, ch, MAX_CHANGES);
 	log_changes(m, s, ch, nch, s->generated_wall_ms);
 	fill_alerts(m, b, s, cls);

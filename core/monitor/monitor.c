@@ -111,6 +111,13 @@ options_apply(struct dd_monitor *m, struct dd_core *core, const struct dd_monito
 	m->clock = o->clock ? *o->clock : *dd_clock_default();
 	m->oneshot = o->oneshot;
 	m->read_only = o->read_only || dd_config_console(dd_core_config(core))->read_only;
+	m->schema = o->schema;
+}
+
+struct dd_schema_prober *
+dd_monitor_schema(struct dd_monitor *m)
+{
+	return m->schema;
 }
 
 static void *worker_main(void *arg);

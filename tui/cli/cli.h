@@ -127,5 +127,6 @@ int cmd_switchover(struct cli *cli, int argc, char **argv);
 int cmd_failover(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_patroni(struct cli *cli, int argc, char **argv);
+int cmd_schema(struct cli *cli, int argc, char **argv);
 
 #endif

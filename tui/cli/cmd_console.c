@@ -32,6 +32,7 @@
 #include "crt.h"
 #include "dbdeck/audit.h"
 #include "dbdeck/monitor.h"
+#include "dbdeck/schema.h"
 #include "sigflags.h"
 
 static void
@@ -112,8 +113,13 @@ run(const struct cli *cli, struct cli_core *cc)
 	 * blocked; console_loop unblocks them in this thread only (sigflags.h).
 	 */
 	sigflags_block(&mask);
+	/* schema health: its own thread, NULL when every cluster has schema_refresh = 0 */
+	struct dd_schema_prober *schema =
+	    dd_schema_prober_new(cc->cfg, cli_vault_credential, cc->vault, err, sizeof(err));
+	mo.schema = schema;
 	struct dd_monitor *mon = dd_monitor_new(cc->core, &mo, err, sizeof(err));
 	if (!mon) {
+		dd_schema_prober_free(schema);
 		pthread_sigmask(SIG_SETMASK, &mask, NULL);
 		cli_error("monitor: %s", err);
 		return DD_EXIT_FAILED;
@@ -143,6 +149,7 @@ run(const struct cli *cli, struct cli_core *cc)
 		cli_error("%s", err);
 out:
 	dd_monitor_free(mon);
+	dd_schema_prober_free(schema);
 	dd_audit_close(audit);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL); /* after crt_close put the old actions back */
 	return rc;

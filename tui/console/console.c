@@ -21,6 +21,7 @@
 #include "console_loop.h"
 #include "console_util.h"
 #include "crt.h"
+#include "dbdeck/schema.h"
 #include "dbdeck/util.h"
 #include "fmt.h"
 #include "sigflags.h"
@@ -32,10 +33,22 @@ struct loop {
 	struct dd_fo_plan *plan;        /* planned, waiting for the typed dialog's answer */
 	uint64_t act_id, act_version;   /* of the action's state last shown */
 	const struct dd_snapshot *snap; /* our reference */
+	const struct dd_schema_result *schema; /* our reference: schema health's newest round */
 	struct screen scr;
 	unsigned styles_gen; /* of the styles last given to crt */
 	bool dirty, repaint, quit;
 };
+
+/* Schema health's newest round (a new one every schema_refresh), with each snapshot. */
+static void
+take_schema(struct loop *l)
+{
+	const struct dd_schema_result *r = dd_schema_current(dd_monitor_schema(l->mon));
+
+	dd_schema_unref(l->schema);
+	l->schema = r;
+	l->c->schema = r;
+}
 
 static void
 take_snapshot(struct loop *l)
@@ -50,6 +63,7 @@ take_snapshot(struct loop *l)
 	dd_snapshot_unref(l->snap);
 	l->snap = s;
 	l->c->snap = s;
+	take_schema(l);
 	if (first)
 		console_styles_rebuild(l->c); /* cluster styles by the snapshot's names */
 	l->dirty = true;
@@ -316,6 +330,8 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, co
 	dd_fo_plan_free(l.plan);
 	c->snap = NULL;
 	dd_snapshot_unref(l.snap);
+	c->schema = NULL;
+	dd_schema_unref(l.schema);
 	screen_free(&l.scr);
 	return 0;
 }

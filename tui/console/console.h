@@ -37,6 +37,8 @@
 #define CONSOLE_MIN_COLS 80
 #define CONSOLE_MIN_ROWS 24
 
+struct dd_schema_result;
+
 enum view_id {
 	VIEW_OVERVIEW, /* the four top-level views: Tab and 1-4 */
 	VIEW_QUERIES,
@@ -45,6 +47,7 @@ enum view_id {
 	VIEW_NODE,      /* Enter on a node */
 	VIEW_STATEMENT, /* Enter on a slow query */
 	VIEW_BACKUPS,   /* b: a cluster's backups and its backup job */
+	VIEW_SCHEMA,    /* schema health ('i' on the overview) */
 	VIEW_COUNT
 };
 #define VIEW_TOP_COUNT 4
@@ -147,6 +150,8 @@ struct console {
 	/* Set by the loop before each key or draw. */
 	const struct dd_snapshot
 	    *snap; /* borrowed: the loop holds the reference; NULL before the first */
+	/* Schema health's newest round (schema.h): borrowed like snap; NULL when none. */
+	const struct dd_schema_result *schema;
 	int64_t now_wall_ms;
 
 	/* Settings. */
@@ -178,6 +183,7 @@ struct console {
 	struct node_state detail;
 	struct statement_state stmt;
 	struct backups_state bk;
+	struct schema_state schema_v;
 	int page_lines; /* lines of the last drawn page (scroll bound) */
 	int page_height;
 

@@ -288,6 +288,7 @@ global_act(struct console *c, enum action a)
 	case ACT_VIEW_QUERIES: console_show(c, VIEW_QUERIES); break;
 	case ACT_VIEW_EVENTS: console_show(c, VIEW_EVENTS); break;
 	case ACT_VIEW_HELP: console_show(c, VIEW_HELP); break;
+	case ACT_VIEW_SCHEMA: return view_schema_open(c);
 	case ACT_BACK: return go_back(c);
 	case ACT_FILTER:
 		if (!view_get(c->view)->filter)

@@ -58,6 +58,23 @@ static const struct keybind overview_binds[] = {
         "fail over the selected node's cluster when its primary is down (asks for the "
         "cluster's name)",
         NULL, KB_ACTION | KB_DANGER},
+    {'i', ACT_VIEW_SCHEMA, "schema health of the selected node's cluster (indexes, sequences, "
+                           "migrations)", NULL, 0},
+};
+
+static const struct keybind schema_binds[] = {
+    {TK_ENTER, ACT_OPEN, "show the selected finding's evidence and fix statement", "detail",
+        KB_HINT},
+    {TK_LEFT, ACT_PREV, "previous cluster", NULL, 0},
+    {'h', ACT_PREV, "previous cluster", "prev", KB_HINT},
+    {TK_RIGHT, ACT_NEXT, "next cluster", NULL, 0},
+    {'l', ACT_NEXT, "next cluster", "next", KB_HINT},
+    {'/', ACT_FILTER, "filter findings (words; kind: object: db: sev:; !word excludes)", "filter",
+        KB_HINT},
+    {'s', ACT_SORT, "sort by the next column (severity, kind, object, database)", "sort",
+        KB_HINT},
+    {'r', ACT_SORT_REVERSE, "reverse the sort order", NULL, 0},
+    {TK_ESC, ACT_BACK, "close the finding, or back to the overview", "back", KB_HINT},
 };
 
 static const struct keybind node_binds[] = {
@@ -156,6 +173,7 @@ MAP(keymap_overview, "Overview", overview_binds);
 MAP(keymap_node, "Node detail", node_binds);
 MAP(keymap_queries, "Slow queries", queries_binds);
 MAP(keymap_statement, "Statement", statement_binds);
+MAP(keymap_schema, "Schema health", schema_binds);
 MAP(keymap_events, "Alerts & events", events_binds);
 MAP(keymap_backups, "Backups", backups_binds);
 MAP(keymap_help, "Help", help_binds);
@@ -169,6 +187,7 @@ const struct keymap *const keymaps_all[] = {
     &keymap_node,
     &keymap_queries,
     &keymap_statement,
+    &keymap_schema,
     &keymap_events,
     &keymap_backups,
     &keymap_help,

@@ -75,6 +75,7 @@ enum action {
 	ACT_BK_VERIFY,    /* verify the selected backup */
 	ACT_BK_DEEP,      /* deep-verify it */
 	ACT_BK_RESTORE,   /* restore it (asks the database, then the cluster's name) */
+	ACT_VIEW_SCHEMA, /* schema health of the selected node's cluster */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,
@@ -118,6 +119,7 @@ extern const struct keymap keymap_overview;
 extern const struct keymap keymap_node;
 extern const struct keymap keymap_queries;
 extern const struct keymap keymap_statement;
+extern const struct keymap keymap_schema;
 extern const struct keymap keymap_events;
 extern const struct keymap keymap_backups;
 extern const struct keymap keymap_help;

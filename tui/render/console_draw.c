@@ -91,6 +91,8 @@ tabs_line(struct console *c, struct screen *scr)
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> statement", scr->cols - x - 1);
 	} else if (c->view == VIEW_BACKUPS) {
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> backups", scr->cols - x - 1);
+	} else if (c->view == VIEW_SCHEMA) {
+		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> schema health", scr->cols - x - 1);
 	}
 }
 

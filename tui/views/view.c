@@ -23,6 +23,7 @@ view_get(enum view_id id)
 	    [VIEW_NODE] = &view_node,
 	    [VIEW_STATEMENT] = &view_statement,
 	    [VIEW_BACKUPS] = &view_backups,
+	    [VIEW_SCHEMA] = &view_schema,
 	};
 	return id < VIEW_COUNT ? views[id] : &view_overview;
 }

@@ -31,6 +31,7 @@ extern const struct view view_help;
 extern const struct view view_node;
 extern const struct view view_statement;
 extern const struct view view_backups;
+extern const struct view view_schema;
 
 const struct view *view_get(enum view_id id);
 
@@ -71,6 +72,9 @@ unsigned view_backups_open(struct console *c);
  * in c->pending.bk_which. Returns reaction flags.
  */
 unsigned view_backups_restore_ask(struct console *c, const char *into);
+
+/* Opens the schema health view on the overview's selected node's cluster. */
+unsigned view_schema_open(struct console *c);
 
 /* The name of the node of index i in the snapshot, "" when out of range. */
 const char *view_node_name(const struct console *c, int i);

@@ -115,4 +115,15 @@ struct backups_state {
 	char into[FILTER_MAX]; /* the restore's target database, as typed */
 };
 
+/* Schema health (view_schema.c): the cluster shown, its findings' selection, filter and sort. */
+enum schema_sort { SSORT_SEVERITY, SSORT_KIND, SSORT_OBJECT, SSORT_DATABASE, SSORT_COUNT };
+struct schema_state {
+	int cluster; /* index into the result's clusters */
+	struct selection sel;
+	char filter[FILTER_MAX];
+	enum schema_sort sort;
+	bool sort_asc;
+	bool detail; /* Enter: the selected finding's evidence and fix */
+};
+
 #endif

@@ -37,6 +37,10 @@
  *                                                 or the leader answers read-only, for
  *                                                 down_for (at least 3 s: a switchover
  *                                                 Patroni runs passes through it)
+ *   schema_critical     cluster  critical         the newest schema health round
+ *                                                 (schema.h) has a critical finding
+ *                                                 (a round that did not finish
+ *                                                 changes nothing)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -67,6 +71,7 @@ enum dd_alert_rule {
 	DD_RULE_MULTIPLE_PRIMARIES,
 	DD_RULE_BACKUP_STALE,
 	DD_RULE_PATRONI_DISAGREES,
+	DD_RULE_SCHEMA_CRITICAL,
 	DD_RULE__COUNT
 };
 

@@ -205,6 +205,14 @@ struct dd_cluster_config {
 
 	char *theme; /* NULL: the console's theme */
 	enum dd_colour accent;
+	/* Schema health (schema.h, docs/schema.md). */
+	int64_t schema_refresh_ms;      /* a probe round this often */
+	struct dd_str_list databases;   /* n = 0: only `database` */
+	char *schema_version_query;     /* NULL: detect the migration tools' tables */
+	char *schema_group;             /* NULL: none; same group = same application */
+	int64_t schema_timeout_ms;      /* statement timeout of each catalog query */
+	int64_t schema_lock_timeout_ms; /* lock wait of each catalog query */
+	int schema_top_n;               /* largest tables looked at per database */
 };
 
 struct dd_config;

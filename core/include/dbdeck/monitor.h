@@ -44,6 +44,7 @@
 #include "dbdeck/snapshot.h"
 
 struct dd_monitor;
+struct dd_schema_prober;
 
 struct dd_monitor_options {
 	/* Interval between rounds; 0 = [console] refresh. */
@@ -69,6 +70,12 @@ struct dd_monitor_options {
 	 * too, whatever this says.
 	 */
 	bool read_only;
+	/*
+	 * Schema health (schema.h): the prober whose newest result each snapshot
+	 * summarises per cluster (dd_snap_cluster.schema_*, alert
+	 * schema_critical); borrowed, it must outlive the monitor. NULL = none.
+	 */
+	struct dd_schema_prober *schema;
 };
 
 /* Fills o with the defaults above (all 0 / NULL / false). */
@@ -85,6 +92,9 @@ struct dd_monitor *dd_monitor_new(
 
 /* Stops and joins every thread (each is inside a probe for at most its deadline) and frees. */
 void dd_monitor_free(struct dd_monitor *m);
+
+/* The schema prober given in the options (borrowed), or NULL. */
+struct dd_schema_prober *dd_monitor_schema(struct dd_monitor *m);
 
 /*
  * The wake-up descriptor: readable after each new snapshot (and after an

@@ -191,6 +191,14 @@ struct dd_snap_cluster {
 	bool backup_known;
 	int64_t backup_newest_ms;
 	int64_t backup_max_age_ms;
+	/*
+	 * Schema health (schema.h): the newest round of the schema prober the
+	 * monitor was given; schema_known false when there is none (yet).
+	 */
+	bool schema_known;
+	bool schema_ok;               /* that round read everything */
+	int schema_crit, schema_warn; /* findings by severity */
+	const char *schema_worst;     /* the first critical finding, one line; "" none */
 };
 
 /* A statement running longer than the cluster's slow_query. */

@@ -379,6 +379,35 @@ test_topology(void)
 	dd_alerts_free(a);
 }
 
+/* schema_critical: a critical schema finding, cleared when gone; an unfinished round keeps it. */
+static void
+test_schema(void)
+{
+	fixture();
+	struct dd_alerts *a = engine(false);
+	clusters[1].schema_known = true;
+	clusters[1].schema_ok = true;
+	clusters[1].schema_warn = 3;
+	eval(a);
+	ok(find_active(a, DD_RULE_SCHEMA_CRITICAL, -1) == NULL, "warnings only: no alert");
+	clusters[1].schema_crit = 2;
+	clusters[1].schema_worst = "sequence_limit app.t.id: 95.0 % used";
+	eval(a);
+	const struct dd_alert_active *x = find_active(a, DD_RULE_SCHEMA_CRITICAL, -1);
+	ok(x && x->cluster == 1 && x->severity == DD_SEV_CRIT && strstr(x->message, "95.0 %"),
+	    "a critical finding: critical alert at once, with the finding");
+	is_str(dd_alert_rule_name(DD_RULE_SCHEMA_CRITICAL), "schema_critical", "rule name");
+	clusters[1].schema_ok = false;
+	clusters[1].schema_crit = 0;
+	eval(a);
+	ok(find_active(a, DD_RULE_SCHEMA_CRITICAL, -1) != NULL, "a round that did not finish keeps it");
+	clusters[1].schema_ok = true;
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_SCHEMA_CRITICAL, -1) != NULL,
+	    "no critical finding any more: cleared");
+	dd_alerts_free(a);
+}
+
 static void
 test_pool(void)
 {
@@ -540,6 +569,7 @@ main(void)
 	test_down_two_probes();
 	test_breaker_and_role();
 	test_topology();
+	test_schema();
 	test_pool();
 	test_slow();
 	test_order_and_oneshot();
