@@ -198,9 +198,9 @@ struct dd_monitor {
 	struct dd_core *core;
 	struct dd_clock clock;
 	bool oneshot;
-	bool read_only;     /* options or [console] read_only: actions are refused (cancel.c) */
+	bool read_only; /* options or [console] read_only: actions are refused (cancel.c) */
 	struct dd_schema_prober *schema; /* options: summarised into each snapshot, or NULL */
-	int64_t started_ns; /* dd_now_mono_ns() at dd_monitor_new */
+	int64_t started_ns;              /* dd_now_mono_ns() at dd_monitor_new */
 	int64_t down_after_opt_ms, statements_every_ms, retry_optional_ms, probe_timeout_ms;
 	_Atomic int64_t refresh_ms; /* mon_refresh_ms() */
 	_Atomic bool paused;        /* mon_paused() */

@@ -44,8 +44,8 @@ static const struct command commands[] = {
         "promote a replica when the primary is gone", cmd_failover},
     {"patroni", "patroni CLUSTER show|pause|resume|restart NODE|reinit NODE [--yes]",
         "Patroni's view of a cluster, and actions asked of Patroni", cmd_patroni},
-    {"schema", "schema CLUSTER [--json]",
-        "index health, sizes, sequences, migration version", cmd_schema},
+    {"schema", "schema CLUSTER [--json]", "index health, sizes, sequences, migration version",
+        cmd_schema},
     {"serve", "serve [--listen ADDR:PORT]",
         "headless HTTP: /metrics, /health, /status, load-balancer checks", cmd_serve},
 };

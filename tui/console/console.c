@@ -30,9 +30,9 @@ struct loop {
 	struct console *c;
 	struct dd_monitor *mon;
 	struct jobs *jobs;
-	struct dd_fo_plan *plan;        /* planned, waiting for the typed dialog's answer */
-	uint64_t act_id, act_version;   /* of the action's state last shown */
-	const struct dd_snapshot *snap; /* our reference */
+	struct dd_fo_plan *plan;               /* planned, waiting for the typed dialog's answer */
+	uint64_t act_id, act_version;          /* of the action's state last shown */
+	const struct dd_snapshot *snap;        /* our reference */
 	const struct dd_schema_result *schema; /* our reference: schema health's newest round */
 	struct screen scr;
 	unsigned styles_gen; /* of the styles last given to crt */

@@ -58,8 +58,10 @@ static const struct keybind overview_binds[] = {
         "fail over the selected node's cluster when its primary is down (asks for the "
         "cluster's name)",
         NULL, KB_ACTION | KB_DANGER},
-    {'i', ACT_VIEW_SCHEMA, "schema health of the selected node's cluster (indexes, sequences, "
-                           "migrations)", NULL, 0},
+    {'i', ACT_VIEW_SCHEMA,
+        "schema health of the selected node's cluster (indexes, sequences, "
+        "migrations)",
+        NULL, 0},
 };
 
 static const struct keybind schema_binds[] = {
@@ -71,8 +73,7 @@ static const struct keybind schema_binds[] = {
     {'l', ACT_NEXT, "next cluster", "next", KB_HINT},
     {'/', ACT_FILTER, "filter findings (words; kind: object: db: sev:; !word excludes)", "filter",
         KB_HINT},
-    {'s', ACT_SORT, "sort by the next column (severity, kind, object, database)", "sort",
-        KB_HINT},
+    {'s', ACT_SORT, "sort by the next column (severity, kind, object, database)", "sort", KB_HINT},
     {'r', ACT_SORT_REVERSE, "reverse the sort order", NULL, 0},
     {TK_ESC, ACT_BACK, "close the finding, or back to the overview", "back", KB_HINT},
 };

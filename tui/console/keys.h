@@ -75,7 +75,7 @@ enum action {
 	ACT_BK_VERIFY,    /* verify the selected backup */
 	ACT_BK_DEEP,      /* deep-verify it */
 	ACT_BK_RESTORE,   /* restore it (asks the database, then the cluster's name) */
-	ACT_VIEW_SCHEMA, /* schema health of the selected node's cluster */
+	ACT_VIEW_SCHEMA,  /* schema health of the selected node's cluster */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,

@@ -278,8 +278,10 @@ cluster_line(struct ov_ctx *o, int k)
 		    cl->patroni_paused ? " PAUSED" : "");
 	}
 	if (cl->schema_crit + cl->schema_warn > 0) /* schema health findings ('i': view_schema.c) */
-		x += screen_printf(scr, o->y, x - 1, cl->schema_crit ? DD_STYLE_CRIT : DD_STYLE_WARN, 40,
-		         "%s%d schema ", o->c->gl->sep, cl->schema_crit + cl->schema_warn) - 1;
+		x +=
+		    screen_printf(scr, o->y, x - 1, cl->schema_crit ? DD_STYLE_CRIT : DD_STYLE_WARN,
+		        40, "%s%d schema ", o->c->gl->sep, cl->schema_crit + cl->schema_warn) -
+		    1;
 	screen_fill(scr, o->y, x, scr->cols - x, bs, o->c->gl->hline);
 }
 

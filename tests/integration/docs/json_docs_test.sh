@@ -108,16 +108,7 @@ check() {
 	[ -n "$out" ] && sed 's/^/#   /' <<<"$out"
 }
 
-# 1. status --json
-run status --json >"$tmp/status.json" 2>"$tmp/err"
-rc=$?
-doc_json monitoring.md 'JSON (`--json`)' >"$tmp/doc-status" || bail "monitoring.md: no JSON example"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["alerts"], "no alert"' "$tmp/status.json"
-a=$?
-check "status --json (exit $rc: 1 with my4 down, and an alert) = docs/monitoring.md's JSON" \
-	"$([ $rc = 1 ] && [ $a = 0 ]; echo $?)" "$tmp/status.json" "$tmp/doc-status"
-
-# 2. backup --verify --json, 3. backups --json
+# 1. backup --verify --json, 2. backups --json
 run backup pg --verify --json >"$tmp/backup.json" 2>"$tmp/err"
 rc=$?
 doc_json backups.md '`--json` prints one object whatever happened' >"$tmp/doc-backup" || bail "backups.md: no JSON example"
@@ -126,6 +117,15 @@ run backups pg --json >"$tmp/backups.json" 2>"$tmp/err"
 rc=$?
 doc_table backups.md '`--json` prints `{"cluster"' >"$tmp/doc-backups"
 check "backups pg --json (exit $rc) = docs/backups.md's table" "$rc" "$tmp/backups.json" "$tmp/doc-backups"
+
+# 3. status --json, after the backup (so clusters[].backup is an object for pg)
+run status --json >"$tmp/status.json" 2>"$tmp/err"
+rc=$?
+doc_json monitoring.md 'JSON (`--json`)' >"$tmp/doc-status" || bail "monitoring.md: no JSON example"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["alerts"], "no alert"' "$tmp/status.json"
+a=$?
+check "status --json (exit $rc: 1 with my4 down, and an alert) = docs/monitoring.md's JSON" \
+	"$([ $rc = 1 ] && [ $a = 0 ]; echo $?)" "$tmp/status.json" "$tmp/doc-status"
 
 # the manifest of that backup: its members, in order, are the table of docs/backups.md §7
 m=$(ls "$tmp"/backups/pg/*/manifest.json 2>/dev/null | head -1)

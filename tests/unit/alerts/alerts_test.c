@@ -400,7 +400,8 @@ test_schema(void)
 	clusters[1].schema_ok = false;
 	clusters[1].schema_crit = 0;
 	eval(a);
-	ok(find_active(a, DD_RULE_SCHEMA_CRITICAL, -1) != NULL, "a round that did not finish keeps it");
+	ok(find_active(a, DD_RULE_SCHEMA_CRITICAL, -1) != NULL,
+	    "a round that did not finish keeps it");
 	clusters[1].schema_ok = true;
 	eval(a);
 	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_SCHEMA_CRITICAL, -1) != NULL,
