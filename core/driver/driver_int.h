@@ -85,6 +85,9 @@ void drv_result_set_colname(struct dd_result *r, int col, const char *name);
 void drv_result_add_row(struct dd_result *r, const char *const *values, const size_t *lengths);
 void drv_result_set_affected(struct dd_result *r, int64_t affected);
 
+/* The length of the SQL block comment that sql starts with, 0 when none. */
+int drv_lead_comment(const char *sql);
+
 /* --- MariaDB/MySQL role probe (driver_mysql_probe.c) ------------------ */
 
 /* An untracked statement on the session (driver_mysql.c); *out new on success. */
@@ -92,6 +95,9 @@ int drv_my_query(struct dd_conn *c, const char *sql, int64_t deadline_ns, struct
     struct dd_db_error *err);
 int drv_my_probe_role(
     struct dd_conn *c, int64_t deadline_ns, struct dd_role_info *out, struct dd_db_error *err);
+int drv_my_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols,
+    int64_t deadline_ns, struct dd_role_info *out, struct dd_result **rows,
+    struct dd_db_error *err);
 int drv_my_write_position(
     struct dd_conn *c, int64_t deadline_ns, struct dd_repl_pos *out, struct dd_db_error *err);
 

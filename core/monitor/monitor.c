@@ -68,6 +68,7 @@ own_names(struct mcluster *mc, const struct dd_pool *pool)
 static void
 cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, int index)
 {
+	mc->m = m;
 	mc->index = index;
 	mc->cc = dd_cluster_config(cl);
 	mc->name = mc->cc->name;
@@ -120,7 +121,8 @@ threads_start(struct dd_monitor *m, char *err, size_t errlen)
 {
 	int rc;
 
-	for (int i = 0; i < m->n_nodes; i++) {
+	/* riding the routers' rounds (ride.c): no workers of its own */
+	for (int i = 0; i < m->n_nodes && m->oneshot; i++) {
 		rc = pthread_create(&m->nodes[i].thread, NULL, worker_main, &m->nodes[i]);
 		if (rc != 0) {
 			dd_seterr(err, errlen, "cannot start the probe thread of %s: %s",
@@ -131,6 +133,8 @@ threads_start(struct dd_monitor *m, char *err, size_t errlen)
 	}
 	if (m->oneshot)
 		return true;
+	mon_ride_attach(m);
+	m->riding = true;
 	rc = pthread_create(&m->sched, NULL, sched_main, m);
 	if (rc != 0) {
 		dd_seterr(err, errlen, "cannot start the monitor: %s", strerror(rc));
@@ -200,6 +204,9 @@ threads_stop(struct dd_monitor *m)
 	pthread_cond_broadcast(&m->done_cv);
 	pthread_cond_broadcast(&m->sched_cv);
 	pthread_mutex_unlock(&m->mu);
+	if (m->riding)
+		mon_ride_detach(m);
+	m->riding = false;
 	if (m->sched_started)
 		pthread_join(m->sched, NULL);
 	m->sched_started = false;
@@ -302,8 +309,8 @@ worker_main(void *arg)
 
 /* ---- a round ---- */
 
-static int64_t
-probe_timeout_ms(const struct dd_monitor *m)
+int64_t
+mon_probe_timeout_ms(const struct dd_monitor *m)
 {
 	int64_t r = mon_refresh_ms(m);
 
@@ -377,11 +384,19 @@ post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_
 	return round;
 }
 
+/* The round's jobs are posted: the workers (one-shot) are woken, or the routers asked. */
+static void
+start_jobs(struct dd_monitor *m)
+{
+	if (m->riding)
+		mon_ride_kick(m);
+}
+
 static void
 round_body(struct dd_monitor *m)
 {
 	bool *posted = m->posted, *is_primary = m->is_primary;
-	int64_t start = dd_now_mono_ns(), timeout = probe_timeout_ms(m) * MS_NS;
+	int64_t start = dd_now_mono_ns(), timeout = mon_probe_timeout_ms(m) * MS_NS;
 	int64_t soft =
 	    start + (timeout / 2 < SOFT_WAIT_MS * MS_NS ? timeout / 2 : SOFT_WAIT_MS * MS_NS);
 	int64_t latest = start + timeout, hard;
@@ -391,6 +406,9 @@ round_body(struct dd_monitor *m)
 	mark_primaries(m, is_primary);
 	pthread_mutex_lock(&m->mu);
 	round = post_jobs(m, start, start + timeout, is_primary, posted, &latest);
+	pthread_mutex_unlock(&m->mu);
+	start_jobs(m);
+	pthread_mutex_lock(&m->mu);
 	/* one-shot: the only round waits for first contacts too (job_deadline) */
 	hard = (m->oneshot ? latest : start + timeout) + GRACE_MS * MS_NS;
 	while (!(done = round_done(m, round, posted)) && !m->stop) {

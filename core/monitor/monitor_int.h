@@ -133,6 +133,7 @@ struct mnode {
 	uint64_t job_round, done_round;
 	int64_t job_deadline_ns; /* dd_now_mono_ns() time */
 	bool job_is_primary;
+	bool running;  /* a router worker runs the job (ride.c) */
 	bool answered; /* a probe of this node has succeeded (its first deadline is past) */
 	int fresh;     /* res[fresh] is the newest finished result */
 	int stmt_fresh;
@@ -162,6 +163,7 @@ struct mnode {
 };
 
 struct mcluster {
+	struct dd_monitor *m;
 	int index;
 	const char *name;
 	enum dd_engine engine;
@@ -202,6 +204,7 @@ struct dd_monitor {
 	uint64_t kicks;            /* refresh_now requests */
 	pthread_t sched;
 	bool sched_started;
+	bool riding; /* the routers run the probes (ride.c); else own workers (one-shot) */
 
 	pthread_mutex_t snap_mu;
 	const struct dd_snapshot *current;
@@ -234,9 +237,27 @@ mon_paused(const struct dd_monitor *m)
 	return atomic_load_explicit(&m->paused, memory_order_relaxed);
 }
 
+/* A probe's timeout in ms: the option, else 80 % of the interval, at most 2 s (monitor.c). */
+int64_t mon_probe_timeout_ms(const struct dd_monitor *m);
+
+/* ---- ride.c: the monitor's rounds ride the routers' (one probe round per node) ---- */
+void mon_ride_attach(struct dd_monitor *m);
+/* Returns once no router worker is inside the monitor's probe. */
+void mon_ride_detach(struct dd_monitor *m);
+/* Asks every router for a round now (the monitor's jobs are posted). */
+void mon_ride_kick(struct dd_monitor *m);
+
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */
 void mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary);
+/*
+ * The same on conn, the router prober's connection (ride.c), which also fills
+ * *info for the router in the same statement (dd_conn_probe_role_with).
+ * conn NULL: the prober could not connect (*err). 0, or -1 with *err (also
+ * written, as a failure, into the result).
+ */
+int mon_probe_node_on(struct mnode *nd, struct dd_conn *conn, int64_t deadline_ns,
+    bool is_primary, struct dd_role_info *info, struct dd_db_error *err);
 uint64_t mon_text_hash(const char *s, size_t n);
 void mon_result_free(struct probe_result *r);
 void mon_stmts_free(struct stmt_set *s);
@@ -250,6 +271,10 @@ struct probe_ctx {
 	bool is_primary;
 	struct probe_result *r;
 	struct pcounters now; /* filled by the stats row */
+	/* riding the router's round (ride.c): its connection, and the role it wants */
+	struct dd_conn *conn; /* NULL: pc, a connection of the node's pool (one-shot mode) */
+	struct dd_role_info *info;
+	bool role_done; /* info was filled by the round statement */
 };
 /*
  * Runs a round statement (sql, eng->round_cols columns) and hands every row

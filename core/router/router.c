@@ -292,6 +292,28 @@ dd_router_probe_now(struct dd_router *r, int64_t deadline_ns)
 	return rc;
 }
 
+void
+dd_router_probe_soon(struct dd_router *r)
+{
+	pthread_mutex_lock(&r->pmu);
+	r->kicks++;
+	pthread_cond_broadcast(&r->done_cv);
+	pthread_mutex_unlock(&r->pmu);
+}
+
+void
+dd_router_set_rider(struct dd_router *r, const struct dd_router_rider *rider)
+{
+	pthread_mutex_lock(&r->pmu);
+	if (rider)
+		r->rider = *rider;
+	else
+		memset(&r->rider, 0, sizeof(r->rider));
+	while (rider == NULL && r->rider_busy > 0)
+		pthread_cond_wait(&r->done_cv, &r->pmu);
+	pthread_mutex_unlock(&r->pmu);
+}
+
 /* ---- views ---- */
 
 void

@@ -107,6 +107,8 @@ struct dd_router {
 	uint64_t round;         /* the latest round started */
 	uint64_t kicks;         /* dd_router_probe_now requests */
 	bool pstop;
+	struct dd_router_rider rider; /* probe NULL: none */
+	int rider_busy;               /* workers inside rider.probe */
 	pthread_t coord;
 	bool coord_started;
 };
