@@ -70,6 +70,8 @@ enum action {
 	ACT_TERMINATE_QUERY,
 	ACT_SWITCHOVER, /* plan a switchover to the selected replica */
 	ACT_FAILOVER,   /* plan a failover of the selected node's cluster */
+	ACT_FOLD,       /* fold / unfold the selected node's cluster */
+	ACT_FOLD_ALL,   /* fold every cluster, or unfold them all */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,
