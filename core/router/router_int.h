@@ -64,6 +64,7 @@ struct rnode {
 	uint64_t job_round;  /* the round it is asked to run */
 	uint64_t done_round; /* the last round it finished */
 	int64_t job_deadline_ns;
+	bool has_conn; /* the worker kept a connection after its last probe */
 	struct rnode_result res;
 
 	/* worker thread only */

@@ -159,6 +159,7 @@ worker_main(void *arg)
 		probe_node(nd, &rider, (size_t)(nd - r->nodes), r->cfg.engine, deadline, &res);
 		pthread_mutex_lock(&r->pmu);
 		r->rider_busy -= rider.probe != NULL;
+		nd->has_conn = nd->conn != NULL;
 		nd->res = res;
 		nd->done_round = round;
 		pthread_cond_broadcast(&r->done_cv);
@@ -199,7 +200,11 @@ first_deadline(const struct rnode *nd, uint64_t round, int64_t start_ns, int64_t
 	return round == 1 && connect > deadline ? connect : deadline;
 }
 
-/* The round's probe timeout (r->pmu held): the router's, or the rider's when shorter. */
+/*
+ * The round's probe timeout for a node that holds its connection (r->pmu
+ * held): the router's, or the rider's when shorter. A node that must connect
+ * first keeps the router's (a TLS handshake on a busy machine).
+ */
 static int64_t
 round_timeout_ms(const struct dd_router *r)
 {
@@ -217,7 +222,7 @@ round_timeout_ms(const struct dd_router *r)
 static int64_t
 post_round(struct dd_router *r, uint64_t round, int64_t start_ns, int64_t deadline, bool *posted)
 {
-	int64_t wait_until = deadline;
+	int64_t wait_until = deadline, full = start_ns + r->cfg.probe_timeout_ms * 1000000;
 
 	for (size_t i = 0; i < r->n; i++) {
 		struct rnode *nd = &r->nodes[i];
@@ -225,7 +230,8 @@ post_round(struct dd_router *r, uint64_t round, int64_t start_ns, int64_t deadli
 		posted[i] = nd->job_round <= nd->done_round;
 		if (posted[i]) {
 			nd->job_round = round;
-			nd->job_deadline_ns = first_deadline(nd, round, start_ns, deadline);
+			nd->job_deadline_ns =
+			    first_deadline(nd, round, start_ns, nd->has_conn ? deadline : full);
 			if (nd->job_deadline_ns > wait_until)
 				wait_until = nd->job_deadline_ns;
 		}
