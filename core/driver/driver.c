@@ -314,9 +314,8 @@ drv_lead_comment(const char *sql)
 }
 
 int
-dd_conn_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols,
-    int64_t deadline_ns, struct dd_role_info *out, struct dd_result **rows,
-    struct dd_db_error *err)
+dd_conn_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols, int64_t deadline_ns,
+    struct dd_role_info *out, struct dd_result **rows, struct dd_db_error *err)
 {
 	*rows = NULL;
 	memset(out, 0, sizeof(*out));

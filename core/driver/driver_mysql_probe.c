@@ -57,7 +57,8 @@ vars_read(const struct dd_result *r, int off, struct dd_role_info *out)
 	const char *ro = dd_result_value(r, 0, off);
 
 	out->read_only = ro && atoi(ro) != 0;
-	copy_text(out->gtid_binlog_pos, sizeof(out->gtid_binlog_pos), dd_result_value(r, 0, off + 1));
+	copy_text(
+	    out->gtid_binlog_pos, sizeof(out->gtid_binlog_pos), dd_result_value(r, 0, off + 1));
 	copy_text(out->gtid_slave_pos, sizeof(out->gtid_slave_pos), dd_result_value(r, 0, off + 2));
 	copy_text(
 	    out->gtid_current_pos, sizeof(out->gtid_current_pos), dd_result_value(r, 0, off + 3));
@@ -173,7 +174,8 @@ drv_my_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols, int
     struct dd_role_info *out, struct dd_result **rows, struct dd_db_error *err)
 {
 	int lead = drv_lead_comment(extra);
-	char *sql = xasprintf("%.*s SELECT x.*, %s FROM (%s) x", lead, extra, vars_of(c), extra + lead);
+	char *sql =
+	    xasprintf("%.*s SELECT x.*, %s FROM (%s) x", lead, extra, vars_of(c), extra + lead);
 	struct dd_result *r = NULL;
 	int rc = drv_my_query(c, sql, deadline_ns, &r, err);
 

@@ -256,8 +256,8 @@ void mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary);
  * conn NULL: the prober could not connect (*err). 0, or -1 with *err (also
  * written, as a failure, into the result).
  */
-int mon_probe_node_on(struct mnode *nd, struct dd_conn *conn, int64_t deadline_ns,
-    bool is_primary, struct dd_role_info *info, struct dd_db_error *err);
+int mon_probe_node_on(struct mnode *nd, struct dd_conn *conn, int64_t deadline_ns, bool is_primary,
+    struct dd_role_info *info, struct dd_db_error *err);
 uint64_t mon_text_hash(const char *s, size_t n);
 void mon_result_free(struct probe_result *r);
 void mon_stmts_free(struct stmt_set *s);

@@ -390,7 +390,8 @@ probe_round(struct mnode *nd, struct probe_ctx *c, struct dd_db_error *err)
 	int rc = nd->cl->eng->round(c, r->start_ns, err);
 
 	if (rc < 0) {
-		fail(r, dd_db_error_is_node_failure(err) || err->cls == DD_ERR_TIMEOUT, "probe", err);
+		fail(r, dd_db_error_is_node_failure(err) || err->cls == DD_ERR_TIMEOUT, "probe",
+		    err);
 		return -1;
 	}
 	r->ok = true;

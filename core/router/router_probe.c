@@ -77,7 +77,8 @@ probe_close(struct rnode *nd)
 	nd->conn = NULL;
 }
 
-/* The role probe, through the rider when one is attached (conn NULL: tell it the connect failed). */
+/* The role probe, through the rider when one is attached (conn NULL: tell it the connect failed).
+ */
 static int
 role_probe(const struct dd_router_rider *rider, size_t i, struct dd_conn *conn, int64_t deadline_ns,
     struct dd_role_info *info, struct dd_db_error *err)

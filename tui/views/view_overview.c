@@ -341,8 +341,9 @@ folded_row(struct ov_ctx *o, int k, bool selected)
 	}
 	if (down || warn)
 		cell(o, OC_FLAG, down ? DD_STYLE_CRIT : DD_STYLE_WARN, down ? "X" : "!");
-	screen_printf(o->scr, o->y, layout_x(o->w, OC_NODE, GAP), down ? DD_STYLE_CRIT : DD_STYLE_DIM,
-	    o->scr->cols - 2, "+ %d node%s folded (%d critical, %d warning; z or Enter unfolds)", n,
+	screen_printf(o->scr, o->y, layout_x(o->w, OC_NODE, GAP),
+	    down ? DD_STYLE_CRIT : DD_STYLE_DIM, o->scr->cols - 2,
+	    "+ %d node%s folded (%d critical, %d warning; z or Enter unfolds)", n,
 	    n == 1 ? "" : "s", down, warn);
 	if (selected)
 		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_STYLE_SELECTION);
@@ -518,7 +519,8 @@ ov_act(struct console *c, enum action a, int h)
 	case ACT_SWITCHOVER:
 	case ACT_FAILOVER:
 		if (c->rows.n && folded(c, row_cluster(c, s->row))) {
-			console_status(c, DD_STYLE_WARN, "unfold the cluster first (z) and select a node");
+			console_status(
+			    c, DD_STYLE_WARN, "unfold the cluster first (z) and select a node");
 			return REACT_REDRAW;
 		}
 		return view_ask_action(c, c->rows.n ? c->rows.idx[s->row] : -1, a == ACT_FAILOVER);
