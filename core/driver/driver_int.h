@@ -95,9 +95,6 @@ int drv_my_query(struct dd_conn *c, const char *sql, int64_t deadline_ns, struct
     struct dd_db_error *err);
 int drv_my_probe_role(
     struct dd_conn *c, int64_t deadline_ns, struct dd_role_info *out, struct dd_db_error *err);
-int drv_my_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols,
-    int64_t deadline_ns, struct dd_role_info *out, struct dd_result **rows,
-    struct dd_db_error *err);
 int drv_my_write_position(
     struct dd_conn *c, int64_t deadline_ns, struct dd_repl_pos *out, struct dd_db_error *err);
 

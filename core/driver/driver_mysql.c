@@ -730,7 +730,6 @@ const struct dd_driver dd_driver_mysql = {
     .exec = my_exec,
     .reset = my_reset,
     .probe_role = drv_my_probe_role,
-    .probe_role_with = drv_my_probe_role_with,
     .write_position = drv_my_write_position,
     .cancel_key = my_cancel_key,
     .cancel_fire = my_cancel_fire,

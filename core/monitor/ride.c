@@ -99,11 +99,14 @@ mon_ride_attach(struct dd_monitor *m)
 	}
 }
 
+/* Every router first, then the waits: the probes in flight end together, not one after another. */
 void
 mon_ride_detach(struct dd_monitor *m)
 {
 	for (int c = 0; c < m->n_clusters; c++)
 		dd_router_set_rider(m->clusters[c].router, NULL);
+	for (int c = 0; c < m->n_clusters; c++)
+		dd_router_rider_wait(m->clusters[c].router);
 }
 
 void

@@ -210,6 +210,16 @@ router_new(const struct dd_router_config *cfg, const struct dd_router_node *node
 }
 
 void
+dd_router_stop_begin(struct dd_router *r)
+{
+	pthread_mutex_lock(&r->pmu);
+	r->pstop = true;
+	pthread_cond_broadcast(&r->job_cv);
+	pthread_cond_broadcast(&r->done_cv);
+	pthread_mutex_unlock(&r->pmu);
+}
+
+void
 dd_router_stop(struct dd_router *r)
 {
 	pthread_mutex_lock(&r->mu);
@@ -309,7 +319,14 @@ dd_router_set_rider(struct dd_router *r, const struct dd_router_rider *rider)
 		r->rider = *rider;
 	else
 		memset(&r->rider, 0, sizeof(r->rider));
-	while (rider == NULL && r->rider_busy > 0)
+	pthread_mutex_unlock(&r->pmu);
+}
+
+void
+dd_router_rider_wait(struct dd_router *r)
+{
+	pthread_mutex_lock(&r->pmu);
+	while (r->rider_busy > 0)
 		pthread_cond_wait(&r->done_cv, &r->pmu);
 	pthread_mutex_unlock(&r->pmu);
 }

@@ -419,10 +419,10 @@ int dd_conn_probe_role(
  * allows: extra (a SELECT of extra_cols columns, at least one row; a leading
  * comment of extra leads the statement sent) is run with the role probe's
  * columns appended to each of its rows, so a prober that also wants its own
- * figures sends one statement, not two (PostgreSQL: one statement; MariaDB:
- * that one and SHOW SLAVE STATUS). *rows (caller frees) gets extra's rows;
- * columns past extra_cols belong to the driver. -1 with *err and *rows NULL
- * when either fails.
+ * figures sends one statement, not two (PostgreSQL; on MariaDB extra, then
+ * the role probe's own two statements, on the same connection). *rows (caller frees) gets extra's
+ * rows; columns past extra_cols belong to the driver. -1 with *err and *rows NULL when either
+ * fails.
  */
 int dd_conn_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols,
     int64_t deadline_ns, struct dd_role_info *out, struct dd_result **rows,

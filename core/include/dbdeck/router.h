@@ -139,6 +139,12 @@ struct dd_router *dd_router_new(const struct dd_router_config *cfg,
  * Connections already handed out are released normally. Idempotent.
  */
 void dd_router_stop(struct dd_router *r);
+/*
+ * Tells the prober to stop without waiting (dd_router_stop then joins): a
+ * process with many routers tells them all first, so that their probes in
+ * flight end together rather than one router after another.
+ */
+void dd_router_stop_begin(struct dd_router *r);
 
 /* Stops (if needed) and frees r. NULL is a no-op. The pools are not freed. */
 void dd_router_free(struct dd_router *r);
@@ -185,9 +191,12 @@ struct dd_router_rider {
 
 /*
  * Attaches rider (copied; ctx borrowed until detached), or detaches it with
- * NULL, which returns once no prober thread is inside the old rider's probe.
+ * NULL: rounds started later no longer call it, but a prober thread may
+ * still be inside the old rider's probe until dd_router_rider_wait returns.
  */
 void dd_router_set_rider(struct dd_router *r, const struct dd_router_rider *rider);
+/* Returns once no prober thread of r is inside a rider's probe (after detaching it). */
+void dd_router_rider_wait(struct dd_router *r);
 
 /*
  * Holds writes (failover.h: a switchover or failover of this cluster runs in

@@ -8,9 +8,11 @@
  *        monitor's round did, each on its own connection);
  *   my3  Com_select (the router's role variables and the monitor's round
  *        were one SELECT each) and Com_show_slave_status.
- * Per interval a node now gets one round: on PostgreSQL one statement, on
- * MariaDB one SELECT and SHOW SLAVE STATUS (which no SELECT can include).
- * Before (two probers) it was 2 statements and 2 SELECTs.
+ * Per interval a node now gets one round: on PostgreSQL one statement (two
+ * before, one per prober). On MariaDB the round keeps its three statements
+ * (the monitor's SELECT, the role variables, SHOW SLAVE STATUS) on one
+ * connection: folding the first two into one crashed MariaDB 10.11 (see
+ * driver_mysql_probe.c); the counts there guard against more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +110,8 @@ main(void)
 	ok((pg1 - pg0) <= intervals * 1.3 && (pg1 - pg0) >= intervals * 0.7,
 	    "pg2 got one probe statement per interval (%.2f)", (double)(pg1 - pg0) / intervals);
 	/* the monitor's top statements (every 2 s here) are one SELECT more every 4 intervals */
-	ok((sel1 - sel0) <= intervals * 1.5 && (sel1 - sel0) >= intervals * 0.7,
-	    "my3 got one SELECT per interval (%.2f, digests included)",
+	ok((sel1 - sel0) <= intervals * 2.6 && (sel1 - sel0) >= intervals * 1.4,
+	    "my3 got two SELECTs per interval (%.2f, digests included)",
 	    (double)(sel1 - sel0) / intervals);
 	ok((show1 - show0) <= intervals * 1.3, "my3 got one SHOW SLAVE STATUS per interval (%.2f)",
 	    (double)(show1 - show0) / intervals);
