@@ -1,15 +1,17 @@
 /*
  * monitor.c: the monitor's life cycle, threads and public calls (monitor.h).
  *
- * Threads: one worker per node, started once, each waiting for a job (a
- * round number and a deadline) and running mon_probe_node (probe.c); one
- * scheduler that starts a round every refresh interval. A round posts a job
- * to every worker that is idle (a worker still stuck in an earlier probe is
- * skipped, and its node shows its older data), waits until all have
+ * Threads: one scheduler that starts a round every refresh interval. A
+ * round posts a job (a round number and a deadline) for every node whose
+ * previous job is done (a node still stuck in an earlier probe is skipped,
+ * and shows its older data) and asks the routers for a round: their worker
+ * of each node runs the job on the prober's connection (ride.c, so a node
+ * gets one probe round per interval). The scheduler waits until all have
  * answered or a short "soft" time has passed, publishes (build.c), and if
  * some were late waits for them up to the deadline and publishes again. In
- * one-shot mode there is no scheduler: dd_monitor_refresh_now runs the round
- * on the caller's thread.
+ * one-shot mode there is no scheduler: the monitor starts one worker per
+ * node (worker_main, mon_probe_node over the node's pool) and
+ * dd_monitor_refresh_now runs the round on the caller's thread.
  */
 #include <errno.h>
 #include <math.h>
