@@ -177,6 +177,7 @@ dd_monitor_new(
 	m->have_info = xcalloc(nn ? nn : 1, sizeof(*m->have_info));
 	m->posted = xcalloc(nn ? nn : 1, sizeof(*m->posted));
 	m->is_primary = xcalloc(nn ? nn : 1, sizeof(*m->is_primary));
+	m->want_rounds = xcalloc(nc ? nc : 1, sizeof(*m->want_rounds));
 	m->n_clusters = (int)nc;
 	for (i = 0; i < nc; i++)
 		cluster_setup(m, &m->clusters[i], dd_core_cluster_at(core, i), (int)i);
@@ -269,6 +270,7 @@ dd_monitor_free(struct dd_monitor *m)
 	free(m->have_info);
 	free(m->posted);
 	free(m->is_primary);
+	free(m->want_rounds);
 	free(m);
 }
 
@@ -425,6 +427,8 @@ round_body(struct dd_monitor *m)
 		}
 	}
 	pthread_mutex_unlock(&m->mu);
+	if (m->riding)
+		mon_ride_wait(m, hard);
 	mon_build_publish(m, true);
 	pthread_mutex_lock(&m->mu);
 	m->rounds_published = round;

@@ -205,6 +205,7 @@ struct dd_monitor {
 	pthread_t sched;
 	bool sched_started;
 	bool riding; /* the routers run the probes (ride.c); else own workers (one-shot) */
+	uint64_t *want_rounds; /* n_clusters: the router round each waits for (ride.c) */
 
 	pthread_mutex_t snap_mu;
 	const struct dd_snapshot *current;
@@ -246,6 +247,8 @@ void mon_ride_attach(struct dd_monitor *m);
 void mon_ride_detach(struct dd_monitor *m);
 /* Asks every router for a round now (the monitor's jobs are posted). */
 void mon_ride_kick(struct dd_monitor *m);
+/* Waits (until deadline_ns) for the rounds asked for: their breakers are fed. */
+void mon_ride_wait(struct dd_monitor *m, int64_t deadline_ns);
 
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */

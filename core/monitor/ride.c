@@ -112,6 +112,20 @@ mon_ride_detach(struct dd_monitor *m)
 void
 mon_ride_kick(struct dd_monitor *m)
 {
-	for (int c = 0; c < m->n_clusters; c++)
+	for (int c = 0; c < m->n_clusters; c++) {
+		m->want_rounds[c] = dd_router_rounds(m->clusters[c].router) + 1;
 		dd_router_probe_soon(m->clusters[c].router);
+	}
+}
+
+/*
+ * A router feeds its breakers when its round ends, after its workers have
+ * handed the monitor their results: the final snapshot of a round waits for
+ * that, so that a breaker a round opened shows in the same round.
+ */
+void
+mon_ride_wait(struct dd_monitor *m, int64_t deadline_ns)
+{
+	for (int c = 0; c < m->n_clusters; c++)
+		dd_router_wait_rounds(m->clusters[c].router, m->want_rounds[c], deadline_ns);
 }

@@ -311,6 +311,30 @@ dd_router_probe_soon(struct dd_router *r)
 	pthread_mutex_unlock(&r->pmu);
 }
 
+uint64_t
+dd_router_rounds(struct dd_router *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&r->mu);
+	n = r->rounds_done;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+int
+dd_router_wait_rounds(struct dd_router *r, uint64_t rounds, int64_t deadline_ns)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	while (rc == 0 && r->rounds_done < rounds)
+		if (r->stopping || !dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
+			rc = r->rounds_done < rounds ? -1 : 0;
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
 void
 dd_router_set_rider(struct dd_router *r, const struct dd_router_rider *rider)
 {

@@ -309,8 +309,9 @@ coord_main(void *arg)
 		}
 		pthread_mutex_unlock(&r->pmu);
 		run_round(r, res, &start);
-		router_apply_round(r, res, start, dd_now_mono_ns());
+		/* the breakers first: a round seen finished has fed them (dd_router_wait_rounds) */
 		feed_breakers(r, res);
+		router_apply_round(r, res, start, dd_now_mono_ns());
 		pthread_mutex_lock(&r->pmu);
 		/* a rider asks for rounds (dd_router_probe_soon); the timer is the fallback */
 		next = start + r->cfg.probe_interval_ms * (r->rider.probe ? 2 : 1) * 1000000;

@@ -166,6 +166,10 @@ int dd_router_probe_now(struct dd_router *r, int64_t deadline_ns);
 
 /* Starts a probe round now (or right after the running one) without waiting. */
 void dd_router_probe_soon(struct dd_router *r);
+/* Probe rounds finished so far (roles, lag and the breakers updated). */
+uint64_t dd_router_rounds(struct dd_router *r);
+/* Waits until `rounds` rounds have finished or deadline_ns; 0, or -1 at the deadline or stop. */
+int dd_router_wait_rounds(struct dd_router *r, uint64_t rounds, int64_t deadline_ns);
 
 /*
  * A rider on the router's probe rounds: another prober of the same nodes
