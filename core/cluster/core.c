@@ -339,6 +339,10 @@ dd_core_shutdown(struct dd_core *core, int64_t deadline_ns)
 	size_t i, j;
 	int left = 0;
 
+	/* every prober told first: their probes in flight end together */
+	for (i = 0; i < core->n; i++)
+		if (core->clusters[i]->router)
+			dd_router_stop_begin(core->clusters[i]->router);
 	for (i = 0; i < core->n; i++)
 		if (core->clusters[i]->router)
 			dd_router_stop(core->clusters[i]->router);

@@ -304,6 +304,38 @@ dd_conn_probe_role(
 }
 
 int
+drv_lead_comment(const char *sql)
+{
+	const char *end;
+
+	if (strncmp(sql, "/*", 2) != 0 || (end = strstr(sql + 2, "*/")) == NULL)
+		return 0;
+	return (int)(end + 2 - sql);
+}
+
+int
+dd_conn_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols, int64_t deadline_ns,
+    struct dd_role_info *out, struct dd_result **rows, struct dd_db_error *err)
+{
+	*rows = NULL;
+	memset(out, 0, sizeof(*out));
+	out->seconds_behind = -1;
+	out->last_replay_ms = -1;
+	if (conn_precheck(c, deadline_ns, err) < 0)
+		return -1;
+	if (c->drv->probe_role_with != NULL)
+		return c->drv->probe_role_with(c, extra, extra_cols, deadline_ns, out, rows, err);
+	if (c->drv->query(c, extra, deadline_ns, rows, err) < 0)
+		return -1;
+	if (c->drv->probe_role(c, deadline_ns, out, err) < 0) {
+		dd_result_free(*rows);
+		*rows = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
 dd_conn_write_position(
     struct dd_conn *c, int64_t deadline_ns, struct dd_repl_pos *out, struct dd_db_error *err)
 {

@@ -85,6 +85,9 @@ void drv_result_set_colname(struct dd_result *r, int col, const char *name);
 void drv_result_add_row(struct dd_result *r, const char *const *values, const size_t *lengths);
 void drv_result_set_affected(struct dd_result *r, int64_t affected);
 
+/* The length of the SQL block comment that sql starts with, 0 when none. */
+int drv_lead_comment(const char *sql);
+
 /* --- MariaDB/MySQL role probe (driver_mysql_probe.c) ------------------ */
 
 /* An untracked statement on the session (driver_mysql.c); *out new on success. */

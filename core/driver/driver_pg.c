@@ -545,6 +545,25 @@ pg_ms_at(const struct dd_result *r, int col)
 	return v ? strtoll(v, NULL, 10) : -1;
 }
 
+#define PG_ROLE_COLS 9
+
+/* The role from the PG_ROLE_COLS columns at off of row 0 of r (checked by the caller). */
+static void
+pg_role_read(const struct dd_result *r, int off, struct dd_role_info *out)
+{
+	out->role = pg_bool_at(r, off) ? DD_ROLE_REPLICA : DD_ROLE_PRIMARY;
+	out->read_only = pg_bool_at(r, off) || pg_bool_at(r, off + 1);
+	out->current_lsn = pg_lsn_at(r, off + 2);
+	out->receive_lsn = pg_lsn_at(r, off + 3);
+	out->replay_lsn = pg_lsn_at(r, off + 4);
+	out->replay_paused = pg_bool_at(r, off + 5);
+	out->last_replay_ms = pg_ms_at(r, off + 6);
+	out->server_now_ms = pg_ms_at(r, off + 7);
+	out->timeline = pg_ms_at(r, off + 8) > 0 ? (uint32_t)pg_ms_at(r, off + 8) : 0;
+	out->applied.kind = DD_POS_LSN;
+	out->applied.lsn = out->role == DD_ROLE_REPLICA ? out->replay_lsn : out->current_lsn;
+}
+
 static int
 pg_probe_role(
     struct dd_conn *c, int64_t deadline_ns, struct dd_role_info *out, struct dd_db_error *err)
@@ -553,23 +572,40 @@ pg_probe_role(
 
 	if (pg_run(pg_of(c), pg_probe_sql, 0, deadline_ns, &r, NULL, err) < 0)
 		return -1;
-	if (dd_result_nrows(r) != 1 || dd_result_ncols(r) != 9) {
+	if (dd_result_nrows(r) != 1 || dd_result_ncols(r) != PG_ROLE_COLS) {
 		dd_result_free(r);
 		drv_seterr(err, DD_ERR_PERMANENT, NULL, 0, "role probe: unexpected result");
 		return -1;
 	}
-	out->role = pg_bool_at(r, 0) ? DD_ROLE_REPLICA : DD_ROLE_PRIMARY;
-	out->read_only = pg_bool_at(r, 0) || pg_bool_at(r, 1);
-	out->current_lsn = pg_lsn_at(r, 2);
-	out->receive_lsn = pg_lsn_at(r, 3);
-	out->replay_lsn = pg_lsn_at(r, 4);
-	out->replay_paused = pg_bool_at(r, 5);
-	out->last_replay_ms = pg_ms_at(r, 6);
-	out->server_now_ms = pg_ms_at(r, 7);
-	out->timeline = pg_ms_at(r, 8) > 0 ? (uint32_t)pg_ms_at(r, 8) : 0;
-	out->applied.kind = DD_POS_LSN;
-	out->applied.lsn = out->role == DD_ROLE_REPLICA ? out->replay_lsn : out->current_lsn;
+	pg_role_read(r, 0, out);
 	dd_result_free(r);
+	return 0;
+}
+
+/*
+ * The role probe and another SELECT as one statement: every row of extra
+ * with the role's columns after its own (dd_conn_probe_role_with).
+ */
+static int
+pg_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols, int64_t deadline_ns,
+    struct dd_role_info *out, struct dd_result **rows, struct dd_db_error *err)
+{
+	int lead = drv_lead_comment(extra);
+	char *sql = xasprintf("%.*s SELECT x.*, r.* FROM (%s) x CROSS JOIN (%s) r", lead, extra,
+	    extra + lead, pg_probe_sql);
+	struct dd_result *r = NULL;
+	int rc = pg_run(pg_of(c), sql, 0, deadline_ns, &r, NULL, err);
+
+	free(sql);
+	if (rc < 0)
+		return -1;
+	if (dd_result_nrows(r) < 1 || dd_result_ncols(r) != extra_cols + PG_ROLE_COLS) {
+		dd_result_free(r);
+		drv_seterr(err, DD_ERR_PERMANENT, NULL, 0, "role probe: unexpected result");
+		return -1;
+	}
+	pg_role_read(r, extra_cols, out);
+	*rows = r;
 	return 0;
 }
 
@@ -605,6 +641,7 @@ const struct dd_driver dd_driver_pg = {
     .exec = pg_exec,
     .reset = pg_reset,
     .probe_role = pg_probe_role,
+    .probe_role_with = pg_probe_role_with,
     .write_position = pg_write_position,
     .cancel_key = pg_cancel_key,
     .cancel_fire = pg_cancel_fire,

@@ -268,7 +268,7 @@ pg_round(struct probe_ctx *c, int64_t now_ns, struct dd_db_error *err)
 static const char *
 pg_statements_sql(struct probe_ctx *c, char **owned)
 {
-	if (dd_conn_server_version(dd_pooled_conn(c->pc)) >= 130000)
+	if (dd_conn_server_version(c->conn ? c->conn : dd_pooled_conn(c->pc)) >= 130000)
 		return c->nd->cl->sql_statements;
 	*owned = xasprintf(
 	    PG_STATEMENTS_FMT, "total_time", "mean_time", pg_statements_where, MON_TOP_STATEMENTS);

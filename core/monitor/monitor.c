@@ -1,15 +1,17 @@
 /*
  * monitor.c: the monitor's life cycle, threads and public calls (monitor.h).
  *
- * Threads: one worker per node, started once, each waiting for a job (a
- * round number and a deadline) and running mon_probe_node (probe.c); one
- * scheduler that starts a round every refresh interval. A round posts a job
- * to every worker that is idle (a worker still stuck in an earlier probe is
- * skipped, and its node shows its older data), waits until all have
+ * Threads: one scheduler that starts a round every refresh interval. A
+ * round posts a job (a round number and a deadline) for every node whose
+ * previous job is done (a node still stuck in an earlier probe is skipped,
+ * and shows its older data) and asks the routers for a round: their worker
+ * of each node runs the job on the prober's connection (ride.c, so a node
+ * gets one probe round per interval). The scheduler waits until all have
  * answered or a short "soft" time has passed, publishes (build.c), and if
  * some were late waits for them up to the deadline and publishes again. In
- * one-shot mode there is no scheduler: dd_monitor_refresh_now runs the round
- * on the caller's thread.
+ * one-shot mode there is no scheduler: the monitor starts one worker per
+ * node (worker_main, mon_probe_node over the node's pool) and
+ * dd_monitor_refresh_now runs the round on the caller's thread.
  */
 #include <errno.h>
 #include <math.h>
@@ -68,6 +70,7 @@ own_names(struct mcluster *mc, const struct dd_pool *pool)
 static void
 cluster_setup(struct dd_monitor *m, struct mcluster *mc, struct dd_cluster *cl, int index)
 {
+	mc->m = m;
 	mc->index = index;
 	mc->cc = dd_cluster_config(cl);
 	mc->name = mc->cc->name;
@@ -128,7 +131,8 @@ threads_start(struct dd_monitor *m, char *err, size_t errlen)
 {
 	int rc;
 
-	for (int i = 0; i < m->n_nodes; i++) {
+	/* riding the routers' rounds (ride.c): no workers of its own */
+	for (int i = 0; i < m->n_nodes && m->oneshot; i++) {
 		rc = pthread_create(&m->nodes[i].thread, NULL, worker_main, &m->nodes[i]);
 		if (rc != 0) {
 			dd_seterr(err, errlen, "cannot start the probe thread of %s: %s",
@@ -139,6 +143,8 @@ threads_start(struct dd_monitor *m, char *err, size_t errlen)
 	}
 	if (m->oneshot)
 		return true;
+	mon_ride_attach(m);
+	m->riding = true;
 	rc = pthread_create(&m->sched, NULL, sched_main, m);
 	if (rc != 0) {
 		dd_seterr(err, errlen, "cannot start the monitor: %s", strerror(rc));
@@ -179,6 +185,7 @@ dd_monitor_new(
 	m->have_info = xcalloc(nn ? nn : 1, sizeof(*m->have_info));
 	m->posted = xcalloc(nn ? nn : 1, sizeof(*m->posted));
 	m->is_primary = xcalloc(nn ? nn : 1, sizeof(*m->is_primary));
+	m->want_rounds = xcalloc(nc ? nc : 1, sizeof(*m->want_rounds));
 	m->n_clusters = (int)nc;
 	for (i = 0; i < nc; i++)
 		cluster_setup(m, &m->clusters[i], dd_core_cluster_at(core, i), (int)i);
@@ -208,6 +215,9 @@ threads_stop(struct dd_monitor *m)
 	pthread_cond_broadcast(&m->done_cv);
 	pthread_cond_broadcast(&m->sched_cv);
 	pthread_mutex_unlock(&m->mu);
+	if (m->riding)
+		mon_ride_detach(m);
+	m->riding = false;
 	if (m->sched_started)
 		pthread_join(m->sched, NULL);
 	m->sched_started = false;
@@ -269,6 +279,7 @@ dd_monitor_free(struct dd_monitor *m)
 	free(m->have_info);
 	free(m->posted);
 	free(m->is_primary);
+	free(m->want_rounds);
 	free(m);
 }
 
@@ -311,8 +322,8 @@ worker_main(void *arg)
 
 /* ---- a round ---- */
 
-static int64_t
-probe_timeout_ms(const struct dd_monitor *m)
+int64_t
+mon_probe_timeout_ms(const struct dd_monitor *m)
 {
 	int64_t r = mon_refresh_ms(m);
 
@@ -386,11 +397,19 @@ post_jobs(struct dd_monitor *m, int64_t start, int64_t deadline, const bool *is_
 	return round;
 }
 
+/* The round's jobs are posted: the workers (one-shot) are woken, or the routers asked. */
+static void
+start_jobs(struct dd_monitor *m)
+{
+	if (m->riding)
+		mon_ride_kick(m);
+}
+
 static void
 round_body(struct dd_monitor *m)
 {
 	bool *posted = m->posted, *is_primary = m->is_primary;
-	int64_t start = dd_now_mono_ns(), timeout = probe_timeout_ms(m) * MS_NS;
+	int64_t start = dd_now_mono_ns(), timeout = mon_probe_timeout_ms(m) * MS_NS;
 	int64_t soft =
 	    start + (timeout / 2 < SOFT_WAIT_MS * MS_NS ? timeout / 2 : SOFT_WAIT_MS * MS_NS);
 	int64_t latest = start + timeout, hard;
@@ -401,7 +420,8 @@ round_body(struct dd_monitor *m)
 	pthread_mutex_lock(&m->mu);
 	round = post_jobs(m, start, start + timeout, is_primary, posted, &latest);
 	pthread_mutex_unlock(&m->mu);
-	mon_patroni_refresh(m); /* while the workers probe */
+	start_jobs(m);
+	mon_patroni_refresh(m); /* while the round runs */
 	pthread_mutex_lock(&m->mu);
 	/* one-shot: the only round waits for first contacts too (job_deadline) */
 	hard = (m->oneshot ? latest : start + timeout) + GRACE_MS * MS_NS;
@@ -417,6 +437,8 @@ round_body(struct dd_monitor *m)
 		}
 	}
 	pthread_mutex_unlock(&m->mu);
+	if (m->riding)
+		mon_ride_wait(m, hard);
 	mon_build_publish(m, true);
 	pthread_mutex_lock(&m->mu);
 	m->rounds_published = round;

@@ -133,6 +133,7 @@ struct mnode {
 	uint64_t job_round, done_round;
 	int64_t job_deadline_ns; /* dd_now_mono_ns() time */
 	bool job_is_primary;
+	bool running;  /* a router worker runs the job (ride.c) */
 	bool answered; /* a probe of this node has succeeded (its first deadline is past) */
 	int fresh;     /* res[fresh] is the newest finished result */
 	int stmt_fresh;
@@ -165,6 +166,7 @@ struct dd_patroni;
 struct dd_patroni_view;
 
 struct mcluster {
+	struct dd_monitor *m;
 	int index;
 	const char *name;
 	enum dd_engine engine;
@@ -220,6 +222,8 @@ struct dd_monitor {
 	uint64_t kicks;            /* refresh_now requests */
 	pthread_t sched;
 	bool sched_started;
+	bool riding; /* the routers run the probes (ride.c); else own workers (one-shot) */
+	uint64_t *want_rounds; /* n_clusters: the router round each waits for (ride.c) */
 
 	pthread_mutex_t snap_mu;
 	const struct dd_snapshot *current;
@@ -261,10 +265,29 @@ void mon_patroni_refresh(struct dd_monitor *m);
 /* Copies the kept views into the snapshot being built (builder, under build_mu). */
 void mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_cluster *cls,
     struct dd_snap_node *nodes);
+/* A probe's timeout in ms: the option, else 80 % of the interval, at most 2 s (monitor.c). */
+int64_t mon_probe_timeout_ms(const struct dd_monitor *m);
+
+/* ---- ride.c: the monitor's rounds ride the routers' (one probe round per node) ---- */
+void mon_ride_attach(struct dd_monitor *m);
+/* Returns once no router worker is inside the monitor's probe. */
+void mon_ride_detach(struct dd_monitor *m);
+/* Asks every router for a round now (the monitor's jobs are posted). */
+void mon_ride_kick(struct dd_monitor *m);
+/* Waits (until deadline_ns) for the rounds asked for: their breakers are fed. */
+void mon_ride_wait(struct dd_monitor *m, int64_t deadline_ns);
 
 /* ---- probe.c ---- */
 /* One probe of nd into its spare result buffer (the worker thread, without locks). */
 void mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary);
+/*
+ * The same on conn, the router prober's connection (ride.c), which also fills
+ * *info for the router in the same statement (dd_conn_probe_role_with).
+ * conn NULL: the prober could not connect (*err). 0, or -1 with *err (also
+ * written, as a failure, into the result).
+ */
+int mon_probe_node_on(struct mnode *nd, struct dd_conn *conn, int64_t deadline_ns, bool is_primary,
+    struct dd_role_info *info, struct dd_db_error *err);
 uint64_t mon_text_hash(const char *s, size_t n);
 void mon_result_free(struct probe_result *r);
 void mon_stmts_free(struct stmt_set *s);
@@ -278,6 +301,10 @@ struct probe_ctx {
 	bool is_primary;
 	struct probe_result *r;
 	struct pcounters now; /* filled by the stats row */
+	/* riding the router's round (ride.c): its connection, and the role it wants */
+	struct dd_conn *conn; /* NULL: pc, a connection of the node's pool (one-shot mode) */
+	struct dd_role_info *info;
+	bool role_done; /* info was filled by the round statement */
 };
 /*
  * Runs a round statement (sql, eng->round_cols columns) and hands every row

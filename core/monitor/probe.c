@@ -105,7 +105,10 @@ int
 mon_run(struct probe_ctx *c, const char *sql, int ncols, struct dd_result **out,
     struct dd_db_error *err)
 {
-	if (dd_pool_query(c->pc, sql, c->deadline_ns, out, err) < 0)
+	int rc = c->conn ? dd_conn_query(c->conn, sql, c->deadline_ns, out, err)
+	                 : dd_pool_query(c->pc, sql, c->deadline_ns, out, err);
+
+	if (rc < 0)
 		return -1;
 	if (dd_result_ncols(*out) != ncols) {
 		dd_result_free(*out);
@@ -147,8 +150,15 @@ mon_round(struct probe_ctx *c, const char *sql, struct dd_db_error *err)
 	int64_t now_us;
 	int i, n;
 
-	if (mon_run(c, sql, eng->round_cols, &res, err) < 0)
+	if (c->conn && c->info && !c->role_done) {
+		/* the router's role probe in the same statement */
+		if (dd_conn_probe_role_with(
+		        c->conn, sql, eng->round_cols, c->deadline_ns, c->info, &res, err) < 0)
+			return -1;
+		c->role_done = true;
+	} else if (mon_run(c, sql, eng->round_cols, &res, err) < 0) {
 		return -1;
+	}
 	now_us = m->clock.wall_ms(m->clock.ctx) * 1000;
 	n = dd_result_nrows(res);
 	for (i = 0; i < n; i++)
@@ -352,41 +362,91 @@ acquire_failed(struct probe_result *r, int rc, const struct dd_db_error *err)
 		    "no pool connection before the deadline (%s)", what);
 }
 
-void
-mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary)
+/* The common start of a probe: a fresh spare buffer, the times, c set up. */
+static struct probe_result *
+probe_begin(struct mnode *nd, struct probe_ctx *c, int64_t deadline_ns, bool is_primary)
 {
 	struct dd_monitor *m = nd->m;
 	struct probe_result *r = &nd->res[!nd->fresh];
-	struct probe_ctx c = {
-	    .nd = nd, .deadline_ns = deadline_ns, .is_primary = is_primary, .r = r};
-	struct dd_db_error err;
-	int64_t now_ns;
-	int rc;
 
 	result_reset(r);
 	r->ran = true;
-	r->start_ns = now_ns = m->clock.mono_ns(m->clock.ctx);
+	r->start_ns = m->clock.mono_ns(m->clock.ctx);
 	r->wall_ms = m->clock.wall_ms(m->clock.ctx);
-	c.now = (struct pcounters){-1, -1, -1, -1};
+	memset(c, 0, sizeof(*c));
+	c->nd = nd;
+	c->deadline_ns = deadline_ns;
+	c->is_primary = is_primary;
+	c->r = r;
+	c->now = (struct pcounters){-1, -1, -1, -1};
+	return r;
+}
+
+/* The engine's round on c's connection; the result filled either way. */
+static int
+probe_round(struct mnode *nd, struct probe_ctx *c, struct dd_db_error *err)
+{
+	struct probe_result *r = c->r;
+	int rc = nd->cl->eng->round(c, r->start_ns, err);
+
+	if (rc < 0) {
+		fail(r, dd_db_error_is_node_failure(err) || err->cls == DD_ERR_TIMEOUT, "probe",
+		    err);
+		return -1;
+	}
+	r->ok = true;
+	r->activity.ok = true;
+	compute_rates(nd, r, &c->now, r->start_ns);
+	count_slow(nd, r);
+	return 0;
+}
+
+static void
+probe_end(struct mnode *nd, struct probe_result *r)
+{
+	r->slow_total = nd->slow_total;
+	r->statements = nd->stmt_w;
+	r->end_ns = nd->m->clock.mono_ns(nd->m->clock.ctx);
+}
+
+void
+mon_probe_node(struct mnode *nd, int64_t deadline_ns, bool is_primary)
+{
+	struct probe_ctx c;
+	struct probe_result *r = probe_begin(nd, &c, deadline_ns, is_primary);
+	struct dd_db_error err;
+	int rc;
+
 	dd_db_error_clear(&err);
 	rc = dd_pool_acquire(nd->pool, deadline_ns, &c.pc, &err);
 	if (rc != DD_POOL_OK) {
 		acquire_failed(r, rc, &err);
+	} else {
+		probe_round(nd, &c, &err);
+		dd_pool_release(c.pc);
+	}
+	probe_end(nd, r);
+}
+
+int
+mon_probe_node_on(struct mnode *nd, struct dd_conn *conn, int64_t deadline_ns, bool is_primary,
+    struct dd_role_info *info, struct dd_db_error *err)
+{
+	struct probe_ctx c;
+	struct probe_result *r = probe_begin(nd, &c, deadline_ns, is_primary);
+	int rc = -1;
+
+	if (conn == NULL) {
+		fail(r, dd_db_error_is_node_failure(err) || err->cls == DD_ERR_TIMEOUT, "connect",
+		    err);
 		goto out;
 	}
-	rc = nd->cl->eng->round(&c, now_ns, &err);
-	dd_pool_release(c.pc);
-	if (rc < 0) {
-		fail(r, dd_db_error_is_node_failure(&err) || err.cls == DD_ERR_TIMEOUT, "probe",
-		    &err);
-		goto out;
-	}
-	r->ok = true;
-	r->activity.ok = true;
-	compute_rates(nd, r, &c.now, now_ns);
-	count_slow(nd, r);
+	c.conn = conn;
+	c.info = info;
+	rc = probe_round(nd, &c, err);
+	if (rc == 0 && !c.role_done)
+		rc = dd_conn_probe_role(conn, deadline_ns, info, err);
 out:
-	r->slow_total = nd->slow_total;
-	r->statements = nd->stmt_w;
-	r->end_ns = m->clock.mono_ns(m->clock.ctx);
+	probe_end(nd, r);
+	return rc;
 }

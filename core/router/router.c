@@ -210,6 +210,16 @@ router_new(const struct dd_router_config *cfg, const struct dd_router_node *node
 }
 
 void
+dd_router_stop_begin(struct dd_router *r)
+{
+	pthread_mutex_lock(&r->pmu);
+	r->pstop = true;
+	pthread_cond_broadcast(&r->job_cv);
+	pthread_cond_broadcast(&r->done_cv);
+	pthread_mutex_unlock(&r->pmu);
+}
+
+void
 dd_router_stop(struct dd_router *r)
 {
 	pthread_mutex_lock(&r->mu);
@@ -290,6 +300,59 @@ dd_router_probe_now(struct dd_router *r, int64_t deadline_ns)
 	}
 	pthread_mutex_unlock(&r->mu);
 	return rc;
+}
+
+void
+dd_router_probe_soon(struct dd_router *r)
+{
+	pthread_mutex_lock(&r->pmu);
+	r->kicks++;
+	pthread_cond_broadcast(&r->done_cv);
+	pthread_mutex_unlock(&r->pmu);
+}
+
+uint64_t
+dd_router_rounds(struct dd_router *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&r->mu);
+	n = r->rounds_done;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+int
+dd_router_wait_rounds(struct dd_router *r, uint64_t rounds, int64_t deadline_ns)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	while (rc == 0 && r->rounds_done < rounds)
+		if (r->stopping || !dd_cond_wait_until(&r->round_cv, &r->mu, deadline_ns))
+			rc = r->rounds_done < rounds ? -1 : 0;
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+void
+dd_router_set_rider(struct dd_router *r, const struct dd_router_rider *rider)
+{
+	pthread_mutex_lock(&r->pmu);
+	if (rider)
+		r->rider = *rider;
+	else
+		memset(&r->rider, 0, sizeof(r->rider));
+	pthread_mutex_unlock(&r->pmu);
+}
+
+void
+dd_router_rider_wait(struct dd_router *r)
+{
+	pthread_mutex_lock(&r->pmu);
+	while (r->rider_busy > 0)
+		pthread_cond_wait(&r->done_cv, &r->pmu);
+	pthread_mutex_unlock(&r->pmu);
 }
 
 /* ---- views ---- */

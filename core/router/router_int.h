@@ -64,6 +64,7 @@ struct rnode {
 	uint64_t job_round;  /* the round it is asked to run */
 	uint64_t done_round; /* the last round it finished */
 	int64_t job_deadline_ns;
+	bool has_conn; /* the worker kept a connection after its last probe */
 	struct rnode_result res;
 
 	/* worker thread only */
@@ -107,6 +108,8 @@ struct dd_router {
 	uint64_t round;         /* the latest round started */
 	uint64_t kicks;         /* dd_router_probe_now requests */
 	bool pstop;
+	struct dd_router_rider rider; /* probe NULL: none */
+	int rider_busy;               /* workers inside rider.probe */
 	pthread_t coord;
 	bool coord_started;
 };

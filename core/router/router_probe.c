@@ -77,8 +77,20 @@ probe_close(struct rnode *nd)
 	nd->conn = NULL;
 }
 
+/* The role probe, through the rider when one is attached (conn NULL: tell it the connect failed).
+ */
+static int
+role_probe(const struct dd_router_rider *rider, size_t i, struct dd_conn *conn, int64_t deadline_ns,
+    struct dd_role_info *info, struct dd_db_error *err)
+{
+	if (rider->probe)
+		return rider->probe(rider->ctx, i, conn, deadline_ns, info, err);
+	return conn ? dd_conn_probe_role(conn, deadline_ns, info, err) : -1;
+}
+
 static void
-probe_node(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns, struct rnode_result *res)
+probe_node(struct rnode *nd, const struct dd_router_rider *rider, size_t i, enum dd_engine engine,
+    int64_t deadline_ns, struct rnode_result *res)
 {
 	struct dd_db_error err;
 	int rc;
@@ -88,15 +100,15 @@ probe_node(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns, struct 
 	res->wall_ms = dd_now_wall_ms();
 	dd_db_error_clear(&err);
 	if (nd->conn == NULL && !probe_connect(nd, engine, deadline_ns, res, &err))
-		goto fail;
-	rc = dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err);
+		goto fail_connect;
+	rc = role_probe(rider, i, nd->conn, deadline_ns, &res->info, &err);
 	if (rc != 0 && err.cls == DD_ERR_CONN_LOST) {
 		/* the server ended the session (a KILL, a fence, a restart): once more, afresh */
 		probe_close(nd);
 		dd_db_error_clear(&err);
 		if (!probe_connect(nd, engine, deadline_ns, res, &err))
-			goto fail;
-		rc = dd_conn_probe_role(nd->conn, deadline_ns, &res->info, &err);
+			goto fail_connect;
+		rc = role_probe(rider, i, nd->conn, deadline_ns, &res->info, &err);
 	}
 	if (rc != 0) {
 		dd_seterr(res->error, sizeof(res->error), "probe: %s: %s",
@@ -108,6 +120,8 @@ probe_node(struct rnode *nd, enum dd_engine engine, int64_t deadline_ns, struct 
 	res->ok = true;
 	res->end_ns = dd_now_mono_ns();
 	return;
+fail_connect:
+	role_probe(rider, i, NULL, deadline_ns, &res->info, &err);
 fail:
 	res->ok = false;
 	one_line(res->error);
@@ -127,6 +141,7 @@ worker_main(void *arg)
 	struct dd_router *r = wa->r;
 	struct rnode *nd = wa->nd;
 	struct rnode_result res;
+	struct dd_router_rider rider;
 	uint64_t round;
 	int64_t deadline;
 
@@ -139,9 +154,13 @@ worker_main(void *arg)
 		}
 		round = nd->job_round;
 		deadline = nd->job_deadline_ns;
+		rider = r->rider;
+		r->rider_busy += rider.probe != NULL;
 		pthread_mutex_unlock(&r->pmu);
-		probe_node(nd, r->cfg.engine, deadline, &res);
+		probe_node(nd, &rider, (size_t)(nd - r->nodes), r->cfg.engine, deadline, &res);
 		pthread_mutex_lock(&r->pmu);
+		r->rider_busy -= rider.probe != NULL;
+		nd->has_conn = nd->conn != NULL;
 		nd->res = res;
 		nd->done_round = round;
 		pthread_cond_broadcast(&r->done_cv);
@@ -182,34 +201,65 @@ first_deadline(const struct rnode *nd, uint64_t round, int64_t start_ns, int64_t
 	return round == 1 && connect > deadline ? connect : deadline;
 }
 
-/* Runs one round; res[i].ok / error filled for every node. Called without locks. */
-static void
-run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
+/*
+ * The round's probe timeout for a node that holds its connection (r->pmu
+ * held): the router's, or the rider's when shorter. A node that must connect
+ * first keeps the router's (a TLS handshake on a busy machine).
+ */
+static int64_t
+round_timeout_ms(const struct dd_router *r)
 {
-	bool posted[DD_ROUTER_MAX_NODES];
-	int64_t deadline;
-	uint64_t round;
-	size_t i;
+	int64_t t = r->cfg.probe_timeout_ms, rt;
 
-	*start_ns = dd_now_mono_ns();
-	deadline = *start_ns + r->cfg.probe_timeout_ms * 1000000;
-	pthread_mutex_lock(&r->pmu);
-	round = ++r->round;
-	int64_t wait_until = deadline;
-	for (i = 0; i < r->n; i++) {
+	if (r->rider.probe && r->rider.timeout_ms) {
+		rt = r->rider.timeout_ms(r->rider.ctx);
+		if (rt > 0 && rt < t)
+			t = rt;
+	}
+	return t;
+}
+
+/* Posts the round to every idle worker (r->pmu held); returns the latest deadline. */
+static int64_t
+post_round(struct dd_router *r, uint64_t round, int64_t start_ns, int64_t deadline, bool *posted)
+{
+	int64_t wait_until = deadline, full = start_ns + r->cfg.probe_timeout_ms * 1000000;
+
+	for (size_t i = 0; i < r->n; i++) {
 		struct rnode *nd = &r->nodes[i];
 		/* a worker still inside an earlier probe is not given this round */
 		posted[i] = nd->job_round <= nd->done_round;
 		if (posted[i]) {
 			nd->job_round = round;
-			nd->job_deadline_ns = first_deadline(nd, round, *start_ns, deadline);
+			nd->job_deadline_ns =
+			    first_deadline(nd, round, start_ns, nd->has_conn ? deadline : full);
 			if (nd->job_deadline_ns > wait_until)
 				wait_until = nd->job_deadline_ns;
 		}
 	}
 	pthread_cond_broadcast(&r->job_cv);
+	return wait_until;
+}
+
+/* Runs one round; res[i].ok / error filled for every node. Called without locks. */
+static void
+run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
+{
+	bool posted[DD_ROUTER_MAX_NODES];
+	int64_t timeout_ms, wait_until;
+	uint64_t round, kicks;
+	size_t i;
+
+	*start_ns = dd_now_mono_ns();
+	pthread_mutex_lock(&r->pmu);
+	timeout_ms = round_timeout_ms(r);
+	round = ++r->round;
+	kicks = r->kicks;
+	wait_until = post_round(r, round, *start_ns, *start_ns + timeout_ms * 1000000, posted);
+	/* the grace past the deadline, unless another round is already asked for */
 	while (!r->pstop && !round_finished(r, round, posted))
-		if (!dd_cond_wait_until(&r->done_cv, &r->pmu, wait_until + PROBE_GRACE_NS))
+		if (!dd_cond_wait_until(&r->done_cv, &r->pmu,
+		        wait_until + (r->kicks == kicks ? PROBE_GRACE_NS : 0)))
 			break;
 	for (i = 0; i < r->n; i++) {
 		if (posted[i] && r->nodes[i].done_round == round) {
@@ -222,9 +272,9 @@ run_round(struct dd_router *r, struct rnode_result *res, int64_t *start_ns)
 		res[i].end_ns = dd_now_mono_ns();
 		res[i].wall_ms = dd_now_wall_ms();
 		snprintf(res[i].error, sizeof(res[i].error),
-		    "probe: no answer within %" PRId64 " ms", r->cfg.probe_timeout_ms);
+		    "probe: no answer within %" PRId64 " ms", timeout_ms);
 		snprintf(res[i].brief, sizeof(res[i].brief), "no answer within %" PRId64 " ms",
-		    r->cfg.probe_timeout_ms);
+		    timeout_ms);
 	}
 	pthread_mutex_unlock(&r->pmu);
 }
@@ -259,10 +309,12 @@ coord_main(void *arg)
 		}
 		pthread_mutex_unlock(&r->pmu);
 		run_round(r, res, &start);
-		router_apply_round(r, res, start, dd_now_mono_ns());
+		/* the breakers first: a round seen finished has fed them (dd_router_wait_rounds) */
 		feed_breakers(r, res);
-		next = start + r->cfg.probe_interval_ms * 1000000;
+		router_apply_round(r, res, start, dd_now_mono_ns());
 		pthread_mutex_lock(&r->pmu);
+		/* a rider asks for rounds (dd_router_probe_soon); the timer is the fallback */
+		next = start + r->cfg.probe_interval_ms * (r->rider.probe ? 2 : 1) * 1000000;
 		while (!r->pstop && r->kicks == kicks)
 			if (!dd_cond_wait_until(&r->done_cv, &r->pmu, next))
 				break;

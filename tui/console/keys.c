@@ -50,6 +50,11 @@ static const struct keybind overview_binds[] = {
     {TK_RIGHT, ACT_NEXT, "next cluster", NULL, 0},
     {'l', ACT_NEXT, "next cluster", NULL, 0},
     {'/', ACT_FILTER, "filter nodes (name, cluster, role, state)", "filter", KB_HINT},
+    {TK_ESC, ACT_BACK, "clear the node filter (when one is set)", NULL, 0},
+    {'z', ACT_FOLD,
+        "fold / unfold the selected node's cluster (folded: one summary line; Enter unfolds)", NULL,
+        0},
+    {'a', ACT_FOLD_ALL, "fold every cluster, or unfold them all", NULL, 0},
     {'S', ACT_SWITCHOVER,
         "switch over to the selected replica (plans, shows the pre-checks, asks for the "
         "cluster's name)",

@@ -93,6 +93,12 @@ tabs_line(struct console *c, struct screen *scr)
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> backups", scr->cols - x - 1);
 	} else if (c->view == VIEW_SCHEMA) {
 		screen_put(scr, 1, x + 1, DD_STYLE_ACCENT, "> schema health", scr->cols - x - 1);
+	} else if (c->view == VIEW_OVERVIEW && c->overview.filter[0]) {
+		char clean[64];
+		dd_text_sanitize(clean, sizeof(clean), c->overview.filter,
+		    strlen(c->overview.filter), 30, view_text_flags(c));
+		screen_printf(scr, 1, x + 1, DD_STYLE_ACCENT, scr->cols - x - 1,
+		    "filter /%s (Esc clears)", clean);
 	}
 }
 

@@ -7,7 +7,9 @@
  * server counts no statements). A marker column says what needs a look:
  * X critical (down, breaker open, lag past lag_critical), ! warning (lag past
  * lag_max, lagging, breaker half-open), ~ stale (the probe is late). Under the
- * blocks, the active alerts while there is room.
+ * blocks, the active alerts while there is room. The list scrolls to keep the
+ * selection in view; a folded cluster (z, a) shows one summary line, which
+ * stands for its nodes in the selection, and Enter or z unfolds it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -301,11 +303,78 @@ line_of_row(const struct console *c, int r)
 	return line;
 }
 
+static bool
+folded(const struct console *c, int k)
+{
+	return k >= 0 && k < OV_FOLD_MAX && (c->overview.folded[k / 8] >> (k % 8) & 1);
+}
+
+static void
+set_folded(struct console *c, int k, bool on)
+{
+	if (k < 0 || k >= OV_FOLD_MAX)
+		return;
+	if (on)
+		c->overview.folded[k / 8] |= (unsigned char)(1u << (k % 8));
+	else
+		c->overview.folded[k / 8] &= (unsigned char)~(1u << (k % 8));
+}
+
+/* The cluster of row r of c->rows. */
+static int
+row_cluster(const struct console *c, int r)
+{
+	return c->snap->nodes[c->rows.idx[r]].cluster;
+}
+
+/* Keeps only the first row of each folded cluster: its summary line. */
+static void
+drop_folded(struct console *c)
+{
+	int n = 0, prev = -1;
+
+	for (int i = 0; i < c->rows.n; i++) {
+		int k = row_cluster(c, i);
+		if (!(folded(c, k) && k == prev)) {
+			c->rows.idx[n] = c->rows.idx[i];
+			c->rows.ids[n++] = c->rows.ids[i];
+		}
+		prev = k;
+	}
+	c->rows.n = n;
+}
+
 static void
 rebuild(struct console *c)
 {
 	rows_nodes(c->snap, c->overview.filter, &c->rows);
+	drop_folded(c);
 	sel_sync(&c->overview.sel, c->rows.ids, c->rows.n);
+}
+
+/* A folded cluster's line: how many nodes, and the worst of their markers. */
+static void
+folded_row(struct ov_ctx *o, int k, bool selected)
+{
+	const struct dd_snapshot *s = o->c->snap;
+	int n = 0, down = 0, warn = 0;
+
+	for (int i = 0; i < s->n_nodes; i++) {
+		if (s->nodes[i].cluster != k)
+			continue;
+		n++;
+		int lvl = node_level(o->c, &s->nodes[i]);
+		down += lvl == 2;
+		warn += lvl == 1;
+	}
+	if (down || warn)
+		cell(o, OC_FLAG, down ? DD_STYLE_CRIT : DD_STYLE_WARN, down ? "X" : "!");
+	screen_printf(o->scr, o->y, layout_x(o->w, OC_NODE, GAP),
+	    down ? DD_STYLE_CRIT : DD_STYLE_DIM, o->scr->cols - 2,
+	    "+ %d node%s folded (%d critical, %d warning; z or Enter unfolds)", n,
+	    n == 1 ? "" : "s", down, warn);
+	if (selected)
+		screen_restyle(o->scr, o->y, 0, o->scr->cols, DD_STYLE_SELECTION);
 }
 
 static void
@@ -376,7 +445,10 @@ ov_draw(struct console *c, struct screen *scr, int y, int h)
 		if (o.y >= y + h)
 			break;
 		if (line >= sel->top) {
-			node_row(&o, ni, i == sel->row);
+			if (folded(c, k))
+				folded_row(&o, k, i == sel->row);
+			else
+				node_row(&o, ni, i == sel->row);
 			o.y++;
 		}
 		line++;
@@ -408,6 +480,30 @@ cluster_jump(const struct console *c, int dir)
 	return r;
 }
 
+/* a: folds every cluster when one is unfolded, else unfolds them all. */
+static void
+fold_all(struct console *c)
+{
+	bool any_open = false;
+
+	for (int k = 0; k < c->snap->n_clusters && k < OV_FOLD_MAX; k++)
+		any_open |= !folded(c, k);
+	for (int k = 0; k < c->snap->n_clusters && k < OV_FOLD_MAX; k++)
+		set_folded(c, k, any_open);
+}
+
+/* z, and Enter on a folded cluster's line. */
+static unsigned
+fold_one(struct console *c)
+{
+	if (c->rows.n == 0)
+		return REACT_NONE;
+	int k = row_cluster(c, c->overview.sel.row);
+	set_folded(c, k, !folded(c, k));
+	rebuild(c);
+	return REACT_REDRAW;
+}
+
 static unsigned
 ov_act(struct console *c, enum action a, int h)
 {
@@ -428,15 +524,33 @@ ov_act(struct console *c, enum action a, int h)
 		sel_move(
 		    s, c->rows.ids, c->rows.n, cluster_jump(c, a == ACT_NEXT ? 1 : -1) - s->row);
 		break;
+	case ACT_FOLD: return fold_one(c);
+	case ACT_FOLD_ALL:
+		fold_all(c);
+		rebuild(c);
+		break;
+	case ACT_BACK:
+		if (!c->overview.filter[0])
+			return REACT_UNKNOWN;
+		c->overview.filter[0] = '\0'; /* Esc clears the filter first */
+		rebuild(c);
+		break;
 	case ACT_OPEN:
 		if (c->rows.n == 0)
 			return REACT_NONE;
+		if (folded(c, row_cluster(c, s->row)))
+			return fold_one(c);
 		c->detail.node = c->rows.idx[s->row];
 		c->detail.top = 0;
 		console_push(c, VIEW_NODE);
 		break;
 	case ACT_SWITCHOVER:
 	case ACT_FAILOVER:
+		if (c->rows.n && folded(c, row_cluster(c, s->row))) {
+			console_status(
+			    c, DD_STYLE_WARN, "unfold the cluster first (z) and select a node");
+			return REACT_REDRAW;
+		}
 		return view_ask_action(c, c->rows.n ? c->rows.idx[s->row] : -1, a == ACT_FAILOVER);
 	default: return REACT_UNKNOWN;
 	}

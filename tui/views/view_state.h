@@ -28,10 +28,14 @@ enum qsort_key {
 	QSORT_COUNT
 };
 
-/* Overview (view_overview.c): the selected node and the node filter. */
+/* Clusters whose fold state the overview keeps (by index in the snapshot). */
+#define OV_FOLD_MAX 4096
+
+/* Overview (view_overview.c): the selected node, the node filter, the folded clusters. */
 struct overview_state {
 	struct selection sel;
 	char filter[FILTER_MAX];
+	unsigned char folded[OV_FOLD_MAX / 8]; /* bit k: cluster k shows one summary line */
 };
 
 /* Slow queries (view_queries.c): selection, filter and sort. */

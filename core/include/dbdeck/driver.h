@@ -320,6 +320,10 @@ struct dd_driver {
 	int (*reset)(struct dd_conn *c, int64_t deadline_ns, struct dd_db_error *err);
 	int (*probe_role)(struct dd_conn *c, int64_t deadline_ns, struct dd_role_info *out,
 	    struct dd_db_error *err);
+	/* Optional (NULL: dd_conn_probe_role_with runs extra, then probe_role). */
+	int (*probe_role_with)(struct dd_conn *c, const char *extra, int extra_cols,
+	    int64_t deadline_ns, struct dd_role_info *out, struct dd_result **rows,
+	    struct dd_db_error *err);
 	int (*write_position)(struct dd_conn *c, int64_t deadline_ns, struct dd_repl_pos *out,
 	    struct dd_db_error *err);
 	struct dd_cancel_key *(*cancel_key)(struct dd_conn *c);
@@ -409,6 +413,20 @@ void dd_cancel_key_free(struct dd_cancel_key *k);
 /* The node's role and replication positions (see struct dd_role_info). */
 int dd_conn_probe_role(
     struct dd_conn *c, int64_t deadline_ns, struct dd_role_info *out, struct dd_db_error *err);
+
+/*
+ * The role probe and another SELECT in one round trip where the engine
+ * allows: extra (a SELECT of extra_cols columns, at least one row; a leading
+ * comment of extra leads the statement sent) is run with the role probe's
+ * columns appended to each of its rows, so a prober that also wants its own
+ * figures sends one statement, not two (PostgreSQL; on MariaDB extra, then
+ * the role probe's own two statements, on the same connection). *rows (caller frees) gets extra's
+ * rows; columns past extra_cols belong to the driver. -1 with *err and *rows NULL when either
+ * fails.
+ */
+int dd_conn_probe_role_with(struct dd_conn *c, const char *extra, int extra_cols,
+    int64_t deadline_ns, struct dd_role_info *out, struct dd_result **rows,
+    struct dd_db_error *err);
 
 /*
  * The write position to wait for after a write on this session, for

@@ -139,6 +139,12 @@ struct dd_router *dd_router_new(const struct dd_router_config *cfg,
  * Connections already handed out are released normally. Idempotent.
  */
 void dd_router_stop(struct dd_router *r);
+/*
+ * Tells the prober to stop without waiting (dd_router_stop then joins): a
+ * process with many routers tells them all first, so that their probes in
+ * flight end together rather than one router after another.
+ */
+void dd_router_stop_begin(struct dd_router *r);
 
 /* Stops (if needed) and frees r. NULL is a no-op. The pools are not freed. */
 void dd_router_free(struct dd_router *r);
@@ -157,6 +163,44 @@ struct dd_pool *dd_router_node_pool(struct dd_router *r, size_t i);
  * DD_ROUTER_ERR_TIMEOUT / DD_ROUTER_ERR_SHUTDOWN.
  */
 int dd_router_probe_now(struct dd_router *r, int64_t deadline_ns);
+
+/* Starts a probe round now (or right after the running one) without waiting. */
+void dd_router_probe_soon(struct dd_router *r);
+/* Probe rounds finished so far (roles, lag and the breakers updated). */
+uint64_t dd_router_rounds(struct dd_router *r);
+/* Waits until `rounds` rounds have finished or deadline_ns; 0, or -1 at the deadline or stop. */
+int dd_router_wait_rounds(struct dd_router *r, uint64_t rounds, int64_t deadline_ns);
+
+/*
+ * A rider on the router's probe rounds: another prober of the same nodes
+ * (the monitor) that runs its statement in the router's round, on the
+ * prober's connection and with the round's deadline, so that a node gets one
+ * round per interval, not one per prober. probe() is called on node i's
+ * prober thread in place of dd_conn_probe_role and must fill *info as that
+ * would (dd_conn_probe_role_with does both in one statement); it returns 0,
+ * or -1 with *err. With conn NULL the connection could not be opened (*err
+ * says why): the rider notes the failure and returns -1. While a rider is
+ * attached the router starts its own rounds only every second interval: the
+ * rider asks for rounds with dd_router_probe_soon. timeout_ms (may be NULL):
+ * the rider's probe deadline in ms, which shortens the round's when it is
+ * shorter, so that a round with a hung node still ends within the rider's
+ * interval; such a round then ends at its deadline when another is asked for.
+ */
+struct dd_router_rider {
+	void *ctx;
+	int (*probe)(void *ctx, size_t i, struct dd_conn *conn, int64_t deadline_ns,
+	    struct dd_role_info *info, struct dd_db_error *err);
+	int64_t (*timeout_ms)(void *ctx);
+};
+
+/*
+ * Attaches rider (copied; ctx borrowed until detached), or detaches it with
+ * NULL: rounds started later no longer call it, but a prober thread may
+ * still be inside the old rider's probe until dd_router_rider_wait returns.
+ */
+void dd_router_set_rider(struct dd_router *r, const struct dd_router_rider *rider);
+/* Returns once no prober thread of r is inside a rider's probe (after detaching it). */
+void dd_router_rider_wait(struct dd_router *r);
 
 /*
  * Holds writes (failover.h: a switchover or failover of this cluster runs in
