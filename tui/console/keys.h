@@ -76,10 +76,8 @@ enum action {
 	ACT_BK_DEEP,      /* deep-verify it */
 	ACT_BK_RESTORE,   /* restore it (asks the database, then the cluster's name) */
 	ACT_VIEW_SCHEMA,  /* schema health of the selected node's cluster */
-	ACT_SWITCHOVER, /* plan a switchover to the selected replica */
-	ACT_FAILOVER,   /* plan a failover of the selected node's cluster */
-	ACT_FOLD,       /* fold / unfold the selected node's cluster */
-	ACT_FOLD_ALL,   /* fold every cluster, or unfold them all */
+	ACT_FOLD,         /* fold / unfold the selected node's cluster */
+	ACT_FOLD_ALL,     /* fold every cluster, or unfold them all */
 	/* dialogs */
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,
