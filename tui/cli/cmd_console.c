@@ -151,6 +151,7 @@ out:
 	dd_monitor_free(mon);
 	dd_schema_prober_free(schema);
 	dd_audit_close(audit);
+	sigflags_discard_pending(); /* the console has ended: a late SIGHUP must not kill it */
 	pthread_sigmask(SIG_SETMASK, &mask, NULL); /* after crt_close put the old actions back */
 	return rc;
 }

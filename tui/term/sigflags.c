@@ -109,3 +109,14 @@ sigflags_unblock(void)
 	set_of(&set);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
+
+void
+sigflags_discard_pending(void)
+{
+	sigset_t set;
+	const struct timespec zero = {0, 0};
+
+	set_of(&set);
+	while (sigtimedwait(&set, NULL, &zero) > 0)
+		; /* taken: the console is already on its way out */
+}

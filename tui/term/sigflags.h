@@ -51,5 +51,12 @@ void sigflags_block(sigset_t *old);
 
 /* Unblocks the five signals in the calling thread (the one that handles them). */
 void sigflags_unblock(void);
+/*
+ * Takes every pending console signal without acting on it (they are blocked
+ * in the caller). Called when the console is done, before the old actions
+ * and mask come back: a SIGHUP that arrived after the loop ended would else
+ * be delivered to SIG_DFL and end the process with 129 instead of 0.
+ */
+void sigflags_discard_pending(void);
 
 #endif
