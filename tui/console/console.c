@@ -318,7 +318,8 @@ console_loop(struct console *c, struct dd_monitor *m, struct dd_audit *audit, co
 	c->now_wall_ms = dd_now_wall_ms();
 	if (!audit && !c->read_only) {
 		console_status(c, DD_STYLE_WARN, "actions are off: %s", audit_err ? audit_err : "");
-		c->status_until_ms = c->now_wall_ms + 60000; /* a minute: the first probes take time */
+		c->status_until_ms =
+		    c->now_wall_ms + 60000; /* a minute: the first probes take time */
 	}
 	take_snapshot(&l);
 	while (!l.quit) {
