@@ -64,6 +64,9 @@ test_flags(void)
 
 	if (pipe2(p, O_NONBLOCK) != 0)
 		bail_out("pipe");
+	/* a background job of a non-interactive shell starts with INT and QUIT ignored */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
 	sigflags_install(p[1]);
 	raise(SIGWINCH);
 	raise(SIGTERM);
