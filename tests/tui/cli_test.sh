@@ -51,5 +51,22 @@ err=$("$dd" restore pg --into x 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: restore
 err=$("$dd" restore pg latest 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: restore takes CLUSTER BACKUP --into DATABASE (see dbdeck restore --help)" ]]; check $? "restore without --into: exit 2 ($err)"
 err=$("$dd" restore pg latest --into 9x 2>&1); [ $? = 2 ] && grep -q "not a valid database name" <<<"$err"; check $? "restore --into 9x: exit 2 and says why"
 err=$("$dd" restore --into x pg latest --yes --no-color -c /nonexistent/dbdeck.ini 2>&1); [ $? = 3 ] && grep -q "/nonexistent/dbdeck.ini" <<<"$err"; check $? "restore takes the common options after it (-c: exit 3, the file named)"
+# status, switchover, failover, serve, schema and patroni parse with cli_parse
+# too; their own count messages stay as they were
+for c in status switchover failover serve schema patroni; do
+	out=$("$dd" $c -h 2>&1); [ $? = 0 ] && [[ $out == "usage: dbdeck $c"* ]]; check $? "$c -h: exit 0 and its usage"
+	err=$("$dd" $c pg --no-such-option 2>&1); [ $? = 2 ] && grep -q "unrecognized option" <<<"$err" && grep -q "usage: dbdeck $c" <<<"$err"; check $? "$c --no-such-option: exit 2, named, and the usage"
+done
+err=$("$dd" status a b 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: status takes at most one CLUSTER" ]]; check $? "status with two clusters: exit 2 ($err)"
+err=$("$dd" schema 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: schema takes one CLUSTER"* ]] && grep -q "usage: dbdeck schema" <<<"$err"; check $? "schema without CLUSTER: exit 2 and the usage"
+err=$("$dd" failover 2>&1); [ $? = 2 ] && [[ $err == "usage: dbdeck failover"* ]]; check $? "failover without CLUSTER: exit 2 and the usage"
+err=$("$dd" patroni pg 2>&1); [ $? = 2 ] && [[ $err == "usage: dbdeck patroni"* ]]; check $? "patroni without an action: exit 2 and the usage"
+err=$("$dd" patroni pg bogus 2>&1); [ $? = 2 ] && grep -q "unknown action 'bogus'" <<<"$err"; check $? "patroni pg bogus: exit 2 and named"
+err=$("$dd" patroni pg restart 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: patroni: restart needs a NODE" ]]; check $? "patroni restart without NODE: exit 2 ($err)"
+err=$("$dd" serve extra 2>&1); [ $? = 2 ] && [[ $err == "dbdeck: serve takes no arguments (see dbdeck serve --help)" ]]; check $? "serve with an argument: exit 2 ($err)"
+err=$("$dd" serve --listen 127.0.0.1:0 2>&1); [ $? = 2 ] && grep -q -- "--listen:" <<<"$err"; check $? "serve --listen with port 0: exit 2 and says why"
+for a in "status pg --json" "schema pg --json" "patroni pg show --json" "switchover pg --to n --dry-run" "failover pg --yes" "serve --listen 127.0.0.1:1"; do
+	err=$("$dd" $a --read-only --no-color -c /nonexistent/dbdeck.ini 2>&1 </dev/null); [ $? = 3 ] && grep -q "/nonexistent/dbdeck.ini" <<<"$err"; check $? "${a%% *} takes the common options after it (-c: exit 3, the file named)"
+done
 echo "1..$n"
 exit $fail

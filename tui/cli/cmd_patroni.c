@@ -48,45 +48,52 @@ usage(FILE *out)
 	             "(read-only, not confirmed, or Patroni refused), 6 incomplete.\n");
 }
 
+enum { O_YES = 0x200, O_JSON };
+
+static int
+patroni_opt(void *ctx, int val, const char *arg)
+{
+	struct popts *o = ctx;
+
+	(void)arg;
+	o->yes |= val == O_YES;
+	o->json |= val == O_JSON;
+	return DD_EXIT_OK;
+}
+
 static int
 parse(int argc, char **argv, struct cli *cli, struct popts *o)
 {
-	enum { O_YES = 0x200, O_JSON };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"yes", no_argument, NULL, O_YES},
 	    {"json", no_argument, NULL, O_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt, n;
+	static const struct cli_syntax syn = {.name = "patroni",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = patroni_opt,
+	    .min_args = 0,
+	    .max_args = -1};
+	char **pos;
+	int n, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case O_YES: o->yes = true; break;
-		case O_JSON: o->json = true; break;
-		case 'h': usage(stdout); return DD_EXIT_OK;
-		default: usage(stderr); return DD_EXIT_USAGE;
-		}
-	}
-	n = argc - optind;
-	if (n < 2 || n > 3) {
+	if ((rc = cli_parse(cli, argc, argv, &syn, o, &pos, &n)) != CLI_GO_ON)
+		return rc;
+	if (n < 2 || n > 3) { /* the usage, not cli_parse's message */
 		usage(stderr);
 		return DD_EXIT_USAGE;
 	}
-	o->cluster = argv[optind];
-	o->op = strcmp(argv[optind + 1], "show") == 0 ? -1 : dd_patroni_op_parse(argv[optind + 1]);
-	if (o->op < 0 && strcmp(argv[optind + 1], "show") != 0) {
-		cli_error("patroni: unknown action '%s' (show, pause, resume, restart, reinit)",
-		    argv[optind + 1]);
+	o->cluster = pos[0];
+	o->op = strcmp(pos[1], "show") == 0 ? -1 : dd_patroni_op_parse(pos[1]);
+	if (o->op < 0 && strcmp(pos[1], "show") != 0) {
+		cli_error(
+		    "patroni: unknown action '%s' (show, pause, resume, restart, reinit)", pos[1]);
 		return DD_EXIT_USAGE;
 	}
-	o->node = n == 3 ? argv[optind + 2] : NULL;
+	o->node = n == 3 ? pos[2] : NULL;
 	if ((o->op == DD_PATRONI_RESTART || o->op == DD_PATRONI_REINIT) != (o->node != NULL)) {
-		cli_error(
-		    "patroni: %s %s", argv[optind + 1], o->node ? "takes no NODE" : "needs a NODE");
+		cli_error("patroni: %s %s", pos[1], o->node ? "takes no NODE" : "needs a NODE");
 		return DD_EXIT_USAGE;
 	}
 	return -1;

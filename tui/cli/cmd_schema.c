@@ -294,41 +294,47 @@ schema_run(
 	return rc;
 }
 
+enum { OPT_JSON = 0x200 };
+
+static int
+schema_opt(void *ctx, int val, const char *arg)
+{
+	(void)arg;
+	*(bool *)ctx |= val == OPT_JSON;
+	return DD_EXIT_OK;
+}
+
 int
 cmd_schema(struct cli *cli, int argc, char **argv)
 {
-	enum { OPT_JSON = 0x200 };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const struct cli_syntax syn = {.name = "schema",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = schema_opt,
+	    .min_args = 0,
+	    .max_args = -1};
 	struct dd_config *cfg = NULL;
 	struct dd_vault *vault = NULL;
 	const struct dd_cluster_config *cc;
 	bool json = false;
-	int opt, rc;
+	char **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_JSON) {
-			json = true;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (argc - optind != 1) {
+	if ((rc = cli_parse(cli, argc, argv, &syn, &json, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	if (npos != 1) { /* its own message, then the usage */
 		cli_error("schema takes one CLUSTER");
 		usage(stderr);
 		return DD_EXIT_USAGE;
 	}
 	if ((rc = cli_config_load(cli, &cfg)) != DD_EXIT_OK)
 		return rc;
-	if ((cc = dd_config_find_cluster(cfg, argv[optind])) == NULL) {
-		cli_error("no cluster named '%s' in %s", argv[optind], dd_config_path(cfg));
+	if ((cc = dd_config_find_cluster(cfg, pos[0])) == NULL) {
+		cli_error("no cluster named '%s' in %s", pos[0], dd_config_path(cfg));
 		dd_config_free(cfg);
 		return DD_EXIT_USAGE;
 	}

@@ -421,36 +421,39 @@ run(struct serve_run *r, const char *listen, int sigfd)
 	return rc;
 }
 
+enum { OPT_LISTEN = 0x200 };
+
+static int
+serve_opt(void *ctx, int val, const char *arg)
+{
+	if (val == OPT_LISTEN)
+		*(const char **)ctx = arg;
+	return DD_EXIT_OK;
+}
+
 /* Parses the options; returns -1 to go on, else the exit code. */
 static int
 parse(struct cli *cli, int argc, char **argv, const char **listen)
 {
-	enum { OPT_LISTEN = 0x200 };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, OPT_LISTEN},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const struct cli_syntax syn = {.name = "serve",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = serve_opt,
+	    .min_args = 0,
+	    .max_args = 0,
+	    .args = "no arguments"};
 	struct sockaddr_storage a;
 	socklen_t alen;
-	char err[200];
-	int opt;
+	char err[200], **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_LISTEN) {
-			*listen = optarg;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		cli_error("serve takes no arguments (see dbdeck serve --help)");
-		return DD_EXIT_USAGE;
-	}
+	if ((rc = cli_parse(cli, argc, argv, &syn, listen, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	/* checked after the argument count, as before the conversion */
 	if (*listen && dd_config_parse_listen(*listen, &a, &alen, err, sizeof(err)) != 0) {
 		cli_error("--listen: %s", err);
 		return DD_EXIT_USAGE;

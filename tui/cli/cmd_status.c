@@ -195,39 +195,45 @@ status_run(struct cli_core *cc, bool json, bool ascii)
 	return rc;
 }
 
+enum { OPT_JSON = 0x200 };
+
+static int
+status_opt(void *ctx, int val, const char *arg)
+{
+	(void)arg;
+	*(bool *)ctx |= val == OPT_JSON;
+	return DD_EXIT_OK;
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
-	enum { OPT_JSON = 0x200 };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const struct cli_syntax syn = {.name = "status",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = status_opt,
+	    .min_args = 0,
+	    .max_args = -1};
 	struct dd_core_options co;
 	struct dd_config *cfg = NULL;
 	struct cli_core cc;
 	const char *cluster = NULL;
 	bool json = false;
-	int opt, rc;
+	char **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == OPT_JSON) {
-			json = true;
-			continue;
-		}
-		usage(opt == 'h' ? stdout : stderr);
-		return opt == 'h' ? DD_EXIT_OK : DD_EXIT_USAGE;
-	}
-	if (argc - optind > 1) {
+	if ((rc = cli_parse(cli, argc, argv, &syn, &json, &pos, &npos)) != CLI_GO_ON)
+		return rc;
+	if (npos > 1) { /* its own message, without the (see --help) of cli_parse */
 		cli_error("status takes at most one CLUSTER");
 		return DD_EXIT_USAGE;
 	}
-	if (optind < argc)
-		cluster = argv[optind];
+	if (npos == 1)
+		cluster = pos[0];
 	if ((rc = cli_config_load(cli, &cfg)) != DD_EXIT_OK)
 		return rc;
 	if (cluster && dd_config_find_cluster(cfg, cluster) == NULL) {

@@ -65,49 +65,79 @@ usage(FILE *out, enum dd_fo_action a)
 	    "(the new primary runs; the output lists what a person must still do).\n");
 }
 
+static void
+usage_switchover(FILE *out)
+{
+	usage(out, DD_FO_SWITCHOVER);
+}
+
+static void
+usage_failover(FILE *out)
+{
+	usage(out, DD_FO_FAILOVER);
+}
+
+enum { O_DRY = 0x200, O_YES, O_JSON, O_FORCE, O_NOFENCE, O_TO };
+
+/* Stores one of the command's own options into the struct opts at ctx. */
+static int
+fo_opt(void *ctx, int val, const char *arg)
+{
+	struct opts *o = ctx;
+
+	switch (val) {
+	case O_TO: o->to = arg; break;
+	case O_DRY: o->dry_run = true; break;
+	case O_YES: o->yes = true; break;
+	case O_JSON: o->json = true; break;
+	case O_FORCE: o->force = true; break;
+	case O_NOFENCE:
+		if (o->action == DD_FO_FAILOVER) {
+			o->no_fence = true;
+			break;
+		}
+		cli_error("switchover has no --no-fence: it fences the old primary over SQL");
+		return DD_EXIT_USAGE;
+	}
+	return DD_EXIT_OK;
+}
+
 static int
 parse(int argc, char **argv, struct cli *cli, struct opts *o)
 {
-	enum { O_DRY = 0x200, O_YES, O_JSON, O_FORCE, O_NOFENCE, O_TO };
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONGOPTS,
+	static const struct option opts[] = {
 	    {"to", required_argument, NULL, O_TO},
 	    {"dry-run", no_argument, NULL, O_DRY},
 	    {"yes", no_argument, NULL, O_YES},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"force", no_argument, NULL, O_FORCE},
 	    {"no-fence", no_argument, NULL, O_NOFENCE},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt;
+	static const struct cli_syntax syn_switchover = {.name = "switchover",
+	    .usage = usage_switchover,
+	    .opts = opts,
+	    .opt = fo_opt,
+	    .min_args = 0,
+	    .max_args = -1};
+	static const struct cli_syntax syn_failover = {.name = "failover",
+	    .usage = usage_failover,
+	    .opts = opts,
+	    .opt = fo_opt,
+	    .min_args = 0,
+	    .max_args = -1};
+	char **pos;
+	int npos, rc;
 
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "h", longopts, NULL)) != -1) {
-		if (cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case O_TO: o->to = optarg; break;
-		case O_DRY: o->dry_run = true; break;
-		case O_YES: o->yes = true; break;
-		case O_JSON: o->json = true; break;
-		case O_FORCE: o->force = true; break;
-		case O_NOFENCE:
-			if (o->action == DD_FO_FAILOVER) {
-				o->no_fence = true;
-				break;
-			}
-			cli_error(
-			    "switchover has no --no-fence: it fences the old primary over SQL");
-			return DD_EXIT_USAGE;
-		case 'h': usage(stdout, o->action); return DD_EXIT_OK;
-		default: usage(stderr, o->action); return DD_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
+	rc = cli_parse(cli, argc, argv,
+	    o->action == DD_FO_SWITCHOVER ? &syn_switchover : &syn_failover, o, &pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
+	if (npos != 1) { /* the usage, not cli_parse's message */
 		usage(stderr, o->action);
 		return DD_EXIT_USAGE;
 	}
-	o->cluster = argv[optind];
+	o->cluster = pos[0];
 	if (o->action == DD_FO_SWITCHOVER && o->to == NULL) {
 		cli_error("switchover: --to NODE is required");
 		return DD_EXIT_USAGE;
