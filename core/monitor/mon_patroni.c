@@ -4,7 +4,7 @@
  * GET /cluster once per round, while the workers probe the nodes (never on
  * the UI thread, with a deadline of at most 2 s); the builder copies the
  * last view into the snapshot: the cluster's leader, paused, timeline and
- * any error, and each configured node's role, state, lag and pending
+ * any error, a scheduled switchover, and each configured node's role, state, lag and pending
  * restart as Patroni sees them. For a PostgreSQL cluster that does not say
  * what manages it (manager = auto) it looks once, in the first round, for a
  * Patroni agent on port 8008 beside its nodes (patroni_undeclared: the
@@ -114,6 +114,10 @@ mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_clus
 		sc->patroni_paused = sc->patroni_ok && mc->pt_view->paused;
 		sc->patroni_timeline = sc->patroni_ok ? mc->pt_view->timeline : -1;
 		sc->patroni_undeclared = snap_str(b, mc->pt_undeclared);
+		bool sch = sc->patroni_ok && mc->pt_view->scheduled;
+		sc->patroni_scheduled_at = snap_str(b, sch ? mc->pt_view->scheduled_at : "");
+		sc->patroni_scheduled_from = snap_str(b, sch ? mc->pt_view->scheduled_from : "");
+		sc->patroni_scheduled_to = snap_str(b, sch ? mc->pt_view->scheduled_to : "");
 		if (sc->patroni)
 			fill_nodes(mc, b, nodes);
 		else

@@ -126,9 +126,10 @@ enum dd_patroni_op {
 	DD_PATRONI_RESUME,  /* maintenance mode off */
 	DD_PATRONI_RESTART, /* POST /restart on the member's agent */
 	DD_PATRONI_REINIT,  /* POST /reinitialize on the member's agent (a replica) */
+	DD_PATRONI_CANCEL_SWITCHOVER, /* DELETE /switchover: drop a scheduled switchover */
 };
 
-/* "pause", "resume", "restart", "reinit". Static. */
+/* "pause", "resume", "restart", "reinit", "cancel-switchover". Static. */
 const char *dd_patroni_op_name(enum dd_patroni_op op);
 /* The op named s; -1 when none. */
 int dd_patroni_op_parse(const char *s);

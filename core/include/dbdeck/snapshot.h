@@ -178,6 +178,8 @@ struct dd_snap_cluster {
 	const char *patroni_leader; /* "" none */
 	bool patroni_paused;        /* maintenance mode */
 	int64_t patroni_timeline;   /* the leader's; -1 unknown */
+	/* a switchover Patroni will run (switchover --at): its time, from, to; "" none */
+	const char *patroni_scheduled_at, *patroni_scheduled_from, *patroni_scheduled_to;
 	/* manager = auto: a Patroni agent answers beside a node (its URL); "" none */
 	const char *patroni_undeclared;
 	int n_route_reasons; /* newest last */

@@ -9,6 +9,9 @@
 #   3. maintenance mode: a switchover is refused while paused (exit 5);
 #      resume from the console (tmux); read-only refuses; Patroni's own
 #      refusal is exit 5
+#   3b. a switchover scheduled an hour ahead (--at): refused when past (2) or
+#      not manager = patroni (5); shown by patroni show and status --json;
+#      cancel-switchover drops it (a second one is Patroni's refusal, 5)
 #   4. a node promoted by hand behind Patroni's back: critical alert
 #   5. failover after kill -9 of the leader's postgres and agent: dbdeck asks
 #      Patroni (never promotes itself), reports the new leader; the old one
@@ -180,6 +183,55 @@ rc=$?
 ok $? "Patroni's refusal (reinit of the leader) is a dbdeck refusal with its reason" "$rc $(cat "$O/reinit.txt")"
 [[ $(grep -c '"action":"patroni-' "$D/audit.log") == 6 ]]
 ok $? "audit: start and end records of pause, resume (console) and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
+
+# 3b. a switchover scheduled an hour ahead (Patroni's scheduled_at): seen, then cancelled
+at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+dd switchover pt --to pg2 --at 2020-01-01T00:00:00Z --yes >"$O/at-past.txt" 2>&1
+rc=$?
+[[ $rc == 2 ]] && grep -q "in the past" "$O/at-past.txt"
+ok $? "switchover --at a past time: usage error (exit 2)" "$rc $(cat "$O/at-past.txt")"
+"$DBDECK" -c "$D/none.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --at "$at" --dry-run >"$O/at-none.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "FAIL.*scheduled.*runs now only" "$O/at-none.txt"
+ok $? "switchover --at on a cluster not managed by Patroni: refused (exit 5)" "$rc $(cat "$O/at-none.txt")"
+dd switchover pt --to pg2 --at "$at" --yes >"$O/at.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q '"scheduled_at": "'"$at"'"' "$O/at.txt" &&
+	grep -q "^Outcome: done.*scheduled: Patroni switches pt over to pg2 at $at" "$O/at.txt" && [[ $(leader) == pg1 ]]
+ok $? "switchover --at an hour ahead: done (scheduled), pg1 still leads" "$rc $(leader) $(cat "$O/at.txt")"
+dd patroni pt show >"$O/at-show.txt" 2>&1
+grep -q "scheduled switchover at ${at:0:16}.* from pg1 to pg2" "$O/at-show.txt"
+ok $? "patroni show: the scheduled switchover" "$(cat "$O/at-show.txt")"
+# status --json: scheduled_switchover (null or its at/from/to); ARG: want one (1) or none (0)
+sched_json() {
+	dd status --json >"$O/at-status.json" 2>&1
+	python3 - "$O/at-status.json" "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["clusters"][0]["patroni"]["scheduled_switchover"]
+if sys.argv[2] == "1":
+    assert s and s["to"] == "pg2" and s["from"] == "pg1" and s["at"], s
+else:
+    assert s is None, s
+PY
+}
+sched_json 1
+ok $? "status --json: patroni.scheduled_switchover (at, from pg1, to pg2)" "$(head -c 1500 "$O/at-status.json")"
+dd patroni pt cancel-switchover --yes >"$O/cancel.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "DELETE .*/switchover" "$O/cancel.txt" && grep -q "Patroni shows none" "$O/cancel.txt"
+ok $? "patroni cancel-switchover: exit 0, Patroni shows none" "$rc $(cat "$O/cancel.txt")"
+dd patroni pt show >"$O/at-show2.txt" 2>&1
+! grep -q "scheduled" "$O/at-show2.txt" && sched_json 0
+ok $? "cancelled: gone from show and status --json" "$(cat "$O/at-show2.txt") $(head -c 600 "$O/at-status.json")"
+dd patroni pt cancel-switchover --yes >"$O/cancel2.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 404)" "$O/cancel2.txt"
+ok $? "cancel-switchover with none scheduled: Patroni's refusal, exit 5" "$rc $(cat "$O/cancel2.txt")"
+[[ $(grep -c '"action":"patroni-cancel-switchover"' "$D/audit.log") == 4 &&
+	$(grep -c '"action":"switchover".*"scheduled_at"' "$D/audit.log") -ge 1 ]]
+ok $? "audit: the scheduled switchover's records, a start and an end per cancel-switchover" "$(tail -4 "$D/audit.log")"
+[[ $(leader) == pg1 ]]
+ok $? "nothing switched over: pg1 leads" "$(leader)"
 
 # 4. a node promoted by hand behind Patroni's back (Patroni paused, so that it does not undo it)
 dd patroni pt pause --yes >/dev/null 2>&1
