@@ -99,10 +99,11 @@ json_patroni(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 		if (!n->patroni_role[0])
 			continue;
 		json_array_append_new(members,
-		    json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", dd_serve_jstr(n->name), "role",
-		        dd_serve_jstr(n->patroni_role), "state", dd_serve_jstr(n->patroni_state),
-		        "lag_bytes", jint_or_null(n->patroni_lag), "pending_restart",
-		        n->patroni_pending_restart));
+		    json_pack("{s:o, s:o, s:o, s:o, s:b, s:o}", "name", dd_serve_jstr(n->name),
+		        "role", dd_serve_jstr(n->patroni_role), "state",
+		        dd_serve_jstr(n->patroni_state), "lag_bytes", jint_or_null(n->patroni_lag),
+		        "pending_restart", n->patroni_pending_restart, "dcs_last_seen",
+		        jint_or_null(n->patroni_dcs_last_seen)));
 	}
 	json_object_set_new(o, "members", members);
 	return o;

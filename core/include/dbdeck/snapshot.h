@@ -154,6 +154,9 @@ struct dd_snap_node {
 	const char *patroni_state; /* "running", "streaming", "stopped", ... */
 	int64_t patroni_lag;       /* bytes behind Patroni's leader; -1 unknown */
 	bool patroni_pending_restart;
+	/* when this node's Patroni agent last reached the DCS (GET /patroni's
+	 * dcs_last_seen), seconds since the epoch; -1 unknown */
+	int64_t patroni_dcs_last_seen;
 
 	/* Statements seen running longer than slow_query since the monitor started (each once). */
 	int64_t slow_total;

@@ -2,7 +2,8 @@
 # patroni_test.sh DBDECK WRITER: a cluster managed by Patroni (issue 16), on a
 # harness of its own (tests/harness/patroni.sh: etcd and three PostgreSQL 15
 # nodes under Patroni agents), stopped at exit, also on failure.
-#   1. dbdeck reads Patroni's view (patroni show, status --json's `patroni`)
+#   1. dbdeck reads Patroni's view (patroni show, status --json's `patroni`,
+#      each member's dcs_last_seen from its agent's GET /patroni)
 #   2. switchover through dbdeck to each replica and back: Patroni's leader
 #      changes, the writer's router follows, no acknowledged write is lost;
 #      the longest write gap is printed
@@ -89,6 +90,14 @@ assert c["ok"] and c["leader"] == "pg1" and not c["paused"], c
 assert sorted(m["role"] for m in c["members"]) == ["leader", "replica", "replica"], c
 PY
 ok $? "status --json: a patroni object (leader, paused, members)" "$(head -c 1500 "$O/status.json")"
+python3 - "$O/status.json" <<'PY'
+import json, sys, time
+d = json.load(open(sys.argv[1]))
+ms = d["clusters"][0]["patroni"]["members"]
+assert all(isinstance(m["dcs_last_seen"], int) and abs(time.time() - m["dcs_last_seen"]) < 30 for m in ms), ms
+assert not [a for a in d["alerts"] if a["rule"] == "patroni_dcs_stale"], d["alerts"]
+PY
+ok $? "status --json: each member's dcs_last_seen (GET /patroni) is recent, no patroni_dcs_stale" "$(head -c 1500 "$O/status.json")"
 
 # 1b. the same servers in a file that does not say what manages them
 grep -v '^manager = \|^patroni_url = ' "$D/dbdeck.ini" >"$D/auto.ini"
