@@ -310,8 +310,8 @@ dd_fo_plan_new(const struct dd_fo_request *req, struct dd_fo_plan **out, char *e
 	p->cfg = req->cfg;
 	p->force = req->force;
 	p->no_fence = req->no_fence;
-	dd_strlcpy(p->scheduled_at, req->scheduled_at ? req->scheduled_at : "",
-	    sizeof(p->scheduled_at));
+	dd_strlcpy(
+	    p->scheduled_at, req->scheduled_at ? req->scheduled_at : "", sizeof(p->scheduled_at));
 	p->primary = p->candidate = -1;
 	for (size_t i = 0; i < req->n_routers && i < DD_ARRAY_LEN(p->routers); i++)
 		p->routers[p->n_routers++] = req->routers[i];

@@ -333,8 +333,8 @@ fo_job(struct dd_job *job, void *ctx)
 		else if (failed >= 0 && !dd_job_cancelled(job))
 			dd_job_finish(job, DD_JOB_FAILED, "%s; " FO_NOTHING_PROMOTED, first);
 	} else if (failed == -1 && p->scheduled) {
-		dd_job_finish(job, DD_JOB_DONE, FO_SCHEDULED "%s over to %s at %s",
-		    p->cc->name, fo_name(p, p->candidate), p->scheduled_at);
+		dd_job_finish(job, DD_JOB_DONE, FO_SCHEDULED "%s over to %s at %s", p->cc->name,
+		    fo_name(p, p->candidate), p->scheduled_at);
 	} else if (failed == -1) {
 		finish(p, after, first[0] ? first : NULL);
 	}

@@ -1,10 +1,10 @@
 /*
  * patroni_action.c: maintenance mode (pause, resume), restart and
  * reinitialise of a member, and cancelling a scheduled switchover, asked
- * of Patroni as core/jobs jobs with audit records (patroni.h). The console and the command line start them the
- * same way. Each job has two steps: the request to Patroni, then a wait
- * until Patroni's /cluster shows the result. A refusal by Patroni (HTTP
- * 4xx, or 503 with its reason) ends the job refused; nothing else is tried.
+ * of Patroni as core/jobs jobs with audit records (patroni.h). The console and the command line
+ * start them the same way. Each job has two steps: the request to Patroni, then a wait until
+ * Patroni's /cluster shows the result. A refusal by Patroni (HTTP 4xx, or 503 with its reason) ends
+ * the job refused; nothing else is tried.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -100,7 +100,9 @@ ask(struct act *a, char *err, size_t errlen)
 		method = "PATCH", path = "/config", body = "{\"pause\": false}";
 		break;
 	case DD_PATRONI_RESTART: path = "/restart", body = "{}"; break;
-	case DD_PATRONI_CANCEL_SWITCHOVER: method = "DELETE", path = "/switchover", body = NULL; break;
+	case DD_PATRONI_CANCEL_SWITCHOVER:
+		method = "DELETE", path = "/switchover", body = NULL;
+		break;
 	default: path = "/reinitialize", body = "{\"force\": true}"; break;
 	}
 	if (a->node[0] && member_base(a, base, sizeof(base), err, errlen) != 0)
@@ -134,7 +136,8 @@ shows_done(struct act *a, char *why, size_t len)
 		return v.paused == want;
 	}
 	if (a->op == DD_PATRONI_CANCEL_SWITCHOVER) {
-		snprintf(why, len, "Patroni shows %s", v.scheduled ? "a scheduled switchover" : "none");
+		snprintf(
+		    why, len, "Patroni shows %s", v.scheduled ? "a scheduled switchover" : "none");
 		return !v.scheduled;
 	}
 	m = dd_patroni_member(&v, a->node);

@@ -217,8 +217,8 @@ dd_patroni_get_cluster(struct dd_patroni *p, struct dd_patroni_view *out, char *
 }
 
 int
-dd_patroni_get_agent(struct dd_patroni *p, const char *base, struct dd_patroni_agent *out,
-    char *err, size_t errlen)
+dd_patroni_get_agent(
+    struct dd_patroni *p, const char *base, struct dd_patroni_agent *out, char *err, size_t errlen)
 {
 	char *reply = xmalloc(4096);
 	long status = 0;

@@ -48,7 +48,8 @@ usage(FILE *out, enum dd_fo_action a)
 		    "the other replicas, rejoin the old primary (docs/switchover.md).\n"
 		    "  --at TIME  manager = patroni only: Patroni switches over at TIME, an ISO\n"
 		    "             8601 UTC time (2026-12-06T23:00:00Z); done once Patroni shows\n"
-		    "             it scheduled (cancel: dbdeck patroni CLUSTER cancel-switchover)\n");
+		    "             it scheduled (cancel: dbdeck patroni CLUSTER "
+		    "cancel-switchover)\n");
 	else
 		fprintf(out,
 		    "usage: dbdeck failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]\n"

@@ -125,8 +125,8 @@ int dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, 
  * GET /patroni from one member's agent (base: its api_url, path dropped),
  * within the client's timeout. 0 with *out, or -1 with err.
  */
-int dd_patroni_get_agent(struct dd_patroni *p, const char *base, struct dd_patroni_agent *out,
-    char *err, size_t errlen);
+int dd_patroni_get_agent(
+    struct dd_patroni *p, const char *base, struct dd_patroni_agent *out, char *err, size_t errlen);
 
 /*
  * manager = auto (not said): whether a Patroni agent answers GET /patroni
@@ -143,10 +143,10 @@ struct dd_job;
 struct dd_jobs;
 
 enum dd_patroni_op {
-	DD_PATRONI_PAUSE,   /* maintenance mode on: PATCH /config {"pause": true} */
-	DD_PATRONI_RESUME,  /* maintenance mode off */
-	DD_PATRONI_RESTART, /* POST /restart on the member's agent */
-	DD_PATRONI_REINIT,  /* POST /reinitialize on the member's agent (a replica) */
+	DD_PATRONI_PAUSE,             /* maintenance mode on: PATCH /config {"pause": true} */
+	DD_PATRONI_RESUME,            /* maintenance mode off */
+	DD_PATRONI_RESTART,           /* POST /restart on the member's agent */
+	DD_PATRONI_REINIT,            /* POST /reinitialize on the member's agent (a replica) */
 	DD_PATRONI_CANCEL_SWITCHOVER, /* DELETE /switchover: drop a scheduled switchover */
 };
 
