@@ -9,7 +9,8 @@
 #      the longest write gap is printed
 #   3. maintenance mode: a switchover is refused while paused (exit 5);
 #      resume from the console (tmux); read-only refuses; Patroni's own
-#      refusal is exit 5
+#      refusal is exit 5; the console's node detail (DCS last seen) and S
+#      on pg2 (asked of Patroni), then back to pg1
 #   3b. a switchover scheduled an hour ahead (--at): refused when past (2) or
 #      not manager = patroni (5); shown by patroni show and status --json;
 #      cancel-switchover drops it (a second one is Patroni's refusal, 5)
@@ -172,7 +173,7 @@ ok $? "a switchover while paused: refused (exit 5), nothing changed" "$rc $(cat 
 sock=ddpt-$$
 tmx() { tmux -L "$sock" "$@"; }
 screen_has() { tmx capture-pane -p | grep -qE -- "$1"; }
-tmx -f /dev/null new-session -d -x 120 -y 30 \
+tmx -f /dev/null new-session -d -x 120 -y 50 \
 	"env LANG=C.UTF-8 $DBDECK -c $D/dbdeck.ini --passphrase-file $D/passphrase; sleep 120"
 poll 30 screen_has "patroni leader pg1 PAUSED"
 ok $? "console: the overview shows Patroni's leader and PAUSED" "$(tmx capture-pane -p | head -8)"
@@ -185,7 +186,31 @@ rc=$?
 poll 10 bash -c "! '$DBDECK' -c '$D/dbdeck.ini' patroni pt show | grep -q PAUSED"
 ok $((rc + $?)) "console: :patroni pt resume, confirmed by typing pt: Patroni manages the cluster again" \
 	"$(tmx capture-pane -p | tail -12)"
+# console: pg2's detail shows when its agent last reached the DCS; S on pg2 asks Patroni
+tmx send-keys / && tmx send-keys -l pg2 && tmx send-keys Enter
+poll 5 screen_has "^. pg2 "
+tmx send-keys Enter
+poll 10 screen_has "DCS last seen [0-9]+ s ago"
+ok $? "console: the node detail shows Patroni's DCS last seen" "$(tmx capture-pane -p | tail -20)"
+tmx send-keys Escape
+poll 5 screen_has "^. pg2 "
+tmx send-keys S
+poll 30 screen_has "Switchover of pt: pg1 -> pg2\?"
+rc=$?
+scr=$(tmx capture-pane -p)
+[[ $rc == 0 ]] && grep -q "asked of Patroni" <<<"$scr" && grep -q "Type pt to confirm" <<<"$scr"
+ok $? "console: S on pg2 of a Patroni cluster: the typed dialog, the promotion asked of Patroni" "$scr"
+tmx send-keys -l pt && tmx send-keys Enter
+poll 90 screen_has "Esc: close"
+scr=$(tmx capture-pane -p)
+poll 30 healthy pg2
+rc=$?
+[[ $rc == 0 ]] && grep -q "done in" <<<"$scr" && grep -qE "done .*asked of Patroni" <<<"$scr"
+ok $? "console: confirmed, the panel's steps done; Patroni's leader is pg2" "$(leader) $scr"
+tmx send-keys Escape
 tmx kill-server 2>/dev/null
+dd switchover pt --to pg1 --yes >/dev/null 2>&1
+poll 30 healthy pg1 || bail "Patroni's leader is not pg1 again: $(leader)"
 dd patroni pt reinit pg1 --yes >"$O/reinit.txt" 2>&1
 rc=$?
 [[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 503): I am the leader" "$O/reinit.txt"
