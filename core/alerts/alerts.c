@@ -82,6 +82,7 @@ static const char *const rule_names[DD_RULE__COUNT] = {
     [DD_RULE_BACKUP_STALE] = "backup_stale",
     [DD_RULE_PATRONI_DISAGREES] = "patroni_disagrees",
     [DD_RULE_SCHEMA_CRITICAL] = "schema_critical",
+    [DD_RULE_PATRONI_DCS_STALE] = "patroni_dcs_stale",
 };
 
 const char *
@@ -630,6 +631,27 @@ rule_patroni(
 	    DD_RULE_PATRONI_DISAGREES);
 }
 
+/*
+ * manager = patroni: the node's agent has not reached the DCS (etcd, Consul,
+ * ZooKeeper) for more than DD_PATRONI_DCS_STALE_S: it cannot renew or see
+ * the leader lock, so it demotes itself or cannot take over. Unknown
+ * (agent not read, Patroni without dcs_last_seen) raises nothing.
+ */
+static void
+rule_patroni_dcs(struct eval *ev, const struct dd_snap_node *n, int i)
+{
+	struct rule_state *st = node_rule(ev->a, i, DD_RULE_PATRONI_DCS_STALE);
+	bool known = n->patroni_role && n->patroni_role[0] && n->patroni_dcs_last_seen > 0;
+	int64_t age_s = known ? ev->now_wall_ms / 1000 - n->patroni_dcs_last_seen : -1;
+	char msg[240];
+
+	snprintf(msg, sizeof(msg),
+	    "%s's Patroni agent last reached the DCS %lld s ago (more than %d s)", n->name,
+	    (long long)age_s, DD_PATRONI_DCS_STALE_S);
+	settle(ev, st, age_s > DD_PATRONI_DCS_STALE_S, DD_SEV_WARN, msg, n->cluster, i,
+	    DD_RULE_PATRONI_DCS_STALE);
+}
+
 /* Schema health (schema.h): critical findings of the newest round that finished. */
 static void
 rule_schema(struct eval *ev, const struct dd_snap_cluster *cl, int ci)
@@ -665,6 +687,7 @@ dd_alerts_eval(struct dd_alerts *a, const struct dd_snapshot *snap,
 		rule_lag(&ev, n, i, t);
 		rule_pool_use(&ev, n, i, t);
 		rule_pool_wait(&ev, n, i, t);
+		rule_patroni_dcs(&ev, n, i);
 	}
 	for (i = 0; i < snap->n_clusters; i++) {
 		rule_topology(&ev, &snap->clusters[i], i, &th[i]);

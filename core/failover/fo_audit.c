@@ -26,8 +26,8 @@ fo_audit_promoted(const struct dd_audit_record *r)
 		return false;
 	if (strcmp(r->action, "switchover") != 0 && strcmp(r->action, "failover") != 0)
 		return false;
-	if (strcmp(r->outcome, "done") == 0)
-		return true;
+	if (strcmp(r->outcome, "done") == 0) /* but a switchover Patroni only scheduled */
+		return !(r->detail && strstr(r->detail, FO_SCHEDULED));
 	/* incomplete: after the promotion, or a rollback that could not undo everything */
 	return strcmp(r->outcome, "incomplete") == 0 &&
 	       !(r->detail && strstr(r->detail, FO_NOTHING_PROMOTED));

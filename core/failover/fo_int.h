@@ -152,6 +152,8 @@ struct dd_fo_plan {
 	bool held; /* routers hold writes */
 	char manual[DD_JOB_TEXT_MAX];
 	struct fo_patroni *pt; /* manager = patroni: the REST client and its view */
+	char scheduled_at[32]; /* the request's --at, "" now */
+	bool scheduled;        /* Patroni shows the switchover scheduled: the run ends there */
 };
 
 /* ---- fo_plan.c ---- */
@@ -217,6 +219,8 @@ void fo_conninfo_target(const char *in, char *host, size_t hlen, int *port);
  * rollback, clean or not); fo_audit_promoted looks for them.
  */
 #define FO_NOTHING_PROMOTED "nothing was promoted"
+/* Words of the outcome text of a switchover only scheduled (--at): no promotion yet. */
+#define FO_SCHEDULED "scheduled: Patroni switches "
 struct dd_audit_record;
 /* True when r is the end record of an action that promoted its target. */
 bool fo_audit_promoted(const struct dd_audit_record *r);
@@ -226,6 +230,8 @@ int fo_patroni_open(struct dd_fo_plan *p, const struct dd_fo_request *req, char 
 void fo_patroni_close(struct dd_fo_plan *p);
 /* manager = auto: refuses when a Patroni agent answers beside a node. */
 void fo_patroni_detect_check(struct dd_fo_plan *p);
+/* A request with --at: refused unless a switchover of a manager = patroni cluster. */
+void fo_patroni_check_scheduled(struct dd_fo_plan *p);
 
 /* ---- fo_run.c ---- */
 void fo_log(struct dd_fo_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

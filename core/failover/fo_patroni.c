@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dbdeck/patroni.h"
 #include "failover/fo_int.h"
@@ -156,7 +157,11 @@ pt_checks(struct dd_fo_plan *p)
 static void
 request_body(const struct dd_fo_plan *p, char *buf, size_t len)
 {
-	if (p->action == DD_FO_SWITCHOVER)
+	if (p->action == DD_FO_SWITCHOVER && p->scheduled_at[0])
+		snprintf(buf, len,
+		    "{\"leader\": \"%s\", \"candidate\": \"%s\", \"scheduled_at\": \"%s\"}",
+		    fo_name(p, p->primary), fo_name(p, p->candidate), p->scheduled_at);
+	else if (p->action == DD_FO_SWITCHOVER)
 		snprintf(buf, len, "{\"leader\": \"%s\", \"candidate\": \"%s\"}",
 		    fo_name(p, p->primary), fo_name(p, p->candidate));
 	else
@@ -196,6 +201,30 @@ pt_wait_leader(struct dd_fo_plan *p, char *err, size_t len)
 	return -1;
 }
 
+/* --at: waits until /cluster shows the switchover scheduled (p->scheduled). */
+static int
+pt_wait_scheduled(struct dd_fo_plan *p, char *err, size_t len)
+{
+	int64_t deadline = fo_deadline(p);
+	char why[200] = "not yet";
+
+	do {
+		struct dd_patroni_view view;
+		if (dd_patroni_get_cluster(p->pt->api, &view, why, sizeof(why)) != 0)
+			continue;
+		if (view.scheduled) {
+			fo_log(p, "Patroni shows a switchover scheduled at %s from %s to %s",
+			    view.scheduled_at, view.scheduled_from[0] ? view.scheduled_from : "-",
+			    view.scheduled_to[0] ? view.scheduled_to : "-");
+			p->scheduled = true;
+			return 0;
+		}
+		snprintf(why, sizeof(why), "Patroni shows no scheduled switchover");
+	} while (!fo_nap(p, 200) && dd_now_mono_ns() < deadline);
+	dd_seterr(err, len, "not scheduled within switchover_timeout (%s)", why);
+	return -1;
+}
+
 /* After the promotion: its timeline, and the nodes the verify step waits for. */
 static int
 pt_after(struct dd_fo_plan *p, char *err, size_t len)
@@ -231,7 +260,7 @@ pt_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 	(void)s;
 	request_body(p, body, sizeof(body));
 	fo_log(p, "POST %s %s", path, body);
-	p->promoted = true; /* an answer lost on the way may hide a promotion */
+	p->promoted = !p->scheduled_at[0]; /* an answer lost on the way may hide a promotion */
 	dd_patroni_set_timeout(p->pt->api, PT_POST_TIMEOUTMS);
 	int rc = dd_patroni_call(
 	    p->pt->api, NULL, "POST", path, body, &status, reply, sizeof(reply), err, len);
@@ -249,6 +278,12 @@ pt_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 		dd_seterr(err, len, "Patroni: %s (HTTP 503)", reply);
 		return -1;
 	}
+	if (p->scheduled_at[0] && status >= 400) {
+		dd_seterr(err, len, "Patroni refused (HTTP %ld): %s", status, reply);
+		return FO_STEP_REFUSED;
+	}
+	if (p->scheduled_at[0])
+		return pt_wait_scheduled(p, err, len);
 	if (status != 200)
 		fo_log(p, "HTTP %ld: following the cluster to see what Patroni did", status);
 	if (pt_wait_leader(p, err, len) != 0)
@@ -317,4 +352,49 @@ fo_patroni_detect_check(struct dd_fo_plan *p)
 		    "a Patroni agent answers at %s: set manager = patroni (dbdeck then asks "
 		    "Patroni) or manager = none in [cluster %s]",
 		    where, p->cc->name);
+}
+
+void
+fo_patroni_check_scheduled(struct dd_fo_plan *p)
+{
+	if (p->cc->manager != DD_MANAGER_PATRONI || p->action != DD_FO_SWITCHOVER)
+		fo_check(p, "scheduled", DD_FO_CHECK_FAIL, false,
+		    "--at needs a switchover of a cluster with manager = patroni (Patroni runs it "
+		    "then); dbdeck's own switchover runs now only");
+	else
+		fo_check(p, "scheduled", DD_FO_CHECK_OK, false,
+		    "Patroni switches over at %s; dbdeck only asks it to", p->scheduled_at);
+}
+
+/* ---- --at TIME ---- */
+
+int
+dd_fo_parse_at(const char *s, int64_t now_s, int64_t *out, char *err, size_t errlen)
+{
+	struct tm tm = {0}, back;
+	int n = 0;
+
+	if (strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n != 20) {
+		dd_seterr(err, errlen,
+		    "'%.40s' is not an ISO 8601 UTC time like 2026-12-06T23:00:00Z", s);
+		return -1;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	back = tm;
+	time_t t = timegm(&back);
+	if (t == (time_t)-1 || back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec) {
+		dd_seterr(err, errlen, "'%.40s' is not a real time", s);
+		return -1;
+	}
+	if ((int64_t)t <= now_s) {
+		dd_seterr(err, errlen, "%.40s is in the past: a switchover is scheduled ahead", s);
+		return -1;
+	}
+	*out = (int64_t)t;
+	return 0;
 }

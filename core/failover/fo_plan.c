@@ -310,6 +310,8 @@ dd_fo_plan_new(const struct dd_fo_request *req, struct dd_fo_plan **out, char *e
 	p->cfg = req->cfg;
 	p->force = req->force;
 	p->no_fence = req->no_fence;
+	dd_strlcpy(
+	    p->scheduled_at, req->scheduled_at ? req->scheduled_at : "", sizeof(p->scheduled_at));
 	p->primary = p->candidate = -1;
 	for (size_t i = 0; i < req->n_routers && i < DD_ARRAY_LEN(p->routers); i++)
 		p->routers[p->n_routers++] = req->routers[i];
@@ -332,6 +334,8 @@ dd_fo_plan_new(const struct dd_fo_request *req, struct dd_fo_plan **out, char *e
 		p->candidate = fo_most_advanced(p);
 	fo_checks_common(p);
 	p->eng->checks(p);
+	if (p->scheduled_at[0])
+		fo_patroni_check_scheduled(p);
 	lay_out(p);
 	*out = p;
 	return DD_FO_OK;

@@ -274,6 +274,11 @@ run_steps(struct dd_fo_plan *p, bool *after, char *first, size_t flen)
 			add_manual(p, s, NULL);
 			continue;
 		}
+		if (p->scheduled || (s->kind == FO_HOLD && p->scheduled_at[0])) {
+			dd_job_step(p->job, i, DD_STEP_SKIPPED, "scheduled: Patroni runs it at %s",
+			    p->scheduled_at);
+			continue;
+		}
 		if (s->kind == FO_HOLD && p->n_routers == 0) {
 			dd_job_step(p->job, i, DD_STEP_SKIPPED,
 			    "no router in this process (others follow by probing)");
@@ -327,6 +332,9 @@ fo_job(struct dd_job *job, void *ctx)
 			    first[0] ? first : "cancelled", p->manual);
 		else if (failed >= 0 && !dd_job_cancelled(job))
 			dd_job_finish(job, DD_JOB_FAILED, "%s; " FO_NOTHING_PROMOTED, first);
+	} else if (failed == -1 && p->scheduled) {
+		dd_job_finish(job, DD_JOB_DONE, FO_SCHEDULED "%s over to %s at %s", p->cc->name,
+		    fo_name(p, p->candidate), p->scheduled_at);
 	} else if (failed == -1) {
 		finish(p, after, first[0] ? first : NULL);
 	}
@@ -351,9 +359,10 @@ dd_fo_submit(struct dd_fo_plan *p, struct dd_jobs *jobs, struct dd_audit *audit,
 	for (size_t i = 0; i < p->n_steps; i++)
 		titles[i] = p->steps[i].title;
 	snprintf(args, sizeof(args),
-	    "{\"old_primary\":\"%s\",\"to\":\"%s\",\"force\":%s,\"no_fence\":%s}",
+	    "{\"old_primary\":\"%s\",\"to\":\"%s\",\"force\":%s,\"no_fence\":%s%s%s%s}",
 	    dd_fo_plan_old_primary(p), dd_fo_plan_candidate(p), p->force ? "true" : "false",
-	    p->no_fence ? "true" : "false");
+	    p->no_fence ? "true" : "false", p->scheduled_at[0] ? ",\"scheduled_at\":\"" : "",
+	    p->scheduled_at, p->scheduled_at[0] ? "\"" : "");
 	struct dd_job_spec spec = {
 	    .kind = dd_fo_action_name(p->action),
 	    .cluster = p->cc->name,

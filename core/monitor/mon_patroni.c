@@ -4,8 +4,11 @@
  * GET /cluster once per round, while the workers probe the nodes (never on
  * the UI thread, with a deadline of at most 2 s); the builder copies the
  * last view into the snapshot: the cluster's leader, paused, timeline and
- * any error, and each configured node's role, state, lag and pending
- * restart as Patroni sees them. For a PostgreSQL cluster that does not say
+ * any error, a scheduled switchover, and each configured node's role, state, lag and pending
+ * restart as Patroni sees them. Then it asks each configured node's own
+ * agent GET /patroni, one request per node per round with a deadline of
+ * 1 s, for when that agent last reached the DCS (dcs_last_seen) and its
+ * own pending_restart. For a PostgreSQL cluster that does not say
  * what manages it (manager = auto) it looks once, in the first round, for a
  * Patroni agent on port 8008 beside its nodes (patroni_undeclared: the
  * console and `status` warn). The monitor reads without credentials:
@@ -20,6 +23,7 @@
 #include "util/util.h"
 
 #define PT_READ_MS   2000
+#define PT_AGENT_MS  1000 /* GET /patroni of one member's agent */
 #define PT_DETECT_MS 1000
 
 void
@@ -61,6 +65,28 @@ look_for_patroni(struct dd_monitor *m, struct mcluster *mc)
 	pthread_mutex_unlock(&m->build_mu);
 }
 
+/* Each configured member's own agent: dcs_last_seen and pending_restart into v. */
+static void
+read_agents(struct mcluster *mc, struct dd_patroni_view *v)
+{
+	struct dd_patroni_agent ag;
+	char err[200];
+
+	dd_patroni_set_timeout(mc->pt, PT_AGENT_MS);
+	for (size_t k = 0; k < v->n_members; k++) {
+		struct dd_patroni_member *pm = &v->members[k];
+		bool ours = false;
+		for (int j = 0; j < mc->n_nodes && !ours; j++)
+			ours = strcmp(mc->cc->nodes[j]->name, pm->name) == 0;
+		if (!ours || !pm->api_url[0] ||
+		    dd_patroni_get_agent(mc->pt, pm->api_url, &ag, err, sizeof(err)) != 0)
+			continue;
+		pm->dcs_last_seen = ag.dcs_last_seen;
+		pm->pending_restart = pm->pending_restart || ag.pending_restart;
+	}
+	dd_patroni_set_timeout(mc->pt, PT_READ_MS);
+}
+
 void
 mon_patroni_refresh(struct dd_monitor *m)
 {
@@ -76,6 +102,8 @@ mon_patroni_refresh(struct dd_monitor *m)
 		if (v == NULL)
 			v = xmalloc(sizeof(*v));
 		bool ok = dd_patroni_get_cluster(mc->pt, v, err, sizeof(err)) == 0;
+		if (ok)
+			read_agents(mc, v);
 		pthread_mutex_lock(&m->build_mu);
 		mc->pt_ok = ok;
 		if (ok)
@@ -97,6 +125,7 @@ fill_nodes(const struct mcluster *mc, struct snap_build *b, struct dd_snap_node 
 		sn->patroni_state = snap_str(b, pm ? pm->state : "");
 		sn->patroni_lag = pm ? pm->lag : -1;
 		sn->patroni_pending_restart = pm && pm->pending_restart;
+		sn->patroni_dcs_last_seen = pm ? pm->dcs_last_seen : -1;
 	}
 }
 
@@ -114,6 +143,10 @@ mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_clus
 		sc->patroni_paused = sc->patroni_ok && mc->pt_view->paused;
 		sc->patroni_timeline = sc->patroni_ok ? mc->pt_view->timeline : -1;
 		sc->patroni_undeclared = snap_str(b, mc->pt_undeclared);
+		bool sch = sc->patroni_ok && mc->pt_view->scheduled;
+		sc->patroni_scheduled_at = snap_str(b, sch ? mc->pt_view->scheduled_at : "");
+		sc->patroni_scheduled_from = snap_str(b, sch ? mc->pt_view->scheduled_from : "");
+		sc->patroni_scheduled_to = snap_str(b, sch ? mc->pt_view->scheduled_to : "");
 		if (sc->patroni)
 			fill_nodes(mc, b, nodes);
 		else
@@ -121,6 +154,7 @@ mon_patroni_fill(struct dd_monitor *m, struct snap_build *b, struct dd_snap_clus
 				nodes[mc->first_node + j].patroni_role = "";
 				nodes[mc->first_node + j].patroni_state = "";
 				nodes[mc->first_node + j].patroni_lag = -1;
+				nodes[mc->first_node + j].patroni_dcs_last_seen = -1;
 			}
 	}
 }

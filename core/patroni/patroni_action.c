@@ -1,10 +1,10 @@
 /*
  * patroni_action.c: maintenance mode (pause, resume), restart and
- * reinitialise of a member, asked of Patroni as core/jobs jobs with audit
- * records (patroni.h). The console and the command line start them the
- * same way. Each job has two steps: the request to Patroni, then a wait
- * until Patroni's /cluster shows the result. A refusal by Patroni (HTTP
- * 4xx, or 503 with its reason) ends the job refused; nothing else is tried.
+ * reinitialise of a member, and cancelling a scheduled switchover, asked
+ * of Patroni as core/jobs jobs with audit records (patroni.h). The console and the command line
+ * start them the same way. Each job has two steps: the request to Patroni, then a wait until
+ * Patroni's /cluster shows the result. A refusal by Patroni (HTTP 4xx, or 503 with its reason) ends
+ * the job refused; nothing else is tried.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #define ACT_TIMEOUT_MS 3000
 #define ACT_POST_MS    60000 /* POST /restart answers once PostgreSQL runs again */
 
-static const char *const op_names[] = {"pause", "resume", "restart", "reinit"};
+static const char *const op_names[] = {"pause", "resume", "restart", "reinit", "cancel-switchover"};
 
 const char *
 dd_patroni_op_name(enum dd_patroni_op op)
@@ -100,11 +100,14 @@ ask(struct act *a, char *err, size_t errlen)
 		method = "PATCH", path = "/config", body = "{\"pause\": false}";
 		break;
 	case DD_PATRONI_RESTART: path = "/restart", body = "{}"; break;
+	case DD_PATRONI_CANCEL_SWITCHOVER:
+		method = "DELETE", path = "/switchover", body = NULL;
+		break;
 	default: path = "/reinitialize", body = "{\"force\": true}"; break;
 	}
 	if (a->node[0] && member_base(a, base, sizeof(base), err, errlen) != 0)
 		return 1;
-	dd_job_log(a->job, "%s %s%s %s", method, base, path, body);
+	dd_job_log(a->job, "%s %s%s %s", method, base, path, body ? body : "");
 	dd_patroni_set_timeout(a->api, ACT_POST_MS);
 	rc = dd_patroni_call(a->api, base[0] ? base : NULL, method, path, body, &status, reply,
 	    sizeof(reply), err, errlen);
@@ -131,6 +134,11 @@ shows_done(struct act *a, char *why, size_t len)
 		bool want = a->op == DD_PATRONI_PAUSE;
 		snprintf(why, len, "Patroni says %s", v.paused ? "paused" : "not paused");
 		return v.paused == want;
+	}
+	if (a->op == DD_PATRONI_CANCEL_SWITCHOVER) {
+		snprintf(
+		    why, len, "Patroni shows %s", v.scheduled ? "a scheduled switchover" : "none");
+		return !v.scheduled;
 	}
 	m = dd_patroni_member(&v, a->node);
 	snprintf(why, len, "Patroni says %s is %s", a->node, m ? m->state : "not a member");
@@ -192,6 +200,11 @@ titles(const struct act *a, char t[2][DD_JOB_TITLE_MAX])
 		    a->op == DD_PATRONI_PAUSE ? "true" : "false");
 		snprintf(t[1], DD_JOB_TITLE_MAX, "Patroni reports the cluster %s",
 		    a->op == DD_PATRONI_PAUSE ? "paused" : "managed again");
+		break;
+	case DD_PATRONI_CANCEL_SWITCHOVER:
+		snprintf(t[0], DD_JOB_TITLE_MAX,
+		    "ask Patroni to drop the scheduled switchover (DELETE /switchover)");
+		snprintf(t[1], DD_JOB_TITLE_MAX, "Patroni shows no scheduled switchover");
 		break;
 	default:
 		snprintf(t[0], DD_JOB_TITLE_MAX, "ask %.40s's agent to %s (POST %s)", a->node,

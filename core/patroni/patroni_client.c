@@ -216,6 +216,27 @@ dd_patroni_get_cluster(struct dd_patroni *p, struct dd_patroni_view *out, char *
 	return -1;
 }
 
+int
+dd_patroni_get_agent(
+    struct dd_patroni *p, const char *base, struct dd_patroni_agent *out, char *err, size_t errlen)
+{
+	char *reply = xmalloc(4096);
+	long status = 0;
+	int rc = -1;
+
+	if (dd_patroni_call(p, base, "GET", "/patroni", NULL, &status, reply, 4096, err, errlen) !=
+	    0)
+		goto out;
+	if (status != 200 && status != 503) { /* 503: a replica that is not running answers too */
+		dd_seterr(err, errlen, "GET /patroni: HTTP %ld", status);
+		goto out;
+	}
+	rc = dd_patroni_parse_agent(reply, strlen(reply), out, err, errlen);
+out:
+	free(reply);
+	return rc;
+}
+
 bool
 dd_patroni_detect(const struct dd_cluster_config *cc, int64_t timeout_ms, char *where, size_t len)
 {

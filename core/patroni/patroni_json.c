@@ -55,6 +55,7 @@ parse_member(json_t *m, size_t i, struct dd_patroni_member *out, char *err, size
 	out->lag = get_int(m, "lag", -1); /* "unknown" is a string: -1 */
 	pr = json_object_get(m, "pending_restart");
 	out->pending_restart = json_is_true(pr);
+	out->dcs_last_seen = -1;
 	return 0;
 }
 
@@ -129,6 +130,27 @@ dd_patroni_parse_cluster(
 		out->timeline = -1;
 	}
 	return rc;
+}
+
+int
+dd_patroni_parse_agent(
+    const char *json, size_t len, struct dd_patroni_agent *out, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+
+	memset(out, 0, sizeof(*out));
+	out->dcs_last_seen = -1;
+	if (!json_is_object(root)) {
+		dd_seterr(err, errlen, "GET /patroni: not a JSON object");
+		json_decref(root);
+		return -1;
+	}
+	copy_str(root, "state", out->state, sizeof(out->state));
+	out->pending_restart = json_is_true(json_object_get(root, "pending_restart"));
+	out->dcs_last_seen = get_int(root, "dcs_last_seen", -1);
+	json_decref(root);
+	return 0;
 }
 
 const struct dd_patroni_member *

@@ -88,15 +88,22 @@ json_patroni(const struct dd_snapshot *s, const struct dd_snap_cluster *c)
 	    o, "leader", c->patroni_leader[0] ? dd_serve_jstr(c->patroni_leader) : json_null());
 	json_object_set_new(o, "paused", json_boolean(c->patroni_paused));
 	json_object_set_new(o, "timeline", jint_or_null(c->patroni_timeline));
+	json_object_set_new(o, "scheduled_switchover",
+	    c->patroni_scheduled_at[0]
+	        ? json_pack("{s:o, s:o, s:o}", "at", dd_serve_jstr(c->patroni_scheduled_at), "from",
+	              dd_serve_jstr(c->patroni_scheduled_from), "to",
+	              dd_serve_jstr(c->patroni_scheduled_to))
+	        : json_null());
 	for (int i = c->first_node; i < c->first_node + c->n_nodes; i++) {
 		const struct dd_snap_node *n = &s->nodes[i];
 		if (!n->patroni_role[0])
 			continue;
 		json_array_append_new(members,
-		    json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", dd_serve_jstr(n->name), "role",
-		        dd_serve_jstr(n->patroni_role), "state", dd_serve_jstr(n->patroni_state),
-		        "lag_bytes", jint_or_null(n->patroni_lag), "pending_restart",
-		        n->patroni_pending_restart));
+		    json_pack("{s:o, s:o, s:o, s:o, s:b, s:o}", "name", dd_serve_jstr(n->name),
+		        "role", dd_serve_jstr(n->patroni_role), "state",
+		        dd_serve_jstr(n->patroni_state), "lag_bytes", jint_or_null(n->patroni_lag),
+		        "pending_restart", n->patroni_pending_restart, "dcs_last_seen",
+		        jint_or_null(n->patroni_dcs_last_seen)));
 	}
 	json_object_set_new(o, "members", members);
 	return o;

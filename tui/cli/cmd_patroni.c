@@ -1,6 +1,6 @@
 /*
  * cmd_patroni.c: `dbdeck patroni CLUSTER show|pause|resume|restart
- * NODE|reinit NODE` (docs/patroni.md). show prints Patroni's view of the
+ * NODE|reinit NODE|cancel-switchover` (docs/patroni.md). show prints Patroni's view of the
  * cluster (GET /cluster). The others are actions asked of Patroni, run as a
  * core job with audit records (patroni.h): refused under --read-only,
  * confirmed by typing the cluster name unless --yes. Exit codes: 0 done,
@@ -36,12 +36,15 @@ usage(FILE *out)
 	fprintf(out, "usage: dbdeck patroni CLUSTER show [--json]\n"
 	             "       dbdeck patroni CLUSTER pause|resume [--yes]\n"
 	             "       dbdeck patroni CLUSTER restart|reinit NODE [--yes]\n"
+	             "       dbdeck patroni CLUSTER cancel-switchover [--yes]\n"
 	             "A cluster with manager = patroni (docs/patroni.md):\n"
-	             "  show     Patroni's view: leader, members, roles, states, lag, paused\n"
+	             "  show     Patroni's view: leader, members, roles, states, lag, paused,\n"
+	             "           a scheduled switchover\n"
 	             "  pause    maintenance mode on: Patroni stops managing the cluster\n"
 	             "  resume   maintenance mode off\n"
 	             "  restart  restart NODE's PostgreSQL through its Patroni agent\n"
 	             "  reinit   reinitialise NODE (a replica) from the leader through its agent\n"
+	             "  cancel-switchover  drop the switchover scheduled with switchover --at\n"
 	             "  --yes    do not ask for the cluster name\n"
 	             "  --json   show: print the view as JSON\n"
 	             "Exit codes: 0 done, 1 failed, 2 usage, 3 config, 4 vault, 5 refused\n"
@@ -87,8 +90,9 @@ parse(int argc, char **argv, struct cli *cli, struct popts *o)
 	o->cluster = pos[0];
 	o->op = strcmp(pos[1], "show") == 0 ? -1 : dd_patroni_op_parse(pos[1]);
 	if (o->op < 0 && strcmp(pos[1], "show") != 0) {
-		cli_error(
-		    "patroni: unknown action '%s' (show, pause, resume, restart, reinit)", pos[1]);
+		cli_error("patroni: unknown action '%s' (show, pause, resume, restart, reinit, "
+		          "cancel-switchover)",
+		    pos[1]);
 		return DD_EXIT_USAGE;
 	}
 	o->node = n == 3 ? pos[2] : NULL;
@@ -118,6 +122,12 @@ print_view(const char *cluster, json_t *v)
 	    json_is_true(json_object_get(v, "paused")) ? ", PAUSED (maintenance mode)" : "",
 	    json_is_object(json_object_get(v, "scheduled_switchover")) ? ", switchover scheduled"
 	                                                               : "");
+	json_t *sch = json_object_get(v, "scheduled_switchover");
+	if (json_is_object(sch))
+		printf("  scheduled switchover at %s from %s to %s\n",
+		    json_string_value(json_object_get(sch, "at")),
+		    json_string_value(json_object_get(sch, "from")),
+		    json_string_value(json_object_get(sch, "to")));
 	json_array_foreach(json_object_get(v, "members"), i, m)
 	{
 		json_t *lag = json_object_get(m, "lag");

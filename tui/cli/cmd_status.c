@@ -123,6 +123,11 @@ print_text(const struct dd_snapshot *s, bool ascii)
 			    cl->patroni_paused ? ", PAUSED (maintenance mode)" : "");
 		else if (cl->patroni)
 			printf("  patroni: %s\n", clean(cl->patroni_error, ascii, c, 78));
+		if (cl->patroni && cl->patroni_scheduled_at && cl->patroni_scheduled_at[0]) {
+			printf("  patroni: switchover scheduled at %s",
+			    clean(cl->patroni_scheduled_at, ascii, c, 48));
+			printf(" to %s\n", clean(cl->patroni_scheduled_to, ascii, c, 64));
+		}
 		if (cl->patroni_undeclared && cl->patroni_undeclared[0])
 			printf("  warning: a Patroni agent answers at %s: say manager = patroni or "
 			       "none (docs/patroni.md)\n",

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,7 +32,7 @@
 
 struct opts {
 	enum dd_fo_action action;
-	const char *cluster, *to;
+	const char *cluster, *to, *at;
 	bool dry_run, yes, json, force, no_fence;
 };
 
@@ -40,11 +41,15 @@ usage(FILE *out, enum dd_fo_action a)
 {
 	if (a == DD_FO_SWITCHOVER)
 		fprintf(out,
-		    "usage: dbdeck switchover CLUSTER --to NODE [--dry-run] [--yes] [--force] "
-		    "[--json]\n"
+		    "usage: dbdeck switchover CLUSTER --to NODE [--at TIME] [--dry-run] [--yes]\n"
+		    "                         [--force] [--json]\n"
 		    "Makes NODE, a healthy replica, the primary while the old primary is up:\n"
 		    "fence the old primary, wait until NODE has everything, promote it, repoint\n"
-		    "the other replicas, rejoin the old primary (docs/switchover.md).\n");
+		    "the other replicas, rejoin the old primary (docs/switchover.md).\n"
+		    "  --at TIME  manager = patroni only: Patroni switches over at TIME, an ISO\n"
+		    "             8601 UTC time (2026-12-06T23:00:00Z); done once Patroni shows\n"
+		    "             it scheduled (cancel: dbdeck patroni CLUSTER "
+		    "cancel-switchover)\n");
 	else
 		fprintf(out,
 		    "usage: dbdeck failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]\n"
@@ -77,7 +82,7 @@ usage_failover(FILE *out)
 	usage(out, DD_FO_FAILOVER);
 }
 
-enum { O_DRY = 0x200, O_YES, O_JSON, O_FORCE, O_NOFENCE, O_TO };
+enum { O_DRY = 0x200, O_YES, O_JSON, O_FORCE, O_NOFENCE, O_TO, O_AT };
 
 /* Stores one of the command's own options into the struct opts at ctx. */
 static int
@@ -87,6 +92,13 @@ fo_opt(void *ctx, int val, const char *arg)
 
 	switch (val) {
 	case O_TO: o->to = arg; break;
+	case O_AT:
+		if (o->action == DD_FO_SWITCHOVER) {
+			o->at = arg;
+			break;
+		}
+		cli_error("failover has no --at: it runs now");
+		return DD_EXIT_USAGE;
 	case O_DRY: o->dry_run = true; break;
 	case O_YES: o->yes = true; break;
 	case O_JSON: o->json = true; break;
@@ -107,6 +119,7 @@ parse(int argc, char **argv, struct cli *cli, struct opts *o)
 {
 	static const struct option opts[] = {
 	    {"to", required_argument, NULL, O_TO},
+	    {"at", required_argument, NULL, O_AT},
 	    {"dry-run", no_argument, NULL, O_DRY},
 	    {"yes", no_argument, NULL, O_YES},
 	    {"json", no_argument, NULL, O_JSON},
@@ -141,6 +154,14 @@ parse(int argc, char **argv, struct cli *cli, struct opts *o)
 	if (o->action == DD_FO_SWITCHOVER && o->to == NULL) {
 		cli_error("switchover: --to NODE is required");
 		return DD_EXIT_USAGE;
+	}
+	if (o->at) {
+		char why[160];
+		int64_t t;
+		if (dd_fo_parse_at(o->at, (int64_t)time(NULL), &t, why, sizeof(why)) != 0) {
+			cli_error("switchover --at: %s", why);
+			return DD_EXIT_USAGE;
+		}
 	}
 	if (o->no_fence && !o->yes && !o->dry_run) {
 		cli_error(
@@ -455,6 +476,7 @@ action(struct cli *cli, const struct opts *o)
 	    .to = o->to,
 	    .force = o->force,
 	    .no_fence = o->no_fence,
+	    .scheduled_at = o->at,
 	    .get_credential = cli_vault_credential,
 	    .cred_ctx = vault};
 	if ((rc = dd_fo_plan_new(&req, &p, err, sizeof(err))) != DD_FO_OK) {

@@ -327,6 +327,12 @@ patroni(struct console *c, struct pager *p, const struct dd_snap_node *n)
 		pager_text(p, DD_STYLE_WARN, "  pending restart");
 	if (cl->patroni_paused)
 		pager_text(p, DD_STYLE_WARN, "  cluster PAUSED");
+	if (n->patroni_dcs_last_seen > 0) {
+		long long age =
+		    (long long)(c->snap->generated_wall_ms / 1000 - n->patroni_dcs_last_seen);
+		pager_printf(p, age > DD_PATRONI_DCS_STALE_S ? DD_STYLE_WARN : DD_STYLE_DIM,
+		    "%sDCS last seen %lld s ago", c->gl->sep, age < 0 ? 0 : age);
+	}
 }
 
 static void

@@ -41,6 +41,10 @@
  *                                                 (schema.h) has a critical finding
  *                                                 (a round that did not finish
  *                                                 changes nothing)
+ *   patroni_dcs_stale   node     warn             manager = patroni: the node's agent
+ *                                                 last reached the DCS more than
+ *                                                 DD_PATRONI_DCS_STALE_S ago (its
+ *                                                 GET /patroni dcs_last_seen)
  *
  * One-shot mode (`dbdeck status`): every duration counts as already elapsed,
  * so a single evaluation reports the current state.
@@ -72,8 +76,12 @@ enum dd_alert_rule {
 	DD_RULE_BACKUP_STALE,
 	DD_RULE_PATRONI_DISAGREES,
 	DD_RULE_SCHEMA_CRITICAL,
+	DD_RULE_PATRONI_DCS_STALE,
 	DD_RULE__COUNT
 };
+
+/* patroni_dcs_stale: 3 x Patroni's default loop_wait (10 s), in seconds. */
+#define DD_PATRONI_DCS_STALE_S 30
 
 /* "node_down", "breaker_open", "replica_lag", ... (the table above). Static. */
 const char *dd_alert_rule_name(enum dd_alert_rule r);

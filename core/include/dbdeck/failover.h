@@ -103,7 +103,21 @@ struct dd_fo_request {
 	struct dd_router *const *routers;
 	size_t n_routers;
 	int64_t connect_timeout_ms; /* per node while planning; 0 = the cluster's, at most 3 s */
+	/*
+	 * A switchover at this time ("2026-12-06T23:00:00Z", checked with
+	 * dd_fo_parse_at) or NULL for now. manager = patroni only: Patroni runs
+	 * it then (scheduled_at), and the job ends done once Patroni shows it
+	 * scheduled. Elsewhere the plan refuses it (dbdeck's own runs now only).
+	 */
+	const char *scheduled_at;
 };
+
+/*
+ * Parses an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SSZ" (nothing else) into
+ * seconds since the epoch in *out. Returns 0, or -1 with err when it is
+ * malformed, not a real date, or not after now_s (seconds since the epoch).
+ */
+int dd_fo_parse_at(const char *s, int64_t now_s, int64_t *out, char *err, size_t errlen);
 
 /* Errors of dd_fo_plan_new (a refusal is not one: the plan says it). */
 enum dd_fo_err {

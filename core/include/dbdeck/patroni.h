@@ -38,6 +38,9 @@ struct dd_patroni_member {
 	int64_t timeline; /* -1 when not given */
 	int64_t lag;      /* bytes behind the leader; -1 unknown or the leader */
 	bool pending_restart;
+	/* from the member's own agent (GET /patroni, the monitor only): when it last
+	 * reached the DCS, seconds since the epoch; -1 unknown or not read */
+	int64_t dcs_last_seen;
 };
 
 /* Patroni's view of one cluster, as GET /cluster answers it. */
@@ -61,6 +64,17 @@ struct dd_patroni_view {
  */
 int dd_patroni_parse_cluster(
     const char *json, size_t len, struct dd_patroni_view *out, char *err, size_t errlen);
+
+/* A member agent's own view, as GET /patroni answers it. */
+struct dd_patroni_agent {
+	char state[32];        /* "running", ... ("" not given) */
+	bool pending_restart;  /* true when given true */
+	int64_t dcs_last_seen; /* seconds since the epoch; -1 not given (Patroni < 2.1) */
+};
+
+/* Parses the body of GET /patroni; 0, or -1 with err when not a JSON object. Pure. */
+int dd_patroni_parse_agent(
+    const char *json, size_t len, struct dd_patroni_agent *out, char *err, size_t errlen);
 
 /* The member called name, or NULL. Borrowed from v. */
 const struct dd_patroni_member *dd_patroni_member(
@@ -108,6 +122,13 @@ int dd_patroni_call(struct dd_patroni *p, const char *base, const char *method, 
     const char *body, long *status, char *reply, size_t replylen, char *err, size_t errlen);
 
 /*
+ * GET /patroni from one member's agent (base: its api_url, path dropped),
+ * within the client's timeout. 0 with *out, or -1 with err.
+ */
+int dd_patroni_get_agent(
+    struct dd_patroni *p, const char *base, struct dd_patroni_agent *out, char *err, size_t errlen);
+
+/*
  * manager = auto (not said): whether a Patroni agent answers GET /patroni
  * on port 8008 of one of cc's nodes (PostgreSQL clusters only; each node
  * bounded by timeout_ms). True with the agent's URL in where.
@@ -122,13 +143,14 @@ struct dd_job;
 struct dd_jobs;
 
 enum dd_patroni_op {
-	DD_PATRONI_PAUSE,   /* maintenance mode on: PATCH /config {"pause": true} */
-	DD_PATRONI_RESUME,  /* maintenance mode off */
-	DD_PATRONI_RESTART, /* POST /restart on the member's agent */
-	DD_PATRONI_REINIT,  /* POST /reinitialize on the member's agent (a replica) */
+	DD_PATRONI_PAUSE,             /* maintenance mode on: PATCH /config {"pause": true} */
+	DD_PATRONI_RESUME,            /* maintenance mode off */
+	DD_PATRONI_RESTART,           /* POST /restart on the member's agent */
+	DD_PATRONI_REINIT,            /* POST /reinitialize on the member's agent (a replica) */
+	DD_PATRONI_CANCEL_SWITCHOVER, /* DELETE /switchover: drop a scheduled switchover */
 };
 
-/* "pause", "resume", "restart", "reinit". Static. */
+/* "pause", "resume", "restart", "reinit", "cancel-switchover". Static. */
 const char *dd_patroni_op_name(enum dd_patroni_op op);
 /* The op named s; -1 when none. */
 int dd_patroni_op_parse(const char *s);

@@ -154,6 +154,9 @@ struct dd_snap_node {
 	const char *patroni_state; /* "running", "streaming", "stopped", ... */
 	int64_t patroni_lag;       /* bytes behind Patroni's leader; -1 unknown */
 	bool patroni_pending_restart;
+	/* when this node's Patroni agent last reached the DCS (GET /patroni's
+	 * dcs_last_seen), seconds since the epoch; -1 unknown */
+	int64_t patroni_dcs_last_seen;
 
 	/* Statements seen running longer than slow_query since the monitor started (each once). */
 	int64_t slow_total;
@@ -178,6 +181,8 @@ struct dd_snap_cluster {
 	const char *patroni_leader; /* "" none */
 	bool patroni_paused;        /* maintenance mode */
 	int64_t patroni_timeline;   /* the leader's; -1 unknown */
+	/* a switchover Patroni will run (switchover --at): its time, from, to; "" none */
+	const char *patroni_scheduled_at, *patroni_scheduled_from, *patroni_scheduled_to;
 	/* manager = auto: a Patroni agent answers beside a node (its URL); "" none */
 	const char *patroni_undeclared;
 	int n_route_reasons; /* newest last */

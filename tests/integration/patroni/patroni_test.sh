@@ -2,13 +2,18 @@
 # patroni_test.sh DBDECK WRITER: a cluster managed by Patroni (issue 16), on a
 # harness of its own (tests/harness/patroni.sh: etcd and three PostgreSQL 15
 # nodes under Patroni agents), stopped at exit, also on failure.
-#   1. dbdeck reads Patroni's view (patroni show, status --json's `patroni`)
+#   1. dbdeck reads Patroni's view (patroni show, status --json's `patroni`,
+#      each member's dcs_last_seen from its agent's GET /patroni)
 #   2. switchover through dbdeck to each replica and back: Patroni's leader
 #      changes, the writer's router follows, no acknowledged write is lost;
 #      the longest write gap is printed
 #   3. maintenance mode: a switchover is refused while paused (exit 5);
 #      resume from the console (tmux); read-only refuses; Patroni's own
-#      refusal is exit 5
+#      refusal is exit 5; the console's node detail (DCS last seen) and S
+#      on pg2 (asked of Patroni), then back to pg1
+#   3b. a switchover scheduled an hour ahead (--at): refused when past (2) or
+#      not manager = patroni (5); shown by patroni show and status --json;
+#      cancel-switchover drops it (a second one is Patroni's refusal, 5)
 #   4. a node promoted by hand behind Patroni's back: critical alert
 #   5. failover after kill -9 of the leader's postgres and agent: dbdeck asks
 #      Patroni (never promotes itself), reports the new leader; the old one
@@ -86,6 +91,14 @@ assert c["ok"] and c["leader"] == "pg1" and not c["paused"], c
 assert sorted(m["role"] for m in c["members"]) == ["leader", "replica", "replica"], c
 PY
 ok $? "status --json: a patroni object (leader, paused, members)" "$(head -c 1500 "$O/status.json")"
+python3 - "$O/status.json" <<'PY'
+import json, sys, time
+d = json.load(open(sys.argv[1]))
+ms = d["clusters"][0]["patroni"]["members"]
+assert all(isinstance(m["dcs_last_seen"], int) and abs(time.time() - m["dcs_last_seen"]) < 30 for m in ms), ms
+assert not [a for a in d["alerts"] if a["rule"] == "patroni_dcs_stale"], d["alerts"]
+PY
+ok $? "status --json: each member's dcs_last_seen (GET /patroni) is recent, no patroni_dcs_stale" "$(head -c 1500 "$O/status.json")"
 
 # 1b. the same servers in a file that does not say what manages them
 grep -v '^manager = \|^patroni_url = ' "$D/dbdeck.ini" >"$D/auto.ini"
@@ -160,7 +173,7 @@ ok $? "a switchover while paused: refused (exit 5), nothing changed" "$rc $(cat 
 sock=ddpt-$$
 tmx() { tmux -L "$sock" "$@"; }
 screen_has() { tmx capture-pane -p | grep -qE -- "$1"; }
-tmx -f /dev/null new-session -d -x 120 -y 30 \
+tmx -f /dev/null new-session -d -x 120 -y 50 \
 	"env LANG=C.UTF-8 $DBDECK -c $D/dbdeck.ini --passphrase-file $D/passphrase; sleep 120"
 poll 30 screen_has "patroni leader pg1 PAUSED"
 ok $? "console: the overview shows Patroni's leader and PAUSED" "$(tmx capture-pane -p | head -8)"
@@ -173,13 +186,86 @@ rc=$?
 poll 10 bash -c "! '$DBDECK' -c '$D/dbdeck.ini' patroni pt show | grep -q PAUSED"
 ok $((rc + $?)) "console: :patroni pt resume, confirmed by typing pt: Patroni manages the cluster again" \
 	"$(tmx capture-pane -p | tail -12)"
+# console: pg2's detail shows when its agent last reached the DCS; S on pg2 asks Patroni
+tmx send-keys / && tmx send-keys -l pg2 && tmx send-keys Enter
+poll 5 screen_has "^. pg2 "
+tmx send-keys Enter
+poll 10 screen_has "DCS last seen [0-9]+ s ago"
+ok $? "console: the node detail shows Patroni's DCS last seen" "$(tmx capture-pane -p | tail -20)"
+tmx send-keys Escape
+poll 5 screen_has "^. pg2 "
+tmx send-keys S
+poll 30 screen_has "Switchover of pt: pg1 -> pg2\?"
+rc=$?
+scr=$(tmx capture-pane -p)
+[[ $rc == 0 ]] && grep -q "asked of Patroni" <<<"$scr" && grep -q "Type pt to confirm" <<<"$scr"
+ok $? "console: S on pg2 of a Patroni cluster: the typed dialog, the promotion asked of Patroni" "$scr"
+tmx send-keys -l pt && tmx send-keys Enter
+poll 90 screen_has "Esc: close"
+scr=$(tmx capture-pane -p)
+poll 30 healthy pg2
+rc=$?
+[[ $rc == 0 ]] && grep -q "done in" <<<"$scr" && grep -qE "done .*asked of Patroni" <<<"$scr"
+ok $? "console: confirmed, the panel's steps done; Patroni's leader is pg2" "$(leader) $scr"
+tmx send-keys Escape
 tmx kill-server 2>/dev/null
+dd switchover pt --to pg1 --yes >/dev/null 2>&1
+poll 30 healthy pg1 || bail "Patroni's leader is not pg1 again: $(leader)"
 dd patroni pt reinit pg1 --yes >"$O/reinit.txt" 2>&1
 rc=$?
 [[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 503): I am the leader" "$O/reinit.txt"
 ok $? "Patroni's refusal (reinit of the leader) is a dbdeck refusal with its reason" "$rc $(cat "$O/reinit.txt")"
 [[ $(grep -c '"action":"patroni-' "$D/audit.log") == 6 ]]
 ok $? "audit: start and end records of pause, resume (console) and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
+
+# 3b. a switchover scheduled an hour ahead (Patroni's scheduled_at): seen, then cancelled
+at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+dd switchover pt --to pg2 --at 2020-01-01T00:00:00Z --yes >"$O/at-past.txt" 2>&1
+rc=$?
+[[ $rc == 2 ]] && grep -q "in the past" "$O/at-past.txt"
+ok $? "switchover --at a past time: usage error (exit 2)" "$rc $(cat "$O/at-past.txt")"
+"$DBDECK" -c "$D/none.ini" --passphrase-file "$D/passphrase" switchover pt --to pg2 --at "$at" --dry-run >"$O/at-none.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "FAIL.*scheduled.*runs now only" "$O/at-none.txt"
+ok $? "switchover --at on a cluster not managed by Patroni: refused (exit 5)" "$rc $(cat "$O/at-none.txt")"
+dd switchover pt --to pg2 --at "$at" --yes >"$O/at.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q '"scheduled_at": "'"$at"'"' "$O/at.txt" &&
+	grep -q "^Outcome: done.*scheduled: Patroni switches pt over to pg2 at $at" "$O/at.txt" && [[ $(leader) == pg1 ]]
+ok $? "switchover --at an hour ahead: done (scheduled), pg1 still leads" "$rc $(leader) $(cat "$O/at.txt")"
+dd patroni pt show >"$O/at-show.txt" 2>&1
+grep -q "scheduled switchover at ${at:0:16}.* from pg1 to pg2" "$O/at-show.txt"
+ok $? "patroni show: the scheduled switchover" "$(cat "$O/at-show.txt")"
+# status --json: scheduled_switchover (null or its at/from/to); ARG: want one (1) or none (0)
+sched_json() {
+	dd status --json >"$O/at-status.json" 2>&1
+	python3 - "$O/at-status.json" "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["clusters"][0]["patroni"]["scheduled_switchover"]
+if sys.argv[2] == "1":
+    assert s and s["to"] == "pg2" and s["from"] == "pg1" and s["at"], s
+else:
+    assert s is None, s
+PY
+}
+sched_json 1
+ok $? "status --json: patroni.scheduled_switchover (at, from pg1, to pg2)" "$(head -c 1500 "$O/at-status.json")"
+dd patroni pt cancel-switchover --yes >"$O/cancel.txt" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "DELETE .*/switchover" "$O/cancel.txt" && grep -q "Patroni shows none" "$O/cancel.txt"
+ok $? "patroni cancel-switchover: exit 0, Patroni shows none" "$rc $(cat "$O/cancel.txt")"
+dd patroni pt show >"$O/at-show2.txt" 2>&1
+! grep -q "scheduled" "$O/at-show2.txt" && sched_json 0
+ok $? "cancelled: gone from show and status --json" "$(cat "$O/at-show2.txt") $(head -c 600 "$O/at-status.json")"
+dd patroni pt cancel-switchover --yes >"$O/cancel2.txt" 2>&1
+rc=$?
+[[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 404)" "$O/cancel2.txt"
+ok $? "cancel-switchover with none scheduled: Patroni's refusal, exit 5" "$rc $(cat "$O/cancel2.txt")"
+[[ $(grep -c '"action":"patroni-cancel-switchover"' "$D/audit.log") == 4 &&
+	$(grep -c '"action":"switchover".*"scheduled_at"' "$D/audit.log") -ge 1 ]]
+ok $? "audit: the scheduled switchover's records, a start and an end per cancel-switchover" "$(tail -4 "$D/audit.log")"
+[[ $(leader) == pg1 ]]
+ok $? "nothing switched over: pg1 leads" "$(leader)"
 
 # 4. a node promoted by hand behind Patroni's back (Patroni paused, so that it does not undo it)
 dd patroni pt pause --yes >/dev/null 2>&1

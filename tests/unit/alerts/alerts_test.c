@@ -380,6 +380,38 @@ test_topology(void)
 }
 
 /* schema_critical: a critical schema finding, cleared when gone; an unfinished round keeps it. */
+/* patroni_dcs_stale: a member whose agent last reached the DCS over 30 s ago. */
+static void
+test_patroni_dcs(void)
+{
+	fixture();
+	struct dd_alerts *a = engine(false);
+	int64_t now_s = INT64_C(1767225600000) / 1000;
+
+	nodes[1].patroni_dcs_last_seen = 1; /* not a Patroni member: ignored */
+	eval(a);
+	ok(find_active(a, DD_RULE_PATRONI_DCS_STALE, 1) == NULL, "not a Patroni member: no alert");
+	nodes[1].patroni_role = "replica";
+	nodes[1].patroni_dcs_last_seen = now_s - DD_PATRONI_DCS_STALE_S;
+	eval(a);
+	ok(find_active(a, DD_RULE_PATRONI_DCS_STALE, 1) == NULL, "DCS seen 30 s ago: no alert");
+	nodes[1].patroni_dcs_last_seen = now_s - DD_PATRONI_DCS_STALE_S - 5;
+	eval(a);
+	const struct dd_alert_active *x = find_active(a, DD_RULE_PATRONI_DCS_STALE, 1);
+	ok(x && x->severity == DD_SEV_WARN && strstr(x->message, "pg2") &&
+	        strstr(x->message, "35 s ago"),
+	    "DCS seen 35 s ago: warn alert (%s)", x ? x->message : "none");
+	is_str(dd_alert_rule_name(DD_RULE_PATRONI_DCS_STALE), "patroni_dcs_stale", "rule name");
+	nodes[1].patroni_dcs_last_seen = now_s;
+	eval(a);
+	ok(find_change(DD_EVENT_ALERT_CLEARED, DD_RULE_PATRONI_DCS_STALE, 1) != NULL,
+	    "the agent reaches the DCS again: cleared");
+	nodes[1].patroni_dcs_last_seen = -1;
+	eval(a);
+	ok(find_active(a, DD_RULE_PATRONI_DCS_STALE, 1) == NULL, "unknown: no alert");
+	dd_alerts_free(a);
+}
+
 static void
 test_schema(void)
 {
@@ -571,6 +603,7 @@ main(void)
 	test_breaker_and_role();
 	test_topology();
 	test_schema();
+	test_patroni_dcs();
 	test_pool();
 	test_slow();
 	test_order_and_oneshot();

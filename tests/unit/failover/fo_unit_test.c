@@ -8,7 +8,9 @@
  * the test's own whose steps succeed or fail on cue (no server is needed
  * for the order of steps, rollback and outcomes): its outcome and its audit
  * end record, which fo_audit_promoted must read as a promotion only when
- * one happened.
+ * one happened. And --at: dd_fo_parse_at, and a run whose promotion step
+ * only schedules (Patroni's scheduled_at) ends done "scheduled" with the
+ * later steps skipped and no promotion recorded.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -223,6 +225,15 @@ step_promote(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t le
 	return 0;
 }
 
+/* Patroni's scheduled switchover: the step only schedules it. */
+static int
+step_schedule(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
+{
+	(void)s, (void)err, (void)len;
+	p->scheduled = true;
+	return 0;
+}
+
 static int
 undo_ok(struct dd_fo_plan *p, const struct fo_step *s, char *err, size_t len)
 {
@@ -277,6 +288,8 @@ last_end(const struct dd_audit_record *r, void *ctx)
  * candidate) with the engine eng; returns the outcome, *promoted as
  * fo_audit_promoted read the end record.
  */
+static const char *run_at = ""; /* the plan's scheduled_at */
+
 static enum dd_job_outcome
 run_plan(
     const struct fo_engine *eng, const char *audit_path, bool *promoted, char *text, size_t tlen)
@@ -294,6 +307,7 @@ run_plan(
 	p->action = DD_FO_SWITCHOVER;
 	p->primary = 0;
 	p->candidate = 1;
+	snprintf(p->scheduled_at, sizeof(p->scheduled_at), "%s", run_at);
 	for (size_t i = 0; i < DD_ARRAY_LEN(kinds); i++) {
 		p->steps[i].kind = kinds[i];
 		p->steps[i].node = kinds[i] == FO_FENCE ? 0 : 1;
@@ -365,13 +379,50 @@ test_runner(void)
 	o = run_plan(&eng, path, &promoted, text, sizeof(text));
 	ok(o == DD_JOB_DONE && promoted, "runner: all steps done, recorded as a promotion (%s)",
 	    text);
+
+	eng.step[FO_PROMOTE] = step_schedule;
+	eng.step[FO_REPOINT] = step_fail; /* would fail the run if it were not skipped */
+	run_at = "2030-01-01T00:00:00Z";
+	o = run_plan(&eng, path, &promoted, text, sizeof(text));
+	run_at = "";
+	ok(o == DD_JOB_DONE && !promoted && strstr(text, "scheduled") &&
+	        strstr(text, "2030-01-01T00:00:00Z"),
+	    "runner: --at: the promotion step schedules, the rest is skipped, done "
+	    "\"scheduled\", no promotion recorded (%s)",
+	    text);
 	unlink(path);
 	rmdir(dir);
+}
+
+static void
+test_parse_at(void)
+{
+	int64_t now = 1796594400; /* 2026-12-06T22:00:00Z */
+	int64_t t = 0;
+	char err[160];
+
+	ok(dd_fo_parse_at("2026-12-06T23:00:00Z", now, &t, err, sizeof(err)) == 0 &&
+	        t == now + 3600,
+	    "--at: an hour ahead parses");
+	ok(dd_fo_parse_at("2026-12-06T21:00:00Z", now, &t, err, sizeof(err)) == -1 &&
+	        strstr(err, "past"),
+	    "--at: a past time is refused (%s)", err);
+	ok(dd_fo_parse_at("2026-12-06T22:00:00Z", now, &t, err, sizeof(err)) == -1,
+	    "--at: now itself is refused");
+	ok(dd_fo_parse_at("2027-02-30T00:00:00Z", now, &t, err, sizeof(err)) == -1 &&
+	        strstr(err, "real"),
+	    "--at: 30 February is refused (%s)", err);
+	static const char *const bad[] = {"tomorrow", "2026-12-06 23:00:00Z", "2026-12-06T23:00:00",
+	    "2026-12-06T23:00:00+01:00", "2026-12-06T23:00:00Zx", "2026-12-06T23:0:000Z", ""};
+	for (size_t i = 0; i < DD_ARRAY_LEN(bad); i++)
+		ok(dd_fo_parse_at(bad[i], now, &t, err, sizeof(err)) == -1,
+		    "--at: '%s' is malformed (%s)", bad[i], err);
 }
 
 int
 main(void)
 {
+	test_parse_at();
 	test_split();
 	test_conninfo();
 	test_quote();

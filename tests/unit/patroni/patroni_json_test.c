@@ -105,9 +105,30 @@ check_urls(void)
 	is_int(dd_patroni_split_urls("", urls, 4, err, sizeof(err)), 0, "empty: none");
 }
 
+/* GET /patroni: the agent's own view (dcs_last_seen, state, pending_restart). */
+static void
+check_agent(void)
+{
+	static const char ag[] = "{\"state\": \"running\", \"role\": \"replica\", "
+	                         "\"dcs_last_seen\": 1796594400, \"pending_restart\": true, "
+	                         "\"patroni\": {\"version\": \"3.0.2\", \"scope\": \"pt\"}}";
+	struct dd_patroni_agent a;
+	char err[160];
+
+	is_int(dd_patroni_parse_agent(ag, strlen(ag), &a, err, sizeof(err)), 0, "agent: parses");
+	ok(a.dcs_last_seen == 1796594400 && a.pending_restart && strcmp(a.state, "running") == 0,
+	    "agent: dcs_last_seen, pending_restart, state");
+	is_int(dd_patroni_parse_agent("{\"state\": \"running\"}", 20, &a, err, sizeof(err)), 0,
+	    "agent: an old Patroni without dcs_last_seen parses");
+	ok(a.dcs_last_seen == -1 && !a.pending_restart, "agent: dcs_last_seen unknown (-1)");
+	is_int(dd_patroni_parse_agent("[1]", 3, &a, err, sizeof(err)), -1,
+	    "agent: not an object is an error");
+}
+
 int
 main(void)
 {
+	check_agent();
 	check_good();
 	check_paused();
 	check_bad();
