@@ -184,14 +184,18 @@ test_hook(void)
 	cc.hook_timeout_ms = 300;
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	snprintf(cmd, sizeof(cmd), "/bin/sh -c 'sleep 30 & sleep 31; echo late > %s'", path);
+	/* sleep times unique to this run: pgrep below must not see another test's sleep */
+	char nap[32], pg[96];
+	snprintf(nap, sizeof(nap), "3%d.%05d", (int)(getpid() % 10), (int)(getpid() % 100000));
+	snprintf(
+	    cmd, sizeof(cmd), "/bin/sh -c 'sleep %s & sleep %s1; echo late > %s'", nap, nap, path);
 	int rc = run(p, cmd, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	ok(rc == -1 && strstr(err, "timed out after 0.3 s") && s < 3,
 	    "hook: killed at hook_timeout (%s, %.1f s)", err, s);
-	ok(system("pgrep -x -f 'sleep 3[01]' >/dev/null") != 0,
-	    "hook: its whole process group is gone");
+	snprintf(pg, sizeof(pg), "pgrep -x -f 'sleep %s1?' >/dev/null", nap);
+	ok(system(pg) != 0, "hook: its whole process group is gone");
 	cc.hook_timeout_ms = 5000;
 	close(fd);
 	unlink(path);
