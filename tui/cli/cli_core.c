@@ -116,3 +116,14 @@ cli_core_close(struct cli_core *cc, int drain_ms)
 	dd_config_free(cc->cfg);
 	memset(cc, 0, sizeof(*cc));
 }
+
+int
+cli_exit_of_outcome(enum dd_job_outcome o)
+{
+	switch (o) {
+	case DD_JOB_DONE: return DD_EXIT_OK;
+	case DD_JOB_REFUSED: return DD_EXIT_REFUSED;
+	case DD_JOB_INCOMPLETE: return DD_EXIT_INCOMPLETE;
+	default: return DD_EXIT_FAILED;
+	}
+}

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dbdeck/config.h"
 #include "dbdeck/core.h"
+#include "dbdeck/jobs.h"
 
 struct dd_vault;
 
@@ -50,5 +51,8 @@ int cli_vault_credential(void *ctx, const char *name, const char **user, const c
  * drain_ms), frees it, closes the vault (wiping it) and frees the config.
  */
 void cli_core_close(struct cli_core *cc, int drain_ms);
+
+/* The exit code of a finished job's outcome: done 0, refused 5, incomplete 6, else 1. */
+int cli_exit_of_outcome(enum dd_job_outcome o);
 
 #endif

@@ -166,17 +166,6 @@ confirm(const char *what, const char *cluster)
 	return ok;
 }
 
-static int
-exit_of(enum dd_job_outcome o)
-{
-	switch (o) {
-	case DD_JOB_DONE: return DD_EXIT_OK;
-	case DD_JOB_REFUSED: return DD_EXIT_REFUSED;
-	case DD_JOB_INCOMPLETE: return DD_EXIT_INCOMPLETE;
-	default: return DD_EXIT_FAILED;
-	}
-}
-
 /* Prints the steps, the job's log and the outcome once the job has finished. */
 static void
 print_job(struct dd_job *job, const struct dd_job_status *st)
@@ -235,7 +224,7 @@ run_action(const struct popts *o, const struct dd_config *cfg, struct dd_vault *
 	dd_job_wait(job, INT64_MAX);
 	dd_job_read(job, st);
 	print_job(job, st);
-	rc = exit_of(st->outcome);
+	rc = cli_exit_of_outcome(st->outcome);
 out:
 	dd_job_unref(job);
 	dd_jobs_free(jobs);

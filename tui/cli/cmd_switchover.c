@@ -332,17 +332,6 @@ follow(struct dd_jobs *jobs, struct dd_job *job, struct dd_job_status *st, bool 
 	sigaction(SIGINT, &old, NULL);
 }
 
-static int
-exit_of(enum dd_job_outcome o)
-{
-	switch (o) {
-	case DD_JOB_DONE: return DD_EXIT_OK;
-	case DD_JOB_REFUSED: return DD_EXIT_REFUSED;
-	case DD_JOB_INCOMPLETE: return DD_EXIT_INCOMPLETE;
-	default: return DD_EXIT_FAILED;
-	}
-}
-
 /* "A; still to do: X | Y" → the sentence, then numbered lines. */
 static void
 print_outcome(const struct dd_job_status *st)
@@ -397,7 +386,7 @@ run_job(struct dd_fo_plan *p, const struct dd_config *cfg, const struct opts *o,
 		goto out;
 	}
 	follow(jobs, job, st, o->json);
-	rc = exit_of(st->outcome);
+	rc = cli_exit_of_outcome(st->outcome);
 	if (doc) {
 		steps_json(doc, NULL, st);
 		json_object_set_new(doc, "outcome", json_string(dd_job_outcome_name(st->outcome)));
