@@ -280,7 +280,7 @@ assert al and al[0]["severity"] == "critical" and "pg3" in al[0]["message"], al
 PY
 ok $? "Patroni says pg1 leads, pg3 is writable: critical alert patroni_disagrees" "$(grep -A3 patroni_disagrees "$O/split.json")"
 dd patroni pt resume --yes >/dev/null 2>&1 # Patroni demotes and rewinds pg3
-poll 60 healthy pg1
+poll 150 healthy pg1
 ok $? "resumed: Patroni rejoins pg3 as a replica of pg1" "$(dd patroni pt show 2>&1)"
 
 # 5. failover after kill -9 of the leader's postgres and its agent
@@ -294,7 +294,7 @@ ok $? "failover after kill -9 of pg1 and its agent: dbdeck asked Patroni, report
 [[ $(q "$new" "SELECT pg_is_in_recovery()") == f ]]
 ok $? "$new takes writes" "$(q "$new" "SELECT pg_is_in_recovery()")"
 bash "$PH" start-node "$D" pg1
-poll 60 healthy "$new"
+poll 150 healthy "$new"
 ok $? "pg1's agent back: Patroni rejoins it; both replicas stream from $new" "$(dd patroni pt show 2>&1)"
 pw=$(cat "$D/password")
 ! grep -rlF "$pw" "$D/audit.log" "$O" >/dev/null
