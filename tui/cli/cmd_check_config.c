@@ -5,9 +5,10 @@
  * find (looked up as the console does, so an installed binary shows whether
  * it finds the installed themes) and, when a passphrase file makes the vault
  * openable without a terminal, checks that each cluster's credential is in
- * it. A PostgreSQL cluster without `manager` whose nodes have a Patroni
- * agent answering on port 8008 gets a warning. Exit 0 with a one-line
- * summary on stdout, or 3 on any config error.
+ * it. With --probe (and only then: without it nothing goes on the network)
+ * a PostgreSQL cluster without `manager` whose nodes have a Patroni agent
+ * answering on port 8008 gets a warning. Exit 0 with a one-line summary on
+ * stdout, or 3 on any config error.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -25,10 +26,12 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: dbdeck check-config [-c FILE] [--passphrase-file F]\n"
+	fprintf(out, "usage: dbdeck check-config [-c FILE] [--passphrase-file F] [--probe]\n"
 	             "Reports every mistake of the configuration file as FILE:LINE, warns about a\n"
 	             "theme the console would not find, and checks the clusters' credentials when\n"
-	             "the vault can be opened without a terminal.\n"
+	             "the vault can be opened without a terminal. It reads files only.\n"
+	             "  --probe  also asks each PostgreSQL node's host (port 8008) whether a\n"
+	             "           Patroni agent answers for a cluster without `manager`\n"
 	             "Exit codes: 0 ok, 2 usage, 3 configuration error, 4 vault error.\n");
 }
 
@@ -148,17 +151,36 @@ print_summary(const struct cli *cli, const struct dd_config *cfg, size_t warning
 	printf("\n");
 }
 
+enum { OPT_PROBE = 0x200 };
+
+static int
+probe_opt(void *ctx, int val, const char *arg)
+{
+	(void)arg;
+	if (val == OPT_PROBE)
+		*(bool *)ctx = true;
+	return DD_EXIT_OK;
+}
+
 int
 cmd_check_config(struct cli *cli, int argc, char **argv)
 {
-	static const struct cli_syntax syn = {
-	    .name = "check-config", .usage = usage, .args = "no argument (-c FILE names the file)"};
+	static const struct option opts[] = {
+	    {"probe", no_argument, NULL, OPT_PROBE},
+	    {NULL, 0, NULL, 0},
+	};
+	static const struct cli_syntax syn = {.name = "check-config",
+	    .usage = usage,
+	    .opts = opts,
+	    .opt = probe_opt,
+	    .args = "no argument (-c FILE names the file)"};
+	bool probe = false;
 	struct dd_config *cfg = NULL;
 	struct dd_diags *diags = NULL;
 	char err[256], *path = NULL, **pos;
 	int npos, rc = DD_EXIT_CONFIG;
 
-	if ((rc = cli_parse(cli, argc, argv, &syn, NULL, &pos, &npos)) != CLI_GO_ON)
+	if ((rc = cli_parse(cli, argc, argv, &syn, &probe, &pos, &npos)) != CLI_GO_ON)
 		return rc;
 	if (!(path = dd_config_default_path(cli->config_path, err, sizeof(err)))) {
 		cli_error("%s", err);
@@ -170,7 +192,7 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
 		check_themes(cfg, diags);
 	bool checked = false;
 	int vault_rc = cfg ? check_credentials(cli, cfg, diags, &checked) : DD_EXIT_OK;
-	if (cfg && loaded == 0)
+	if (cfg && loaded == 0 && probe)
 		check_managers(cfg, diags);
 	fflush(stdout);
 	dd_diags_print(diags, stderr);

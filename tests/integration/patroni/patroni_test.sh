@@ -104,10 +104,14 @@ ok $? "status --json: each member's dcs_last_seen (GET /patroni) is recent, no p
 grep -v '^manager = \|^patroni_url = ' "$D/dbdeck.ini" >"$D/auto.ini"
 sed 's/^database = app$/database = app\nmanager = none/' "$D/auto.ini" >"$D/none.ini"
 if ((port8008)); then
-	"$DBDECK" -c "$D/auto.ini" check-config >"$O/auto-check.txt" 2>&1
+	"$DBDECK" -c "$D/auto.ini" check-config --probe >"$O/auto-check.txt" 2>&1
 	rc=$?
 	[[ $rc == 0 ]] && grep -q "warning: cluster pt: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-check.txt"
-	ok $? "undeclared Patroni: check-config warns" "$rc $(cat "$O/auto-check.txt")"
+	ok $? "undeclared Patroni: check-config --probe warns" "$rc $(cat "$O/auto-check.txt")"
+	"$DBDECK" -c "$D/auto.ini" check-config >"$O/auto-check0.txt" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && ! grep -q "Patroni" "$O/auto-check0.txt"
+	ok $? "check-config without --probe asks no host (no Patroni warning)" "$rc $(cat "$O/auto-check0.txt")"
 	"$DBDECK" -c "$D/auto.ini" --passphrase-file "$D/passphrase" status >"$O/auto-status.txt" 2>&1
 	grep -q "warning: a Patroni agent answers at http://127.0.0.1:8008" "$O/auto-status.txt"
 	ok $? "undeclared Patroni: status (the monitor) warns" "$(cat "$O/auto-status.txt")"
@@ -120,7 +124,7 @@ if ((port8008)); then
 	[[ $rc == 0 ]] && ! grep -q "manager" "$O/none-sw.txt"
 	ok $? "manager = none said: the dry run of dbdeck's own switchover is not refused" "$rc $(cat "$O/none-sw.txt")"
 else
-	for t in "check-config warns" "status warns" "own switchover refuses" "manager = none"; do
+	for t in "check-config --probe warns" "check-config without --probe" "status warns" "own switchover refuses" "manager = none"; do
 		n=$((n + 1))
 		echo "ok $n - # SKIP undeclared Patroni: $t (port 8008 is taken)"
 	done
