@@ -25,7 +25,7 @@ struct command {
 
 static const struct command commands[] = {
     {"status", "status [CLUSTER] [--json]", "one snapshot of every cluster, then exit", cmd_status},
-    {"check-config", "check-config", "validate the configuration file", cmd_check_config},
+    {"check-config", "check-config [--probe]", "validate the configuration file", cmd_check_config},
     {"vault", "vault init|set|get|list|rm|passwd", "manage the encrypted credentials vault",
         cmd_vault},
     {"audit", "audit [--json] [--since DURATION] | audit verify",
@@ -38,9 +38,10 @@ static const struct command commands[] = {
     {"restore", "restore CLUSTER BACKUP --into DATABASE [--replace] [--yes]",
         "restore a backup into a database", cmd_restore},
     {"prune", "prune CLUSTER [--dry-run]", "apply the retention to a cluster's backups", cmd_prune},
-    {"switchover", "switchover CLUSTER --to NODE [--at TIME] [--dry-run] [--yes] [--json]",
+    {"switchover",
+        "switchover CLUSTER --to NODE [--at TIME] [--dry-run] [--yes] [--force] [--json]",
         "planned change of primary", cmd_switchover},
-    {"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence]",
+    {"failover", "failover CLUSTER [--to NODE] [--dry-run] [--yes] [--no-fence] [--force] [--json]",
         "promote a replica when the primary is gone", cmd_failover},
     {"patroni",
         "patroni CLUSTER show|pause|resume|restart NODE|reinit NODE|cancel-switchover [--yes]",
