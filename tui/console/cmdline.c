@@ -152,8 +152,10 @@ const struct ccmd_def ccmd_defs[] = {
         true},
     {"failover", NULL, CCMD_FAILOVER, 0, 1, ":failover [NODE]",
         "primary gone: promote NODE, or the most advanced replica (F's dialog)", true},
-    {"patroni", NULL, CCMD_PATRONI, 2, 2, ":patroni CLUSTER ACTION",
-        "ACTION pause or resume: Patroni's maintenance mode (asks for the cluster's name)", true},
+    {"patroni", NULL, CCMD_PATRONI, 2, 3, ":patroni CLUSTER ACTION [NODE]",
+        "ask Patroni: pause, resume (maintenance mode), restart NODE, reinit NODE (asks for the "
+        "cluster's name)",
+        true},
 };
 const size_t ccmd_count = DD_ARRAY_LEN(ccmd_defs);
 

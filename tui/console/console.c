@@ -123,7 +123,8 @@ do_request(struct loop *l)
 		l->c->bk.read_ms = 0; /* the new job and its .partial show at once */
 		break;
 	case REQ_PATRONI:
-		if (!jobs_patroni(l->jobs, r->cluster_name, r->patroni_op, why, sizeof(why)))
+		if (!jobs_patroni(l->jobs, r->cluster_name, r->patroni_op,
+		        r->node_name[0] ? r->node_name : NULL, why, sizeof(why)))
 			console_status(l->c, DD_STYLE_WARN, "%s", why);
 		break;
 	case REQ_QUIT:

@@ -102,7 +102,7 @@ struct console_request {
 	enum req_backup bk_action;
 	char bk_which[64], bk_into[64];
 	bool bk_deep;
-	/* REQ_PATRONI: cluster_name; enum dd_patroni_op (pause or resume) */
+	/* REQ_PATRONI: cluster_name; enum dd_patroni_op; restart, reinit: node_name */
 	int patroni_op;
 };
 

@@ -317,13 +317,15 @@ jobs_run_plan(struct jobs *j, struct dd_fo_plan *p, char *why, size_t whylen)
 }
 
 bool
-jobs_patroni(struct jobs *j, const char *cluster, int op, char *why, size_t whylen)
+jobs_patroni(
+    struct jobs *j, const char *cluster, int op, const char *node, char *why, size_t whylen)
 {
 	struct dd_job *job;
 	char err[400];
 	struct dd_patroni_action a = {.cfg = j->fo.cfg,
 	    .cluster = cluster,
 	    .op = (enum dd_patroni_op)op,
+	    .node = node,
 	    .get_credential = j->fo.cred,
 	    .cred_ctx = j->fo.cred_ctx};
 

@@ -38,11 +38,12 @@ struct jobs_failover {
 };
 
 /*
- * Asks Patroni to pause or resume cluster (op: enum dd_patroni_op) as a
+ * Asks Patroni to pause, resume, restart or reinit (node) cluster (op: enum dd_patroni_op) as a
  * job with audit records (dd_patroni_action_submit); its outcome comes
  * back through jobs_take. False with why when it cannot start.
  */
-bool jobs_patroni(struct jobs *j, const char *cluster, int op, char *why, size_t whylen);
+bool jobs_patroni(
+    struct jobs *j, const char *cluster, int op, const char *node, char *why, size_t whylen);
 
 /* Enables switchover and failover (without it they are refused). */
 void jobs_failover_setup(struct jobs *j, const struct jobs_failover *f);

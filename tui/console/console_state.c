@@ -211,27 +211,35 @@ cmd_theme(struct console *c, const char *name)
 
 /* :patroni CLUSTER pause|resume: the typed dialog, then a job (console_jobs.c). */
 static unsigned
-cmd_patroni(struct console *c, const char *cluster, const char *op)
+cmd_patroni(struct console *c, const char *cluster, const char *op, const char *node)
 {
-	bool pause = strcmp(op, "pause") == 0;
+	static const char *const what[] = {
+	    [DD_PATRONI_PAUSE] = "maintenance mode: Patroni stops managing the cluster",
+	    [DD_PATRONI_RESUME] = "Patroni manages the cluster again",
+	    [DD_PATRONI_RESTART] = "the member's PostgreSQL restarts through its Patroni agent",
+	    [DD_PATRONI_REINIT] = "the member is rebuilt from the leader: its data is replaced"};
+	int k = dd_patroni_op_parse(op);
+	bool member = k == DD_PATRONI_RESTART || k == DD_PATRONI_REINIT;
 
 	if (c->read_only) {
 		console_status(c, DD_STYLE_READONLY_BANNER, "READ-ONLY: ':patroni' is disabled");
 		return REACT_REDRAW;
 	}
-	if (!pause && strcmp(op, "resume") != 0) {
-		console_status(c, DD_STYLE_WARN, ":patroni CLUSTER pause|resume (not '%.40s')", op);
+	if (k < 0 || k > DD_PATRONI_REINIT || member != (node != NULL)) {
+		console_status(c, DD_STYLE_WARN,
+		    ":patroni CLUSTER pause|resume, or restart|reinit NODE (not '%.40s')", op);
 		return REACT_REDRAW;
 	}
 	memset(&c->pending, 0, sizeof(c->pending));
 	c->pending.kind = REQ_PATRONI;
-	c->pending.patroni_op = pause ? DD_PATRONI_PAUSE : DD_PATRONI_RESUME;
+	c->pending.patroni_op = k;
 	dd_strlcpy(c->pending.cluster_name, cluster, sizeof(c->pending.cluster_name));
-	char t[120];
-	snprintf(t, sizeof(t), "Patroni %s of %.60s?", pause ? "pause" : "resume", cluster);
-	dialog_typed(&c->dlg, t, pause ? "Pause" : "Resume", c->pending.cluster_name);
-	dialog_line(&c->dlg, pause ? "maintenance mode: Patroni stops managing the cluster"
-	                           : "Patroni manages the cluster again");
+	dd_strlcpy(c->pending.node_name, node ? node : "", sizeof(c->pending.node_name));
+	char t[160];
+	snprintf(t, sizeof(t), "Patroni %s of %.60s%s%.40s?", dd_patroni_op_name(k), cluster,
+	    node ? " member " : "", node ? node : "");
+	dialog_typed(&c->dlg, t, "Ask Patroni", c->pending.cluster_name);
+	dialog_line(&c->dlg, "%s", what[k]);
 	return REACT_REDRAW;
 }
 
@@ -255,7 +263,9 @@ run_command(struct console *c, const struct ccmd *cmd)
 	case CCMD_HELP: console_show(c, VIEW_HELP); return REACT_REDRAW;
 	case CCMD_SWITCHOVER: return view_ask_action_named(c, cmd->args[0], false);
 	case CCMD_FAILOVER: return view_ask_action_named(c, cmd->nargs ? cmd->args[0] : NULL, true);
-	case CCMD_PATRONI: return cmd_patroni(c, cmd->args[0], cmd->args[1]);
+	case CCMD_PATRONI:
+		return cmd_patroni(
+		    c, cmd->args[0], cmd->args[1], cmd->nargs > 2 ? cmd->args[2] : NULL);
 	default: break;
 	}
 	return REACT_REDRAW;

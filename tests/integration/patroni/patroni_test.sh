@@ -190,6 +190,16 @@ rc=$?
 poll 10 bash -c "! '$DBDECK' -c '$D/dbdeck.ini' patroni pt show | grep -q PAUSED"
 ok $((rc + $?)) "console: :patroni pt resume, confirmed by typing pt: Patroni manages the cluster again" \
 	"$(tmx capture-pane -p | tail -12)"
+# restart a member from the console: :patroni pt restart pg3, the typed dialog, the job
+tmx send-keys ":patroni pt restart pg3" Enter
+poll 10 screen_has "Patroni restart of pt member pg3\?"
+rc=$?
+tmx send-keys -l pt
+tmx send-keys Enter
+poll 90 screen_has "restart of pt.*done"
+ok $((rc + $?)) "console: :patroni pt restart pg3, confirmed by typing pt: pg3 restarted by its agent" \
+	"$(tmx capture-pane -p | tail -12)"
+poll 60 healthy pg1
 # console: pg2's detail shows when its agent last reached the DCS; S on pg2 asks Patroni
 tmx send-keys / && tmx send-keys -l pg2 && tmx send-keys Enter
 poll 5 screen_has "^. pg2 "
