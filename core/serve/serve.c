@@ -42,8 +42,9 @@ dd_serve_logf(struct dd_serve *sv, const char *fmt, ...)
 		fprintf(stderr, "%s\n", line);
 }
 
-/* MHD's own error messages: one log line each, the last kept for dd_serve_new's err. */
-static void
+/* MHD's own error messages: one log line each, the last kept for dd_serve_new's err.
+ * fmt is MHD's own format string (the attribute says so to the compiler). */
+__attribute__((format(printf, 2, 0))) static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	struct dd_serve *sv = cls;
