@@ -229,8 +229,8 @@ dd patroni pt reinit pg1 --yes >"$O/reinit.txt" 2>&1
 rc=$?
 [[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 503): I am the leader" "$O/reinit.txt"
 ok $? "Patroni's refusal (reinit of the leader) is a dbdeck refusal with its reason" "$rc $(cat "$O/reinit.txt")"
-[[ $(grep -c '"action":"patroni-' "$D/audit.log") == 6 ]]
-ok $? "audit: start and end records of pause, resume (console) and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
+[[ $(grep -c '"action":"patroni-' "$D/audit.log") == 8 ]]
+ok $? "audit: start and end records of pause, resume and restart (console) and reinit" "$(grep patroni- "$D/audit.log" | tail -3)"
 
 # 3b. a switchover scheduled an hour ahead (Patroni's scheduled_at): seen, then cancelled
 at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
