@@ -58,18 +58,24 @@ rj_pg() {
 	data=$(pg_data "$node")
 	log=$H_DIR/$node/rewind.log
 	pg_stop "$node"
-	pg_q "$primary" postgres "CHECKPOINT" >/dev/null || { msg "$primary: CHECKPOINT failed"; return 1; }
-	pg_q "$primary" postgres "SELECT pg_create_physical_replication_slot('$node', true)
-		WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '$node')" >/dev/null ||
-		{ msg "$primary: creating slot $node failed"; return 1; }
 	pport=$(node_port "$primary")
-	if ! as_server env PGPASSFILE="$H_DIR/pgpass" PGSSLMODE=disable "$PGBIN/pg_rewind" -D "$data" \
-		--source-server="host=127.0.0.1 port=$pport user=dbdeck dbname=postgres" \
-		>"$log" 2>&1; then
-		msg "$node: pg_rewind from $primary failed"
+	# Three tries, a second apart: right after a promotion the new primary's
+	# checkpoint (its new timeline in pg_control) may not be there yet.
+	local try
+	for try in 1 2 3; do
+		if pg_q "$primary" postgres "CHECKPOINT" >/dev/null &&
+			pg_q "$primary" postgres "SELECT pg_create_physical_replication_slot('$node', true)
+			WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '$node')" >/dev/null &&
+			as_server env PGPASSFILE="$H_DIR/pgpass" PGSSLMODE=disable "$PGBIN/pg_rewind" -D "$data" \
+				--source-server="host=127.0.0.1 port=$pport user=dbdeck dbname=postgres" \
+				>"$log" 2>&1; then
+			break
+		fi
+		msg "$node: rewind from $primary, try $try failed"
 		log_tail "$log"
-		return 1
-	fi
+		[ "$try" = 3 ] && return 1
+		sleep 1
+	done
 	trace "$node: $(tail -1 "$log")"
 	rj_pg_settings "$node" "$primary"
 	pg_start "$node" || return 1

@@ -223,8 +223,12 @@ rc=$?
 ok $? "console: confirmed, the panel's steps done; Patroni's leader is pg2" "$(leader) $scr"
 tmx send-keys Escape
 tmx kill-server 2>/dev/null
-dd switchover pt --to pg1 --yes >/dev/null 2>&1
-poll 30 healthy pg1 || bail "Patroni's leader is not pg1 again: $(leader)"
+# back to pg1 (Patroni refuses while pg1 still catches up: a few tries)
+for _ in 1 2 3 4 5 6; do
+	dd switchover pt --to pg1 --yes >/dev/null 2>&1 && break
+	sleep 5
+done
+poll 60 healthy pg1 || bail "Patroni's leader is not pg1 again: $(leader)"
 dd patroni pt reinit pg1 --yes >"$O/reinit.txt" 2>&1
 rc=$?
 [[ $rc == 5 ]] && grep -q "Patroni refused (HTTP 503): I am the leader" "$O/reinit.txt"
