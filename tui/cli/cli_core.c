@@ -127,3 +127,27 @@ cli_exit_of_outcome(enum dd_job_outcome o)
 	default: return DD_EXIT_FAILED;
 	}
 }
+
+bool
+cli_confirm_typed(const char *what, const char *cluster)
+{
+	char line[256];
+	FILE *tty = fopen("/dev/tty", "r+");
+	bool ok = false;
+
+	if (tty == NULL) {
+		cli_error("no terminal to confirm on: add --yes");
+		return false;
+	}
+	fprintf(tty, "%s%sType the cluster name (%s) to proceed: ", what ? what : "",
+	    what ? ". " : "", cluster);
+	fflush(tty);
+	if (fgets(line, sizeof(line), tty)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		ok = strcmp(line, cluster) == 0;
+	}
+	fclose(tty);
+	if (!ok)
+		cli_error("not confirmed; nothing was changed");
+	return ok;
+}

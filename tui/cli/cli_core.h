@@ -55,4 +55,11 @@ void cli_core_close(struct cli_core *cc, int drain_ms);
 /* The exit code of a finished job's outcome: done 0, refused 5, incomplete 6, else 1. */
 int cli_exit_of_outcome(enum dd_job_outcome o);
 
+/*
+ * Asks on /dev/tty for the cluster's name to be typed (after `what`, when
+ * not NULL); true when it was. Without a terminal, or on a mismatch, says so
+ * and returns false: nothing is to be changed.
+ */
+bool cli_confirm_typed(const char *what, const char *cluster);
+
 #endif

@@ -143,29 +143,6 @@ print_view(const char *cluster, json_t *v)
 	}
 }
 
-static bool
-confirm(const char *what, const char *cluster)
-{
-	char line[256];
-	FILE *tty = fopen("/dev/tty", "r+");
-	bool ok = false;
-
-	if (tty == NULL) {
-		cli_error("no terminal to confirm on: add --yes");
-		return false;
-	}
-	fprintf(tty, "%s. Type the cluster name (%s) to proceed: ", what, cluster);
-	fflush(tty);
-	if (fgets(line, sizeof(line), tty)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		ok = strcmp(line, cluster) == 0;
-	}
-	fclose(tty);
-	if (!ok)
-		cli_error("not confirmed; nothing was changed");
-	return ok;
-}
-
 /* Prints the steps, the job's log and the outcome once the job has finished. */
 static void
 print_job(struct dd_job *job, const struct dd_job_status *st)
@@ -278,7 +255,7 @@ action(struct cli *cli, const struct popts *o)
 	snprintf(what, sizeof(what), "Patroni %s of cluster %s%s%s", dd_patroni_op_name(o->op),
 	    o->cluster, o->node ? ", member " : "", o->node ? o->node : "");
 	printf("%s\n", what);
-	if (!o->yes && !confirm(what, o->cluster)) {
+	if (!o->yes && !cli_confirm_typed(what, o->cluster)) {
 		rc = DD_EXIT_REFUSED;
 		goto out;
 	}

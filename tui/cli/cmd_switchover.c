@@ -403,30 +403,6 @@ out:
 	return rc;
 }
 
-/* Asks for the cluster name on the terminal; true when it was typed. */
-static bool
-confirm(const char *cluster)
-{
-	char line[256];
-	FILE *tty = fopen("/dev/tty", "r+");
-	bool ok = false;
-
-	if (tty == NULL) {
-		cli_error("no terminal to confirm on: add --yes");
-		return false;
-	}
-	fprintf(tty, "Type the cluster name (%s) to proceed: ", cluster);
-	fflush(tty);
-	if (fgets(line, sizeof(line), tty)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		ok = strcmp(line, cluster) == 0;
-	}
-	fclose(tty);
-	if (!ok)
-		cli_error("not confirmed; nothing was changed");
-	return ok;
-}
-
 static int
 plan_error(int rc, const char *err)
 {
@@ -477,7 +453,7 @@ action(struct cli *cli, const struct opts *o)
 		doc = plan_json(p, o->cluster);
 	else
 		print_plan(p, o->cluster);
-	if (o->dry_run || (!o->yes && !refused && !confirm(o->cluster))) {
+	if (o->dry_run || (!o->yes && !refused && !cli_confirm_typed(NULL, o->cluster))) {
 		rc = refused ? DD_EXIT_REFUSED : o->dry_run ? DD_EXIT_OK : DD_EXIT_REFUSED;
 		if (doc) {
 			steps_json(doc, p, NULL);
