@@ -189,7 +189,7 @@ struct dd_pool {
 	/* slow-query ring */
 	pthread_mutex_t slow_mu;
 	atomic_uint_fast64_t slow_queries;
-	struct dd_slow_query *slow; /* DD_POOL_SLOW_RING entries */
+	struct dd_slow_query *slow; /* DD_POOL_SLOW_RING entries, made on the first slow query */
 	size_t slow_next, slow_n;
 };
 

@@ -119,6 +119,8 @@ slow_record(struct dd_pool *p, const char *sql, int64_t dur_ns, int64_t rows, bo
 	dd_strlcpy(q.node, p->name, sizeof(q.node));
 	atomic_fetch_add(&p->slow_queries, 1);
 	pthread_mutex_lock(&p->slow_mu);
+	if (!p->slow) /* on the first slow query: most pools never see one */
+		p->slow = xcalloc(DD_POOL_SLOW_RING, sizeof(*p->slow));
 	p->slow[p->slow_next] = q;
 	p->slow_next = (p->slow_next + 1) % DD_POOL_SLOW_RING;
 	if (p->slow_n < DD_POOL_SLOW_RING)
