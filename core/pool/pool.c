@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,26 @@ pool_affinity_forget(struct dd_pool *p, const struct dd_pooled *s)
 			p->affinity[i].last = NULL;
 }
 
+/*
+ * Starts the maintenance thread (p->mu held, or before the pool is shared):
+ * 0 or an errno. The thread takes no signals, whichever thread starts it.
+ */
+static int
+maint_start(struct dd_pool *p)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (p->maint_running || p->stopping)
+		return 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&p->maint_thread, NULL, pool_maint_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	p->maint_running = rc == 0;
+	return rc;
+}
+
 struct dd_pooled *
 pool_slot_reserve(struct dd_pool *p)
 {
@@ -206,6 +227,8 @@ pool_slot_reserve(struct dd_pool *p)
 	s->state = SLOT_NEW;
 	s->id = ++p->next_id;
 	s->expires_ns = INT64_MAX;
+	/* a connection needs the thread that retires it; on failure the next one tries again */
+	maint_start(p);
 	pool_slot_set_state(p, s, SLOT_CONNECTING, POOL_CLOSE_NONE);
 	if (pool_total(p) > p->peak_total)
 		p->peak_total = pool_total(p);
@@ -441,15 +464,13 @@ dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_
 	pool_sync_init(p);
 	p->wait_hist = dd_histogram_new();
 	p->breaker = dd_breaker_new(p->name, &p->cfg.breaker, NULL);
-	p->slow = xcalloc(DD_POOL_SLOW_RING, sizeof(*p->slow));
-	rc = pthread_create(&p->maint_thread, NULL, pool_maint_main, p);
-	if (rc != 0) {
+	/* Without min_idle the thread starts with the first connection (pool_slot_reserve). */
+	if (p->cfg.min_idle > 0 && (rc = maint_start(p)) != 0) {
 		dd_seterr(
 		    err, errlen, "pool %s: cannot start its thread: %s", p->name, strerror(rc));
 		pool_release_memory(p);
 		return NULL;
 	}
-	p->maint_running = true;
 	return p;
 }
 
@@ -498,13 +519,15 @@ dd_pool_drain(struct dd_pool *p, int64_t deadline_ns)
 static void
 maint_stop(struct dd_pool *p)
 {
-	if (!p->maint_running)
-		return;
+	bool running;
+
 	pthread_mutex_lock(&p->mu);
-	p->stopping = true;
+	p->stopping = true; /* no thread starts after this */
+	running = p->maint_running;
 	pthread_cond_signal(&p->maint_cond);
 	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->maint_thread, NULL);
+	if (running)
+		pthread_join(p->maint_thread, NULL);
 	p->maint_running = false;
 }
 

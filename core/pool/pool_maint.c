@@ -1,5 +1,6 @@
 /*
- * pool_maint.c: the pool's maintenance thread (one per pool).
+ * pool_maint.c: the pool's maintenance thread (one per pool, started with the
+ * pool when it keeps min_idle connections, else with its first connection).
  *
  * Every period (maint_period_ns, or sooner when woken because the pool fell
  * below min_idle) it moves parked connections to the idle list

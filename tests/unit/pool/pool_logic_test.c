@@ -2,7 +2,9 @@
  * pool_logic_test.c: the pool's logic over the fake driver (no server): slot
  * accounting, exhaustion and overflow, FIFO waiters, reset on return, broken
  * connections, liveness window, lifetime and idle retirement, the breaker
- * gate, retries, the slow-query ring, drain, and a threaded stress run.
+ * gate, retries, the slow-query ring, drain, the maintenance thread that a
+ * pool without min_idle starts only with its first connection, and a
+ * threaded stress run.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -283,6 +285,58 @@ test_retirement(void)
 	    "idle: retired down to min_idle (idle %d, created %llu, closed idle %llu)", s.idle,
 	    (unsigned long long)s.created, (unsigned long long)s.closed_by[DD_POOL_CLOSE_IDLE]);
 	dd_pool_free(p);
+}
+
+/* This process's thread count (/proc/self/status), -1 when unreadable. */
+static int
+threads_now(void)
+{
+	char line[128];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * A pool without min_idle costs no thread until its first connection (200
+ * nodes of `dbdeck serve` keep none); then its maintenance runs as before:
+ * the idle connection is retired. With min_idle the thread starts at once.
+ */
+static void
+test_lazy_maintenance(void)
+{
+	struct dd_pool_config c = base_cfg(2, 0);
+	c.idle_timeout_ms = 200;
+	int before = threads_now();
+	struct dd_pool *p = mkpool(&c);
+	struct dd_pool_stats s;
+
+	is_int(threads_now(), before, "lazy maintenance: no thread for a pool without min_idle");
+	dd_pool_release(must_acquire(p));
+	is_int(threads_now(), before + 1, "lazy maintenance: the first connection starts it");
+	for (int i = 0; i < 200; i++) { /* retired after 200 ms idle */
+		sleep_ms(10);
+		dd_pool_stats(p, &s);
+		if (s.idle == 0)
+			break;
+	}
+	ok(s.idle == 0 && s.closed_by[DD_POOL_CLOSE_IDLE] == 1,
+	    "lazy maintenance: the idle connection was retired (idle %d)", s.idle);
+	dd_pool_free(p);
+	is_int(threads_now(), before, "lazy maintenance: free joins it");
+
+	c = base_cfg(2, 0);
+	c.min_idle = 1;
+	p = mkpool(&c);
+	is_int(threads_now(), before + 1, "lazy maintenance: min_idle starts it with the pool");
+	dd_pool_free(p);
+	is_int(atomic_load(&fake.live), 0, "lazy maintenance: nothing left open");
 }
 
 static void
@@ -784,6 +838,7 @@ main(void)
 	test_broken();
 	test_liveness();
 	test_retirement();
+	test_lazy_maintenance();
 	test_breaker();
 	test_probe_reports();
 	test_retry();
