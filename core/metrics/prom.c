@@ -15,20 +15,22 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct strvec {
-	char **v;
+/* A set of strings, open addressing on a 64-bit FNV-1a hash (a family of 200 nodes' series). */
+struct strset {
+	char **slot; /* cap entries, NULL = empty */
 	size_t n, cap;
 };
 
 struct dd_prom {
 	char *text;
 	size_t len, cap;
-	struct strvec families; /* names written so far */
-	struct strvec series;   /* canonical label sets of the current family */
+	struct strset families; /* names written so far */
+	struct strset series;   /* canonical label sets of the current family */
 	char *cur_name;         /* current family, or NULL */
 	enum dd_prom_type cur_type;
 	char err[256];
@@ -36,31 +38,59 @@ struct dd_prom {
 
 /* ---- small containers ---- */
 
-static void
-strvec_push(struct strvec *sv, char *s)
+static uint64_t
+str_hash(const char *s)
 {
-	if (sv->n == sv->cap) {
-		sv->cap = sv->cap ? sv->cap * 2 : 16;
-		sv->v = xrealloc(sv->v, sv->cap * sizeof(*sv->v));
-	}
-	sv->v[sv->n++] = s;
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* The slot of s: where it is, or the empty one where it would go. */
+static char **
+strset_find(const struct strset *ss, const char *s)
+{
+	size_t i = (size_t)str_hash(s) & (ss->cap - 1);
+
+	while (ss->slot[i] && strcmp(ss->slot[i], s) != 0)
+		i = (i + 1) & (ss->cap - 1);
+	return &ss->slot[i];
 }
 
 static bool
-strvec_has(const struct strvec *sv, const char *s)
+strset_has(const struct strset *ss, const char *s)
 {
-	for (size_t i = 0; i < sv->n; i++)
-		if (strcmp(sv->v[i], s) == 0)
-			return true;
-	return false;
+	return ss->n > 0 && *strset_find(ss, s) != NULL;
+}
+
+/* Adds s (taking it; not in the set yet), growing at half full. */
+static void
+strset_add(struct strset *ss, char *s)
+{
+	if (2 * (ss->n + 1) > ss->cap) {
+		struct strset big = {xcalloc(ss->cap ? ss->cap * 2 : 32, sizeof(char *)), ss->n,
+		    ss->cap ? ss->cap * 2 : 32};
+		for (size_t i = 0; i < ss->cap; i++)
+			if (ss->slot[i])
+				*strset_find(&big, ss->slot[i]) = ss->slot[i];
+		free(ss->slot);
+		*ss = big;
+	}
+	*strset_find(ss, s) = s;
+	ss->n++;
 }
 
 static void
-strvec_clear(struct strvec *sv)
+strset_clear(struct strset *ss)
 {
-	for (size_t i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	sv->n = 0;
+	for (size_t i = 0; i < ss->cap && ss->n > 0; i++)
+		if (ss->slot[i]) {
+			free(ss->slot[i]);
+			ss->slot[i] = NULL;
+			ss->n--;
+		}
 }
 
 static void
@@ -110,8 +140,8 @@ dd_prom_reset(struct dd_prom *p)
 {
 	p->len = 0;
 	p->text[0] = '\0';
-	strvec_clear(&p->families);
-	strvec_clear(&p->series);
+	strset_clear(&p->families);
+	strset_clear(&p->series);
 	free(p->cur_name);
 	p->cur_name = NULL;
 	p->err[0] = '\0';
@@ -123,8 +153,8 @@ dd_prom_free(struct dd_prom *p)
 	if (!p)
 		return;
 	dd_prom_reset(p);
-	free(p->families.v);
-	free(p->series.v);
+	free(p->families.slot);
+	free(p->series.slot);
 	free(p->text);
 	free(p);
 }
@@ -291,11 +321,11 @@ static int
 claim_series(struct dd_prom *p, const struct dd_prom_label *l, size_t n)
 {
 	char *key = series_key(l, n);
-	if (strvec_has(&p->series, key)) {
+	if (strset_has(&p->series, key)) {
 		free(key);
 		return fail(p, "%s: the same label set written twice", p->cur_name);
 	}
-	strvec_push(&p->series, key);
+	strset_add(&p->series, key);
 	return 0;
 }
 
@@ -320,12 +350,12 @@ dd_prom_family(struct dd_prom *p, const char *name, enum dd_prom_type type, cons
 		return fail(p, "bad metric name \"%s\"", name ? name : "");
 	if (!type_name(type))
 		return fail(p, "%s: unknown metric type", name);
-	if (strvec_has(&p->families, name))
+	if (strset_has(&p->families, name))
 		return fail(p, "%s: family written twice", name);
 	if (help && !valid_utf8(help))
 		return fail(p, "%s: help text is not UTF-8", name);
-	strvec_push(&p->families, xstrdup(name));
-	strvec_clear(&p->series);
+	strset_add(&p->families, xstrdup(name));
+	strset_clear(&p->series);
 	free(p->cur_name);
 	p->cur_name = xstrdup(name);
 	p->cur_type = type;

@@ -315,6 +315,35 @@ test_realistic(void)
 	dd_prom_free(p);
 }
 
+/* Many series and families (a 200-node scrape): every duplicate still found, none invented. */
+static void
+test_many_series(void)
+{
+	struct dd_prom *p = dd_prom_new();
+	char node[32], fam[32];
+	int refused = 0, accepted = 0;
+
+	for (int f = 0; f < 40; f++) {
+		snprintf(fam, sizeof(fam), "fam_%d", f);
+		dd_prom_family(p, fam, DD_PROM_GAUGE, "many");
+		for (int i = 0; i < 600; i++) {
+			snprintf(node, sizeof(node), "n%d", i);
+			accepted +=
+			    dd_prom_sample(p, LABELS({"cluster", "c"}, {"node", node}), i) == 0;
+		}
+		for (int i = 0; i < 600; i += 7) {
+			snprintf(node, sizeof(node), "n%d", i);
+			refused +=
+			    dd_prom_sample(p, LABELS({"node", node}, {"cluster", "c"}), i) < 0;
+		}
+	}
+	is_int(accepted, 40 * 600, "many series: every distinct label set accepted");
+	is_int(refused, 40 * 86, "many series: every repeat refused (labels in any order)");
+	ok(dd_prom_family(p, "fam_17", DD_PROM_GAUGE, NULL) < 0,
+	    "many series: a family twice refused");
+	dd_prom_free(p);
+}
+
 int
 main(void)
 {
@@ -323,5 +352,6 @@ main(void)
 	test_refusals();
 	test_histogram_text();
 	test_realistic();
+	test_many_series();
 	return tap_done();
 }
