@@ -95,6 +95,8 @@ cluster_pools(struct dd_core *core, struct dd_cluster *cl, const char *user, con
 	size_t i;
 
 	pool_config_of(cc, core->app, &pc);
+	if (core->pools_cold)
+		pc.min_idle = 0;
 	for (i = 0; i < cl->n; i++) {
 		const struct dd_node_config *nc = cc->nodes[i];
 		params_of(cc, nc, user, password, core->app, &p);
@@ -202,6 +204,7 @@ core_setup(struct dd_core *core, const struct dd_config *cfg, const struct dd_co
 	if (core->probe_interval_ms <= 0)
 		core->probe_interval_ms = 1000;
 	core->probe_timeout_ms = o->probe_timeout_ms;
+	core->pools_cold = o->pools_cold;
 	dd_strlcpy(
 	    core->app, o->application_name ? o->application_name : "dbdeck", sizeof(core->app));
 	snprintf(core->probe_app, sizeof(core->probe_app), "%.50s-probe", core->app);

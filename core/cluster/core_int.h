@@ -24,6 +24,7 @@ struct dd_core {
 	char app[64];             /* application_name of the pools */
 	char probe_app[64];       /* of the probers */
 	char admin_app[64];       /* of the actions' connections (admin_credential) */
+	bool pools_cold;          /* dd_core_options.pools_cold */
 	bool shut_down;
 };
 

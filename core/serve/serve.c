@@ -4,10 +4,12 @@
  * for TLS), the documents swapped in by dd_serve_publish, and the drain on
  * the way out. The request handler is serve_routes.c.
  *
- * The daemon thread only copies rendered documents (serve_docs): rendering
- * happens on the owner's thread in dd_serve_publish, from a snapshot the
- * monitor already published, so no handler waits on a database, a pool lock
- * held across I/O, or the disk.
+ * The daemon thread serves documents made from what dd_serve_publish hands
+ * it (serve_docs): a snapshot the monitor already published, the core's
+ * figures copied at that moment, the backups read on the owner's thread. A
+ * document is rendered from those when first asked for, then kept until the
+ * next publish: no handler waits on a database, a pool lock held across I/O,
+ * or the disk, and nothing is rendered that nobody asks for.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -183,28 +185,64 @@ dd_serve_docs_put(struct serve_docs *d)
 		free(d->lb[i].node);
 	}
 	free(d->lb);
+	dd_snapshot_unref(d->snap);
+	dd_core_scrape_free(d->core_figs);
+	free(d->backups);
 	free(d->metrics);
 	free(d->status);
 	free(d->health);
+	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
 
-/* The exposition of the core's counters and the snapshot's families, or an error comment. */
-static void
-render_metrics(struct serve_docs *d, struct dd_serve *sv, struct dd_core *core,
-    const struct dd_snapshot *s, const struct dd_status_backup *b)
+const char *
+serve_docs_metrics(struct dd_serve *sv, struct serve_docs *d, size_t *len)
 {
-	struct dd_prom *p = dd_prom_new();
-	size_t len;
-	int rc = dd_core_write_prometheus(core, p);
+	pthread_mutex_lock(&d->mu);
+	if (d->metrics == NULL) {
+		struct dd_prom *p = dd_prom_new();
+		int64_t t0 = dd_now_mono_ns();
+		int rc = dd_core_scrape_write(d->core_figs, p);
+		size_t n;
 
-	if (rc == 0)
-		rc = dd_serve_write_prometheus(p, s, b);
-	if (rc != 0)
-		dd_serve_logf(sv, "metrics: %s", dd_prom_error(p));
-	d->metrics = xstrdup(dd_prom_text(p, &len));
-	d->metrics_len = len;
-	dd_prom_free(p);
+		if (rc == 0)
+			rc = dd_serve_write_prometheus(p, d->snap, d->backups);
+		if (rc != 0)
+			dd_serve_logf(sv, "metrics: %s", dd_prom_error(p));
+		d->metrics = xstrdup(dd_prom_text(p, &n));
+		d->metrics_len = n;
+		dd_prom_free(p);
+		d->render_s = (double)(dd_now_mono_ns() - t0) / 1e9;
+	}
+	pthread_mutex_unlock(&d->mu);
+	*len = d->metrics_len;
+	return d->metrics;
+}
+
+const char *
+serve_docs_status(struct serve_docs *d, size_t *len)
+{
+	pthread_mutex_lock(&d->mu);
+	if (d->status == NULL) {
+		d->status = dd_status_json_text(d->snap, d->backups);
+		d->status_len = strlen(d->status);
+	}
+	pthread_mutex_unlock(&d->mu);
+	*len = d->status_len;
+	return d->status;
+}
+
+const char *
+serve_docs_health(struct serve_docs *d, size_t *len)
+{
+	pthread_mutex_lock(&d->mu);
+	if (d->health == NULL) {
+		d->health = dd_health_json_text(d->snap);
+		d->health_len = strlen(d->health);
+	}
+	pthread_mutex_unlock(&d->mu);
+	*len = d->health_len;
+	return d->health;
 }
 
 static void
@@ -226,17 +264,17 @@ dd_serve_publish(struct dd_serve *sv, struct dd_core *core, const struct dd_snap
     const struct dd_status_backup *backups, bool ready)
 {
 	struct serve_docs *d = xcalloc(1, sizeof(*d)), *old;
-	int64_t t0 = dd_now_mono_ns();
+	size_t nb = s->n_clusters > 0 ? (size_t)s->n_clusters : 1;
 
 	atomic_init(&d->refs, 1);
-	render_metrics(d, sv, core, s, backups);
-	d->status = dd_status_json_text(s, backups);
-	d->status_len = strlen(d->status);
-	d->health = dd_health_json_text(s);
-	d->health_len = strlen(d->health);
+	pthread_mutex_init(&d->mu, NULL);
+	d->snap = dd_snapshot_ref(s);
+	d->core_figs = dd_core_scrape_take(core);
+	d->backups = xcalloc(nb, sizeof(*d->backups));
+	if (backups)
+		memcpy(d->backups, backups, (size_t)s->n_clusters * sizeof(*d->backups));
 	d->unhealthy = s->health == DD_HEALTH_UNHEALTHY;
 	render_lb(d, s);
-	d->render_s = (double)(dd_now_mono_ns() - t0) / 1e9;
 	pthread_mutex_lock(&sv->mu);
 	old = sv->docs;
 	sv->docs = d;

@@ -44,19 +44,31 @@ struct serve_lb {
 };
 
 /*
- * The documents the handlers serve: built whole by dd_serve_publish, then
- * swapped in; reference-counted so a handler can copy from it while the
- * next one is built.
+ * The documents the handlers serve, from one snapshot: dd_serve_publish
+ * keeps the snapshot, a copy of the core's figures and the backups, and
+ * builds the load-balancer checks at once (HAProxy asks every few seconds);
+ * /metrics, /status and /health are rendered from those the first time one
+ * is asked for (serve_docs_metrics and the like), then kept. Reference-counted
+ * so a handler can read one while the next is published.
  */
 struct serve_docs {
 	atomic_int refs;
-	char *metrics, *status, *health;
+	pthread_mutex_t mu;               /* guards the lazy renderings below */
+	const struct dd_snapshot *snap;   /* a reference */
+	struct dd_core_scrape *core_figs; /* the core's figures at publish */
+	struct dd_status_backup *backups; /* snap->n_clusters */
+	char *metrics, *status, *health;  /* NULL until first asked for */
 	size_t metrics_len, status_len, health_len;
 	bool unhealthy;
 	struct serve_lb *lb;
 	size_t n_lb;
-	double render_s; /* how long building these took */
+	double render_s; /* how long rendering /metrics took */
 };
+
+/* The rendered document (made on the first call, then kept); its length in *len. */
+const char *serve_docs_metrics(struct dd_serve *sv, struct serve_docs *d, size_t *len);
+const char *serve_docs_status(struct serve_docs *d, size_t *len);
+const char *serve_docs_health(struct serve_docs *d, size_t *len);
 
 struct dd_serve {
 	struct MHD_Daemon *daemon;

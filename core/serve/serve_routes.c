@@ -94,8 +94,10 @@ authorized(struct dd_serve *sv, struct MHD_Connection *c)
 
 /* The families only the moment of the request knows, appended to the rendered ones. */
 static char *
-metrics_body(struct dd_serve *sv, const struct serve_docs *d, size_t *len)
+metrics_body(struct dd_serve *sv, struct serve_docs *d, size_t *len)
 {
+	size_t ml;
+	const char *body = serve_docs_metrics(sv, d, &ml);
 	struct dd_prom *p = dd_prom_new();
 	struct dd_prom_label ok = {"result", "ok"}, refused = {"result", "refused"};
 	size_t tl;
@@ -110,15 +112,15 @@ metrics_body(struct dd_serve *sv, const struct serve_docs *d, size_t *len)
 	dd_prom_sample(p, &ok, 1, (double)atomic_load(&sv->reloads_ok));
 	dd_prom_sample(p, &refused, 1, (double)atomic_load(&sv->reloads_refused));
 	dd_prom_family(p, "dbdeck_render_duration_seconds", DD_PROM_GAUGE,
-	    "how long rendering the served documents from the last snapshot took");
+	    "how long rendering /metrics from the last snapshot took (at its first scrape)");
 	dd_prom_sample(p, NULL, 0, d->render_s);
 	dd_prom_family(p, "dbdeck_ready", DD_PROM_GAUGE, "1 once the first probe round is done");
 	dd_prom_sample(p, NULL, 0, atomic_load(&sv->ready) ? 1 : 0);
 	tail = dd_prom_text(p, &tl);
-	out = xmalloc(d->metrics_len + tl + 1);
-	memcpy(out, d->metrics, d->metrics_len);
-	memcpy(out + d->metrics_len, tail, tl + 1);
-	*len = d->metrics_len + tl;
+	out = xmalloc(ml + tl + 1);
+	memcpy(out, body, ml);
+	memcpy(out + ml, tail, tl + 1);
+	*len = ml + tl;
 	dd_prom_free(p);
 	return out;
 }
@@ -162,12 +164,14 @@ route_docs(struct dd_serve *sv, struct MHD_Connection *c, const char *url)
 	else if (strcmp(url, "/metrics") == 0) {
 		char *body = metrics_body(sv, d, &len);
 		rc = reply(c, MHD_HTTP_OK, CT_PROM, body, len, true);
-	} else if (strcmp(url, "/status") == 0)
-		rc = reply(c, MHD_HTTP_OK, CT_JSON, d->status, d->status_len, false);
-	else if (strcmp(url, "/health") == 0)
+	} else if (strcmp(url, "/status") == 0) {
+		const char *body = serve_docs_status(d, &len);
+		rc = reply(c, MHD_HTTP_OK, CT_JSON, (char *)body, len, false);
+	} else if (strcmp(url, "/health") == 0) {
+		const char *body = serve_docs_health(d, &len);
 		rc = reply(c, d->unhealthy ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, CT_JSON,
-		    d->health, d->health_len, false);
-	else
+		    (char *)body, len, false);
+	} else
 		rc = lb_check(c, d, url);
 	dd_serve_docs_put(d);
 	return rc;

@@ -54,7 +54,8 @@
 
 struct serve_run {
 	const struct cli *cli;
-	struct cli_core cc; /* cfg, vault, core: the live ones */
+	struct cli_core cc;               /* cfg, vault, core: the live ones */
+	struct dd_core_options core_opts; /* pools_cold: serve runs no statements of its own */
 	struct dd_monitor *mon;
 	struct dd_serve *sv;
 	struct dd_status_backup *backups;
@@ -297,7 +298,7 @@ build(struct serve_run *r, struct dd_config *cfg, struct dd_core **core)
 	dd_monitor_free(r->mon);
 	r->mon = NULL;
 	*core = dd_core_new_adopting(
-	    cfg, r->cc.core, cli_vault_credential, r->cc.vault, NULL, err, sizeof(err));
+	    cfg, r->cc.core, cli_vault_credential, r->cc.vault, &r->core_opts, err, sizeof(err));
 	if (*core == NULL) {
 		logf_("reload refused: %s", err);
 		r->mon = monitor_new(r->cc.core, err, sizeof(err));
@@ -464,7 +465,7 @@ parse(struct cli *cli, int argc, char **argv, const char **listen)
 int
 cmd_serve(struct cli *cli, int argc, char **argv)
 {
-	struct serve_run r = {.cli = cli};
+	struct serve_run r = {.cli = cli, .core_opts = {.pools_cold = true}};
 	struct dd_config *cfg = NULL;
 	const char *listen = NULL;
 	sigset_t set, old;
@@ -484,7 +485,8 @@ cmd_serve(struct cli *cli, int argc, char **argv)
 		return DD_EXIT_FAILED;
 	}
 	if ((rc = cli_config_load(cli, &cfg)) == DD_EXIT_OK &&
-	    (rc = cli_core_open(cli, cfg, NULL, isatty(STDIN_FILENO), &r.cc)) == DD_EXIT_OK) {
+	    (rc = cli_core_open(cli, cfg, &r.core_opts, isatty(STDIN_FILENO), &r.cc)) ==
+	        DD_EXIT_OK) {
 		rc = run(&r, listen, sigfd);
 		cli_core_close(&r.cc, DRAIN_MS);
 	}

@@ -49,6 +49,13 @@ struct dd_core_options {
 	const char *application_name;
 	/* NULL = every cluster; else only this one is built (an error when it is unknown). */
 	const char *only_cluster;
+	/*
+	 * The pools keep no idle connection (min_idle taken as 0), for a process
+	 * that runs no statements of its own through them (`dbdeck serve`: its
+	 * one connection per node is the prober's). A pool then costs no
+	 * connection and no thread until something borrows from it.
+	 */
+	bool pools_cold;
 };
 
 /* Fills o with the defaults above. */
@@ -146,5 +153,17 @@ bool dd_cluster_has_admin(const struct dd_cluster *cl);
  * in dd_prom_error(p).
  */
 int dd_core_write_prometheus(struct dd_core *core, struct dd_prom *p);
+
+/*
+ * The same in two steps: the figures copied now (cheap: counters and
+ * histograms, no text), then written, on any thread, whatever became of the
+ * core in between (`dbdeck serve` copies at each snapshot and writes only
+ * when /metrics is asked for). dd_core_scrape_write returns as
+ * dd_core_write_prometheus.
+ */
+struct dd_core_scrape;
+struct dd_core_scrape *dd_core_scrape_take(struct dd_core *core);
+int dd_core_scrape_write(const struct dd_core_scrape *cs, struct dd_prom *p);
+void dd_core_scrape_free(struct dd_core_scrape *cs);
 
 #endif
