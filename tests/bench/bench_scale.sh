@@ -28,6 +28,7 @@ clusters=${SCALE_CLUSTERS:-67}
 nodes=$((clusters * 3))
 label=$((nodes == 201 ? 200 : nodes))
 
+[ -x "$dbdeck" ] || { echo "bench_scale: $dbdeck is not an executable"; exit 1; }
 [ -n "${DD_HARNESS_ENV:-}" ] && [ -r "$DD_HARNESS_ENV" ] || { echo "bench_scale: DD_HARNESS_ENV is not set"; exit 1; }
 command -v tmux >/dev/null || { echo "bench_scale: tmux is not installed"; exit 1; }
 # shellcheck disable=SC1090
@@ -71,10 +72,16 @@ tmux -L "$sock" -f /dev/null new-session -d -x 100 -y 40 \
 	"exec env LANG=C.UTF-8 $dbdeck -c $cfg --passphrase-file $dir/passphrase"
 tmux -L "$sock" set -g status off >/dev/null
 pid=$(tmux -L "$sock" display-message -p '#{pane_pid}')
+shown=
 for _ in $(seq 1 600); do
-	tmux -L "$sock" capture-pane -p | grep -qE '^. pg01-1 +primary' && break
+	tmux -L "$sock" capture-pane -p | grep -qE '^. pg01-1 +primary' && shown=1 && break
 	sleep 0.1
 done
+if [ -z "$shown" ]; then
+	echo "bench_scale: the console showed no first screen in 60 s; the pane:"
+	tmux -L "$sock" capture-pane -p | sed 's/^/  /'
+	exit 1
+fi
 sleep "$warmup"
 measure "$pid"
 lat=$(python3 "$src/tests/tui/keylat.py" "$sock" 12 4 'Global \(every view\)' 1 'pg01-1 +primary')
@@ -98,10 +105,12 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 DBDECK_PASSPHRASE_FILE=$dir/passphrase "$dbdeck" -c "$cfg" serve --listen "127.0.0.1:$port" \
 	>"$tmp/serve.log" 2>&1 &
 serve_pid=$!
+ready=
 for _ in $(seq 1 600); do
-	curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break
+	curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && ready=1 && break
 	sleep 0.1
 done
+[ -n "$ready" ] || { echo "bench_scale: serve was not ready in 60 s:"; sed 's/^/  /' "$tmp/serve.log"; exit 1; }
 sleep "$warmup"
 measure "$serve_pid"
 for _ in $(seq 1 "$scrapes"); do
