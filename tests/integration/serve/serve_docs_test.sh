@@ -9,7 +9,8 @@
 # load-balancer checks (primary URL 200 for the primary and 503 for a
 # replica, the replica URL the reverse, 404 for an unknown cluster or node);
 # HEAD like GET without a body; POST 405; unknown paths 404; a second serve
-# on the same port exits 1; SIGTERM exits 0.
+# on the same port exits 1; SIGTERM exits 0. serve holds one connection per
+# node, the prober's: its pools keep none idle (min_idle is 1 in the config).
 set -uo pipefail
 dbdeck=$1 src=$2
 . "$src/tests/integration/serve/lib.sh"
@@ -20,6 +21,30 @@ trap 'exit 1' INT TERM HUP
 serve_start "$dir/dbdeck.ini"
 wait_live; ok $? "/livez answers 200"
 wait_ready; ok $? "/readyz turns 200 after the first probe round"
+
+# Its TCP connections to the harness's servers (sockets of its fds, by remote port).
+db_conns() {
+	python3 - "$1" "$DD_PG1_PORT" "$DD_PG2_PORT" "$DD_PG3_PORT" "$DD_MY1_PORT" "$DD_MY2_PORT" "$DD_MY3_PORT" <<'PY'
+import os, sys
+pid, ports = sys.argv[1], {int(p) for p in sys.argv[2:]}
+remote = {}
+for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(f).readlines()[1:]:
+        x = line.split()
+        if x[3] == "01":  # ESTABLISHED
+            remote[x[9]] = int(x[2].split(":")[1], 16)
+n = 0
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    t = os.readlink(f"/proc/{pid}/fd/{fd}") if os.path.exists(f"/proc/{pid}/fd/{fd}") else ""
+    if t.startswith("socket:[") and remote.get(t[8:-1]) in ports:
+        n += 1
+print(n)
+PY
+}
+sleep 2 # a pool with min_idle would have warmed its connection by now
+grep -q '^min_idle' "$dir/dbdeck.ini" && bail "the harness config sets min_idle: this check assumes the default (1)"
+nconn=$(db_conns "$serve_pid")
+[ "$nconn" = 6 ]; ok $? "one connection per node, the prober's (6 nodes: $nconn connections)"
 
 promtool=$(command -v promtool)
 [ -n "$promtool" ]; ok $? "promtool is installed (tools/deps.sh --test)"
