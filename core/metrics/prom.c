@@ -230,6 +230,23 @@ put_escaped(struct dd_prom *p, const char *s, bool quote)
 	}
 }
 
+/* v in decimal into out (21 bytes or more); returns the length (not snprintf: 200 nodes). */
+static size_t
+format_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, len;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (len = 0; len < n; len++)
+		out[len] = tmp[n - 1 - len];
+	out[len] = '\0';
+	return len;
+}
+
 /* Shortest text that reads back as the same double; NaN, +Inf, -Inf. */
 static void
 format_value(char *out, size_t outlen, double v)
@@ -238,8 +255,11 @@ format_value(char *out, size_t outlen, double v)
 		snprintf(out, outlen, "NaN");
 	} else if (isinf(v)) {
 		snprintf(out, outlen, "%s", v > 0 ? "+Inf" : "-Inf");
-	} else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-		snprintf(out, outlen, "%.0f", v);
+	} else if (v == floor(v) && fabs(v) < 9007199254740992.0 && outlen >= 24) {
+		char *o = out;
+		if (signbit(v))
+			*o++ = '-';
+		format_u64(o, (uint64_t)fabs(v));
 	} else {
 		for (int prec = 15; prec <= 17; prec++) {
 			snprintf(out, outlen, "%.*g", prec, v);
@@ -253,13 +273,23 @@ format_value(char *out, size_t outlen, double v)
 static void
 format_le(char *out, size_t outlen, int64_t ns)
 {
-	snprintf(
-	    out, outlen, "%lld.%09lld", (long long)(ns / 1000000000), (long long)(ns % 1000000000));
-	size_t n = strlen(out);
-	while (out[n - 1] == '0')
-		out[--n] = '\0';
-	if (out[n - 1] == '.')
-		out[n - 1] = '\0';
+	char frac[24];
+	uint64_t r = (uint64_t)(ns % 1000000000);
+	size_t n, f;
+
+	out[0] = '\0';
+	if (outlen < 32)
+		return;
+	n = format_u64(out, (uint64_t)(ns / 1000000000));
+	if (r == 0)
+		return;
+	out[n++] = '.';
+	f = format_u64(frac, r);
+	for (size_t z = f; z < 9; z++) /* the fraction's leading zeros */
+		out[n++] = '0';
+	while (frac[f - 1] == '0') /* its trailing ones go */
+		frac[--f] = '\0';
+	memcpy(out + n, frac, f + 1);
 }
 
 /* Writes `name{l1="v1",...,le="x"} value\n`; le may be NULL. */
@@ -413,12 +443,12 @@ dd_prom_histogram(struct dd_prom *p, const struct dd_prom_label *labels, size_t 
 			continue;
 		next = i + (1 << DD_HIST_SUB_BITS);
 		format_le(le, sizeof(le), dd_histogram_bucket_hi(i));
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)cum);
+		format_u64(num, cum);
 		put_line(p, "_bucket", labels, n, le, num);
 	}
 	/* +Inf and _count from the same total, whatever s->count says. */
 	cum += s->buckets[DD_HIST_BUCKETS - 1];
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)cum);
+	format_u64(num, cum);
 	put_line(p, "_bucket", labels, n, "+Inf", num);
 	format_value(sum, sizeof(sum), (double)s->sum_ns / 1e9);
 	put_line(p, "_sum", labels, n, NULL, sum);
