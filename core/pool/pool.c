@@ -199,8 +199,8 @@ pool_affinity_forget(struct dd_pool *p, const struct dd_pooled *s)
 }
 
 /*
- * Starts the maintenance thread (p->mu held, or before the pool is shared):
- * 0 or an errno. The thread takes no signals, whichever thread starts it.
+ * Starts the maintenance thread (p->mu held): 0 or an errno. The thread
+ * takes no signals, whichever thread starts it.
  */
 static int
 maint_start(struct dd_pool *p)
@@ -210,11 +210,13 @@ maint_start(struct dd_pool *p)
 
 	if (p->maint_running || p->stopping)
 		return 0;
+	p->maint_running = true; /* before the thread can look */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&p->maint_thread, NULL, pool_maint_main, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	p->maint_running = rc == 0;
+	if (rc != 0)
+		p->maint_running = false;
 	return rc;
 }
 
@@ -465,7 +467,10 @@ dd_pool_new(const struct dd_driver *drv, enum dd_engine engine, const struct dd_
 	p->wait_hist = dd_histogram_new();
 	p->breaker = dd_breaker_new(p->name, &p->cfg.breaker, NULL);
 	/* Without min_idle the thread starts with the first connection (pool_slot_reserve). */
-	if (p->cfg.min_idle > 0 && (rc = maint_start(p)) != 0) {
+	pthread_mutex_lock(&p->mu);
+	rc = p->cfg.min_idle > 0 ? maint_start(p) : 0;
+	pthread_mutex_unlock(&p->mu);
+	if (rc != 0) {
 		dd_seterr(
 		    err, errlen, "pool %s: cannot start its thread: %s", p->name, strerror(rc));
 		pool_release_memory(p);
