@@ -219,30 +219,43 @@ serve_docs_metrics(struct dd_serve *sv, struct serve_docs *d, size_t *len)
 	return d->metrics;
 }
 
+static char *
+status_of(const struct serve_docs *d)
+{
+	return dd_status_json_text(d->snap, d->backups);
+}
+
+static char *
+health_of(const struct serve_docs *d)
+{
+	return dd_health_json_text(d->snap);
+}
+
+/* *doc, rendered by render on the first call and kept; its length in *len. */
+static const char *
+lazy_doc(struct serve_docs *d, char **doc, size_t *doc_len,
+    char *(*render)(const struct serve_docs *), size_t *len)
+{
+	pthread_mutex_lock(&d->mu);
+	if (*doc == NULL) {
+		*doc = render(d);
+		*doc_len = strlen(*doc);
+	}
+	pthread_mutex_unlock(&d->mu);
+	*len = *doc_len;
+	return *doc;
+}
+
 const char *
 serve_docs_status(struct serve_docs *d, size_t *len)
 {
-	pthread_mutex_lock(&d->mu);
-	if (d->status == NULL) {
-		d->status = dd_status_json_text(d->snap, d->backups);
-		d->status_len = strlen(d->status);
-	}
-	pthread_mutex_unlock(&d->mu);
-	*len = d->status_len;
-	return d->status;
+	return lazy_doc(d, &d->status, &d->status_len, status_of, len);
 }
 
 const char *
 serve_docs_health(struct serve_docs *d, size_t *len)
 {
-	pthread_mutex_lock(&d->mu);
-	if (d->health == NULL) {
-		d->health = dd_health_json_text(d->snap);
-		d->health_len = strlen(d->health);
-	}
-	pthread_mutex_unlock(&d->mu);
-	*len = d->health_len;
-	return d->health;
+	return lazy_doc(d, &d->health, &d->health_len, health_of, len);
 }
 
 static void
