@@ -22,7 +22,7 @@ check $? "the first cluster is shown (201 nodes)" "$(tui_screen | head -12)"
 
 # ---- scrolling keeps the selection in view ----
 tui_keys End
-tui_wait '^. pg34-3 +replica' 5
+tui_wait '^. pg34-3 ' 5 # whatever its state: a loaded CI run showed it down
 check $? "End: the last node is on the screen" "$(tui_screen | tail -8)"
 ! tui_screen | grep -qE '^. pg01-1 '
 check $? "... and the first one scrolled away"
